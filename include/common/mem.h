@@ -1,0 +1,71 @@
+/*
+ * mem.h - allocation wrappers and arenas (memory by lifetime).
+ *
+ * Plain wrappers (mem_malloc, mem_calloc, mem_realloc, mem_strdup) never
+ * return NULL: running out of memory there is fatal, as in Redis and Tor.
+ *
+ * An arena (mem_arena_t) hands out memory that is freed all at once by
+ * mem_arena_reset() or mem_arena_free(). Arenas form a tree by lifetime:
+ * server -> connection -> message -> query; freeing a parent frees its
+ * children. An arena may carry a byte budget: allocations past it fail
+ * (return NULL from mem_alloc_try) so that one query fails with 53200 and
+ * the server goes on. mem_alloc() on an arena without budget never fails.
+ * Cleanup callbacks release non-memory resources (fds, mmaps, results) when
+ * the arena is reset or freed, in reverse order of registration.
+ *
+ * Arenas are not thread-safe: one thread uses an arena at a time.
+ * No other file may call malloc/free/realloc directly (tests/lib/check-style.sh).
+ */
+#ifndef COMMON_MEM_H
+#define COMMON_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#define MUST_CHECK __attribute__((warn_unused_result))
+
+void *mem_malloc(size_t n);
+void *mem_calloc(size_t n, size_t size);
+void *mem_realloc(void *p, size_t n);
+char *mem_strdup(const char *s);
+char *mem_strndup(const char *s, size_t n);
+void mem_free(void *p);
+
+typedef struct mem_arena mem_arena_t;
+typedef void (*mem_cleanup_fn)(void *arg);
+
+/* mem_arena_new - a new arena, child of parent (NULL for a root).
+ * name is kept by pointer (use a literal); budget 0 means unlimited. */
+mem_arena_t *mem_arena_new(mem_arena_t *parent, const char *name, size_t budget);
+/* mem_arena_free - frees the arena, its children and runs its cleanups. NULL ok. */
+void mem_arena_free(mem_arena_t *a);
+/* mem_arena_reset - frees everything allocated and all children; keeps the
+ * first block for reuse, so a per-message arena costs no malloc per message. */
+void mem_arena_reset(mem_arena_t *a);
+/* mem_arena_used - bytes handed out (including children). */
+size_t mem_arena_used(const mem_arena_t *a);
+void mem_arena_set_budget(mem_arena_t *a, size_t budget);
+
+/* mem_alloc - 16-byte aligned memory from a; aborts on OOM; on a budgeted
+ * arena past its budget it also aborts, so budgeted callers use mem_alloc_try. */
+void *mem_alloc(mem_arena_t *a, size_t n);
+void *mem_alloc0(mem_arena_t *a, size_t n);
+/* mem_alloc_try - NULL when the arena's (or an ancestor's) budget is exceeded. */
+void *mem_alloc_try(mem_arena_t *a, size_t n) MUST_CHECK;
+char *mem_astrdup(mem_arena_t *a, const char *s);
+char *mem_astrndup(mem_arena_t *a, const char *s, size_t n);
+void *mem_amemdup(mem_arena_t *a, const void *p, size_t n);
+char *mem_asprintf(mem_arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *mem_avsprintf(mem_arena_t *a, const char *fmt, va_list ap);
+/* mem_arena_on_free - run fn(arg) when a is reset or freed. */
+void mem_arena_on_free(mem_arena_t *a, mem_cleanup_fn fn, void *arg);
+
+/* Fault injection for unit tests: make the Nth wrapper allocation from now
+ * report failure through mem_alloc_try (0 disables). */
+void mem_fail_after(long n);
+
+#define MEM_NEW(a, T) ((T *)mem_alloc0((a), sizeof(T)))
+#define MEM_NEW_N(a, T, n) ((T *)mem_alloc0((a), sizeof(T) * (size_t)(n)))
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * mem.c - allocation wrappers and the arena allocator.
+ *
+ * The only file that calls malloc/free/realloc. An arena is a list of blocks
+ * bumped from the front; big requests get a block of their own. Reset keeps
+ * the first block, so a per-message arena does no malloc in steady state.
+ * Budgets count block bytes of an arena and all its descendants; the check
+ * walks up the parent chain when a block is added (rare), never per object.
+ */
+#include "common/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_BLOCK_MIN 8192
+#define ARENA_ALIGN 16
+
+typedef struct mem_block {
+    struct mem_block *next;
+    size_t size; /* usable bytes after the header */
+    size_t used;
+} __attribute__((aligned(16))) mem_block_t;
+
+typedef struct mem_cleanup {
+    struct mem_cleanup *next;
+    mem_cleanup_fn fn;
+    void *arg;
+} mem_cleanup_t;
+
+struct mem_arena {
+    mem_arena_t *parent;
+    mem_arena_t *first_child;
+    mem_arena_t *next_sibling, *prev_sibling;
+    const char *name;
+    mem_block_t *blocks; /* head is the current block */
+    mem_block_t *keep;   /* first block, kept across resets */
+    mem_cleanup_t *cleanups;
+    size_t total;        /* block bytes of this arena and descendants */
+    size_t budget;       /* 0 = unlimited */
+};
+
+static long fail_countdown;
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "kiln: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *mem_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *mem_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom(n * size);
+    return p;
+}
+
+void *mem_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
+char *mem_strdup(const char *s)
+{
+    return mem_strndup(s, strlen(s));
+}
+
+char *mem_strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = mem_malloc(len + 1);
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+void mem_free(void *p)
+{
+    free(p);
+}
+
+void mem_fail_after(long n)
+{
+    fail_countdown = n;
+}
+
+mem_arena_t *mem_arena_new(mem_arena_t *parent, const char *name, size_t budget)
+{
+    mem_arena_t *a = mem_calloc(1, sizeof *a);
+    a->parent = parent;
+    a->name = name;
+    a->budget = budget;
+    if (parent) {
+        a->next_sibling = parent->first_child;
+        if (parent->first_child)
+            parent->first_child->prev_sibling = a;
+        parent->first_child = a;
+    }
+    return a;
+}
+
+static void account(mem_arena_t *a, size_t n, int add)
+{
+    for (mem_arena_t *p = a; p; p = p->parent) {
+        if (add)
+            p->total += n;
+        else
+            p->total -= n;
+    }
+}
+
+static int over_budget(mem_arena_t *a, size_t n)
+{
+    for (mem_arena_t *p = a; p; p = p->parent)
+        if (p->budget && p->total + n > p->budget)
+            return 1;
+    return 0;
+}
+
+static void run_cleanups(mem_arena_t *a)
+{
+    while (a->cleanups) {
+        mem_cleanup_t *c = a->cleanups;
+        a->cleanups = c->next;
+        c->fn(c->arg);
+    }
+}
+
+static void free_children(mem_arena_t *a)
+{
+    while (a->first_child)
+        mem_arena_free(a->first_child);
+}
+
+static void free_blocks(mem_arena_t *a, int keep_first)
+{
+    mem_block_t *b = a->blocks;
+    while (b) {
+        mem_block_t *next = b->next;
+        if (keep_first && b == a->keep) {
+            b->used = 0;
+            b->next = NULL;
+        } else {
+            account(a, b->size + sizeof *b, 0);
+            free(b);
+        }
+        b = next;
+    }
+    a->blocks = keep_first ? a->keep : NULL;
+}
+
+void mem_arena_reset(mem_arena_t *a)
+{
+    run_cleanups(a);
+    free_children(a);
+    free_blocks(a, 1);
+}
+
+void mem_arena_free(mem_arena_t *a)
+{
+    if (!a)
+        return;
+    run_cleanups(a);
+    free_children(a);
+    free_blocks(a, 0);
+    if (a->parent) {
+        if (a->prev_sibling)
+            a->prev_sibling->next_sibling = a->next_sibling;
+        else
+            a->parent->first_child = a->next_sibling;
+        if (a->next_sibling)
+            a->next_sibling->prev_sibling = a->prev_sibling;
+    }
+    free(a);
+}
+
+size_t mem_arena_used(const mem_arena_t *a)
+{
+    return a->total;
+}
+
+void mem_arena_set_budget(mem_arena_t *a, size_t budget)
+{
+    a->budget = budget;
+}
+
+static void *arena_alloc(mem_arena_t *a, size_t n, int may_fail)
+{
+    n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (n == 0)
+        n = ARENA_ALIGN;
+    mem_block_t *b = a->blocks;
+    if (b && b->size - b->used >= n) {
+        void *p = (char *)(b + 1) + b->used;
+        b->used += n;
+        return p;
+    }
+    if (may_fail && fail_countdown > 0 && --fail_countdown == 0)
+        return NULL;
+    /* Grow geometrically so big queries do few mallocs. */
+    size_t want = b ? b->size * 2 : ARENA_BLOCK_MIN;
+    if (want > (size_t)8 << 20)
+        want = (size_t)8 << 20;
+    if (want < n)
+        want = n;
+    size_t bytes = sizeof(mem_block_t) + want;
+    if (over_budget(a, bytes)) {
+        if (may_fail)
+            return NULL;
+        fprintf(stderr, "kiln: arena \"%s\" over its budget of %zu bytes\n", a->name, a->budget);
+        abort();
+    }
+    mem_block_t *nb = malloc(bytes);
+    if (!nb) {
+        if (may_fail)
+            return NULL;
+        oom(bytes);
+    }
+    /* Keep the block header 16-byte aligned past the header. */
+    nb->size = want;
+    nb->used = n;
+    account(a, bytes, 1);
+    if (!a->keep) {
+        a->keep = nb;
+        nb->next = a->blocks;
+        a->blocks = nb;
+    } else if (b && n > b->size / 2 && b->size - b->used > 256) {
+        /* A big request: keep bumping the current block after it. */
+        nb->next = b->next;
+        b->next = nb;
+    } else {
+        nb->next = a->blocks;
+        a->blocks = nb;
+    }
+    return nb + 1;
+}
+
+void *mem_alloc(mem_arena_t *a, size_t n)
+{
+    return arena_alloc(a, n, 0);
+}
+
+void *mem_alloc0(mem_arena_t *a, size_t n)
+{
+    void *p = arena_alloc(a, n, 0);
+    memset(p, 0, n);
+    return p;
+}
+
+void *mem_alloc_try(mem_arena_t *a, size_t n)
+{
+    return arena_alloc(a, n, 1);
+}
+
+char *mem_astrndup(mem_arena_t *a, const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = mem_alloc(a, len + 1);
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *mem_astrdup(mem_arena_t *a, const char *s)
+{
+    return mem_astrndup(a, s, strlen(s));
+}
+
+void *mem_amemdup(mem_arena_t *a, const void *p, size_t n)
+{
+    void *q = mem_alloc(a, n);
+    memcpy(q, p, n);
+    return q;
+}
+
+char *mem_avsprintf(mem_arena_t *a, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        n = 0;
+    char *p = mem_alloc(a, (size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *mem_asprintf(mem_arena_t *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = mem_avsprintf(a, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void mem_arena_on_free(mem_arena_t *a, mem_cleanup_fn fn, void *arg)
+{
+    mem_cleanup_t *c = arena_alloc(a, sizeof *c, 0);
+    c->fn = fn;
+    c->arg = arg;
+    c->next = a->cleanups;
+    a->cleanups = c;
+}

@@ -1,0 +1,189 @@
+/*
+ * test_common.c - unit tests of src/common: arenas, budgets, buffers, options.
+ */
+#include <stdlib.h>
+
+#include "common/buf.h"
+#include "common/cfg.h"
+#include "common/mem.h"
+#include "tap.h"
+
+static void test_arena_basic(void)
+{
+    mem_arena_t *root = mem_arena_new(NULL, "root", 0);
+    mem_arena_t *child = mem_arena_new(root, "child", 0);
+    char *s = mem_astrdup(child, "hello");
+    ASSERT_STREQ(s, "hello");
+    for (int i = 0; i < 10000; i++) {
+        int *p = mem_alloc(child, 100);
+        ASSERT(((uintptr_t)p & 15) == 0);
+        p[0] = i;
+    }
+    void *big = mem_alloc(child, 10 << 20);
+    ASSERT(big != NULL);
+    ASSERT(mem_arena_used(root) >= (10u << 20));
+    mem_arena_reset(child);
+    ASSERT(mem_arena_used(root) <= 16384);
+    mem_arena_free(root);
+}
+
+static int cleanup_count;
+static void count_cleanup(void *arg)
+{
+    cleanup_count += *(int *)arg;
+}
+
+static void test_arena_cleanup(void)
+{
+    static int one = 1;
+    mem_arena_t *a = mem_arena_new(NULL, "a", 0);
+    mem_arena_t *b = mem_arena_new(a, "b", 0);
+    mem_arena_on_free(a, count_cleanup, &one);
+    mem_arena_on_free(b, count_cleanup, &one);
+    mem_arena_reset(a); /* runs both: b is a's child */
+    ASSERT_EQ(cleanup_count, 2);
+    mem_arena_free(a);
+    ASSERT_EQ(cleanup_count, 2);
+}
+
+static void test_arena_budget(void)
+{
+    mem_arena_t *q = mem_arena_new(NULL, "query", 1 << 20);
+    mem_arena_t *batch = mem_arena_new(q, "batch", 0);
+    int failed = 0;
+    for (int i = 0; i < 1000 && !failed; i++)
+        failed = mem_alloc_try(batch, 4096) == NULL;
+    ASSERT(failed); /* the parent's budget covers the child */
+    ASSERT(mem_arena_used(q) <= (1 << 20));
+    mem_arena_free(q);
+}
+
+static void test_fault_injection(void)
+{
+    mem_arena_t *a = mem_arena_new(NULL, "a", 0);
+    mem_fail_after(1);
+    ASSERT(mem_alloc_try(a, 100) == NULL);
+    ASSERT(mem_alloc_try(a, 100) != NULL);
+    mem_arena_free(a);
+}
+
+static void test_buf(void)
+{
+    buf_t b = BUF_INIT;
+    buf_put_u32(&b, 0x01020304);
+    buf_put_u16(&b, 0xabcd);
+    buf_printf(&b, "%s-%d", "x", 42);
+    ASSERT_EQ(b.len, 10);
+    ASSERT_EQ(buf_get_u32(b.data), 0x01020304);
+    ASSERT_EQ(buf_get_u16(b.data + 4), 0xabcd);
+    buf_consume(&b, 6);
+    ASSERT_STREQ(buf_cstr(&b), "x-42");
+    for (int i = 0; i < 100000; i++)
+        buf_putc(&b, 'a');
+    ASSERT_EQ(b.len, 100004);
+    buf_free(&b);
+}
+
+static void test_cfg_defaults_and_set(void)
+{
+    cfg_t *c = cfg_new();
+    ASSERT_EQ(cfg_int(c, CFG_PG_PORT), 5433);
+    ASSERT_STREQ(cfg_str(c, CFG_SERVER_MODE), "all");
+    ASSERT_EQ(cfg_find("datestyle"), CFG_DATESTYLE);
+    ASSERT_EQ(cfg_find("no.such.key"), -1);
+    err_t err = { 0 };
+    ASSERT_EQ(cfg_set(c, CFG_EXTRA_FLOAT_DIGITS, "3", CFG_C_SESSION, &err), 0);
+    ASSERT_EQ(cfg_int(c, CFG_EXTRA_FLOAT_DIGITS), 3);
+    ASSERT(cfg_set(c, CFG_EXTRA_FLOAT_DIGITS, "9", CFG_C_SESSION, &err) < 0);
+    ASSERT_STREQ(err.sqlstate, "22023");
+    err_clear(&err);
+    ASSERT(cfg_set(c, CFG_PG_PORT, "1", CFG_C_SESSION, &err) < 0);
+    ASSERT_STREQ(err.sqlstate, "55P02");
+    err_clear(&err);
+    ASSERT(cfg_set(c, CFG_SERVER_MODE, "bogus", CFG_C_STARTUP, &err) < 0);
+    err_clear(&err);
+    ASSERT_EQ(cfg_set(c, CFG_SERVER_MODE, "QUERY", CFG_C_STARTUP, &err), 0);
+    ASSERT_STREQ(cfg_str(c, CFG_SERVER_MODE), "query");
+    cfg_t *s = cfg_clone(c);
+    ASSERT_EQ(cfg_set(s, CFG_APPLICATION_NAME, "x", CFG_C_SESSION, &err), 0);
+    ASSERT_STREQ(cfg_str(c, CFG_APPLICATION_NAME), "");
+    cfg_copy_value(s, c, CFG_APPLICATION_NAME);
+    ASSERT_STREQ(cfg_str(s, CFG_APPLICATION_NAME), "");
+    cfg_free(s);
+    cfg_free(c);
+}
+
+static void test_cfg_file(void)
+{
+    char path[] = "/tmp/kiln-cfg-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "# comment\n kylin.server.mode = job \nkylin.unknown.key=1\nkiln.pg.port=6543\n");
+    fclose(f);
+    cfg_t *c = cfg_new();
+    err_t err = { 0 };
+    ASSERT_EQ(cfg_load_file(c, path, &err), 0);
+    ASSERT_STREQ(cfg_str(c, CFG_SERVER_MODE), "job");
+    ASSERT_EQ(cfg_int(c, CFG_PG_PORT), 6543);
+    f = fopen(path, "w");
+    fprintf(f, "kiln.pg.port = many\n");
+    fclose(f);
+    ASSERT(cfg_load_file(c, path, &err) < 0);
+    ASSERT_STREQ(err.sqlstate, "F0000");
+    ASSERT(strstr(err.message, ":1:") != NULL);
+    unlink(path);
+    cfg_free(c);
+}
+
+/* The docs and the sample configuration must list exactly the table's options. */
+static void test_cfg_docs_agree(void)
+{
+    const char *top = getenv("srcdir") ? getenv("srcdir") : ".";
+    char path[4096];
+    snprintf(path, sizeof path, "%s/docs/CONFIG.md", top);
+    FILE *f = fopen(path, "r");
+    ASSERT(f != NULL);
+    static char doc[1 << 20];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    doc[n] = '\0';
+    fclose(f);
+    char *table = NULL;
+    size_t tlen = 0;
+    FILE *m = open_memstream(&table, &tlen);
+    cfg_describe_markdown(m);
+    fclose(m);
+    if (!strstr(doc, table))
+        TAP_FAIL("docs/CONFIG.md does not contain the output of `kilnd --describe-config`");
+    free(table);
+    snprintf(path, sizeof path, "%s/conf/kylin.properties.sample", top);
+    f = fopen(path, "r");
+    ASSERT(f != NULL);
+    n = fread(doc, 1, sizeof doc - 1, f);
+    doc[n] = '\0';
+    fclose(f);
+    for (int i = 0; i < CFG__COUNT; i++) {
+        const cfg_def_t *d = cfg_def((cfg_id_t)i);
+        if (d->context == CFG_C_INTERNAL || (d->context == CFG_C_SESSION && !strchr(d->name, '.')))
+            continue;
+        char key[256];
+        snprintf(key, sizeof key, "\n# %s = ", d->name);
+        if (!strstr(doc, key))
+            TAP_FAIL("conf/kylin.properties.sample lacks \"# %s = <default>\"", d->name);
+    }
+}
+
+int main(void)
+{
+    static const tap_test_t tests[] = {
+        { "arena basic", test_arena_basic },
+        { "arena cleanup", test_arena_cleanup },
+        { "arena budget", test_arena_budget },
+        { "fault injection", test_fault_injection },
+        { "buf", test_buf },
+        { "cfg defaults and SET", test_cfg_defaults_and_set },
+        { "cfg file", test_cfg_file },
+        { "cfg docs agree", test_cfg_docs_agree },
+    };
+    return TAP_RUN(tests);
+}
