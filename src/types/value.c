@@ -1,0 +1,184 @@
+/*
+ * value.c - type-generic ordering, hashing and copying of value_t, used by
+ * sort, hash aggregation, hash joins and DISTINCT.
+ *
+ * Orders are PostgreSQL's default btree orders (text in COLLATE "C").
+ */
+#include "types/value.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "types/array.h"
+#include "types/datetime.h"
+#include "types/numeric.h"
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ mix64(w)) * 0x100000001b3ULL;
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, p + i, n - i);
+    h = (h ^ mix64(tail ^ (n - i))) * 0x100000001b3ULL;
+    return mix64(h);
+}
+
+static size_t bpchar_len(const char *p, size_t n)
+{
+    while (n > 0 && p[n - 1] == ' ')
+        n--;
+    return n;
+}
+
+static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return (an > bn) - (an < bn);
+}
+
+static int float_cmp(double a, double b)
+{
+    if (isnan(a))
+        return isnan(b) ? 0 : 1;
+    if (isnan(b))
+        return -1;
+    return (a > b) - (a < b);
+}
+
+int value_cmp(type_oid_t t, const value_t *a, const value_t *b)
+{
+    switch (t) {
+    case TYPE_FLOAT4:
+    case TYPE_FLOAT8:
+        return float_cmp(a->u.f, b->u.f);
+    case TYPE_NUMERIC:
+        return numeric_cmp(a->u.num, b->u.num);
+    case TYPE_BPCHAR:
+        return bytes_cmp(a->u.s.p, bpchar_len(a->u.s.p, a->u.s.len), b->u.s.p, bpchar_len(b->u.s.p, b->u.s.len));
+    case TYPE_INTERVAL: {
+        __int128 x = dt_interval_key(&a->u.iv), y = dt_interval_key(&b->u.iv);
+        return (x > y) - (x < y);
+    }
+    default:
+        break;
+    }
+    if (value_is_varlen(t)) {
+        const type_info_t *ti = type_lookup(t);
+        if (ti && ti->elem && ti->category == 'A') {
+            const type_array_t *x = a->u.arr, *y = b->u.arr;
+            int n = x->n < y->n ? x->n : y->n;
+            for (int i = 0; i < n; i++) {
+                bool xn = x->vals[i].isnull, yn = y->vals[i].isnull;
+                if (xn || yn) {
+                    if (xn != yn)
+                        return xn ? 1 : -1; /* NULL elements sort last */
+                    continue;
+                }
+                int c = value_cmp(ti->elem, &x->vals[i], &y->vals[i]);
+                if (c)
+                    return c;
+            }
+            return (x->n > y->n) - (x->n < y->n);
+        }
+        return bytes_cmp(a->u.s.p, a->u.s.len, b->u.s.p, b->u.s.len);
+    }
+    if (t == TYPE_OID || (t >= TYPE_REGPROC && t <= TYPE_REGPROC) || t == TYPE_REGCLASS || t == TYPE_REGTYPE ||
+        t == TYPE_XID) {
+        uint64_t x = (uint32_t)a->u.i, y = (uint32_t)b->u.i;
+        return (x > y) - (x < y);
+    }
+    return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+}
+
+uint64_t value_hash(type_oid_t t, const value_t *v)
+{
+    switch (t) {
+    case TYPE_FLOAT4:
+    case TYPE_FLOAT8: {
+        double d = v->u.f;
+        if (d == 0)
+            d = 0; /* -0 hashes as 0 */
+        if (isnan(d))
+            return 0x7ff8dead;
+        uint64_t u;
+        memcpy(&u, &d, 8);
+        return mix64(u);
+    }
+    case TYPE_NUMERIC:
+        return mix64(numeric_hash(v->u.num));
+    case TYPE_BPCHAR:
+        return hash_bytes(v->u.s.p, bpchar_len(v->u.s.p, v->u.s.len));
+    case TYPE_INTERVAL: {
+        __int128 k = dt_interval_key(&v->u.iv);
+        return mix64((uint64_t)k ^ mix64((uint64_t)(k >> 64)));
+    }
+    default:
+        break;
+    }
+    if (value_is_varlen(t)) {
+        const type_info_t *ti = type_lookup(t);
+        if (ti && ti->elem && ti->category == 'A') {
+            uint64_t h = 0x12345;
+            for (int i = 0; i < v->u.arr->n; i++)
+                h = mix64(h ^ (v->u.arr->vals[i].isnull ? 0xabcdef : value_hash(ti->elem, &v->u.arr->vals[i])));
+            return h;
+        }
+        return hash_bytes(v->u.s.p, v->u.s.len);
+    }
+    return mix64((uint64_t)v->u.i);
+}
+
+bool value_is_varlen(type_oid_t t)
+{
+    switch (t) {
+    case TYPE_BOOL: case TYPE_CHAR: case TYPE_INT2: case TYPE_INT4: case TYPE_INT8: case TYPE_OID:
+    case TYPE_XID: case TYPE_FLOAT4: case TYPE_FLOAT8: case TYPE_DATE: case TYPE_TIME: case TYPE_TIMESTAMP:
+    case TYPE_TIMESTAMPTZ: case TYPE_INTERVAL: case TYPE_REGPROC: case TYPE_REGPROCEDURE: case TYPE_REGOPER:
+    case TYPE_REGCLASS: case TYPE_REGTYPE: case TYPE_REGNAMESPACE: case TYPE_REGROLE: case TYPE_VOID:
+        return false;
+    default:
+        return true;
+    }
+}
+
+void value_copy(mem_arena_t *a, type_oid_t t, value_t *dst, const value_t *src)
+{
+    *dst = *src;
+    if (src->isnull || !value_is_varlen(t))
+        return;
+    if (t == TYPE_NUMERIC) {
+        const type_numeric_t *n = src->u.num;
+        dst->u.num = mem_amemdup(a, n, sizeof *n + sizeof(int16_t) * (size_t)(n->ndigits > 0 ? n->ndigits : 0));
+        return;
+    }
+    const type_info_t *ti = type_lookup(t);
+    if (ti && ti->elem && (ti->category == 'A')) {
+        const type_array_t *s = src->u.arr;
+        type_array_t *d = type_array_new(a, s->elem, s->n);
+        d->ndim = s->ndim;
+        d->lbound = s->lbound;
+        for (int i = 0; i < s->n; i++)
+            value_copy(a, s->elem, &d->vals[i], &s->vals[i]);
+        dst->u.arr = d;
+        return;
+    }
+    dst->u.s.p = src->u.s.len ? mem_amemdup(a, src->u.s.p, src->u.s.len) : "";
+}
