@@ -1,0 +1,659 @@
+/*
+ * scan.c - cuboid scans: key-range seeks, code filters, rollup.
+ *
+ * Planning (stor_scan_open) turns the filters into a list of row ranges by
+ * recursive binary search over the sorted code columns: at sort position p
+ * the current row range has one fixed code for every earlier position, so
+ * column p is sorted inside it and each wanted code (or code interval) is a
+ * sub-range. Descending further needs the range split per code present, so
+ * we only descend while a later position is filtered, the range is big
+ * enough to be worth it and a budget of seeks is left; every range records
+ * how many leading positions it resolved exactly ("exact"), and the row loop
+ * tests bitmaps only for filtered positions at or past that. A position with
+ * no filter may still be descended (a skip-scan) when its few codes are far
+ * fewer than the rows, which is what lets `WHERE p_category = x` use a
+ * cuboid sorted (p_mfgr, p_category, ...).
+ *
+ * Execution walks the ranges in chunks of batch_rows, builds a selection
+ * vector with the remaining filters, then either gathers the selected rows
+ * into the batch (no rollup: rows stay in sorted order) or merges them into
+ * the rollup state: a dense array indexed by the mixed-radix group key when
+ * that is small relative to the rows read, else an open-addressing hash on
+ * the same key; groups are then emitted sorted by key, i.e. by the group
+ * codes in the order the caller listed them.
+ */
+#include "storage/scan.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage_int.h"
+
+#define SEEK_BUDGET 8192   /* binary searches one scan may plan */
+#define SEEK_MIN_ROWS 64   /* below this a range is scanned, not split */
+#define DENSE_MAX_CELLS (1u << 22)
+
+typedef struct range {
+    uint64_t lo, hi;
+    int exact; /* sort positions < exact are resolved by the range */
+} range_t;
+
+struct stor_scan {
+    mem_arena_t *a;
+    stor_segment_t *seg;
+    const stor_cuboid_t *c;
+    uint32_t batch_rows;
+    /* per sort position: filter bitmap (NULL = no filter), its ranges */
+    const uint64_t *bitmap[STOR_MAX_DIMS];
+    const stor_filter_t *filt[STOR_MAX_DIMS];
+    int last_filtered; /* highest filtered sort position, -1 none */
+    bool none;         /* a filter with no ranges: nothing passes */
+    /* output */
+    int ngroup, gpos[STOR_MAX_DIMS];
+    int nmeas, *meas;
+    stor_kind_t *mkind;
+    stor_agg_t *magg;
+    bool rollup;
+    /* ranges */
+    range_t *ranges;
+    uint32_t nranges, cap_ranges, cur;
+    uint64_t row, rows_in_ranges, touched;
+    int budget;
+    /* batch buffers */
+    uint32_t *sel;
+    uint32_t **codes;
+    void **mbuf;
+    stor_batch_t batch;
+    /* rollup result, emitted after all ranges are consumed */
+    bool aggregated;
+    uint64_t ngroups, emitted;
+    uint32_t **gcodes;
+    void **gmeas;
+};
+
+static inline uint32_t code_at(const void *col, int w, uint64_t i)
+{
+    switch (w) {
+    case 1: return ((const uint8_t *)col)[i];
+    case 2: return ((const uint16_t *)col)[i];
+    default: return ((const uint32_t *)col)[i];
+    }
+}
+
+/* lower - first row in [lo, hi) whose code at column col is >= code. */
+static uint64_t lower(const void *col, int w, uint64_t lo, uint64_t hi, uint32_t code)
+{
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (code_at(col, w, mid) < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void add_range(stor_scan_t *sc, uint64_t lo, uint64_t hi, int exact)
+{
+    if (lo >= hi)
+        return;
+    if (sc->nranges > 0) {
+        /* Adjacent ranges with the same exactness merge, keeping the list short. */
+        range_t *last = &sc->ranges[sc->nranges - 1];
+        if (last->hi == lo && last->exact == exact) {
+            last->hi = hi;
+            sc->rows_in_ranges += hi - lo;
+            return;
+        }
+    }
+    if (sc->nranges == sc->cap_ranges) {
+        uint32_t ncap = sc->cap_ranges ? 2 * sc->cap_ranges : 16;
+        range_t *nr = mem_alloc(sc->a, ncap * sizeof *nr);
+        if (sc->nranges)
+            memcpy(nr, sc->ranges, sc->nranges * sizeof *nr);
+        sc->ranges = nr;
+        sc->cap_ranges = ncap;
+    }
+    sc->ranges[sc->nranges++] = (range_t){lo, hi, exact};
+    sc->rows_in_ranges += hi - lo;
+}
+
+/* seek - plans rows [lo, hi), whose codes at positions < pos are fixed. */
+static void seek(stor_scan_t *sc, uint64_t lo, uint64_t hi, int pos)
+{
+    if (lo >= hi)
+        return;
+    const stor_cuboid_t *c = sc->c;
+    if (pos > sc->last_filtered || hi - lo < SEEK_MIN_ROWS || sc->budget <= 0) {
+        add_range(sc, lo, hi, pos);
+        return;
+    }
+    const void *col = c->codes[pos];
+    int w = c->width[pos];
+    const stor_filter_t *f = sc->filt[pos];
+    uint32_t first = code_at(col, w, lo), last = code_at(col, w, hi - 1);
+    if (!f) {
+        /* Skip-scan only when the codes present are few compared with rows. */
+        if ((uint64_t)(last - first + 1) * 16 > hi - lo || pos == sc->last_filtered) {
+            add_range(sc, lo, hi, pos);
+            return;
+        }
+        uint64_t a = lo;
+        while (a < hi && sc->budget > 0) {
+            uint32_t code = code_at(col, w, a);
+            uint64_t b = lower(col, w, a, hi, code + 1);
+            sc->budget--;
+            seek(sc, a, b, pos + 1);
+            a = b;
+        }
+        if (a < hi)
+            add_range(sc, a, hi, pos);
+        return;
+    }
+    bool descend = pos < sc->last_filtered;
+    for (uint32_t r = 0; r < f->n; r++) {
+        uint32_t flo = f->ranges[r].lo, fhi = f->ranges[r].hi;
+        if (fhi < first || flo > last)
+            continue;
+        uint64_t a = flo <= first ? lo : lower(col, w, lo, hi, flo);
+        uint64_t b = fhi >= last ? hi : lower(col, w, a, hi, fhi + 1);
+        sc->budget -= 2;
+        if (a >= b)
+            continue;
+        if (!descend || sc->budget <= 0 || b - a < SEEK_MIN_ROWS) {
+            add_range(sc, a, b, pos + 1);
+            continue;
+        }
+        /* Split per code present so position pos + 1 is sorted in each part. */
+        while (a < b) {
+            uint32_t code = code_at(col, w, a);
+            uint64_t e = lower(col, w, a, b, code + 1);
+            sc->budget--;
+            seek(sc, a, e, pos + 1);
+            a = e;
+        }
+    }
+}
+
+static uint64_t *make_bitmap(mem_arena_t *a, const stor_filter_t *f, int width)
+{
+    /* Sized to the full range of the column's width, so any stored code
+     * indexes inside it even when a file lies about its code space. */
+    uint64_t bits = width == 1 ? 256 : width == 2 ? 65536 : 0;
+    if (!bits) {
+        for (uint32_t r = 0; r < f->n; r++)
+            if ((uint64_t)f->ranges[r].hi + 1 > bits)
+                bits = (uint64_t)f->ranges[r].hi + 1;
+        bits = (bits + 63) & ~63ULL;
+    }
+    uint64_t *bm = mem_alloc0(a, bits / 8 + 8);
+    for (uint32_t r = 0; r < f->n; r++)
+        for (uint64_t x = f->ranges[r].lo; x <= f->ranges[r].hi && x < bits; x++)
+            bm[x >> 6] |= 1ULL << (x & 63);
+    return bm;
+}
+
+int stor_scan_open(stor_segment_t *seg, const stor_scan_spec_t *spec, mem_arena_t *a,
+                   stor_scan_t **out, err_t *err)
+{
+    *out = NULL;
+    const stor_cuboid_t *c;
+    if (stor_segment_cuboid(seg, spec->cuboid, &c, err) < 0)
+        return -1;
+    stor_scan_t *sc = MEM_NEW(a, stor_scan_t);
+    sc->a = a;
+    sc->seg = seg;
+    sc->c = c;
+    sc->batch_rows = spec->batch_rows ? spec->batch_rows : 2048;
+    sc->last_filtered = -1;
+    sc->budget = SEEK_BUDGET;
+    int pos_of[STOR_MAX_DIMS];
+    for (int d = 0; d < STOR_MAX_DIMS; d++)
+        pos_of[d] = -1;
+    for (int k = 0; k < c->ndims; k++)
+        pos_of[c->dims[k]] = k;
+    for (int i = 0; i < spec->nfilters; i++) {
+        const stor_filter_t *f = &spec->filters[i];
+        if (f->dim < 0 || f->dim >= STOR_MAX_DIMS || pos_of[f->dim] < 0)
+            return err_set(err, ERRCODE_INVALID_COLUMN_REFERENCE,
+                           "filter on dimension %d, which cuboid %llx does not have", f->dim,
+                           (unsigned long long)c->id);
+        int p = pos_of[f->dim];
+        if (sc->filt[p])
+            return err_set(err, ERRCODE_INTERNAL_ERROR, "two filters on dimension %d", f->dim);
+        for (uint32_t r = 0; r < f->n; r++)
+            if (f->ranges[r].lo > f->ranges[r].hi || (r && f->ranges[r].lo <= f->ranges[r - 1].hi))
+                return err_set(err, ERRCODE_INTERNAL_ERROR, "filter ranges on dimension %d are not sorted and disjoint", f->dim);
+        sc->filt[p] = f;
+        sc->none |= f->n == 0;
+        if (p > sc->last_filtered)
+            sc->last_filtered = p;
+    }
+    sc->ngroup = spec->ngroup;
+    bool identity = spec->ngroup == c->ndims;
+    for (int k = 0; k < spec->ngroup; k++) {
+        int d = spec->group[k];
+        if (d < 0 || d >= STOR_MAX_DIMS || pos_of[d] < 0)
+            return err_set(err, ERRCODE_INVALID_COLUMN_REFERENCE,
+                           "group by dimension %d, which cuboid %llx does not have", d,
+                           (unsigned long long)c->id);
+        sc->gpos[k] = pos_of[d];
+        identity &= sc->gpos[k] == k;
+    }
+    sc->rollup = !identity;
+    sc->nmeas = spec->nmeasures;
+    sc->meas = MEM_NEW_N(a, int, spec->nmeasures + 1);
+    sc->mkind = MEM_NEW_N(a, stor_kind_t, spec->nmeasures + 1);
+    sc->magg = MEM_NEW_N(a, stor_agg_t, spec->nmeasures + 1);
+    for (int m = 0; m < spec->nmeasures; m++) {
+        int mi = spec->measures[m];
+        if (mi < 0 || mi >= stor_segment_nmeasures(seg))
+            return err_set(err, ERRCODE_INVALID_COLUMN_REFERENCE, "no measure %d in this segment", mi);
+        sc->meas[m] = mi;
+        sc->mkind[m] = stor_segment_measure(seg, mi)->kind;
+        sc->magg[m] = stor_segment_measure(seg, mi)->agg;
+    }
+    sc->sel = mem_alloc(a, sc->batch_rows * sizeof(uint32_t));
+    sc->codes = MEM_NEW_N(a, uint32_t *, sc->ngroup + 1);
+    sc->mbuf = MEM_NEW_N(a, void *, sc->nmeas + 1);
+    if (!sc->rollup) {
+        for (int k = 0; k < sc->ngroup; k++)
+            sc->codes[k] = mem_alloc(a, sc->batch_rows * sizeof(uint32_t));
+        for (int m = 0; m < sc->nmeas; m++)
+            sc->mbuf[m] = mem_alloc(a, sc->batch_rows * 8);
+    }
+    sc->batch.codes = (const uint32_t *const *)sc->codes;
+    sc->batch.meas = (const void *const *)sc->mbuf;
+    if (!sc->none) {
+        for (int p = 0; p < c->ndims; p++)
+            if (sc->filt[p])
+                sc->bitmap[p] = make_bitmap(a, sc->filt[p], c->width[p]);
+        seek(sc, 0, c->nrows, 0);
+    }
+    if (sc->nranges)
+        sc->row = sc->ranges[0].lo;
+    *out = sc;
+    return 0;
+}
+
+uint64_t stor_scan_rows_touched(const stor_scan_t *sc) { return sc->touched; }
+uint32_t stor_scan_ranges(const stor_scan_t *sc) { return sc->nranges; }
+
+/* next_chunk - selects the passing rows of the next chunk into sc->sel
+ * (as offsets from *base); returns the count, or -1 when the ranges are done. */
+static int64_t next_chunk(stor_scan_t *sc, uint64_t *base)
+{
+    while (sc->cur < sc->nranges) {
+        range_t *r = &sc->ranges[sc->cur];
+        if (sc->row >= r->hi) {
+            if (++sc->cur < sc->nranges)
+                sc->row = sc->ranges[sc->cur].lo;
+            continue;
+        }
+        uint64_t lo = sc->row, hi = r->hi;
+        if (hi - lo > sc->batch_rows)
+            hi = lo + sc->batch_rows;
+        sc->row = hi;
+        sc->touched += hi - lo;
+        *base = lo;
+        uint32_t n = (uint32_t)(hi - lo);
+        bool first = true;
+        for (int p = r->exact; p <= sc->last_filtered; p++) {
+            const uint64_t *bm = sc->bitmap[p];
+            if (!bm)
+                continue;
+            const void *col = sc->c->codes[p];
+            int w = sc->c->width[p];
+            uint32_t k = 0;
+#define FILTER_LOOP(T)                                                        \
+    do {                                                                      \
+        const T *cc = (const T *)col + lo;                                    \
+        if (first) {                                                          \
+            for (uint32_t i = 0; i < n; i++) {                                \
+                uint32_t v = cc[i];                                           \
+                sc->sel[k] = i;                                               \
+                k += (uint32_t)(bm[v >> 6] >> (v & 63)) & 1;                  \
+            }                                                                 \
+        } else {                                                              \
+            for (uint32_t j = 0; j < n; j++) {                                \
+                uint32_t i = sc->sel[j], v = cc[i];                           \
+                sc->sel[k] = i;                                               \
+                k += (uint32_t)(bm[v >> 6] >> (v & 63)) & 1;                  \
+            }                                                                 \
+        }                                                                     \
+    } while (0)
+            if (w == 1)
+                FILTER_LOOP(uint8_t);
+            else if (w == 2)
+                FILTER_LOOP(uint16_t);
+            else
+                FILTER_LOOP(uint32_t);
+#undef FILTER_LOOP
+            n = k;
+            first = false;
+            if (n == 0)
+                break;
+        }
+        if (first)
+            for (uint32_t i = 0; i < n; i++)
+                sc->sel[i] = i;
+        return n;
+    }
+    return -1;
+}
+
+static void gather_codes(uint32_t *dst, const void *col, int w, uint64_t base, const uint32_t *sel,
+                         uint32_t n)
+{
+    if (w == 1) {
+        const uint8_t *cc = (const uint8_t *)col + base;
+        for (uint32_t i = 0; i < n; i++)
+            dst[i] = cc[sel[i]];
+    } else if (w == 2) {
+        const uint16_t *cc = (const uint16_t *)col + base;
+        for (uint32_t i = 0; i < n; i++)
+            dst[i] = cc[sel[i]];
+    } else {
+        const uint32_t *cc = (const uint32_t *)col + base;
+        for (uint32_t i = 0; i < n; i++)
+            dst[i] = cc[sel[i]];
+    }
+}
+
+/* ---- rollup ---- */
+
+typedef struct rollup {
+    uint64_t stride[STOR_MAX_DIMS];
+    uint64_t cells;   /* product of the group code spaces (0: overflow) */
+    bool dense;
+    /* dense: state per cell, occupancy bitmap; hash: slots -> group index */
+    uint64_t *occ;
+    uint64_t *keys;   /* hash: key per group */
+    uint32_t *slots;  /* hash: group index + 1, 0 empty */
+    uint64_t mask;
+    uint64_t ngroups, cap;
+    void **state;     /* [nmeas] arrays of cells (dense) or cap (hash) */
+    uint64_t *cellv;  /* per selected row: its cell / group */
+} rollup_t;
+
+static void init_state(void *arr, stor_kind_t k, stor_agg_t g, uint64_t from, uint64_t to)
+{
+    if (k == STOR_KIND_INT) {
+        int64_t v = g == STOR_AGG_MIN ? STOR_MIN_NULL_I64 : g == STOR_AGG_MAX ? STOR_MAX_NULL_I64 : 0;
+        int64_t *x = arr;
+        for (uint64_t i = from; i < to; i++)
+            x[i] = v;
+    } else {
+        double v = g == STOR_AGG_MIN ? HUGE_VAL : g == STOR_AGG_MAX ? -HUGE_VAL : 0.0;
+        double *x = arr;
+        for (uint64_t i = from; i < to; i++)
+            x[i] = v;
+    }
+}
+
+static void merge_rows(void *state, const void *col, stor_kind_t k, stor_agg_t g, uint64_t base,
+                       const uint32_t *sel, const uint64_t *cell, uint32_t n)
+{
+    if (k == STOR_KIND_INT) {
+        int64_t *s = state;
+        const int64_t *v = (const int64_t *)col + base;
+        switch (g) {
+        case STOR_AGG_SUM: case STOR_AGG_COUNT:
+            for (uint32_t i = 0; i < n; i++)
+                s[cell[i]] = (int64_t)((uint64_t)s[cell[i]] + (uint64_t)v[sel[i]]);
+            break;
+        case STOR_AGG_MIN:
+            for (uint32_t i = 0; i < n; i++)
+                if (v[sel[i]] < s[cell[i]])
+                    s[cell[i]] = v[sel[i]];
+            break;
+        case STOR_AGG_MAX:
+            for (uint32_t i = 0; i < n; i++)
+                if (v[sel[i]] > s[cell[i]])
+                    s[cell[i]] = v[sel[i]];
+            break;
+        }
+    } else {
+        double *s = state;
+        const double *v = (const double *)col + base;
+        switch (g) {
+        case STOR_AGG_SUM: case STOR_AGG_COUNT:
+            for (uint32_t i = 0; i < n; i++)
+                s[cell[i]] += v[sel[i]];
+            break;
+        case STOR_AGG_MIN:
+            for (uint32_t i = 0; i < n; i++)
+                if (v[sel[i]] < s[cell[i]])
+                    s[cell[i]] = v[sel[i]];
+            break;
+        case STOR_AGG_MAX:
+            for (uint32_t i = 0; i < n; i++)
+                if (v[sel[i]] > s[cell[i]])
+                    s[cell[i]] = v[sel[i]];
+            break;
+        }
+    }
+}
+
+static inline uint64_t hash64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static void hash_grow(stor_scan_t *sc, rollup_t *ru)
+{
+    uint64_t ncap = ru->cap * 2;
+    uint64_t *keys = mem_alloc(sc->a, ncap * 8);
+    memcpy(keys, ru->keys, ru->ngroups * 8);
+    ru->keys = keys;
+    for (int m = 0; m < sc->nmeas; m++) {
+        void *ns = mem_alloc(sc->a, ncap * 8);
+        memcpy(ns, ru->state[m], ru->ngroups * 8);
+        init_state(ns, sc->mkind[m], sc->magg[m], ru->ngroups, ncap);
+        ru->state[m] = ns;
+    }
+    uint64_t nslots = ncap * 2;
+    ru->slots = mem_alloc0(sc->a, nslots * sizeof *ru->slots);
+    ru->mask = nslots - 1;
+    for (uint64_t g = 0; g < ru->ngroups; g++) {
+        uint64_t h = hash64(ru->keys[g]) & ru->mask;
+        while (ru->slots[h])
+            h = (h + 1) & ru->mask;
+        ru->slots[h] = (uint32_t)(g + 1);
+    }
+    ru->cap = ncap;
+}
+
+static int cmp_u64pair(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static int aggregate(stor_scan_t *sc, err_t *err)
+{
+    const stor_cuboid_t *c = sc->c;
+    rollup_t ru;
+    memset(&ru, 0, sizeof ru);
+    /* Mixed radix over the group's code spaces (from the dictionaries),
+     * first group dim most significant, so key order is the requested
+     * output order. */
+    uint64_t cells = 1, span[STOR_MAX_DIMS];
+    for (int k = sc->ngroup - 1; k >= 0; k--) {
+        span[k] = stor_dict_ncodes(stor_segment_dict(sc->seg, c->dims[sc->gpos[k]]));
+        if (span[k] == 0)
+            span[k] = 1;
+        ru.stride[k] = cells;
+        if (cells > UINT64_MAX / span[k])
+            return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED,
+                           "rollup over %d dimensions with this many distinct values is not supported yet",
+                           sc->ngroup);
+        cells *= span[k];
+    }
+    ru.cells = cells;
+    uint64_t limit = sc->rows_in_ranges * 4 + 4096;
+    ru.dense = cells <= DENSE_MAX_CELLS && cells <= limit;
+    ru.state = MEM_NEW_N(sc->a, void *, sc->nmeas + 1);
+    if (ru.dense) {
+        for (int m = 0; m < sc->nmeas; m++) {
+            ru.state[m] = mem_alloc(sc->a, cells * 8);
+            init_state(ru.state[m], sc->mkind[m], sc->magg[m], 0, cells);
+        }
+        ru.occ = mem_alloc0(sc->a, (cells + 63) / 64 * 8 + 8);
+    } else {
+        ru.cap = 1024;
+        while (ru.cap < sc->rows_in_ranges && ru.cap < (1u << 20))
+            ru.cap *= 2;
+        ru.keys = mem_alloc(sc->a, ru.cap * 8);
+        for (int m = 0; m < sc->nmeas; m++) {
+            ru.state[m] = mem_alloc(sc->a, ru.cap * 8);
+            init_state(ru.state[m], sc->mkind[m], sc->magg[m], 0, ru.cap);
+        }
+        ru.slots = mem_alloc0(sc->a, ru.cap * 2 * sizeof *ru.slots);
+        ru.mask = ru.cap * 2 - 1;
+    }
+    ru.cellv = mem_alloc(sc->a, sc->batch_rows * 8);
+    uint32_t *tmp = mem_alloc(sc->a, sc->batch_rows * 4);
+    uint64_t base;
+    int64_t n;
+    while ((n = next_chunk(sc, &base)) >= 0) {
+        if (n == 0)
+            continue;
+        for (uint32_t i = 0; i < n; i++)
+            ru.cellv[i] = 0;
+        for (int k = 0; k < sc->ngroup; k++) {
+            int p = sc->gpos[k];
+            gather_codes(tmp, c->codes[p], c->width[p], base, sc->sel, (uint32_t)n);
+            uint64_t st = ru.stride[k];
+            uint64_t sp = span[k];
+            bool bad = false;
+            for (uint32_t i = 0; i < n; i++) {
+                bad |= tmp[i] >= sp;
+                ru.cellv[i] += tmp[i] * st;
+            }
+            if (bad)
+                return err_set(err, ERRCODE_DATA_CORRUPTED,
+                               "cuboid %llx of segment \"%s\" holds a code outside its dictionary",
+                               (unsigned long long)c->id, stor_segment_dir(sc->seg));
+        }
+        if (ru.dense) {
+            for (uint32_t i = 0; i < n; i++)
+                ru.occ[ru.cellv[i] >> 6] |= 1ULL << (ru.cellv[i] & 63);
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                uint64_t key = ru.cellv[i], h = hash64(key) & ru.mask;
+                uint32_t s;
+                while ((s = ru.slots[h]) != 0 && ru.keys[s - 1] != key)
+                    h = (h + 1) & ru.mask;
+                if (!s) {
+                    if (ru.ngroups == ru.cap) {
+                        hash_grow(sc, &ru);
+                        h = hash64(key) & ru.mask;
+                        while (ru.slots[h])
+                            h = (h + 1) & ru.mask;
+                    }
+                    ru.keys[ru.ngroups] = key;
+                    s = (uint32_t)++ru.ngroups;
+                    ru.slots[h] = s;
+                }
+                ru.cellv[i] = s - 1;
+            }
+        }
+        for (int m = 0; m < sc->nmeas; m++)
+            merge_rows(ru.state[m], c->meas[sc->meas[m]], sc->mkind[m], sc->magg[m], base, sc->sel,
+                       ru.cellv, (uint32_t)n);
+    }
+    /* Materialize the groups sorted by key. */
+    uint64_t ng = 0;
+    uint64_t *order; /* pairs (key, state index) */
+    if (ru.dense) {
+        for (uint64_t w = 0; w < (cells + 63) / 64; w++)
+            ng += (uint64_t)__builtin_popcountll(ru.occ[w]);
+        order = mem_alloc(sc->a, ng * 16 + 16);
+        uint64_t j = 0;
+        for (uint64_t w = 0; w < (cells + 63) / 64; w++) {
+            uint64_t bits = ru.occ[w];
+            while (bits) {
+                uint64_t cell = w * 64 + (uint64_t)__builtin_ctzll(bits);
+                bits &= bits - 1;
+                order[2 * j] = cell;
+                order[2 * j + 1] = cell;
+                j++;
+            }
+        }
+    } else {
+        ng = ru.ngroups;
+        order = mem_alloc(sc->a, ng * 16 + 16);
+        for (uint64_t g = 0; g < ng; g++) {
+            order[2 * g] = ru.keys[g];
+            order[2 * g + 1] = g;
+        }
+        qsort(order, ng, 16, cmp_u64pair);
+    }
+    sc->ngroups = ng;
+    sc->gcodes = MEM_NEW_N(sc->a, uint32_t *, sc->ngroup + 1);
+    sc->gmeas = MEM_NEW_N(sc->a, void *, sc->nmeas + 1);
+    for (int k = 0; k < sc->ngroup; k++) {
+        uint32_t *gc = mem_alloc(sc->a, ng * 4 + 4);
+        uint64_t st = ru.stride[k], sp = span[k];
+        for (uint64_t g = 0; g < ng; g++)
+            gc[g] = (uint32_t)((order[2 * g] / st) % sp);
+        sc->gcodes[k] = gc;
+    }
+    for (int m = 0; m < sc->nmeas; m++) {
+        uint64_t *gm = mem_alloc(sc->a, ng * 8 + 8);
+        const uint64_t *st = ru.state[m];
+        for (uint64_t g = 0; g < ng; g++)
+            gm[g] = st[order[2 * g + 1]];
+        sc->gmeas[m] = gm;
+    }
+    sc->aggregated = true;
+    return 0;
+}
+
+int stor_scan_next(stor_scan_t *sc, const stor_batch_t **out, err_t *err)
+{
+    *out = NULL;
+    if (sc->rollup) {
+        if (!sc->aggregated && aggregate(sc, err) < 0)
+            return -1;
+        if (sc->emitted >= sc->ngroups)
+            return 0;
+        uint64_t n = sc->ngroups - sc->emitted;
+        if (n > sc->batch_rows)
+            n = sc->batch_rows;
+        for (int k = 0; k < sc->ngroup; k++)
+            sc->codes[k] = sc->gcodes[k] + sc->emitted;
+        for (int m = 0; m < sc->nmeas; m++)
+            sc->mbuf[m] = (uint64_t *)sc->gmeas[m] + sc->emitted;
+        sc->emitted += n;
+        sc->batch.n = (uint32_t)n;
+        *out = &sc->batch;
+        return 1;
+    }
+    uint64_t base;
+    int64_t n;
+    while ((n = next_chunk(sc, &base)) >= 0) {
+        if (n == 0)
+            continue;
+        for (int k = 0; k < sc->ngroup; k++) {
+            int p = sc->gpos[k];
+            gather_codes(sc->codes[k], sc->c->codes[p], sc->c->width[p], base, sc->sel, (uint32_t)n);
+        }
+        for (int m = 0; m < sc->nmeas; m++) {
+            const uint64_t *col = (const uint64_t *)sc->c->meas[sc->meas[m]] + base;
+            uint64_t *dst = sc->mbuf[m];
+            for (uint32_t i = 0; i < n; i++)
+                dst[i] = col[sc->sel[i]];
+        }
+        sc->batch.n = (uint32_t)n;
+        *out = &sc->batch;
+        return 1;
+    }
+    return 0;
+}

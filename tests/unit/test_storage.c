@@ -1,0 +1,336 @@
+/*
+ * test_storage.c - unit tests of src/storage: dictionaries, cuboid files,
+ * atomic publish, corruption handling and scans over a hand-made segment.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "storage/scan.h"
+#include "storage/segment.h"
+#include "tap.h"
+
+static char root[256];
+
+static void mkroot(void)
+{
+    snprintf(root, sizeof root, "/tmp/kiln-test-storage-%ld", (long)getpid());
+    mkdir(root, 0755);
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* Segment with dims a (int4: 10, 20, 30), b (text: "x", "y", NULL) and
+ * measures cnt (count) and total (float sum). Cuboids {a,b} and {a}. */
+static const char *const texts[] = {"x", "y"};
+static const uint32_t text_lens[] = {1, 1};
+static const int64_t ints[] = {10, 20, 30};
+
+static int write_segment(const char *dir, err_t *err)
+{
+    stor_dim_schema_t dims[] = {{"a", TYPE_INT4}, {"b", TYPE_TEXT}};
+    stor_measure_schema_t ms[] = {{"cnt", STOR_AGG_COUNT, STOR_KIND_INT, TYPE_INT8},
+                                  {"total", STOR_AGG_SUM, STOR_KIND_FLOAT, TYPE_FLOAT8}};
+    stor_schema_t sc = {2, dims, 2, ms, (const int[]){0, 1}};
+    stor_writer_t *w;
+    if (stor_writer_begin(dir, &sc, &w, err) < 0)
+        return -1;
+    stor_dict_src_t ds[2] = {
+        {.kind = STOR_KIND_INT, .n = 3, .ints = ints},
+        {.kind = STOR_KIND_TEXT, .n = 2, .texts = texts, .text_lens = text_lens, .has_null = true},
+    };
+    if (stor_writer_put_dicts(w, ds, err) < 0)
+        goto fail;
+    /* rows (a, b): (10,x) (10,NULL) (20,y) (30,x) (30,y) */
+    uint8_t ca[] = {0, 0, 1, 2, 2}, cb[] = {0, 2, 1, 0, 1};
+    int64_t cnt[] = {1, 2, 3, 4, 5};
+    double tot[] = {1.5, 2.5, 3.5, 4.5, 5.5};
+    if (stor_writer_put_cuboid(w, 3, 5, (const void *[]){ca, cb}, (const void *[]){cnt, tot}, err) < 0)
+        goto fail;
+    uint8_t ca1[] = {0, 1, 2};
+    int64_t cnt1[] = {3, 3, 9};
+    double tot1[] = {4.0, 3.5, 10.0};
+    if (stor_writer_put_cuboid(w, 1, 3, (const void *[]){ca1}, (const void *[]){cnt1, tot1}, err) < 0)
+        goto fail;
+    stor_writer_set_info(w, "input_rows", "15");
+    return stor_writer_commit(w, err);
+fail:
+    stor_writer_abort(w);
+    return -1;
+}
+
+static void test_roundtrip(void)
+{
+    mkroot();
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/seg1", root);
+    err_t err = {0};
+    ASSERT_EQ(write_segment(dir, &err), 0);
+    stor_segment_t *s;
+    ASSERT_EQ(stor_segment_open(dir, 0, &s, &err), 0);
+    ASSERT_EQ(stor_segment_ndims(s), 2);
+    ASSERT_STREQ(stor_segment_dim_name(s, 1), "b");
+    ASSERT_EQ(stor_segment_ncuboids(s), 2);
+    ASSERT_EQ(stor_segment_cuboid_rows(s, stor_segment_find_cuboid(s, 3)), 5);
+    ASSERT_STREQ(stor_segment_info(s, "input_rows"), "15");
+    const stor_dict_t *da = stor_segment_dict(s, 0), *db = stor_segment_dict(s, 1);
+    ASSERT_EQ(stor_dict_ncodes(da), 3);
+    ASSERT_EQ(stor_dict_ncodes(db), 3);
+    ASSERT_EQ(stor_dict_null_code(db), 2);
+    ASSERT_EQ(stor_dict_int(da, 2), 30);
+    value_t v = {.u.i = 20};
+    ASSERT_EQ(stor_dict_find(da, &v), 1);
+    v.u.i = 25;
+    ASSERT_EQ(stor_dict_find(da, &v), STOR_CODE_NONE);
+    ASSERT_EQ(stor_dict_lower_bound(da, &v), 2);
+    ASSERT_EQ(stor_dict_upper_bound(da, &v), 2);
+    v.u.i = 20;
+    ASSERT_EQ(stor_dict_upper_bound(da, &v), 2);
+    value_t t = {.u.s = {"y", 1}};
+    ASSERT_EQ(stor_dict_find(db, &t), 1);
+    value_t out[3];
+    stor_dict_decode(db, (const uint32_t[]){1, 2, 0}, 3, out);
+    ASSERT(!out[0].isnull && out[0].u.s.len == 1 && out[0].u.s.p[0] == 'y');
+    ASSERT(out[1].isnull);
+    const stor_cuboid_t *c;
+    ASSERT_EQ(stor_segment_cuboid(s, 3, &c, &err), 0);
+    ASSERT_EQ(c->nrows, 5);
+    ASSERT_EQ(c->dims[0], 0);
+    ASSERT_EQ(c->width[1], 1);
+    ASSERT_EQ(((const int64_t *)c->meas[0])[4], 5);
+    ASSERT_EQ(stor_segment_cuboid(s, 2, &c, &err), -1);
+    stor_segment_close(s);
+}
+
+static void scan_all(stor_segment_t *s, const stor_scan_spec_t *sp, uint32_t *codes, int64_t *cnt,
+                     double *tot, uint32_t *n)
+{
+    mem_arena_t *a = mem_arena_new(NULL, "scan", 0);
+    stor_scan_t *sc;
+    err_t err = {0};
+    if (stor_scan_open(s, sp, a, &sc, &err) < 0)
+        TAP_FAIL("scan_open: %s", err.message);
+    const stor_batch_t *b;
+    int rc;
+    *n = 0;
+    while ((rc = stor_scan_next(sc, &b, &err)) > 0)
+        for (uint32_t i = 0; i < b->n; i++, (*n)++) {
+            for (int k = 0; k < sp->ngroup; k++)
+                codes[*n * 2 + k] = b->codes[k][i];
+            cnt[*n] = ((const int64_t *)b->meas[0])[i];
+            tot[*n] = ((const double *)b->meas[1])[i];
+        }
+    ASSERT_EQ(rc, 0);
+    mem_arena_free(a);
+}
+
+static void test_scan(void)
+{
+    mkroot();
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/seg2", root);
+    err_t err = {0};
+    ASSERT_EQ(write_segment(dir, &err), 0);
+    stor_segment_t *s;
+    ASSERT_EQ(stor_segment_open(dir, 0, &s, &err), 0);
+    uint32_t codes[32], n;
+    int64_t cnt[16];
+    double tot[16];
+    const int ms[] = {0, 1};
+    /* whole cuboid */
+    stor_scan_spec_t sp = {.cuboid = 3, .ngroup = 2, .group = (const int[]){0, 1}, .nmeasures = 2, .measures = ms};
+    scan_all(s, &sp, codes, cnt, tot, &n);
+    ASSERT_EQ(n, 5);
+    ASSERT_EQ(cnt[3], 4);
+    /* filter a = 30 (leading: a seek), b = y (row filter) */
+    stor_filter_t f[] = {{0, 1, (const stor_code_range_t[]){{2, 2}}}, {1, 1, (const stor_code_range_t[]){{1, 1}}}};
+    sp.nfilters = 2;
+    sp.filters = f;
+    scan_all(s, &sp, codes, cnt, tot, &n);
+    ASSERT_EQ(n, 1);
+    ASSERT_EQ(cnt[0], 5);
+    /* rollup to b, filter a in [0,1] */
+    stor_filter_t f2[] = {{0, 1, (const stor_code_range_t[]){{0, 1}}}};
+    stor_scan_spec_t sp2 = {.cuboid = 3, .nfilters = 1, .filters = f2, .ngroup = 1, .group = (const int[]){1},
+                            .nmeasures = 2, .measures = ms};
+    scan_all(s, &sp2, codes, cnt, tot, &n);
+    ASSERT_EQ(n, 3); /* x, y, NULL in code order */
+    ASSERT_EQ(codes[0], 0);
+    ASSERT_EQ(cnt[0], 1);
+    ASSERT_EQ(codes[2], 1);
+    ASSERT_EQ(cnt[1], 3);
+    ASSERT_EQ(codes[4], 2);
+    ASSERT_EQ(cnt[2], 2);
+    /* grand total */
+    stor_scan_spec_t sp3 = {.cuboid = 1, .nmeasures = 2, .measures = ms};
+    scan_all(s, &sp3, codes, cnt, tot, &n);
+    ASSERT_EQ(n, 1);
+    ASSERT_EQ(cnt[0], 15);
+    ASSERT(tot[0] == 17.5);
+    /* empty filter */
+    stor_filter_t f3[] = {{1, 0, NULL}};
+    sp2.filters = f3;
+    scan_all(s, &sp2, codes, cnt, tot, &n);
+    ASSERT_EQ(n, 0);
+    stor_segment_close(s);
+}
+
+static void corrupt_byte(const char *path, long off)
+{
+    int fd = open(path, O_RDWR);
+    ASSERT(fd >= 0);
+    unsigned char c;
+    if (off < 0)
+        off += lseek(fd, 0, SEEK_END);
+    ASSERT(pread(fd, &c, 1, off) == 1);
+    c ^= 0x5a;
+    ASSERT(pwrite(fd, &c, 1, off) == 1);
+    close(fd);
+}
+
+static void expect_corrupt(const char *dir, uint64_t cuboid)
+{
+    err_t err = {0};
+    stor_segment_t *s;
+    int rc = stor_segment_open(dir, 0, &s, &err);
+    if (rc == 0) {
+        const stor_cuboid_t *c;
+        rc = stor_segment_cuboid(s, cuboid, &c, &err);
+        stor_segment_close(s);
+    }
+    ASSERT_EQ(rc, -1);
+    if (strcmp(err.sqlstate, ERRCODE_DATA_CORRUPTED) != 0)
+        TAP_FAIL("expected XX001, got %s: %s", err.sqlstate, err.message);
+}
+
+static void test_corruption(void)
+{
+    mkroot();
+    err_t err = {0};
+    char dir[300], path[400];
+    const char *cub = "c0000000000000003.kcub";
+    /* a flipped data byte, a flipped header byte, truncation, in each file */
+    struct { const char *file; long off; long trunc; } cases[] = {
+        {cub, -3, 0}, {cub, 20, 0}, {cub, 0, 100}, {cub, 0, 10},
+        {"dicts.kdic", -1, 0}, {"dicts.kdic", 70, 0}, {"dicts.kdic", 0, 64},
+        {"manifest.kseg", 5, 0}, {"manifest.kseg", 0, 30},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(dir, sizeof dir, "%s/corrupt%zu", root, i);
+        ASSERT_EQ(write_segment(dir, &err), 0);
+        snprintf(path, sizeof path, "%s/%s", dir, cases[i].file);
+        if (cases[i].trunc)
+            ASSERT_EQ(truncate(path, cases[i].trunc), 0);
+        else
+            corrupt_byte(path, cases[i].off);
+        expect_corrupt(dir, 3);
+    }
+    /* with STOR_OPEN_NO_VERIFY a flipped data byte is not detected, but a
+     * truncation still is */
+    snprintf(dir, sizeof dir, "%s/noverify", root);
+    ASSERT_EQ(write_segment(dir, &err), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, cub);
+    ASSERT_EQ(truncate(path, 200), 0);
+    stor_segment_t *s;
+    ASSERT_EQ(stor_segment_open(dir, STOR_OPEN_NO_VERIFY, &s, &err), 0);
+    const stor_cuboid_t *c;
+    ASSERT_EQ(stor_segment_cuboid(s, 3, &c, &err), -1);
+    ASSERT_STREQ(err.sqlstate, ERRCODE_DATA_CORRUPTED);
+    stor_segment_close(s);
+    /* missing segment */
+    err_clear(&err);
+    snprintf(dir, sizeof dir, "%s/nothere", root);
+    ASSERT_EQ(stor_segment_open(dir, 0, &s, &err), -1);
+    ASSERT_STREQ(err.sqlstate, ERRCODE_UNDEFINED_FILE);
+}
+
+static void test_atomic_publish(void)
+{
+    mkroot();
+    err_t err = {0};
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/pub", root);
+    /* A child that dies in the middle of writing leaves no segment. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        stor_dim_schema_t dims[] = {{"a", TYPE_INT4}};
+        stor_measure_schema_t ms[] = {{"cnt", STOR_AGG_COUNT, STOR_KIND_INT, TYPE_INT8}};
+        stor_schema_t sc = {1, dims, 1, ms, NULL};
+        stor_writer_t *w;
+        if (stor_writer_begin(dir, &sc, &w, &err) < 0)
+            _exit(2);
+        stor_dict_src_t ds = {.kind = STOR_KIND_INT, .n = 3, .ints = ints};
+        if (stor_writer_put_dicts(w, &ds, &err) < 0)
+            _exit(3);
+        _exit(0); /* crash before commit */
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ASSERT(!exists(dir));
+    stor_segment_t *s;
+    ASSERT_EQ(stor_segment_open(dir, 0, &s, &err), -1);
+    ASSERT_EQ(stor_cleanup_tmp(root), 1);
+    /* A full write publishes; a second one under the same name is refused
+     * and leaves the first intact. */
+    ASSERT_EQ(write_segment(dir, &err), 0);
+    ASSERT(exists(dir));
+    err_clear(&err);
+    ASSERT_EQ(write_segment(dir, &err), -1);
+    ASSERT_STREQ(err.sqlstate, ERRCODE_DUPLICATE_OBJECT);
+    ASSERT_EQ(stor_segment_open(dir, 0, &s, &err), 0);
+    stor_segment_close(s);
+    ASSERT_EQ(stor_cleanup_tmp(root), 0);
+    /* abort removes the temporary directory */
+    char dir2[310];
+    snprintf(dir2, sizeof dir2, "%s/pub2", root);
+    stor_dim_schema_t dims[] = {{"a", TYPE_INT4}};
+    stor_schema_t sc = {1, dims, 0, NULL, NULL};
+    stor_writer_t *w;
+    ASSERT_EQ(stor_writer_begin(dir2, &sc, &w, &err), 0);
+    char tmp[400];
+    snprintf(tmp, sizeof tmp, "%s", stor_writer_tmp_dir(w));
+    ASSERT(exists(tmp));
+    stor_writer_abort(w);
+    ASSERT(!exists(tmp));
+    ASSERT(!exists(dir2));
+    /* remove */
+    ASSERT_EQ(stor_segment_remove(dir, &err), 0);
+    ASSERT(!exists(dir));
+}
+
+static void cleanup_root(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cleanup failed\n");
+}
+
+static void test_cleanup(void)
+{
+    mkroot();
+    cleanup_root();
+}
+
+int main(void)
+{
+    mkroot();
+    static const tap_test_t tests[] = {
+        {"dictionary and cuboid round trip", test_roundtrip},
+        {"scan with seeks, filters, rollup", test_scan},
+        {"corrupt and truncated files give XX001", test_corruption},
+        {"atomic publish, crash mid-write, cleanup", test_atomic_publish},
+        {"cleanup", test_cleanup},
+    };
+    int rc = TAP_RUN(tests);
+    cleanup_root();
+    return rc;
+}
