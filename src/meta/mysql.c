@@ -113,9 +113,8 @@ static int open_conn(meta_store_t *s, MYSQL **out, err_t *err)
      * (a server may default to another level). */
     char sql[160];
     int lw = s->wait_ms / 1000 > 0 ? s->wait_ms / 1000 : 1;
-    snprintf(sql, sizeof sql,
-             "SET SESSION innodb_lock_wait_timeout = %d, SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ", lw);
-    if (mysql_query(m, sql) != 0) {
+    snprintf(sql, sizeof sql, "SET SESSION innodb_lock_wait_timeout = %d", lw);
+    if (mysql_query(m, sql) != 0 || mysql_query(m, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ") != 0) {
         mysql_conn_t tmp = { .m = m };
         int rc = classify(&tmp, sql, err);
         mysql_close(m);
