@@ -413,7 +413,7 @@ int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
 {
     if (!w->have_dicts)
         return err_set(err, ERRCODE_INTERNAL_ERROR, "cuboid written before the dictionaries");
-    if (cuboid == 0 || (cuboid >> w->ndims) != 0)
+    if ((cuboid >> w->ndims) != 0)
         return err_set(err, ERRCODE_INTERNAL_ERROR, "cuboid id %" PRIx64 " is not over this segment's dimensions", cuboid);
     int nd = __builtin_popcountll(cuboid), nm = w->nmeasures, ncols = nd + nm;
     size_t hdr_len = HDR_BYTES + 16 * (size_t)ncols;
@@ -450,7 +450,7 @@ int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
     for (int i = 0; i < ncols; i++)
         checksum = stor_checksum(cols[i], lens[i], checksum);
     /* No trailing padding: every byte after the last column start is data. */
-    pos = offs[ncols - 1] + lens[ncols - 1];
+    pos = ncols ? offs[ncols - 1] + lens[ncols - 1] : hdr_len;
     memcpy(hdr, CUB_MAGIC, 8);
     put32(hdr + 8, FORMAT_VERSION);
     put32(hdr + 12, (uint32_t)hdr_len);
@@ -746,7 +746,7 @@ static int parse_manifest(stor_segment_t *s, const char *path, const unsigned ch
         } else if (!strncmp(line, "cuboid ", 7)) {
             rcuboid_t *c = &s->cuboids[s->ncuboids];
             if (sscanf(line + 7, "%" SCNx64 " %" SCNu64 " %" SCNu64 " %" SCNx64, &c->id, &c->rows,
-                       &c->bytes, &c->checksum) != 4 || c->id == 0 || (c->id >> nd) != 0)
+                       &c->bytes, &c->checksum) != 4 || (c->id >> nd) != 0)
                 return corrupt(err, path, "bad cuboid line");
             if (s->ncuboids > 0 && s->cuboids[s->ncuboids - 1].id >= c->id)
                 return corrupt(err, path, "cuboid lines out of order");

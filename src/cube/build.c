@@ -1,0 +1,1215 @@
+/*
+ * build.c - the cube build: dictionary encoding, base cuboid, spanning tree.
+ *
+ * Ingest (cube_build_add_batch) maps every dimension value to a temporary id
+ * in first-seen order (a hash per dimension; REF columns go through a
+ * per-value-table cache so a lookup row is hashed once, not once per fact
+ * row) and appends ids and measure inputs to per-column arrays.
+ *
+ * finish:
+ *  1. sorts each dimension's distinct values into the segment dictionary and
+ *     rewrites the buffered ids as final codes (order-preserving), in
+ *     parallel over dimensions;
+ *  2. aggregates the base cuboid from the buffered rows;
+ *  3. walks the definition's cuboids level by level (dimension count
+ *     descending); each is computed from the smallest computed superset
+ *     ("parent"), the cuboids of one level in parallel; a cuboid is written
+ *     as soon as it is computed and freed once no cuboid still to compute is
+ *     its subset;
+ *  4. commits the segment (atomic rename).
+ *
+ * Computing a cuboid from a source (the buffered rows or a parent) uses one
+ * of three methods, picked per cuboid:
+ *   prefix  its dimensions are a leading prefix of the parent's sort order:
+ *           the parent's rows are already grouped; one pass, no sort.
+ *   dense   the product of its code spaces is small: an array indexed by the
+ *           mixed-radix key, iterated in order at the end (perf.md 4.7: the
+ *           fastest aggregation when the key space is dense).
+ *   sort    otherwise: pack the codes into a key of 1+ words (first
+ *           dimension most significant), LSD radix sort with 11-bit digits,
+ *           skipping digits that do not vary, then merge runs.
+ * All three emit rows sorted by the cuboid's dimension order, as the file
+ * format requires.
+ */
+#include "cube/build.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/mem.h"
+#include "storage/segment.h"
+
+#define DENSE_MAX_CELLS (1ULL << 25)
+#define DENSE_MAX_BYTES (256ULL << 20)
+#define CHUNK 4096
+#define DIGIT_BITS 11
+
+/* ---- per-dimension dictionary under construction ---- */
+
+typedef struct bdim {
+    stor_kind_t kind;
+    uint32_t n, cap;        /* temporary ids handed out (NULL included) */
+    uint64_t *vals;         /* INT: value; FLOAT: normalized double bits */
+    uint32_t *toff, *tlen;  /* TEXT */
+    char *tbytes;
+    size_t tbytes_len, tbytes_cap;
+    uint32_t null_tid;      /* UINT32_MAX: no NULL seen */
+    uint32_t *slots;        /* tid + 1, 0 empty */
+    uint64_t mask;
+    bool have_last;         /* one-entry cache for runs of equal ints */
+    uint64_t last_val;
+    uint32_t last_tid;
+    cube_col_t vt;          /* REF value table */
+    size_t vt_n;
+    uint32_t *vt_map;       /* row -> tid + 1 */
+    uint32_t *rows;         /* tid per input row; codes after step 1 */
+    uint32_t *remap;        /* tid -> code */
+    uint32_t ncodes;
+    stor_dict_src_t src;    /* the sorted dictionary */
+    void *sorted_vals;      /* arrays behind src */
+    const char **sorted_texts;
+    uint32_t *sorted_lens;
+} bdim_t;
+
+typedef struct bmeas {
+    stor_kind_t kind;
+    stor_agg_t agg;
+    bool star;              /* count(*): no input column */
+    uint64_t *vals;         /* int64 or double bits per input row */
+} bmeas_t;
+
+/* A computed cuboid (in memory until freed). */
+typedef struct bcub {
+    uint64_t id;
+    uint64_t nrows;
+    int ndims;
+    int dims[CUBE_MAX_DIMS];     /* rowkey order */
+    void *codes[CUBE_MAX_DIMS];
+    int width[CUBE_MAX_DIMS];
+    uint64_t **meas;
+    int minsub;                  /* lowest dimension count of a valid proper subset; -1 none */
+    bool done, freed;
+} bcub_t;
+
+struct cube_build {
+    const cube_def_t *def;
+    cube_build_opts_t opts;
+    int ndims, nmeasures, threads;
+    bdim_t dims[CUBE_MAX_DIMS];
+    bmeas_t *meas;
+    uint64_t rows, cap_rows;
+    pthread_mutex_t lock;        /* add_batch; progress and errors in finish */
+    double t0, last_report;
+    uint64_t next_report;
+    stor_writer_t *writer;
+    bcub_t *cubs;
+    int ncubs;
+    atomic_int cuboids_done;
+    err_t werr;
+    atomic_int failed;
+    char **info;
+    int ninfo;
+    bool finished;
+    int *level_tasks;        /* cuboid indexes of the level being computed */
+};
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t hash_bytes(const char *p, uint32_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        h = (h ^ mix64(v)) * 0x100000001b3ULL;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t v = 0;
+    memcpy(&v, p, n);
+    return mix64(h ^ v);
+}
+
+static uint64_t float_bits(double f)
+{
+    /* One bit pattern per dictionary value: -0.0 is 0.0, every NaN one NaN. */
+    if (f == 0.0)
+        f = 0.0;
+    if (f != f)
+        f = NAN;
+    uint64_t u;
+    memcpy(&u, &f, 8);
+    return u;
+}
+
+cube_build_t *cube_build_new(const cube_def_t *def, const cube_build_opts_t *opts)
+{
+    cube_build_t *b = mem_calloc(1, sizeof *b);
+    b->def = def;
+    if (opts)
+        b->opts = *opts;
+    b->ndims = cube_def_ndims(def);
+    b->nmeasures = cube_def_nmeasures(def);
+    b->threads = b->opts.threads > 0 ? b->opts.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (b->threads < 1)
+        b->threads = 1;
+    if (!b->opts.progress_every)
+        b->opts.progress_every = 1000000;
+    b->next_report = b->opts.progress_every;
+    for (int d = 0; d < b->ndims; d++) {
+        bdim_t *bd = &b->dims[d];
+        bd->kind = stor_kind_of_type(cube_def_dim_type(def, d));
+        bd->null_tid = UINT32_MAX;
+    }
+    b->meas = mem_calloc((size_t)b->nmeasures + 1, sizeof *b->meas);
+    for (int m = 0; m < b->nmeasures; m++) {
+        const cube_measure_spec_t *s = cube_def_measure(def, m);
+        b->meas[m].kind = cube_def_measure_kind(def, m);
+        b->meas[m].agg = (stor_agg_t)s->agg;
+        b->meas[m].star = s->agg == CUBE_AGG_COUNT && !s->expr;
+    }
+    pthread_mutex_init(&b->lock, NULL);
+    b->t0 = now_sec();
+    return b;
+}
+
+static void free_cub(bcub_t *c, int nmeasures)
+{
+    for (int k = 0; k < c->ndims; k++) {
+        mem_free(c->codes[k]);
+        c->codes[k] = NULL;
+    }
+    if (c->meas)
+        for (int m = 0; m < nmeasures; m++)
+            mem_free(c->meas[m]);
+    mem_free(c->meas);
+    c->meas = NULL;
+    c->freed = true;
+}
+
+static void free_rows(cube_build_t *b)
+{
+    for (int d = 0; d < b->ndims; d++) {
+        mem_free(b->dims[d].rows);
+        b->dims[d].rows = NULL;
+    }
+    for (int m = 0; m < b->nmeasures; m++) {
+        mem_free(b->meas[m].vals);
+        b->meas[m].vals = NULL;
+    }
+}
+
+void cube_build_free(cube_build_t *b)
+{
+    if (!b)
+        return;
+    free_rows(b);
+    for (int d = 0; d < b->ndims; d++) {
+        bdim_t *bd = &b->dims[d];
+        mem_free(bd->vals);
+        mem_free(bd->toff);
+        mem_free(bd->tlen);
+        mem_free(bd->tbytes);
+        mem_free(bd->slots);
+        mem_free(bd->vt_map);
+        mem_free(bd->remap);
+        mem_free(bd->sorted_vals);
+        mem_free(bd->sorted_texts);
+        mem_free(bd->sorted_lens);
+    }
+    if (b->cubs) {
+        for (int i = 0; i < b->ncubs; i++)
+            if (!b->cubs[i].freed)
+                free_cub(&b->cubs[i], b->nmeasures);
+        mem_free(b->cubs);
+    }
+    for (int i = 0; i < b->ninfo; i++)
+        mem_free(b->info[i]);
+    mem_free(b->info);
+    stor_writer_abort(b->writer);
+    mem_free(b->meas);
+    pthread_mutex_destroy(&b->lock);
+    mem_free(b);
+}
+
+uint64_t cube_build_rows_read(const cube_build_t *b) { return b->rows; }
+
+uint64_t cube_build_cuboid_rows(const cube_build_t *b, int i)
+{
+    return b->cubs && i >= 0 && i < b->ncubs ? b->cubs[i].nrows : 0;
+}
+
+void cube_build_set_info(cube_build_t *b, const char *key, const char *value)
+{
+    pthread_mutex_lock(&b->lock);
+    b->info = mem_realloc(b->info, sizeof *b->info * (size_t)(b->ninfo + 2));
+    size_t n = strlen(key) + strlen(value) + 2;
+    b->info[b->ninfo] = mem_malloc(n);
+    snprintf(b->info[b->ninfo], n, "%s %s", key, value);
+    b->ninfo++;
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* ---- interning ---- */
+
+static void dim_grow(bdim_t *d)
+{
+    uint32_t ncap = d->cap ? 2 * d->cap : 64;
+    if (d->kind == STOR_KIND_TEXT) {
+        d->toff = mem_realloc(d->toff, ncap * sizeof *d->toff);
+        d->tlen = mem_realloc(d->tlen, ncap * sizeof *d->tlen);
+    } else {
+        d->vals = mem_realloc(d->vals, ncap * sizeof *d->vals);
+    }
+    d->cap = ncap;
+    /* Rehash at half load. */
+    uint64_t nslots = (uint64_t)ncap * 2;
+    mem_free(d->slots);
+    d->slots = mem_calloc(nslots, sizeof *d->slots);
+    d->mask = nslots - 1;
+    for (uint32_t t = 0; t < d->n; t++) {
+        if (t == d->null_tid)
+            continue;
+        uint64_t h = (d->kind == STOR_KIND_TEXT ? hash_bytes(d->tbytes + d->toff[t], d->tlen[t])
+                                                : mix64(d->vals[t])) & d->mask;
+        while (d->slots[h])
+            h = (h + 1) & d->mask;
+        d->slots[h] = t + 1;
+    }
+}
+
+static inline uint32_t intern_num(bdim_t *d, uint64_t v)
+{
+    if (d->have_last && d->last_val == v)
+        return d->last_tid;
+    if (d->n == d->cap)
+        dim_grow(d);
+    uint64_t h = mix64(v) & d->mask;
+    uint32_t s;
+    while ((s = d->slots[h]) != 0) {
+        if (s - 1 != d->null_tid && d->vals[s - 1] == v)
+            goto found;
+        h = (h + 1) & d->mask;
+    }
+    s = d->n + 1;
+    d->vals[d->n++] = v;
+    d->slots[h] = s;
+found:
+    d->have_last = true;
+    d->last_val = v;
+    d->last_tid = s - 1;
+    return s - 1;
+}
+
+static uint32_t intern_text(bdim_t *d, const char *p, uint32_t len)
+{
+    if (d->n == d->cap)
+        dim_grow(d);
+    uint64_t h = hash_bytes(p, len) & d->mask;
+    uint32_t s;
+    while ((s = d->slots[h]) != 0) {
+        uint32_t t = s - 1;
+        if (t != d->null_tid && d->tlen[t] == len && memcmp(d->tbytes + d->toff[t], p, len) == 0)
+            return t;
+        h = (h + 1) & d->mask;
+    }
+    if (d->tbytes_len + len > d->tbytes_cap) {
+        size_t ncap = d->tbytes_cap ? 2 * d->tbytes_cap : 4096;
+        while (ncap < d->tbytes_len + len)
+            ncap *= 2;
+        d->tbytes = mem_realloc(d->tbytes, ncap);
+        d->tbytes_cap = ncap;
+    }
+    memcpy(d->tbytes + d->tbytes_len, p, len);
+    uint32_t t = d->n++;
+    d->toff[t] = (uint32_t)d->tbytes_len;
+    d->tlen[t] = len;
+    d->tbytes_len += len;
+    d->slots[h] = t + 1;
+    return t;
+}
+
+static uint32_t intern_null(bdim_t *d)
+{
+    if (d->null_tid == UINT32_MAX) {
+        if (d->n == d->cap)
+            dim_grow(d);
+        d->null_tid = d->n++;
+        if (d->kind == STOR_KIND_TEXT) {
+            d->toff[d->null_tid] = 0;
+            d->tlen[d->null_tid] = 0;
+        } else {
+            d->vals[d->null_tid] = 0;
+        }
+    }
+    return d->null_tid;
+}
+
+/* intern_value - the tid of row r of a column (not REF). */
+static inline uint32_t intern_col(bdim_t *d, const cube_col_t *c, size_t r)
+{
+    if (c->isnull && c->isnull[r])
+        return intern_null(d);
+    switch (c->kind) {
+    case CUBE_COL_INT: return intern_num(d, (uint64_t)c->i[r]);
+    case CUBE_COL_FLOAT: return intern_num(d, float_bits(c->f[r]));
+    default: return intern_text(d, c->s[r], c->len[r]);
+    }
+}
+
+static bool kind_ok(stor_kind_t k, cube_col_kind_t c)
+{
+    return (k == STOR_KIND_INT && c == CUBE_COL_INT) || (k == STOR_KIND_FLOAT && c == CUBE_COL_FLOAT) ||
+           (k == STOR_KIND_TEXT && c == CUBE_COL_TEXT);
+}
+
+int cube_build_set_values(cube_build_t *b, int dim, const cube_col_t *values, size_t n, err_t *err)
+{
+    if (dim < 0 || dim >= b->ndims)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "no dimension %d", dim);
+    bdim_t *d = &b->dims[dim];
+    if (!kind_ok(d->kind, values->kind))
+        return err_set(err, ERRCODE_DATATYPE_MISMATCH, "value table of dimension \"%s\" has the wrong kind",
+                       cube_def_dim_name(b->def, dim));
+    if (n >= CUBE_REF_NULL)
+        return err_set(err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "value table of dimension \"%s\" is too large",
+                       cube_def_dim_name(b->def, dim));
+    pthread_mutex_lock(&b->lock);
+    d->vt = *values;
+    d->vt_n = n;
+    mem_free(d->vt_map);
+    d->vt_map = mem_calloc(n + 1, sizeof *d->vt_map);
+    pthread_mutex_unlock(&b->lock);
+    return 0;
+}
+
+static void report(cube_build_t *b, const char *step)
+{
+    if (!b->opts.progress)
+        return;
+    double t = now_sec() - b->t0;
+    cube_progress_t p = {step, b->rows, t > 0 ? (double)b->rows / t : 0, atomic_load(&b->cuboids_done),
+                         b->ncubs ? b->ncubs : cube_def_ncuboids(b->def), t};
+    b->opts.progress(&p, b->opts.progress_arg);
+}
+
+static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
+{
+    size_t n = bt->n;
+    if (b->rows + n > b->cap_rows) {
+        uint64_t ncap = b->cap_rows ? b->cap_rows : 65536;
+        while (ncap < b->rows + n)
+            ncap *= 2;
+        for (int d = 0; d < b->ndims; d++)
+            b->dims[d].rows = mem_realloc(b->dims[d].rows, ncap * sizeof(uint32_t));
+        for (int m = 0; m < b->nmeasures; m++)
+            if (!b->meas[m].star)
+                b->meas[m].vals = mem_realloc(b->meas[m].vals, ncap * sizeof(uint64_t));
+        b->cap_rows = ncap;
+    }
+    for (int di = 0; di < b->ndims; di++) {
+        bdim_t *d = &b->dims[di];
+        const cube_col_t *c = &bt->dims[di];
+        uint32_t *out = d->rows + b->rows;
+        if (c->kind == CUBE_COL_REF) {
+            if (!d->vt_map)
+                return err_set(err, ERRCODE_INTERNAL_ERROR, "dimension \"%s\" got row references but has no value table",
+                               cube_def_dim_name(b->def, di));
+            for (size_t r = 0; r < n; r++) {
+                uint32_t ref = c->ref[r];
+                if (ref == CUBE_REF_NULL || (c->isnull && c->isnull[r])) {
+                    out[r] = intern_null(d);
+                    continue;
+                }
+                if (ref >= d->vt_n)
+                    return err_set(err, ERRCODE_INTERNAL_ERROR, "dimension \"%s\": row reference %u past its value table (%zu rows)",
+                                   cube_def_dim_name(b->def, di), ref, d->vt_n);
+                uint32_t t = d->vt_map[ref];
+                if (!t) {
+                    t = intern_col(d, &d->vt, ref) + 1;
+                    d->vt_map[ref] = t;
+                }
+                out[r] = t - 1;
+            }
+        } else {
+            if (!kind_ok(d->kind, c->kind))
+                return err_set(err, ERRCODE_DATATYPE_MISMATCH, "column for dimension \"%s\" has the wrong kind",
+                               cube_def_dim_name(b->def, di));
+            for (size_t r = 0; r < n; r++)
+                out[r] = intern_col(d, c, r);
+        }
+    }
+    for (int mi = 0; mi < b->nmeasures; mi++) {
+        bmeas_t *m = &b->meas[mi];
+        if (m->star)
+            continue;
+        const cube_col_t *c = &bt->measures[mi];
+        uint64_t *out = m->vals + b->rows;
+        const uint8_t *nul = c->isnull;
+        if (m->agg == STOR_AGG_COUNT) {
+            for (size_t r = 0; r < n; r++)
+                out[r] = nul && nul[r] ? 0 : 1;
+            continue;
+        }
+        if (m->kind == STOR_KIND_INT) {
+            if (c->kind != CUBE_COL_INT)
+                return err_set(err, ERRCODE_DATATYPE_MISMATCH, "input of integer measure \"%s\" is not an integer column",
+                               cube_def_measure(b->def, mi)->name);
+            int64_t none = m->agg == STOR_AGG_MIN ? STOR_MIN_NULL_I64 : m->agg == STOR_AGG_MAX ? STOR_MAX_NULL_I64 : 0;
+            for (size_t r = 0; r < n; r++)
+                out[r] = (uint64_t)(nul && nul[r] ? none : c->i[r]);
+        } else {
+            if (c->kind != CUBE_COL_INT && c->kind != CUBE_COL_FLOAT)
+                return err_set(err, ERRCODE_DATATYPE_MISMATCH, "input of measure \"%s\" is not numeric",
+                               cube_def_measure(b->def, mi)->name);
+            double none = m->agg == STOR_AGG_MIN ? HUGE_VAL : m->agg == STOR_AGG_MAX ? -HUGE_VAL : 0.0;
+            for (size_t r = 0; r < n; r++) {
+                double v = nul && nul[r] ? none : c->kind == CUBE_COL_INT ? (double)c->i[r] : c->f[r];
+                memcpy(&out[r], &v, 8);
+            }
+        }
+    }
+    b->rows += n;
+    return 0;
+}
+
+int cube_build_add_batch(cube_build_t *b, const cube_batch_t *bt, err_t *err)
+{
+    if (b->finished)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "cube build already finished");
+    pthread_mutex_lock(&b->lock);
+    uint64_t before = b->rows;
+    int rc = add_batch_locked(b, bt, err);
+    if (rc < 0)
+        b->rows = before; /* the partial batch is dropped: ids may leak, rows do not */
+    bool rep = rc == 0 && b->rows >= b->next_report;
+    if (rep)
+        b->next_report = b->rows + b->opts.progress_every;
+    if (rep)
+        report(b, "read");
+    pthread_mutex_unlock(&b->lock);
+    return rc;
+}
+
+/* ---- parallel helper ---- */
+
+typedef struct pfor {
+    atomic_int next;
+    int n;
+    void (*fn)(cube_build_t *b, int i);
+    cube_build_t *b;
+} pfor_t;
+
+static void *pfor_worker(void *arg)
+{
+    pfor_t *p = arg;
+    int i;
+    while ((i = atomic_fetch_add(&p->next, 1)) < p->n && !atomic_load(&p->b->failed))
+        p->fn(p->b, i);
+    return NULL;
+}
+
+static void parallel_for(cube_build_t *b, int n, void (*fn)(cube_build_t *b, int i))
+{
+    pfor_t p = {0, n, fn, b};
+    int t = b->threads < n ? b->threads : n;
+    pthread_t th[64];
+    if (t > 64)
+        t = 64;
+    int started = 0;
+    for (int i = 1; i < t; i++)
+        if (pthread_create(&th[started], NULL, pfor_worker, &p) == 0)
+            started++;
+    pfor_worker(&p);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+}
+
+static void fail(cube_build_t *b, const err_t *e)
+{
+    pthread_mutex_lock(&b->lock);
+    if (!b->werr.set)
+        b->werr = *e;
+    atomic_store(&b->failed, 1);
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* ---- step 1: dictionaries ---- */
+
+static int cmp_tid(const void *x, const void *y, void *arg)
+{
+    const bdim_t *d = arg;
+    uint32_t a = *(const uint32_t *)x, c = *(const uint32_t *)y;
+    switch (d->kind) {
+    case STOR_KIND_INT: {
+        int64_t va = (int64_t)d->vals[a], vb = (int64_t)d->vals[c];
+        return va < vb ? -1 : va > vb;
+    }
+    case STOR_KIND_FLOAT: {
+        double va, vb;
+        memcpy(&va, &d->vals[a], 8);
+        memcpy(&vb, &d->vals[c], 8);
+        if (va < vb)
+            return -1;
+        if (va > vb)
+            return 1;
+        bool na = va != va, nb = vb != vb;
+        return na == nb ? 0 : na ? 1 : -1;
+    }
+    default: {
+        uint32_t la = d->tlen[a], lb = d->tlen[c];
+        int r = memcmp(d->tbytes + d->toff[a], d->tbytes + d->toff[c], la < lb ? la : lb);
+        return r ? (r < 0 ? -1 : 1) : la < lb ? -1 : la > lb;
+    }
+    }
+}
+
+static void build_dict(cube_build_t *b, int di)
+{
+    bdim_t *d = &b->dims[di];
+    uint32_t nn = d->n - (d->null_tid != UINT32_MAX);
+    uint32_t *order = mem_malloc(((size_t)nn + 1) * sizeof *order);
+    uint32_t k = 0;
+    for (uint32_t t = 0; t < d->n; t++)
+        if (t != d->null_tid)
+            order[k++] = t;
+    qsort_r(order, nn, sizeof *order, cmp_tid, d);
+    d->remap = mem_malloc(((size_t)d->n + 1) * sizeof *d->remap);
+    for (uint32_t c = 0; c < nn; c++)
+        d->remap[order[c]] = c;
+    if (d->null_tid != UINT32_MAX)
+        d->remap[d->null_tid] = nn;
+    d->ncodes = d->n;
+    stor_dict_src_t *s = &d->src;
+    s->kind = d->kind;
+    s->n = nn;
+    s->has_null = d->null_tid != UINT32_MAX;
+    if (d->kind == STOR_KIND_TEXT) {
+        d->sorted_texts = mem_malloc(((size_t)nn + 1) * sizeof *d->sorted_texts);
+        d->sorted_lens = mem_malloc(((size_t)nn + 1) * sizeof *d->sorted_lens);
+        for (uint32_t c = 0; c < nn; c++) {
+            d->sorted_texts[c] = d->tbytes + d->toff[order[c]];
+            d->sorted_lens[c] = d->tlen[order[c]];
+        }
+        s->texts = d->sorted_texts;
+        s->text_lens = d->sorted_lens;
+    } else {
+        uint64_t *v = mem_malloc(((size_t)nn + 1) * sizeof *v);
+        for (uint32_t c = 0; c < nn; c++)
+            v[c] = d->vals[order[c]];
+        d->sorted_vals = v;
+        if (d->kind == STOR_KIND_INT)
+            s->ints = (const int64_t *)v;
+        else
+            s->floats = (const double *)v;
+    }
+    mem_free(order);
+    /* ids -> codes in place */
+    uint32_t *rows = d->rows, *remap = d->remap;
+    for (uint64_t r = 0; r < b->rows; r++)
+        rows[r] = remap[rows[r]];
+}
+
+/* ---- cuboid computation ---- */
+
+typedef struct src {
+    uint64_t n;
+    int ndims;
+    int dims[CUBE_MAX_DIMS];         /* rowkey order */
+    const void *codes[CUBE_MAX_DIMS];
+    int width[CUBE_MAX_DIMS];
+    const uint64_t *const *meas;     /* NULL entry: count(*) input, 1 per row */
+    bool sorted;                     /* rows sorted by codes (a cuboid), not raw input */
+} src_t;
+
+static inline uint32_t code_at(const void *col, int w, uint64_t i)
+{
+    switch (w) {
+    case 1: return ((const uint8_t *)col)[i];
+    case 2: return ((const uint16_t *)col)[i];
+    default: return ((const uint32_t *)col)[i];
+    }
+}
+
+static void put_code(void *col, int w, uint64_t i, uint32_t v)
+{
+    switch (w) {
+    case 1: ((uint8_t *)col)[i] = (uint8_t)v; break;
+    case 2: ((uint16_t *)col)[i] = (uint16_t)v; break;
+    default: ((uint32_t *)col)[i] = v; break;
+    }
+}
+
+static uint64_t init_value(stor_kind_t k, stor_agg_t g)
+{
+    if (k == STOR_KIND_INT)
+        return (uint64_t)(g == STOR_AGG_MIN ? STOR_MIN_NULL_I64 : g == STOR_AGG_MAX ? STOR_MAX_NULL_I64 : 0);
+    double v = g == STOR_AGG_MIN ? HUGE_VAL : g == STOR_AGG_MAX ? -HUGE_VAL : 0.0;
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    return u;
+}
+
+static inline uint64_t merge(stor_kind_t k, stor_agg_t g, uint64_t acc, uint64_t v)
+{
+    if (g == STOR_AGG_SUM || g == STOR_AGG_COUNT) {
+        if (k == STOR_KIND_INT)
+            return acc + v;
+        double a, x;
+        memcpy(&a, &acc, 8);
+        memcpy(&x, &v, 8);
+        a += x;
+        memcpy(&acc, &a, 8);
+        return acc;
+    }
+    if (k == STOR_KIND_INT) {
+        int64_t a = (int64_t)acc, x = (int64_t)v;
+        return (uint64_t)(g == STOR_AGG_MIN ? (x < a ? x : a) : (x > a ? x : a));
+    }
+    double a, x;
+    memcpy(&a, &acc, 8);
+    memcpy(&x, &v, 8);
+    return g == STOR_AGG_MIN ? (x < a ? v : acc) : (x > a ? v : acc);
+}
+
+static void alloc_out(cube_build_t *b, bcub_t *c, uint64_t nrows)
+{
+    c->nrows = nrows;
+    for (int k = 0; k < c->ndims; k++) {
+        c->width[k] = stor_writer_code_width(b->writer, c->dims[k]);
+        c->codes[k] = mem_malloc(nrows * (size_t)c->width[k] + 8);
+    }
+    c->meas = mem_calloc((size_t)b->nmeasures + 1, sizeof *c->meas);
+    for (int m = 0; m < b->nmeasures; m++)
+        c->meas[m] = mem_malloc(nrows * 8 + 8);
+}
+
+/* emit_runs - output rows from a permutation of the source (perm NULL:
+ * identity) cut into groups at starts[0..ng] (starts[ng] = n). */
+static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, const uint32_t *perm,
+                      const uint64_t *starts, uint64_t ng)
+{
+    alloc_out(b, c, ng);
+    for (int k = 0; k < c->ndims; k++) {
+        const void *col = s->codes[pos[k]];
+        int w = s->width[pos[k]];
+        for (uint64_t g = 0; g < ng; g++) {
+            uint64_t r = perm ? perm[starts[g]] : starts[g];
+            put_code(c->codes[k], c->width[k], g, code_at(col, w, r));
+        }
+    }
+    for (int m = 0; m < b->nmeasures; m++) {
+        stor_kind_t kd = b->meas[m].kind;
+        stor_agg_t ag = b->meas[m].agg;
+        const uint64_t *in = s->meas[m];
+        uint64_t *out = c->meas[m];
+        if (!in) { /* count(*) from raw rows: the run length */
+            for (uint64_t g = 0; g < ng; g++)
+                out[g] = starts[g + 1] - starts[g];
+            continue;
+        }
+        if (kd == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT)) {
+            for (uint64_t g = 0; g < ng; g++) {
+                uint64_t acc = 0;
+                if (perm)
+                    for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
+                        acc += in[perm[j]];
+                else
+                    for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
+                        acc += in[j];
+                out[g] = acc;
+            }
+            continue;
+        }
+        uint64_t init = init_value(kd, ag);
+        for (uint64_t g = 0; g < ng; g++) {
+            uint64_t acc = init;
+            for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
+                acc = merge(kd, ag, acc, in[perm ? perm[j] : j]);
+            out[g] = acc;
+        }
+    }
+}
+
+static void compute_prefix(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c)
+{
+    uint64_t n = s->n, ng = 0;
+    uint64_t *starts = mem_malloc((n + 2) * sizeof *starts);
+    if (n > 0) {
+        /* A row starts a group when any of the prefix columns changes. */
+        uint8_t *brk = mem_calloc(n, 1);
+        brk[0] = 1;
+        for (int k = 0; k < c->ndims; k++) {
+            const void *col = s->codes[k];
+            int w = s->width[k];
+            if (w == 1) {
+                const uint8_t *x = col;
+                for (uint64_t i = 1; i < n; i++)
+                    brk[i] |= x[i] != x[i - 1];
+            } else if (w == 2) {
+                const uint16_t *x = col;
+                for (uint64_t i = 1; i < n; i++)
+                    brk[i] |= x[i] != x[i - 1];
+            } else {
+                const uint32_t *x = col;
+                for (uint64_t i = 1; i < n; i++)
+                    brk[i] |= x[i] != x[i - 1];
+            }
+        }
+        for (uint64_t i = 0; i < n; i++)
+            if (brk[i])
+                starts[ng++] = i;
+        mem_free(brk);
+    }
+    starts[ng] = n;
+    emit_runs(b, s, pos, c, NULL, starts, ng);
+    mem_free(starts);
+}
+
+static void compute_dense(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, const uint64_t *span,
+                          uint64_t cells)
+{
+    int nm = b->nmeasures, K = c->ndims;
+    uint64_t stride[CUBE_MAX_DIMS];
+    uint64_t st = 1;
+    for (int k = K - 1; k >= 0; k--) {
+        stride[k] = st;
+        st *= span[k];
+    }
+    uint64_t **state = mem_calloc((size_t)nm + 1, sizeof *state);
+    for (int m = 0; m < nm; m++) {
+        state[m] = mem_malloc(cells * 8);
+        uint64_t init = init_value(b->meas[m].kind, b->meas[m].agg);
+        for (uint64_t i = 0; i < cells; i++)
+            state[m][i] = init;
+    }
+    uint64_t *occ = mem_calloc(cells / 64 + 1, 8);
+    uint64_t cell[CHUNK];
+    for (uint64_t base = 0; base < s->n; base += CHUNK) {
+        uint32_t cn = (uint32_t)(s->n - base < CHUNK ? s->n - base : CHUNK);
+        memset(cell, 0, cn * sizeof *cell);
+        for (int k = 0; k < K; k++) {
+            const void *col = s->codes[pos[k]];
+            int w = s->width[pos[k]];
+            uint64_t sk = stride[k];
+            if (w == 1) {
+                const uint8_t *x = (const uint8_t *)col + base;
+                for (uint32_t i = 0; i < cn; i++)
+                    cell[i] += x[i] * sk;
+            } else if (w == 2) {
+                const uint16_t *x = (const uint16_t *)col + base;
+                for (uint32_t i = 0; i < cn; i++)
+                    cell[i] += x[i] * sk;
+            } else {
+                const uint32_t *x = (const uint32_t *)col + base;
+                for (uint32_t i = 0; i < cn; i++)
+                    cell[i] += x[i] * sk;
+            }
+        }
+        for (uint32_t i = 0; i < cn; i++)
+            occ[cell[i] >> 6] |= 1ULL << (cell[i] & 63);
+        for (int m = 0; m < nm; m++) {
+            uint64_t *sm = state[m];
+            const uint64_t *in = s->meas[m];
+            stor_kind_t kd = b->meas[m].kind;
+            stor_agg_t ag = b->meas[m].agg;
+            if (!in) {
+                for (uint32_t i = 0; i < cn; i++)
+                    sm[cell[i]]++;
+            } else if (kd == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT)) {
+                for (uint32_t i = 0; i < cn; i++)
+                    sm[cell[i]] += in[base + i];
+            } else {
+                for (uint32_t i = 0; i < cn; i++)
+                    sm[cell[i]] = merge(kd, ag, sm[cell[i]], in[base + i]);
+            }
+        }
+    }
+    uint64_t ng = 0;
+    for (uint64_t w = 0; w <= cells / 64; w++)
+        ng += (uint64_t)__builtin_popcountll(occ[w]);
+    alloc_out(b, c, ng);
+    uint64_t g = 0;
+    for (uint64_t w = 0; w <= cells / 64; w++) {
+        uint64_t bits = occ[w];
+        while (bits) {
+            uint64_t x = w * 64 + (uint64_t)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            for (int k = 0; k < K; k++)
+                put_code(c->codes[k], c->width[k], g, (uint32_t)((x / stride[k]) % span[k]));
+            for (int m = 0; m < nm; m++)
+                c->meas[m][g] = state[m][x];
+            g++;
+        }
+    }
+    for (int m = 0; m < nm; m++)
+        mem_free(state[m]);
+    mem_free(state);
+    mem_free(occ);
+}
+
+/* radix_sort - sorts n elements of E words (key words most significant
+ * first, then the row index) by key; returns the array holding the result
+ * (a or tmp). Digits that are equal in every element are skipped. */
+static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, uint64_t n, int E, const int *word_bits)
+{
+    int W = E - 1;
+    uint64_t *cnt = mem_malloc(((size_t)1 << DIGIT_BITS) * sizeof *cnt);
+    const uint64_t dmask = (1u << DIGIT_BITS) - 1;
+    for (int w = W - 1; w >= 0; w--) {
+        for (int sh = 0; sh < word_bits[w]; sh += DIGIT_BITS) {
+            memset(cnt, 0, ((size_t)1 << DIGIT_BITS) * sizeof *cnt);
+            for (uint64_t i = 0; i < n; i++)
+                cnt[(a[i * E + w] >> sh) & dmask]++;
+            uint64_t first = (a[w] >> sh) & dmask;
+            if (cnt[first] == n)
+                continue;
+            uint64_t sum = 0;
+            for (uint64_t d = 0; d <= dmask; d++) {
+                uint64_t c = cnt[d];
+                cnt[d] = sum;
+                sum += c;
+            }
+            if (E == 2) {
+                for (uint64_t i = 0; i < n; i++) {
+                    uint64_t k = a[2 * i], v = a[2 * i + 1], p = cnt[(k >> sh) & dmask]++;
+                    tmp[2 * p] = k;
+                    tmp[2 * p + 1] = v;
+                }
+            } else if (E == 3) {
+                for (uint64_t i = 0; i < n; i++) {
+                    const uint64_t *e = a + 3 * i;
+                    uint64_t p = cnt[(e[w] >> sh) & dmask]++;
+                    tmp[3 * p] = e[0];
+                    tmp[3 * p + 1] = e[1];
+                    tmp[3 * p + 2] = e[2];
+                }
+            } else {
+                for (uint64_t i = 0; i < n; i++) {
+                    uint64_t p = cnt[(a[i * E + w] >> sh) & dmask]++;
+                    memcpy(tmp + p * E, a + i * E, (size_t)E * 8);
+                }
+            }
+            uint64_t *t = a;
+            a = tmp;
+            tmp = t;
+        }
+    }
+    mem_free(cnt);
+    return a;
+}
+
+static void compute_sort(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, const uint64_t *span)
+{
+    int K = c->ndims;
+    /* Pack from the last dimension upwards into words, without splitting a
+     * dimension across words, first dimension most significant. */
+    int word_of[CUBE_MAX_DIMS], shift_of[CUBE_MAX_DIMS];
+    int wcount = 1, used = 0;
+    int tmp_word[CUBE_MAX_DIMS];
+    for (int k = K - 1; k >= 0; k--) {
+        int bits = span[k] <= 1 ? 0 : 64 - __builtin_clzll(span[k] - 1);
+        if (used + bits > 64) {
+            wcount++;
+            used = 0;
+        }
+        tmp_word[k] = wcount - 1; /* counted from the least significant word */
+        shift_of[k] = used;
+        used += bits;
+    }
+    int W = wcount, E = W + 1;
+    int word_bits[CUBE_MAX_DIMS + 1];
+    memset(word_bits, 0, sizeof word_bits);
+    for (int k = 0; k < K; k++) {
+        word_of[k] = W - 1 - tmp_word[k];
+        int bits = span[k] <= 1 ? 0 : 64 - __builtin_clzll(span[k] - 1);
+        if (shift_of[k] + bits > word_bits[word_of[k]])
+            word_bits[word_of[k]] = shift_of[k] + bits;
+    }
+    uint64_t n = s->n;
+    uint64_t *keys = mem_calloc(n * (uint64_t)E + 1, 8);
+    for (uint64_t i = 0; i < n; i++)
+        keys[i * E + W] = i;
+    for (int k = 0; k < K; k++) {
+        const void *col = s->codes[pos[k]];
+        int w = s->width[pos[k]], wd = word_of[k], sh = shift_of[k];
+        if (w == 1) {
+            const uint8_t *x = col;
+            for (uint64_t i = 0; i < n; i++)
+                keys[i * E + wd] |= (uint64_t)x[i] << sh;
+        } else if (w == 2) {
+            const uint16_t *x = col;
+            for (uint64_t i = 0; i < n; i++)
+                keys[i * E + wd] |= (uint64_t)x[i] << sh;
+        } else {
+            const uint32_t *x = col;
+            for (uint64_t i = 0; i < n; i++)
+                keys[i * E + wd] |= (uint64_t)x[i] << sh;
+        }
+    }
+    uint64_t *tmp = mem_malloc(n * (uint64_t)E * 8 + 8);
+    uint64_t *sorted = radix_sort(keys, tmp, n, E, word_bits);
+    uint32_t *perm = mem_malloc(n * 4 + 4);
+    uint64_t *starts = mem_malloc((n + 2) * sizeof *starts);
+    uint64_t ng = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        perm[i] = (uint32_t)sorted[i * E + W];
+        if (i == 0 || memcmp(sorted + i * E, sorted + (i - 1) * E, (size_t)W * 8) != 0)
+            starts[ng++] = i;
+    }
+    starts[ng] = n;
+    mem_free(keys);
+    mem_free(tmp);
+    emit_runs(b, s, pos, c, perm, starts, ng);
+    mem_free(perm);
+    mem_free(starts);
+}
+
+/* compute - cuboid c (dims set) from source s; picks the method. */
+static void compute(cube_build_t *b, const src_t *s, bcub_t *c)
+{
+    int pos[CUBE_MAX_DIMS], K = c->ndims;
+    bool prefix = true;
+    uint64_t span[CUBE_MAX_DIMS];
+    double cells = 1;
+    for (int k = 0; k < K; k++) {
+        int p = 0;
+        while (s->dims[p] != c->dims[k])
+            p++;
+        pos[k] = p;
+        prefix &= p == k && s->sorted;
+        span[k] = b->dims[c->dims[k]].ncodes ? b->dims[c->dims[k]].ncodes : 1;
+        cells *= (double)span[k];
+    }
+    if (prefix)
+        compute_prefix(b, s, pos, c);
+    else if (cells <= (double)DENSE_MAX_CELLS && cells * 8 * (b->nmeasures + 1) <= (double)DENSE_MAX_BYTES &&
+             cells <= 2.0 * (double)s->n + 65536)
+        compute_dense(b, s, pos, c, span, (uint64_t)cells);
+    else
+        compute_sort(b, s, pos, c, span);
+}
+
+static void set_dims(cube_build_t *b, bcub_t *c, uint64_t id)
+{
+    const int *rk = cube_def_rowkey(b->def);
+    c->id = id;
+    c->ndims = 0;
+    for (int r = 0; r < b->ndims; r++)
+        if (id >> rk[r] & 1)
+            c->dims[c->ndims++] = rk[r];
+}
+
+static void src_of_cub(const bcub_t *c, src_t *s)
+{
+    s->n = c->nrows;
+    s->ndims = c->ndims;
+    for (int k = 0; k < c->ndims; k++) {
+        s->dims[k] = c->dims[k];
+        s->codes[k] = c->codes[k];
+        s->width[k] = c->width[k];
+    }
+    s->meas = (const uint64_t *const *)c->meas;
+    s->sorted = true;
+}
+
+static int write_cub(cube_build_t *b, bcub_t *c, err_t *err)
+{
+    return stor_writer_put_cuboid(b->writer, c->id, c->nrows, (const void *const *)c->codes,
+                                  (const void *const *)c->meas, err);
+}
+
+static void cuboid_done(cube_build_t *b, bcub_t *c)
+{
+    c->done = true;
+    atomic_fetch_add(&b->cuboids_done, 1);
+    pthread_mutex_lock(&b->lock);
+    report(b, "cuboids");
+    pthread_mutex_unlock(&b->lock);
+}
+
+static void compute_child(cube_build_t *b, int t)
+{
+    int i = b->level_tasks[t];
+    bcub_t *c = &b->cubs[i];
+    /* Smallest computed superset; a parent that makes this a prefix (no
+     * sort) counts as four times smaller. */
+    int best = -1;
+    double best_cost = 0;
+    for (int j = 0; j < i; j++) {
+        bcub_t *p = &b->cubs[j];
+        if (!p->done || p->freed || (p->id & c->id) != c->id || p->id == c->id)
+            continue;
+        bool pre = true;
+        int kk = 0;
+        for (int k = 0; k < p->ndims && kk < c->ndims; k++, kk++)
+            if (p->dims[k] != c->dims[kk]) {
+                pre = false;
+                break;
+            }
+        double cost = (double)p->nrows * (pre ? 0.25 : 1.0);
+        if (best < 0 || cost < best_cost) {
+            best = j;
+            best_cost = cost;
+        }
+    }
+    err_t err = {0};
+    if (best < 0) {
+        err_set(&err, ERRCODE_INTERNAL_ERROR, "cuboid %llx has no computed parent", (unsigned long long)c->id);
+        fail(b, &err);
+        return;
+    }
+    src_t s;
+    src_of_cub(&b->cubs[best], &s);
+    compute(b, &s, c);
+    if (write_cub(b, c, &err) < 0) {
+        fail(b, &err);
+        return;
+    }
+    cuboid_done(b, c);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
+{
+    if (b->finished)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "cube build already finished");
+    b->finished = true;
+    const cube_def_t *def = b->def;
+    int nc = cube_def_ncuboids(def);
+    b->ncubs = nc;
+    b->cubs = mem_calloc((size_t)nc + 1, sizeof *b->cubs);
+    for (int i = 0; i < nc; i++) {
+        set_dims(b, &b->cubs[i], cube_def_cuboid(def, i));
+        b->cubs[i].minsub = -1;
+    }
+    /* The lowest level that still needs each cuboid as a parent; quadratic,
+     * so skipped (everything kept) for very large lattices. */
+    if (nc <= 8192) {
+        for (int i = 0; i < nc; i++)
+            for (int j = i + 1; j < nc; j++) {
+                uint64_t a = b->cubs[i].id, c = b->cubs[j].id;
+                if ((a & c) == c && a != c)
+                    b->cubs[i].minsub = b->cubs[j].ndims; /* later j: fewer or equal dims */
+            }
+    } else {
+        for (int i = 0; i < nc; i++)
+            b->cubs[i].minsub = 0;
+    }
+
+    /* 1. dictionaries */
+    report(b, "dictionaries");
+    parallel_for(b, b->ndims, build_dict);
+    stor_schema_t schema;
+    cube_def_schema(def, &schema);
+    if (stor_writer_begin(dir, &schema, &b->writer, err) < 0)
+        return -1;
+    stor_dict_src_t *ds = mem_calloc((size_t)b->ndims, sizeof *ds);
+    for (int d = 0; d < b->ndims; d++)
+        ds[d] = b->dims[d].src;
+    int rc = stor_writer_put_dicts(b->writer, ds, err);
+    mem_free(ds);
+    if (rc < 0)
+        goto fail;
+    char num[64];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)b->rows);
+    stor_writer_set_info(b->writer, "input_rows", num);
+    for (int i = 0; i < b->ninfo; i++) {
+        char *sp = strchr(b->info[i], ' ');
+        *sp = '\0';
+        stor_writer_set_info(b->writer, b->info[i], sp + 1);
+        *sp = ' ';
+    }
+
+    /* 2. base cuboid from the buffered rows */
+    report(b, "base cuboid");
+    {
+        src_t s;
+        s.sorted = false;
+        s.n = b->rows;
+        s.ndims = b->cubs[0].ndims;
+        for (int k = 0; k < s.ndims; k++) {
+            int d = b->cubs[0].dims[k];
+            s.dims[k] = d;
+            s.codes[k] = b->dims[d].rows;
+            s.width[k] = 4;
+        }
+        const uint64_t **mv = mem_calloc((size_t)b->nmeasures + 1, sizeof *mv);
+        for (int m = 0; m < b->nmeasures; m++)
+            mv[m] = b->meas[m].star ? NULL : b->meas[m].vals;
+        s.meas = mv;
+        compute(b, &s, &b->cubs[0]);
+        mem_free(mv);
+        free_rows(b);
+        if (write_cub(b, &b->cubs[0], err) < 0)
+            goto fail;
+        cuboid_done(b, &b->cubs[0]);
+    }
+
+    /* 3. the other cuboids, level by level */
+    int *level_tasks = b->level_tasks = mem_malloc(((size_t)nc + 1) * sizeof *level_tasks);
+    for (int i = 1; i < nc;) {
+        int level = b->cubs[i].ndims, n = 0;
+        while (i < nc && b->cubs[i].ndims == level)
+            level_tasks[n++] = i++;
+        qsort(level_tasks, (size_t)n, sizeof *level_tasks, cmp_int);
+        parallel_for(b, n, compute_child);
+        if (atomic_load(&b->failed))
+            break;
+        /* Free what no remaining cuboid can use. */
+        for (int j = 0; j < i; j++) {
+            bcub_t *c = &b->cubs[j];
+            if (c->done && !c->freed && c->minsub >= 0 && c->minsub >= level)
+                free_cub(c, b->nmeasures);
+            else if (c->done && !c->freed && c->minsub < 0)
+                free_cub(c, b->nmeasures);
+        }
+    }
+    mem_free(level_tasks);
+    b->level_tasks = NULL;
+    if (atomic_load(&b->failed)) {
+        *err = b->werr;
+        goto fail;
+    }
+    for (int j = 0; j < nc; j++)
+        if (!b->cubs[j].freed)
+            free_cub(&b->cubs[j], b->nmeasures);
+
+    /* 4. publish */
+    report(b, "publish");
+    rc = stor_writer_commit(b->writer, err);
+    b->writer = NULL;
+    if (rc < 0)
+        return -1;
+    report(b, "done");
+    return 0;
+fail:
+    stor_writer_abort(b->writer);
+    b->writer = NULL;
+    return -1;
+}

@@ -1,0 +1,422 @@
+/*
+ * test_cube_build.c - the cube build against a naive group-by: random rows
+ * with NULLs in dimensions and measures, every cuboid of the lattice, every
+ * measure, several thread counts; scans with filters and rollup over the
+ * built segment; progress reports; an unpublished build leaves nothing.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cube/build.h"
+#include "storage/scan.h"
+#include "tap.h"
+
+#define ND 5
+#define NM 8
+#define NROWS 30000
+
+/* dims: a int4 (7 values + NULL), b text via REF (20 values + NULL refs),
+ * c float8 (5 values), d int8 (~2000 values: forces the sort path),
+ * e date (50 values) */
+static int64_t va[NROWS], vd[NROWS], ve[NROWS], mx[NROWS];
+static double vc[NROWS], my[NROWS];
+static uint8_t na[NROWS], nx[NROWS];
+static uint32_t rb[NROWS];
+static char btab_buf[20][8];
+static const char *btab[20];
+static uint32_t btab_len[20];
+
+static char root[256];
+
+static void gen(unsigned seed)
+{
+    srand(seed);
+    for (int i = 0; i < 20; i++) {
+        snprintf(btab_buf[i], sizeof btab_buf[i], "v%02d", (i * 7) % 20); /* not in order */
+        btab[i] = btab_buf[i];
+        btab_len[i] = (uint32_t)strlen(btab_buf[i]);
+    }
+    for (int r = 0; r < NROWS; r++) {
+        va[r] = rand() % 7 - 3;
+        na[r] = rand() % 13 == 0;
+        rb[r] = rand() % 17 == 0 ? CUBE_REF_NULL : (uint32_t)(rand() % 20);
+        vc[r] = (rand() % 5) * 0.5 - 1.0;
+        vd[r] = (int64_t)(rand() % 2000) * 1000003;
+        ve[r] = 8000 + rand() % 50;
+        mx[r] = rand() % 1000 - 500;
+        nx[r] = rand() % 11 == 0;
+        my[r] = (rand() % 1000) * 0.25; /* exact in binary: sums compare exactly */
+    }
+}
+
+static cube_def_t *make_def(void)
+{
+    cube_def_t *def = cube_def_new("t");
+    err_t err = {0};
+    cube_def_add_dim(def, "a", NULL, TYPE_INT4, &err);
+    cube_def_add_dim(def, "b", NULL, TYPE_TEXT, &err);
+    cube_def_add_dim(def, "c", NULL, TYPE_FLOAT8, &err);
+    cube_def_add_dim(def, "d", NULL, TYPE_INT8, &err);
+    cube_def_add_dim(def, "e", NULL, TYPE_DATE, &err);
+    cube_measure_spec_t ms[NM] = {
+        {"cnt", CUBE_AGG_COUNT, NULL, 0, NULL, 0},
+        {"sum_x", CUBE_AGG_SUM, "x", 0, NULL, TYPE_INT8},
+        {"sum_y", CUBE_AGG_SUM, "y", 0, NULL, TYPE_FLOAT8},
+        {"cnt_x", CUBE_AGG_COUNT, "x", 0, NULL, TYPE_INT8},
+        {"min_x", CUBE_AGG_MIN, "x", 0, NULL, TYPE_INT8},
+        {"max_x", CUBE_AGG_MAX, "x", 0, NULL, TYPE_INT8},
+        {"min_y", CUBE_AGG_MIN, "y", 0, NULL, TYPE_FLOAT8},
+        {"max_y", CUBE_AGG_MAX, "y", 0, NULL, TYPE_FLOAT8},
+    };
+    for (int m = 0; m < NM; m++)
+        if (cube_def_add_measure(def, &ms[m], &err) != m)
+            TAP_FAIL("measure: %s", err.message);
+    int g1 = cube_def_add_group(def), g2 = cube_def_add_group(def);
+    cube_group_add_hierarchy(def, g1, (const int[]){0, 1}, 2, &err);
+    cube_group_add_normal(def, g1, 2, &err);
+    cube_group_add_normal(def, g1, 3, &err);
+    cube_group_add_mandatory(def, g2, 4, &err);
+    cube_group_add_joint(def, g2, (const int[]){0, 2}, 2, &err);
+    cube_group_add_normal(def, g2, 3, &err);
+    /* sort order: e, a, b, c, d */
+    cube_def_set_rowkey(def, (const int[]){4, 0, 1, 2, 3}, 5, &err);
+    if (cube_def_finalize(def, 0, &err) < 0)
+        TAP_FAIL("finalize: %s", err.message);
+    return def;
+}
+
+static int progress_calls, saw_done;
+static void on_progress(const cube_progress_t *p, void *arg)
+{
+    (void)arg;
+    progress_calls++;
+    if (!strcmp(p->step, "done"))
+        saw_done = p->cuboids_done == p->cuboids_total;
+}
+
+static int build(const cube_def_t *def, const char *dir, int threads, err_t *err)
+{
+    cube_build_opts_t o = {threads, on_progress, NULL, 5000};
+    cube_build_t *b = cube_build_new(def, &o);
+    cube_col_t vt = {.kind = CUBE_COL_TEXT, .s = btab, .len = btab_len};
+    if (cube_build_set_values(b, 1, &vt, 20, err) < 0)
+        return -1;
+    for (int off = 0; off < NROWS; off += 1000) {
+        cube_col_t dims[ND] = {
+            {.kind = CUBE_COL_INT, .i = va + off, .isnull = na + off},
+            {.kind = CUBE_COL_REF, .ref = rb + off},
+            {.kind = CUBE_COL_FLOAT, .f = vc + off},
+            {.kind = CUBE_COL_INT, .i = vd + off},
+            {.kind = CUBE_COL_INT, .i = ve + off},
+        };
+        cube_col_t xi = {.kind = CUBE_COL_INT, .i = mx + off, .isnull = nx + off};
+        cube_col_t yf = {.kind = CUBE_COL_FLOAT, .f = my + off};
+        cube_col_t meas[NM] = {{0}, xi, yf, xi, xi, xi, yf, yf};
+        cube_batch_t bt = {1000, dims, meas};
+        if (cube_build_add_batch(b, &bt, err) < 0)
+            return -1;
+    }
+    int rc = cube_build_finish(b, dir, err);
+    if (rc == 0)
+        for (int i = 0; i < cube_def_ncuboids(def); i++)
+            if (cube_build_cuboid_rows(b, i) == 0)
+                rc = err_set(err, ERRCODE_INTERNAL_ERROR, "cuboid %d has no rows", i);
+    cube_build_free(b);
+    return rc;
+}
+
+/* ---- naive group-by ---- */
+
+static uint64_t cur_mask;
+static const int *cur_order; /* dims in rowkey order */
+static int cur_nd;
+
+/* dim value compare with NULL last; returns <0, 0, >0 */
+static int cmp_dim(int d, int r1, int r2)
+{
+    switch (d) {
+    case 0:
+        if (na[r1] || na[r2])
+            return na[r1] - na[r2];
+        return (va[r1] > va[r2]) - (va[r1] < va[r2]);
+    case 1: {
+        bool n1 = rb[r1] == CUBE_REF_NULL, n2 = rb[r2] == CUBE_REF_NULL;
+        if (n1 || n2)
+            return n1 - n2;
+        return strcmp(btab[rb[r1]], btab[rb[r2]]);
+    }
+    case 2: return (vc[r1] > vc[r2]) - (vc[r1] < vc[r2]);
+    case 3: return (vd[r1] > vd[r2]) - (vd[r1] < vd[r2]);
+    default: return (ve[r1] > ve[r2]) - (ve[r1] < ve[r2]);
+    }
+}
+
+static int cmp_rows(const void *x, const void *y)
+{
+    int r1 = *(const int *)x, r2 = *(const int *)y;
+    for (int k = 0; k < cur_nd; k++) {
+        int c = cmp_dim(cur_order[k], r1, r2);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+/* check_value - the decoded cuboid value of dim d equals row r's */
+static int same_value(const stor_dict_t *dict, uint32_t code, int d, int r)
+{
+    value_t v;
+    stor_dict_value(dict, code, &v);
+    switch (d) {
+    case 0: return na[r] ? v.isnull : !v.isnull && v.u.i == va[r];
+    case 1:
+        if (rb[r] == CUBE_REF_NULL)
+            return v.isnull;
+        return !v.isnull && v.u.s.len == btab_len[rb[r]] && !memcmp(v.u.s.p, btab[rb[r]], v.u.s.len);
+    case 2: return !v.isnull && v.u.f == vc[r];
+    case 3: return !v.isnull && v.u.i == vd[r];
+    default: return !v.isnull && v.u.i == ve[r];
+    }
+}
+
+static void check_cuboid(stor_segment_t *seg, uint64_t id, const int *rowkey)
+{
+    int order[ND], nd = 0;
+    for (int k = 0; k < ND; k++)
+        if (id >> rowkey[k] & 1)
+            order[nd++] = rowkey[k];
+    cur_mask = id;
+    cur_order = order;
+    cur_nd = nd;
+    static int idx[NROWS];
+    for (int r = 0; r < NROWS; r++)
+        idx[r] = r;
+    qsort(idx, NROWS, sizeof *idx, cmp_rows);
+    mem_arena_t *a = mem_arena_new(NULL, "t", 0);
+    stor_scan_t *sc;
+    err_t err = {0};
+    int ms[NM];
+    for (int m = 0; m < NM; m++)
+        ms[m] = m;
+    stor_scan_spec_t sp = {.cuboid = id, .ngroup = nd, .group = order, .nmeasures = NM, .measures = ms, .batch_rows = 100};
+    if (stor_scan_open(seg, &sp, a, &sc, &err) < 0)
+        TAP_FAIL("scan %llx: %s", (unsigned long long)id, err.message);
+    const stor_batch_t *bt;
+    int g0 = 0; /* start of the current naive group in idx */
+    int rc;
+    uint64_t rows = 0;
+    while ((rc = stor_scan_next(sc, &bt, &err)) > 0) {
+        for (uint32_t i = 0; i < bt->n; i++, rows++) {
+            if (g0 >= NROWS)
+                TAP_FAIL("cuboid %llx has more rows than the naive group-by", (unsigned long long)id);
+            int g1 = g0 + 1;
+            while (g1 < NROWS && cmp_rows(&idx[g0], &idx[g1]) == 0)
+                g1++;
+            for (int k = 0; k < nd; k++)
+                if (!same_value(stor_segment_dict(seg, order[k]), bt->codes[k][i], order[k], idx[g0]))
+                    TAP_FAIL("cuboid %llx row %llu: dim %d differs", (unsigned long long)id,
+                             (unsigned long long)rows, order[k]);
+            int64_t cnt = 0, sx = 0, cx = 0, mnx = INT64_MAX, mxx = INT64_MIN;
+            double sy = 0, mny = HUGE_VAL, mxy = -HUGE_VAL;
+            for (int j = g0; j < g1; j++) {
+                int r = idx[j];
+                cnt++;
+                sy += my[r];
+                mny = fmin(mny, my[r]);
+                mxy = fmax(mxy, my[r]);
+                if (!nx[r]) {
+                    sx += mx[r];
+                    cx++;
+                    mnx = mx[r] < mnx ? mx[r] : mnx;
+                    mxx = mx[r] > mxx ? mx[r] : mxx;
+                }
+            }
+            const int64_t *const *mi = (const int64_t *const *)bt->meas;
+            const double *const *mf = (const double *const *)bt->meas;
+            if (mi[0][i] != cnt || mi[1][i] != sx || mf[2][i] != sy || mi[3][i] != cx || mi[4][i] != mnx ||
+                mi[5][i] != mxx || mf[6][i] != mny || mf[7][i] != mxy)
+                TAP_FAIL("cuboid %llx row %llu: measures differ (cnt %lld/%lld sx %lld/%lld sy %g/%g cx %lld/%lld min %lld/%lld max %lld/%lld)",
+                         (unsigned long long)id, (unsigned long long)rows, (long long)mi[0][i], (long long)cnt,
+                         (long long)mi[1][i], (long long)sx, mf[2][i], sy, (long long)mi[3][i], (long long)cx,
+                         (long long)mi[4][i], (long long)mnx, (long long)mi[5][i], (long long)mxx);
+            g0 = g1;
+        }
+    }
+    ASSERT_EQ(rc, 0);
+    if (g0 != NROWS)
+        TAP_FAIL("cuboid %llx has fewer rows than the naive group-by", (unsigned long long)id);
+    mem_arena_free(a);
+}
+
+static void run_build_check(int threads)
+{
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-build-%ld", (long)getpid());
+    mkdir(root, 0755);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/seg-t%d", root, threads);
+    gen(42 + (unsigned)threads);
+    cube_def_t *def = make_def();
+    err_t err = {0};
+    progress_calls = saw_done = 0;
+    if (build(def, dir, threads, &err) < 0)
+        TAP_FAIL("build: %s", err.message);
+    ASSERT(progress_calls > NROWS / 5000);
+    ASSERT(saw_done);
+    stor_segment_t *seg;
+    if (stor_segment_open(dir, 0, &seg, &err) < 0)
+        TAP_FAIL("open: %s", err.message);
+    ASSERT_EQ(stor_segment_ncuboids(seg), cube_def_ncuboids(def));
+    ASSERT_STREQ(stor_segment_info(seg, "input_rows"), "30000");
+    for (int i = 0; i < cube_def_ncuboids(def); i++)
+        check_cuboid(seg, cube_def_cuboid(def, i), cube_def_rowkey(def));
+    stor_segment_close(seg);
+    cube_def_free(def);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    ASSERT_EQ(system(cmd), 0);
+}
+
+static void test_build_1(void) { run_build_check(1); }
+static void test_build_3(void) { run_build_check(3); }
+
+/* Rollup and filters through the scan API over a built segment, checked
+ * against the naive answer: sum(x) by b where e in [8010, 8019] and a = 1,
+ * from the cuboid {e, a, b, c, d}... whichever the definition picks. */
+static void test_query(void)
+{
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-query-%ld", (long)getpid());
+    mkdir(root, 0755);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/seg", root);
+    gen(7);
+    cube_def_t *def = make_def();
+    err_t err = {0};
+    if (build(def, dir, 2, &err) < 0)
+        TAP_FAIL("build: %s", err.message);
+    stor_segment_t *seg;
+    ASSERT_EQ(stor_segment_open(dir, 0, &seg, &err), 0);
+    uint64_t need;
+    const char *cols[] = {"b", "e", "a"};
+    ASSERT_EQ(cube_def_dims_mask(def, cols, 3, &need, &err), 0);
+    int64_t rows[64];
+    for (int i = 0; i < cube_def_ncuboids(def); i++)
+        rows[i] = (int64_t)stor_segment_cuboid_rows(seg, stor_segment_find_cuboid(seg, cube_def_cuboid(def, i)));
+    int ci = cube_def_pick_cuboid(def, need, rows, &err);
+    ASSERT(ci >= 0);
+    uint64_t id = cube_def_cuboid(def, ci);
+    ASSERT((id & need) == need);
+    const stor_dict_t *de = stor_segment_dict(seg, 4), *da = stor_segment_dict(seg, 0);
+    value_t lo = {.u.i = 8010}, hi = {.u.i = 8019}, one = {.u.i = 1};
+    stor_code_range_t re = {stor_dict_lower_bound(de, &lo), stor_dict_upper_bound(de, &hi) - 1};
+    uint32_t c1 = stor_dict_find(da, &one);
+    ASSERT(c1 != STOR_CODE_NONE);
+    stor_code_range_t ra = {c1, c1};
+    stor_filter_t f[] = {{4, 1, &re}, {0, 1, &ra}};
+    stor_scan_spec_t sp = {.cuboid = id, .nfilters = 2, .filters = f, .ngroup = 1, .group = (const int[]){1},
+                           .nmeasures = 2, .measures = (const int[]){1, 0}};
+    mem_arena_t *a = mem_arena_new(NULL, "q", 0);
+    stor_scan_t *sc;
+    ASSERT_EQ(stor_scan_open(seg, &sp, a, &sc, &err), 0);
+    /* naive: per b value (21 incl NULL) */
+    int64_t want_sum[21] = {0}, want_cnt[21] = {0};
+    for (int r = 0; r < NROWS; r++) {
+        if (na[r] || va[r] != 1 || ve[r] < 8010 || ve[r] > 8019)
+            continue;
+        int k = rb[r] == CUBE_REF_NULL ? 20 : atoi(btab[rb[r]] + 1);
+        want_cnt[k]++;
+        if (!nx[r])
+            want_sum[k] += mx[r];
+    }
+    const stor_batch_t *bt;
+    int got = 0, rc;
+    const stor_dict_t *db = stor_segment_dict(seg, 1);
+    int64_t seen = 0;
+    while ((rc = stor_scan_next(sc, &bt, &err)) > 0)
+        for (uint32_t i = 0; i < bt->n; i++, got++) {
+            value_t v;
+            stor_dict_value(db, bt->codes[0][i], &v);
+            int k = v.isnull ? 20 : atoi(v.u.s.p + 1);
+            ASSERT_EQ(((const int64_t *)bt->meas[0])[i], want_sum[k]);
+            ASSERT_EQ(((const int64_t *)bt->meas[1])[i], want_cnt[k]);
+            seen += want_cnt[k];
+        }
+    ASSERT_EQ(rc, 0);
+    int64_t total = 0;
+    int groups = 0;
+    for (int k = 0; k < 21; k++) {
+        total += want_cnt[k];
+        groups += want_cnt[k] > 0;
+    }
+    ASSERT_EQ(got, groups);
+    ASSERT_EQ(seen, total);
+    /* the seek kept the touched rows well below the cuboid */
+    ASSERT(stor_scan_rows_touched(sc) < stor_segment_cuboid_rows(seg, stor_segment_find_cuboid(seg, id)) / 2);
+    mem_arena_free(a);
+    stor_segment_close(seg);
+    cube_def_free(def);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    ASSERT_EQ(system(cmd), 0);
+}
+
+/* A build that fails (bad row reference) publishes nothing. */
+static void test_failed_build(void)
+{
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-fail-%ld", (long)getpid());
+    mkdir(root, 0755);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/seg", root);
+    gen(1);
+    cube_def_t *def = make_def();
+    err_t err = {0};
+    cube_build_t *b = cube_build_new(def, NULL);
+    cube_col_t vt = {.kind = CUBE_COL_TEXT, .s = btab, .len = btab_len};
+    ASSERT_EQ(cube_build_set_values(b, 1, &vt, 20, &err), 0);
+    uint32_t bad = 99;
+    int64_t z = 0;
+    double zf = 0;
+    cube_col_t dims[ND] = {{.kind = CUBE_COL_INT, .i = &z}, {.kind = CUBE_COL_REF, .ref = &bad},
+                           {.kind = CUBE_COL_FLOAT, .f = &zf}, {.kind = CUBE_COL_INT, .i = &z},
+                           {.kind = CUBE_COL_INT, .i = &z}};
+    cube_col_t xi = {.kind = CUBE_COL_INT, .i = &z}, yf = {.kind = CUBE_COL_FLOAT, .f = &zf};
+    cube_col_t meas[NM] = {{0}, xi, yf, xi, xi, xi, yf, yf};
+    cube_batch_t bt = {1, dims, meas};
+    ASSERT_EQ(cube_build_add_batch(b, &bt, &err), -1);
+    ASSERT_EQ(cube_build_rows_read(b), 0);
+    /* a type mismatch is refused too */
+    err_clear(&err);
+    dims[1] = (cube_col_t){.kind = CUBE_COL_INT, .i = &z};
+    ASSERT_EQ(cube_build_add_batch(b, &bt, &err), -1);
+    ASSERT_STREQ(err.sqlstate, ERRCODE_DATATYPE_MISMATCH);
+    cube_build_free(b);
+    struct stat st;
+    ASSERT(stat(dir, &st) != 0);
+    /* an empty build publishes a segment of empty cuboids */
+    b = cube_build_new(def, NULL);
+    err_clear(&err);
+    ASSERT_EQ(cube_build_finish(b, dir, &err), 0);
+    cube_build_free(b);
+    stor_segment_t *seg;
+    ASSERT_EQ(stor_segment_open(dir, 0, &seg, &err), 0);
+    ASSERT_EQ(stor_segment_cuboid_rows(seg, 0), 0);
+    stor_segment_close(seg);
+    cube_def_free(def);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    ASSERT_EQ(system(cmd), 0);
+}
+
+int main(void)
+{
+    static const tap_test_t tests[] = {
+        {"build = naive group-by, every cuboid and measure (1 thread)", test_build_1},
+        {"build = naive group-by, every cuboid and measure (3 threads)", test_build_3},
+        {"cuboid choice, seek, filter and rollup = naive", test_query},
+        {"failed and empty builds", test_failed_build},
+    };
+    return TAP_RUN(tests);
+}
