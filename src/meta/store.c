@@ -213,7 +213,7 @@ static int conn_ensure(meta_store_t *s, meta_conn_t *c, int64_t deadline, err_t 
         if (left <= 0)
             return unavailable(s, err, &last);
         sleep_ms(backoff < left ? backoff : left);
-        backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
+        backoff = backoff * 2 > 500 ? 500 : backoff * 2;
     }
     return 0;
 }
@@ -239,7 +239,7 @@ static int conn_acquire(meta_store_t *s, meta_conn_t **out, err_t *err)
             int rc;
             while ((rc = s->drv->connect(s, &c, &e)) == META_UNAVAILABLE && mono_ms() < deadline) {
                 sleep_ms(backoff);
-                backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
+                backoff = backoff * 2 > 500 ? 500 : backoff * 2;
                 err_clear(&e);
             }
             if (rc != 0) {
