@@ -140,13 +140,35 @@ static void zk_void_done(int rc, const void *data)
     push(op->c, op);
 }
 
-/* zk_log - ZooKeeper's client log into ours (it has its own threads; log_msg is thread-safe). */
+/* zk_log - ZooKeeper's client log into ours (it has its own threads; log_msg
+ * is thread-safe). While no server answers, the client logs every ~30 ms, so
+ * at most 5 lines per 10 s pass, then a count of what was dropped. */
 static void zk_log(const char *message)
 {
-    size_t n = strlen(message);
-    while (n && (message[n - 1] == '\n' || message[n - 1] == '\r'))
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static time_t window;
+    static int count, dropped;
+    const char *m = strstr(message, "ZOO_");
+    if (!m)
+        m = message;
+    size_t n = strlen(m);
+    while (n && (m[n - 1] == '\n' || m[n - 1] == '\r'))
         n--;
-    log_warn("zookeeper: %.*s", (int)n, message);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    pthread_mutex_lock(&mu);
+    if (ts.tv_sec - window >= 10) {
+        if (dropped)
+            log_warn("zookeeper: %d more client messages suppressed", dropped);
+        window = ts.tv_sec;
+        count = dropped = 0;
+    }
+    bool emit = count++ < 5;
+    if (!emit)
+        dropped++;
+    pthread_mutex_unlock(&mu);
+    if (emit)
+        log_warn("zookeeper: %.*s", (int)n, m);
 }
 
 /* ---- helpers shared by the primitives (loop thread) ---- */
