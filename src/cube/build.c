@@ -705,13 +705,30 @@ static void alloc_out(cube_build_t *b, bcub_t *c, uint64_t nrows)
         c->meas[m] = mem_malloc(nrows * 8 + 8);
 }
 
+/* Where each dimension's code sits in a sorted key (compute_sort), so
+ * emit_runs reads codes sequentially from the keys instead of gathering
+ * them from the source in random order. */
+typedef struct keydec {
+    const uint64_t *keys;
+    int E;
+    int word_of[CUBE_MAX_DIMS], shift_of[CUBE_MAX_DIMS];
+    uint64_t mask[CUBE_MAX_DIMS];
+} keydec_t;
+
 /* emit_runs - output rows from a permutation of the source (perm NULL:
  * identity) cut into groups at starts[0..ng] (starts[ng] = n). */
 static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, const uint32_t *perm,
-                      const uint64_t *starts, uint64_t ng)
+                      const uint64_t *starts, uint64_t ng, const keydec_t *kd)
 {
     alloc_out(b, c, ng);
-    for (int k = 0; k < c->ndims; k++) {
+    for (int k = 0; k < c->ndims && kd; k++) {
+        const uint64_t *keys = kd->keys;
+        int E = kd->E, wd = kd->word_of[k], sh = kd->shift_of[k];
+        uint64_t bm = kd->mask[k];
+        for (uint64_t g = 0; g < ng; g++)
+            put_code(c->codes[k], c->width[k], g, (uint32_t)((keys[starts[g] * E + wd] >> sh) & bm));
+    }
+    for (int k = 0; k < c->ndims && !kd; k++) {
         const void *col = s->codes[pos[k]];
         int w = s->width[pos[k]];
         for (uint64_t g = 0; g < ng; g++) {
@@ -720,7 +737,7 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
         }
     }
     for (int m = 0; m < b->nmeasures; m++) {
-        stor_kind_t kd = b->meas[m].kind;
+        stor_kind_t mk = b->meas[m].kind;
         stor_agg_t ag = b->meas[m].agg;
         const uint64_t *in = s->meas[m];
         uint64_t *out = c->meas[m];
@@ -729,7 +746,7 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
                 out[g] = starts[g + 1] - starts[g];
             continue;
         }
-        if (kd == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT)) {
+        if (mk == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT)) {
             for (uint64_t g = 0; g < ng; g++) {
                 uint64_t acc = 0;
                 if (perm)
@@ -742,11 +759,11 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
             }
             continue;
         }
-        uint64_t init = init_value(kd, ag);
+        uint64_t init = init_value(mk, ag);
         for (uint64_t g = 0; g < ng; g++) {
             uint64_t acc = init;
             for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                acc = merge(kd, ag, acc, in[perm ? perm[j] : j]);
+                acc = merge(mk, ag, acc, in[perm ? perm[j] : j]);
             out[g] = acc;
         }
     }
@@ -783,7 +800,7 @@ static void compute_prefix(cube_build_t *b, const src_t *s, const int *pos, bcub
         mem_free(brk);
     }
     starts[ng] = n;
-    emit_runs(b, s, pos, c, NULL, starts, ng);
+    emit_runs(b, s, pos, c, NULL, starts, ng, NULL);
     mem_free(starts);
 }
 
@@ -875,46 +892,57 @@ static void compute_dense(cube_build_t *b, const src_t *s, const int *pos, bcub_
 static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, uint64_t n, int E, const int *word_bits)
 {
     int W = E - 1;
-    uint64_t *cnt = mem_malloc(((size_t)1 << DIGIT_BITS) * sizeof *cnt);
     const uint64_t dmask = (1u << DIGIT_BITS) - 1;
-    for (int w = W - 1; w >= 0; w--) {
+    /* Every digit's histogram in one read of the keys, instead of one read
+     * per digit. */
+    int dw[8 * CUBE_MAX_DIMS], dsh[8 * CUBE_MAX_DIMS], nd = 0;
+    for (int w = W - 1; w >= 0; w--)
         for (int sh = 0; sh < word_bits[w]; sh += DIGIT_BITS) {
-            memset(cnt, 0, ((size_t)1 << DIGIT_BITS) * sizeof *cnt);
-            for (uint64_t i = 0; i < n; i++)
-                cnt[(a[i * E + w] >> sh) & dmask]++;
-            uint64_t first = (a[w] >> sh) & dmask;
-            if (cnt[first] == n)
-                continue;
-            uint64_t sum = 0;
-            for (uint64_t d = 0; d <= dmask; d++) {
-                uint64_t c = cnt[d];
-                cnt[d] = sum;
-                sum += c;
-            }
-            if (E == 2) {
-                for (uint64_t i = 0; i < n; i++) {
-                    uint64_t k = a[2 * i], v = a[2 * i + 1], p = cnt[(k >> sh) & dmask]++;
-                    tmp[2 * p] = k;
-                    tmp[2 * p + 1] = v;
-                }
-            } else if (E == 3) {
-                for (uint64_t i = 0; i < n; i++) {
-                    const uint64_t *e = a + 3 * i;
-                    uint64_t p = cnt[(e[w] >> sh) & dmask]++;
-                    tmp[3 * p] = e[0];
-                    tmp[3 * p + 1] = e[1];
-                    tmp[3 * p + 2] = e[2];
-                }
-            } else {
-                for (uint64_t i = 0; i < n; i++) {
-                    uint64_t p = cnt[(a[i * E + w] >> sh) & dmask]++;
-                    memcpy(tmp + p * E, a + i * E, (size_t)E * 8);
-                }
-            }
-            uint64_t *t = a;
-            a = tmp;
-            tmp = t;
+            dw[nd] = w;
+            dsh[nd++] = sh;
         }
+    if (nd == 0 || n < 2)
+        return a;
+    uint64_t *cnt = mem_calloc((size_t)nd << DIGIT_BITS, sizeof *cnt);
+    for (uint64_t i = 0; i < n; i++) {
+        const uint64_t *e = a + i * E;
+        for (int d = 0; d < nd; d++)
+            cnt[((size_t)d << DIGIT_BITS) + ((e[dw[d]] >> dsh[d]) & dmask)]++;
+    }
+    for (int d = 0; d < nd; d++) {
+        uint64_t *c = cnt + ((size_t)d << DIGIT_BITS);
+        int w = dw[d], sh = dsh[d];
+        if (c[(a[w] >> sh) & dmask] == n)
+            continue; /* every key has this digit: nothing to reorder */
+        uint64_t sum = 0;
+        for (uint64_t x = 0; x <= dmask; x++) {
+            uint64_t v = c[x];
+            c[x] = sum;
+            sum += v;
+        }
+        if (E == 2) {
+            for (uint64_t i = 0; i < n; i++) {
+                uint64_t k = a[2 * i], v = a[2 * i + 1], p = c[(k >> sh) & dmask]++;
+                tmp[2 * p] = k;
+                tmp[2 * p + 1] = v;
+            }
+        } else if (E == 3) {
+            for (uint64_t i = 0; i < n; i++) {
+                const uint64_t *e = a + 3 * i;
+                uint64_t p = c[(e[w] >> sh) & dmask]++;
+                tmp[3 * p] = e[0];
+                tmp[3 * p + 1] = e[1];
+                tmp[3 * p + 2] = e[2];
+            }
+        } else {
+            for (uint64_t i = 0; i < n; i++) {
+                uint64_t p = c[(a[i * E + w] >> sh) & dmask]++;
+                memcpy(tmp + p * E, a + i * E, (size_t)E * 8);
+            }
+        }
+        uint64_t *t = a;
+        a = tmp;
+        tmp = t;
     }
     mem_free(cnt);
     return a;
@@ -951,21 +979,25 @@ static void compute_sort(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     uint64_t *keys = mem_calloc(n * (uint64_t)E + 1, 8);
     for (uint64_t i = 0; i < n; i++)
         keys[i * E + W] = i;
-    for (int k = 0; k < K; k++) {
-        const void *col = s->codes[pos[k]];
-        int w = s->width[pos[k]], wd = word_of[k], sh = shift_of[k];
-        if (w == 1) {
-            const uint8_t *x = col;
-            for (uint64_t i = 0; i < n; i++)
-                keys[i * E + wd] |= (uint64_t)x[i] << sh;
-        } else if (w == 2) {
-            const uint16_t *x = col;
-            for (uint64_t i = 0; i < n; i++)
-                keys[i * E + wd] |= (uint64_t)x[i] << sh;
-        } else {
-            const uint32_t *x = col;
-            for (uint64_t i = 0; i < n; i++)
-                keys[i * E + wd] |= (uint64_t)x[i] << sh;
+    /* Chunked so a chunk of keys stays in cache while every column ORs in. */
+    for (uint64_t base = 0; base < n; base += CHUNK) {
+        uint64_t end = n - base < CHUNK ? n : base + CHUNK;
+        for (int k = 0; k < K; k++) {
+            const void *col = s->codes[pos[k]];
+            int w = s->width[pos[k]], wd = word_of[k], sh = shift_of[k];
+            if (w == 1) {
+                const uint8_t *x = col;
+                for (uint64_t i = base; i < end; i++)
+                    keys[i * E + wd] |= (uint64_t)x[i] << sh;
+            } else if (w == 2) {
+                const uint16_t *x = col;
+                for (uint64_t i = base; i < end; i++)
+                    keys[i * E + wd] |= (uint64_t)x[i] << sh;
+            } else {
+                const uint32_t *x = col;
+                for (uint64_t i = base; i < end; i++)
+                    keys[i * E + wd] |= (uint64_t)x[i] << sh;
+            }
         }
     }
     uint64_t *tmp = mem_malloc(n * (uint64_t)E * 8 + 8);
@@ -979,9 +1011,18 @@ static void compute_sort(cube_build_t *b, const src_t *s, const int *pos, bcub_t
             starts[ng++] = i;
     }
     starts[ng] = n;
+    keydec_t kd;
+    kd.keys = sorted;
+    kd.E = E;
+    for (int k = 0; k < K; k++) {
+        int bits = span[k] <= 1 ? 0 : 64 - __builtin_clzll(span[k] - 1);
+        kd.word_of[k] = word_of[k];
+        kd.shift_of[k] = shift_of[k];
+        kd.mask[k] = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+    }
+    emit_runs(b, s, pos, c, perm, starts, ng, &kd);
     mem_free(keys);
     mem_free(tmp);
-    emit_runs(b, s, pos, c, perm, starts, ng);
     mem_free(perm);
     mem_free(starts);
 }
