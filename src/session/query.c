@@ -1,0 +1,1016 @@
+/*
+ * query.c - what a ready session does with client messages: the simple
+ * query protocol (several statements per Query), the extended protocol
+ * (Parse/Bind/Describe/Execute/Close/Flush/Sync with named and unnamed
+ * statements and portals, row limits, error recovery that skips to Sync),
+ * transaction status I/T/E, DEALLOCATE / DISCARD ALL / SQL PREPARE and
+ * EXECUTE, and the row sink that encodes DataRows with back-pressure.
+ *
+ * Not here: startup and the message loop (session.c), authentication
+ * (server.c), SQL itself (the engine behind include/sql/sql.h).
+ *
+ * Execution: a portal runs inline when the engine says the statement is
+ * cheap, otherwise on the libuv worker pool while the session reads nothing
+ * (sess_exec_t keeps the state across the round trip). The sink stops the
+ * engine (returns -1) when pending output passes the high-water mark; the
+ * execution resumes from sess__exec_resume when the client has read enough.
+ * On a worker the sink only fills the session's buffer up to the mark, and
+ * the loop thread writes it between worker steps.
+ *
+ * Statements and portals own arenas; the unnamed ones are recycled so a
+ * steady stream of unnamed Parse/Bind does not allocate. An unnamed Parse
+ * whose text and parameter types equal the current unnamed statement reuses
+ * it (stmt_epoch invalidates that cache after commands that change state).
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "session_int.h"
+#include "types/types.h"
+
+/* Output is written at least this often while rows stream inline. */
+#define SESS_ROW_FLUSH 65536
+
+enum { STEP_AGAIN = 3 };
+
+static int exec_step(sess_t *s);
+
+/* ---- errors ---- */
+
+static int fail(sess_t *s)
+{
+    s->stmt_failed = true;
+    sess__send_error(s, &s->err);
+    return H_DONE;
+}
+
+static int fail_aborted(sess_t *s)
+{
+    err_clear(&s->err);
+    err_set(&s->err, ERRCODE_IN_FAILED_SQL_TRANSACTION,
+            "current transaction is aborted, commands ignored until end of transaction block");
+    return fail(s);
+}
+
+static int fatal(sess_t *s)
+{
+    sess__fatal(s, &s->err);
+    return H_CLOSE;
+}
+
+/* first_word_is - whether the statement text starts with word (after
+ * whitespace and comments), case-insensitively. */
+static bool first_word_is(const char *sql, const char *word)
+{
+    const char *p = sql;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '(')
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+            continue;
+        }
+        if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+            continue;
+        }
+        break;
+    }
+    size_t n = strlen(word);
+    return strncasecmp(p, word, n) == 0 && !((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') || p[n] == '_');
+}
+
+/* ---- statements ---- */
+
+static void stmt_unref(sess_t *s, sess_stmt_t *st)
+{
+    if (--st->refs > 0)
+        return;
+    mem_arena_t *a = st->arena;
+    if (!s->spare_stmt_arena) {
+        mem_arena_reset(a);
+        s->spare_stmt_arena = a;
+    } else {
+        mem_arena_free(a);
+    }
+}
+
+static sess_stmt_t *stmt_new(sess_t *s, const char *name, const char *sql, size_t sql_len, int ntypes,
+                             const uint32_t *types)
+{
+    mem_arena_t *a = s->spare_stmt_arena;
+    if (a)
+        s->spare_stmt_arena = NULL;
+    else
+        a = mem_arena_new(s->arena, "statement", 0);
+    sess_stmt_t *st = MEM_NEW(a, sess_stmt_t);
+    st->arena = a;
+    st->e.name = mem_astrdup(a, name);
+    st->sql = mem_astrndup(a, sql, sql_len);
+    st->sql_len = sql_len;
+    st->nparam_types = ntypes;
+    if (ntypes) {
+        st->param_types = mem_alloc(a, (size_t)ntypes * sizeof(uint32_t));
+        memcpy(st->param_types, types, (size_t)ntypes * sizeof(uint32_t));
+    }
+    st->refs = 1;
+    st->epoch = s->stmt_epoch;
+    return st;
+}
+
+static void stmt_describe(sess_stmt_t *st)
+{
+    st->kind = sql_stmt_kind(st->stmt);
+    st->ncols = sql_stmt_columns(st->stmt, &st->cols);
+    if (st->ncols < 0)
+        st->cols = NULL;
+}
+
+static sess_stmt_t *stmt_lookup(sess_t *s, const char *name)
+{
+    if (!name[0])
+        return s->unnamed_stmt;
+    return (sess_stmt_t *)sess__map_get(&s->stmts, name);
+}
+
+static void stmt_register(sess_t *s, sess_stmt_t *st)
+{
+    st->registered = true;
+    if (st->e.name[0])
+        sess__map_put(&s->stmts, &st->e);
+    else
+        s->unnamed_stmt = st;
+}
+
+static void stmt_drop(sess_t *s, sess_stmt_t *st)
+{
+    if (!st || !st->registered)
+        return;
+    st->registered = false;
+    if (st->e.name[0])
+        sess__map_del(&s->stmts, &st->e);
+    else if (s->unnamed_stmt == st)
+        s->unnamed_stmt = NULL;
+    stmt_unref(s, st);
+}
+
+static void drop_named_statements(sess_t *s)
+{
+    for (sess_entry_t *e; (e = sess__map_first(&s->stmts));)
+        stmt_drop(s, (sess_stmt_t *)e);
+}
+
+void sess__drop_all_statements(sess_t *s)
+{
+    drop_named_statements(s);
+    stmt_drop(s, s->unnamed_stmt);
+}
+
+/* ---- portals ---- */
+
+static sess_portal_t *portal_lookup(sess_t *s, const char *name)
+{
+    if (!name[0])
+        return s->unnamed_portal;
+    return (sess_portal_t *)sess__map_get(&s->portals, name);
+}
+
+static void portal_drop(sess_t *s, sess_portal_t *p)
+{
+    if (!p)
+        return;
+    sess_stmt_t *st = p->st;
+    if (p->e.name[0]) {
+        sess__map_del(&s->portals, &p->e);
+        mem_arena_free(p->arena);
+    } else {
+        s->unnamed_portal = NULL;
+        mem_arena_reset(s->unnamed_portal_arena);
+    }
+    /* After the portal's arena: the engine's portal may refer to the statement. */
+    if (st)
+        stmt_unref(s, st);
+}
+
+void sess__drop_all_portals(sess_t *s)
+{
+    for (sess_entry_t *e; (e = sess__map_first(&s->portals));)
+        portal_drop(s, (sess_portal_t *)e);
+    portal_drop(s, s->unnamed_portal);
+}
+
+/* ---- result encoding ---- */
+
+static void put_row_description(sess_t *s, const sql_col_t *cols, int n, const int16_t *formats)
+{
+    size_t at = pgp_row_description_begin(&s->out, n);
+    for (int i = 0; i < n; i++)
+        pgp_put_field(&s->out, cols[i].name, cols[i].table_oid, cols[i].attnum, cols[i].type, cols[i].typlen,
+                      cols[i].typmod, formats ? formats[i] : 0);
+    pgp_msg_end(&s->out, at);
+}
+
+/* sink_row - one DataRow. The row is always taken; -1 asks the engine to
+ * suspend after it because the output is full. */
+static int sink_row(void *arg, int ncols, const value_t *vals)
+{
+    sess_t *s = arg;
+    sess_exec_t *x = &s->x;
+    buf_t *b = &s->out;
+    size_t row = pgp_row_begin(b, ncols);
+    for (int i = 0; i < ncols; i++) {
+        const value_t *v = &vals[i];
+        if (v->isnull) {
+            pgp_col_null(b);
+            continue;
+        }
+        type_oid_t t = i < x->ncols ? x->cols[i].type : TYPE_TEXT;
+        int32_t typmod = i < x->ncols ? x->cols[i].typmod : -1;
+        size_t at = pgp_col_begin(b);
+        if (x->formats && i < x->ncols && x->formats[i])
+            type_out_binary(t, typmod, v, b);
+        else
+            type_out_text(t, typmod, v, x->efd, b);
+        pgp_col_end(b, at);
+    }
+    pgp_msg_end(b, row);
+    x->rows++;
+    if (x->on_worker) {
+        if (b->len >= s->srv->high_water) {
+            x->sink_stopped = true;
+            return -1;
+        }
+        return 0;
+    }
+    if (b->len >= SESS_ROW_FLUSH) {
+        sess__flush(s);
+        if (s->blocked) {
+            x->sink_stopped = true;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- transaction control and session-level statements ---- */
+
+static void warn(sess_t *s, const char *sqlstate, const char *msg)
+{
+    err_t w = { 0 };
+    err_set(&w, sqlstate, "%s", msg);
+    w.severity = ERR_WARNING;
+    sess__notice(s, &w);
+}
+
+static void tx_control(sess_t *s, sql_kind_t kind, const char *sql)
+{
+    const char *tag = "COMMIT";
+    switch (kind) {
+    case SQL_K_BEGIN:
+        tag = first_word_is(sql, "START") ? "START TRANSACTION" : "BEGIN";
+        if (s->tx != 'I')
+            warn(s, ERRCODE_ACTIVE_SQL_TRANSACTION, "there is already a transaction in progress");
+        else
+            s->tx = 'T';
+        break;
+    case SQL_K_COMMIT:
+        if (s->tx == 'I')
+            warn(s, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
+        /* COMMIT of a failed block rolls back and says so. */
+        tag = s->tx == 'E' ? "ROLLBACK" : "COMMIT";
+        s->tx = 'I';
+        break;
+    default:
+        if (s->tx == 'I')
+            warn(s, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
+        tag = "ROLLBACK";
+        s->tx = 'I';
+        break;
+    }
+    pgp_put_command_complete(&s->out, tag);
+}
+
+/* reset_all - RESET ALL: session options back to the startup baseline, with
+ * ParameterStatus for the reported ones that change. */
+static void reset_all(sess_t *s)
+{
+    for (int id = 0; id < CFG__COUNT; id++) {
+        if (cfg_def((cfg_id_t)id)->context != CFG_C_SESSION)
+            continue;
+        if (strcmp(cfg_str(s->settings, (cfg_id_t)id), cfg_str(s->baseline, (cfg_id_t)id)) == 0)
+            continue;
+        cfg_copy_value(s->settings, s->baseline, (cfg_id_t)id);
+        sess__mark_param(s, (cfg_id_t)id);
+    }
+}
+
+static void discard_all(sess_t *s)
+{
+    sess__drop_all_portals(s);
+    sess__drop_all_statements(s);
+    reset_all(s);
+    s->stmt_epoch++;
+}
+
+/* session_statement - DEALLOCATE, DISCARD ALL, PREPARE: statements the
+ * session carries out itself. sql is the statement's text. */
+static int session_statement(sess_t *s, const sql_stmt_t *stmt, const char *sql, bool in_execute)
+{
+    sql_kind_t kind = sql_stmt_kind(stmt);
+    if (kind == SQL_K_DEALLOCATE) {
+        const char *target = sql_stmt_target(stmt);
+        if (!target) {
+            drop_named_statements(s);
+            pgp_put_command_complete(&s->out, "DEALLOCATE ALL");
+            return H_DONE;
+        }
+        sess_stmt_t *st = (sess_stmt_t *)sess__map_get(&s->stmts, target);
+        if (!st) {
+            err_set(&s->err, ERRCODE_UNDEFINED_PSTATEMENT, "prepared statement \"%s\" does not exist", target);
+            return fail(s);
+        }
+        stmt_drop(s, st);
+        pgp_put_command_complete(&s->out, "DEALLOCATE");
+        return H_DONE;
+    }
+    if (kind == SQL_K_DISCARD_ALL) {
+        if (s->tx != 'I') {
+            err_set(&s->err, ERRCODE_ACTIVE_SQL_TRANSACTION, "DISCARD ALL cannot run inside a transaction block");
+            return fail(s);
+        }
+        /* Inside an Execute the running portal must outlive this call. */
+        if (in_execute)
+            s->discard_pending = true;
+        else
+            discard_all(s);
+        pgp_put_command_complete(&s->out, "DISCARD ALL");
+        return H_DONE;
+    }
+    /* SQL_K_PREPARE: the engine's statement describes the inner query; it is
+     * prepared again into its own arena and kept under the target name. */
+    const char *target = sql_stmt_target(stmt);
+    if (!target || !*target) {
+        err_set(&s->err, ERRCODE_INVALID_SQL_STATEMENT_NAME, "invalid statement name");
+        return fail(s);
+    }
+    if (sess__map_get(&s->stmts, target)) {
+        err_set(&s->err, ERRCODE_DUPLICATE_PREPARED_STATEMENT, "prepared statement \"%s\" already exists", target);
+        return fail(s);
+    }
+    sess_stmt_t *st = stmt_new(s, target, sql, strlen(sql), 0, NULL);
+    if (sql_prepare(s->ctx, st->arena, st->sql, 0, 0, NULL, &st->stmt, &s->err) < 0) {
+        stmt_unref(s, st);
+        return fail(s);
+    }
+    stmt_describe(st);
+    stmt_register(s, st);
+    pgp_put_command_complete(&s->out, "PREPARE");
+    return H_DONE;
+}
+
+/* ---- execution ---- */
+
+static void exec_end(sess_t *s)
+{
+    sess_exec_t *x = &s->x;
+    x->active = false;
+    x->waiting_drain = false;
+    if (x->sp) {
+        x->sp->busy = false;
+        x->sp = NULL;
+    }
+    if (s->discard_pending) {
+        s->discard_pending = false;
+        discard_all(s);
+    }
+}
+
+/* exec_result - what sql_execute's result means for the client: H_DONE
+ * (CommandComplete, PortalSuspended or ErrorResponse sent), H_ASYNC (waiting
+ * for the client to read) or STEP_AGAIN (run the next step now). */
+static int exec_result(sess_t *s, int rc)
+{
+    sess_exec_t *x = &s->x;
+    if (rc < 0) {
+        exec_end(s);
+        s->err = x->err;
+        err_clear(&x->err);
+        return fail(s);
+    }
+    if (rc == SQL_EXEC_SUSPENDED) {
+        if (x->max_rows && x->rows >= x->max_rows) {
+            pgp_put_empty(&s->out, 's');
+            exec_end(s);
+            return H_DONE;
+        }
+        if (x->sink_stopped) {
+            sess__flush(s);
+            if (s->blocked) {
+                x->waiting_drain = true;
+                return H_ASYNC;
+            }
+            return STEP_AGAIN;
+        }
+        /* Suspended without a row limit and without our asking: report it as
+         * PortalSuspended rather than lose the portal's rest silently. */
+        pgp_put_empty(&s->out, 's');
+        exec_end(s);
+        return H_DONE;
+    }
+    sql_kind_t kind = sql_stmt_kind(x->stmt);
+    pgp_put_command_complete(&s->out, sql_portal_tag(x->portal));
+    /* Only ROLLBACK TO passes the failed-transaction check; it recovers. */
+    if (kind == SQL_K_SAVEPOINT && s->tx == 'E')
+        s->tx = 'T';
+    if (kind == SQL_K_COMMAND)
+        s->stmt_epoch++;
+    exec_end(s);
+    return H_DONE;
+}
+
+static void after_async(sess_t *s, int r, bool simple);
+
+static void work_run(net_work_t *w)
+{
+    sess_exec_t *x = (sess_exec_t *)((char *)w - offsetof(sess_exec_t, work));
+    sess_t *s = (sess_t *)((char *)x - offsetof(sess_t, x));
+    sql_sink_t sink = { s, sink_row };
+    uint64_t want = x->max_rows ? x->max_rows - x->rows : 0;
+    x->rc = sql_execute(x->portal, want, &sink, &x->err);
+}
+
+static void work_done(net_work_t *w, int status)
+{
+    sess_exec_t *x = (sess_exec_t *)((char *)w - offsetof(sess_exec_t, work));
+    sess_t *s = (sess_t *)((char *)x - offsetof(sess_t, x));
+    s->busy = false;
+    x->on_worker = false;
+    if (status == UV_ECANCELED) {
+        x->rc = -1;
+        err_set(&x->err, ERRCODE_QUERY_CANCELED, "canceling statement due to user request");
+    }
+    if (s->free_pending) {
+        exec_end(s);
+        s->q.active = false;
+        sess_free(s);
+        return;
+    }
+    bool simple = x->simple;
+    int r = exec_result(s, x->rc);
+    if (r == STEP_AGAIN)
+        r = exec_step(s);
+    after_async(s, r, simple);
+}
+
+static int exec_step(sess_t *s)
+{
+    sess_exec_t *x = &s->x;
+    for (;;) {
+        x->sink_stopped = false;
+        if (!sql_stmt_is_cheap(x->stmt)) {
+            /* Send what is queued: the worker owns s->out until it reports back. */
+            sess__flush(s);
+            x->on_worker = true;
+            s->busy = true;
+            s->io.read(s->io.arg, false);
+            x->work.run = work_run;
+            x->work.done = work_done;
+            if (net_work_submit(s->srv->loop, &x->work) == 0)
+                return H_ASYNC;
+            /* The pool refused (cannot happen with a live loop): run here. */
+            s->busy = false;
+            x->on_worker = false;
+        }
+        sql_sink_t sink = { s, sink_row };
+        uint64_t want = x->max_rows ? x->max_rows - x->rows : 0;
+        int rc = sql_execute(x->portal, want, &sink, &x->err);
+        int r = exec_result(s, rc);
+        if (r != STEP_AGAIN)
+            return r;
+    }
+}
+
+static int exec_start(sess_t *s, sql_portal_t *portal, const sql_stmt_t *stmt, sess_portal_t *sp,
+                      uint64_t max_rows, bool simple)
+{
+    sess_exec_t *x = &s->x;
+    x->active = true;
+    x->simple = simple;
+    x->on_worker = false;
+    x->waiting_drain = false;
+    x->sp = sp;
+    if (sp)
+        sp->busy = true;
+    x->portal = portal;
+    x->stmt = stmt;
+    x->ncols = sql_stmt_columns(stmt, &x->cols);
+    if (x->ncols < 0) {
+        x->ncols = 0;
+        x->cols = NULL;
+    }
+    x->formats = sp ? sp->formats : NULL;
+    x->max_rows = max_rows;
+    x->rows = 0;
+    x->efd = (int)cfg_int(s->settings, CFG_EXTRA_FLOAT_DIGITS);
+    return exec_step(s);
+}
+
+/* ---- simple query ---- */
+
+static int query_continue(sess_t *s);
+
+/* sql_execute_target - SQL-level EXECUTE name: runs the named statement,
+ * which must take no parameters (the engine gives no way to evaluate
+ * EXECUTE's arguments yet). */
+static int query_execute(sess_t *s, const sql_stmt_t *stmt)
+{
+    const char *target = sql_stmt_target(stmt);
+    sess_stmt_t *st = target ? (sess_stmt_t *)sess__map_get(&s->stmts, target) : NULL;
+    if (!st) {
+        err_set(&s->err, ERRCODE_UNDEFINED_PSTATEMENT, "prepared statement \"%s\" does not exist",
+                target ? target : "");
+        return fail(s);
+    }
+    if (sql_stmt_nparams(st->stmt) != 0) {
+        err_set(&s->err, ERRCODE_FEATURE_NOT_SUPPORTED, "EXECUTE with parameters is not supported yet");
+        return fail(s);
+    }
+    sql_portal_t *portal;
+    if (sql_bind(s->ctx, st->stmt, s->query_arena, 0, NULL, &portal, &s->err) < 0)
+        return fail(s);
+    if (st->ncols >= 0)
+        put_row_description(s, st->cols, st->ncols, NULL);
+    return exec_start(s, portal, st->stmt, NULL, 0, true);
+}
+
+static int query_one(sess_t *s, const sql_text_t *text)
+{
+    sql_stmt_t *stmt;
+    mem_arena_reset(s->query_arena);
+    if (sql_prepare(s->ctx, s->query_arena, text->sql, text->offset, 0, NULL, &stmt, &s->err) < 0) {
+        if (s->tx == 'E')
+            return fail_aborted(s);
+        return fail(s);
+    }
+    if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(stmt))
+        return fail_aborted(s);
+    sql_kind_t kind = sql_stmt_kind(stmt);
+    switch (kind) {
+    case SQL_K_EMPTY:
+        if (s->q.n == 1)
+            pgp_put_empty(&s->out, 'I');
+        return H_DONE;
+    case SQL_K_BEGIN:
+    case SQL_K_COMMIT:
+    case SQL_K_ROLLBACK:
+        tx_control(s, kind, text->sql);
+        return H_DONE;
+    case SQL_K_DEALLOCATE:
+    case SQL_K_DISCARD_ALL:
+    case SQL_K_PREPARE:
+        return session_statement(s, stmt, text->sql, false);
+    case SQL_K_EXECUTE:
+        return query_execute(s, stmt);
+    case SQL_K_SAVEPOINT:
+        if (s->tx == 'I') {
+            const char *what = first_word_is(text->sql, "ROLLBACK") ? "ROLLBACK TO SAVEPOINT"
+                               : first_word_is(text->sql, "RELEASE") ? "RELEASE SAVEPOINT" : "SAVEPOINT";
+            err_set(&s->err, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "%s can only be used in transaction blocks", what);
+            return fail(s);
+        }
+        break;
+    default:
+        break;
+    }
+    sql_portal_t *portal;
+    if (sql_bind(s->ctx, stmt, s->query_arena, 0, NULL, &portal, &s->err) < 0)
+        return fail(s);
+    const sql_col_t *cols;
+    int ncols = sql_stmt_columns(stmt, &cols);
+    if (ncols >= 0)
+        put_row_description(s, cols, ncols, NULL);
+    return exec_start(s, portal, stmt, NULL, 0, true);
+}
+
+static int query_continue(sess_t *s)
+{
+    while (s->q.i < s->q.n) {
+        s->stmt_failed = false;
+        int r = query_one(s, &s->q.stmts[s->q.i]);
+        if (r == H_ASYNC)
+            return H_ASYNC;
+        if (r == H_CLOSE)
+            return H_CLOSE;
+        if (s->stmt_failed)
+            break;
+        s->q.i++;
+    }
+    s->q.active = false;
+    s->stmt_failed = false;
+    if (s->tx == 'I')
+        sess__drop_all_portals(s);
+    sess__ready(s);
+    return H_DONE;
+}
+
+/* after_async - an execution that went to a worker or waited for the client
+ * has produced result r: finish the simple Query or the message. */
+static void after_async(sess_t *s, int r, bool simple)
+{
+    if (r == H_ASYNC)
+        return;
+    if (simple && s->q.active) {
+        if (s->stmt_failed)
+            s->q.i = s->q.n;
+        else
+            s->q.i++;
+        if (query_continue(s) == H_ASYNC)
+            return;
+    }
+    sess__message_done(s);
+}
+
+void sess__exec_resume(sess_t *s)
+{
+    bool simple = s->x.simple;
+    int r = exec_step(s);
+    after_async(s, r, simple);
+}
+
+void sess__free_query_state(sess_t *s)
+{
+    s->q.active = false;
+    s->x.active = false;
+    s->x.sp = NULL;
+}
+
+static int handle_query(sess_t *s, const pgp_frame_t *f)
+{
+    pgp_query_t m;
+    if (pgp_parse_query(f, &m, &s->err) < 0)
+        return fatal(s);
+    /* A simple Query replaces the unnamed statement and portal (PostgreSQL). */
+    portal_drop(s, s->unnamed_portal);
+    stmt_drop(s, s->unnamed_stmt);
+    sql_text_t *stmts;
+    int n;
+    if (sql_split(s->msg_arena, m.sql, &stmts, &n, &s->err) < 0) {
+        if (s->tx == 'E')
+            fail_aborted(s);
+        else
+            fail(s);
+        s->stmt_failed = false;
+        sess__ready(s);
+        return H_DONE;
+    }
+    if (n == 0) {
+        pgp_put_empty(&s->out, 'I');
+        sess__ready(s);
+        return H_DONE;
+    }
+    s->q.active = true;
+    s->q.stmts = stmts;
+    s->q.n = n;
+    s->q.i = 0;
+    return query_continue(s);
+}
+
+/* ---- extended protocol ---- */
+
+/* several_statements - whether a Parse text holds more than one statement;
+ * sql_split runs only when a ';' is followed by more text. */
+static bool several_statements(sess_t *s, const char *sql, size_t len)
+{
+    const char *semi = memchr(sql, ';', len);
+    if (!semi)
+        return false;
+    const char *end = sql + len;
+    while (end > sql && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r' || end[-1] == ';'))
+        end--;
+    if (semi >= end)
+        return false;
+    sql_text_t *stmts;
+    int n;
+    err_t e = { 0 };
+    if (sql_split(s->msg_arena, sql, &stmts, &n, &e) < 0)
+        return false; /* sql_prepare reports the syntax error */
+    return n > 1;
+}
+
+static bool same_types(const sess_stmt_t *st, int n, const uint32_t *types)
+{
+    return st->nparam_types == n && (n == 0 || memcmp(st->param_types, types, (size_t)n * sizeof(uint32_t)) == 0);
+}
+
+static int handle_parse(sess_t *s, const pgp_frame_t *f)
+{
+    pgp_parse_t m;
+    if (pgp_parse_parse(f, s->msg_arena, &m, &s->err) < 0)
+        return fatal(s);
+    bool unnamed = m.name[0] == '\0';
+    if (unnamed) {
+        sess_stmt_t *u = s->unnamed_stmt;
+        if (u && u->epoch == s->stmt_epoch && u->sql_len == m.sql_len && memcmp(u->sql, m.sql, m.sql_len) == 0 &&
+            same_types(u, m.nparams, m.param_types) && s->tx != 'E') {
+            pgp_put_empty(&s->out, '1');
+            return H_DONE;
+        }
+        stmt_drop(s, u);
+    } else if (sess__map_get(&s->stmts, m.name)) {
+        err_set(&s->err, ERRCODE_DUPLICATE_PREPARED_STATEMENT, "prepared statement \"%s\" already exists", m.name);
+        return fail(s);
+    }
+    if (several_statements(s, m.sql, m.sql_len)) {
+        err_set(&s->err, ERRCODE_SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement");
+        return fail(s);
+    }
+    sess_stmt_t *st = stmt_new(s, m.name, m.sql, m.sql_len, m.nparams, m.param_types);
+    if (sql_prepare(s->ctx, st->arena, st->sql, 0, m.nparams, m.param_types, &st->stmt, &s->err) < 0) {
+        stmt_unref(s, st);
+        if (s->tx == 'E')
+            return fail_aborted(s);
+        return fail(s);
+    }
+    if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(st->stmt)) {
+        stmt_unref(s, st);
+        return fail_aborted(s);
+    }
+    stmt_describe(st);
+    stmt_register(s, st);
+    pgp_put_empty(&s->out, '1');
+    return H_DONE;
+}
+
+static int no_statement(sess_t *s, const char *name)
+{
+    if (name[0])
+        err_set(&s->err, ERRCODE_UNDEFINED_PSTATEMENT, "prepared statement \"%s\" does not exist", name);
+    else
+        err_set(&s->err, ERRCODE_UNDEFINED_PSTATEMENT, "unnamed prepared statement does not exist");
+    return fail(s);
+}
+
+static int no_portal(sess_t *s, const char *name)
+{
+    err_set(&s->err, ERRCODE_INVALID_CURSOR_NAME, "portal \"%s\" does not exist", name);
+    return fail(s);
+}
+
+static int handle_bind(sess_t *s, const pgp_frame_t *f)
+{
+    pgp_bind_t m;
+    if (pgp_parse_bind(f, s->msg_arena, &m, &s->err) < 0)
+        return fatal(s);
+    sess_stmt_t *st = stmt_lookup(s, m.stmt);
+    if (!st)
+        return no_statement(s, m.stmt);
+    if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(st->stmt))
+        return fail_aborted(s);
+    int np = sql_stmt_nparams(st->stmt);
+    if (m.nformats > 1 && m.nformats != m.nparams) {
+        err_set(&s->err, ERRCODE_PROTOCOL_VIOLATION, "bind message has %d parameter formats but %d parameters",
+                m.nformats, m.nparams);
+        return fail(s);
+    }
+    if (m.nparams != np) {
+        err_set(&s->err, ERRCODE_PROTOCOL_VIOLATION,
+                "bind message supplies %d parameters, but prepared statement \"%s\" requires %d", m.nparams,
+                m.stmt, np);
+        return fail(s);
+    }
+    for (int i = 0; i < m.nformats; i++) {
+        if (m.formats[i] != 0 && m.formats[i] != 1) {
+            err_set(&s->err, ERRCODE_INVALID_PARAMETER_VALUE, "unsupported format code: %d", m.formats[i]);
+            return fail(s);
+        }
+    }
+    int ncols = st->ncols;
+    bool any_binary = false;
+    if (ncols >= 0) {
+        if (m.nresult_formats > 1 && m.nresult_formats != ncols) {
+            err_set(&s->err, ERRCODE_PROTOCOL_VIOLATION, "bind message has %d result formats but query has %d columns",
+                    m.nresult_formats, ncols);
+            return fail(s);
+        }
+        for (int i = 0; i < m.nresult_formats; i++) {
+            if (m.result_formats[i] != 0 && m.result_formats[i] != 1) {
+                err_set(&s->err, ERRCODE_INVALID_PARAMETER_VALUE, "unsupported format code: %d", m.result_formats[i]);
+                return fail(s);
+            }
+            any_binary |= m.result_formats[i] == 1;
+        }
+        if (any_binary) {
+            for (int i = 0; i < ncols; i++) {
+                int16_t fmt = m.nresult_formats == 1 ? m.result_formats[0] : m.result_formats[i];
+                if (fmt == 1 && !type_has_binary(st->cols[i].type)) {
+                    const type_info_t *ti = type_lookup(st->cols[i].type);
+                    err_set(&s->err, ERRCODE_UNDEFINED_FUNCTION, "no binary output function available for type %s",
+                            ti ? ti->name : "unknown");
+                    return fail(s);
+                }
+            }
+        }
+    }
+    sess_portal_t *p;
+    if (!m.portal[0]) {
+        portal_drop(s, s->unnamed_portal);
+        p = MEM_NEW(s->unnamed_portal_arena, sess_portal_t);
+        p->e.name = "";
+    } else {
+        if (sess__map_get(&s->portals, m.portal)) {
+            err_set(&s->err, ERRCODE_DUPLICATE_CURSOR, "portal \"%s\" already exists", m.portal);
+            return fail(s);
+        }
+        mem_arena_t *a = mem_arena_new(s->arena, "portal", 0);
+        p = MEM_NEW(a, sess_portal_t);
+        p->arena = a;
+        p->e.name = mem_astrdup(a, m.portal);
+    }
+    mem_arena_t *pa = p->arena ? p->arena : s->unnamed_portal_arena;
+    if (any_binary) {
+        p->formats = mem_alloc(pa, (size_t)ncols * sizeof(int16_t));
+        for (int i = 0; i < ncols; i++)
+            p->formats[i] = m.nresult_formats == 1 ? m.result_formats[0] : m.result_formats[i];
+    }
+    p->st = st;
+    st->refs++;
+    if (p->arena)
+        sess__map_put(&s->portals, &p->e);
+    else
+        s->unnamed_portal = p;
+    sql_param_t *params = NULL;
+    if (np) {
+        params = mem_alloc(s->msg_arena, (size_t)np * sizeof(sql_param_t));
+        for (int i = 0; i < np; i++) {
+            params[i].data = m.params[i].data;
+            params[i].len = m.params[i].len;
+            params[i].format = m.nformats == 0 ? 0 : m.nformats == 1 ? m.formats[0] : m.formats[i];
+        }
+    }
+    if (sql_bind(s->ctx, st->stmt, pa, np, params, &p->portal, &s->err) < 0) {
+        portal_drop(s, p);
+        return fail(s);
+    }
+    pgp_put_empty(&s->out, '2');
+    return H_DONE;
+}
+
+static int handle_describe(sess_t *s, const pgp_frame_t *f)
+{
+    pgp_target_t m;
+    if (pgp_parse_target(f, &m, &s->err) < 0)
+        return fatal(s);
+    if (m.kind == 'S') {
+        sess_stmt_t *st = stmt_lookup(s, m.name);
+        if (!st)
+            return no_statement(s, m.name);
+        if (s->tx == 'E' && st->ncols >= 0 && !sql_stmt_allowed_in_failed_tx(st->stmt))
+            return fail_aborted(s);
+        pgp_put_parameter_description(&s->out, sql_stmt_nparams(st->stmt), sql_stmt_param_types(st->stmt));
+        if (st->ncols >= 0)
+            put_row_description(s, st->cols, st->ncols, NULL);
+        else
+            pgp_put_empty(&s->out, 'n');
+        return H_DONE;
+    }
+    if (m.kind == 'P') {
+        sess_portal_t *p = portal_lookup(s, m.name);
+        if (!p)
+            return no_portal(s, m.name);
+        if (p->st->ncols >= 0)
+            put_row_description(s, p->st->cols, p->st->ncols, p->formats);
+        else
+            pgp_put_empty(&s->out, 'n');
+        return H_DONE;
+    }
+    err_set(&s->err, ERRCODE_PROTOCOL_VIOLATION, "invalid DESCRIBE message subtype %d", (unsigned char)m.kind);
+    return fail(s);
+}
+
+static int handle_execute(sess_t *s, const pgp_frame_t *f)
+{
+    pgp_execute_t m;
+    if (pgp_parse_execute(f, &m, &s->err) < 0)
+        return fatal(s);
+    sess_portal_t *p = portal_lookup(s, m.portal);
+    if (!p)
+        return no_portal(s, m.portal);
+    sess_stmt_t *st = p->st;
+    if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(st->stmt))
+        return fail_aborted(s);
+    switch (st->kind) {
+    case SQL_K_EMPTY:
+        pgp_put_empty(&s->out, 'I');
+        return H_DONE;
+    case SQL_K_BEGIN:
+    case SQL_K_COMMIT:
+    case SQL_K_ROLLBACK:
+        tx_control(s, st->kind, st->sql);
+        return H_DONE;
+    case SQL_K_DEALLOCATE:
+    case SQL_K_DISCARD_ALL:
+    case SQL_K_PREPARE: {
+        int r = session_statement(s, st->stmt, st->sql, true);
+        if (s->discard_pending) {
+            s->discard_pending = false;
+            discard_all(s);
+        }
+        return r;
+    }
+    case SQL_K_SAVEPOINT:
+        if (s->tx == 'I') {
+            err_set(&s->err, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "SAVEPOINT can only be used in transaction blocks");
+            return fail(s);
+        }
+        break;
+    case SQL_K_EXECUTE:
+        err_set(&s->err, ERRCODE_FEATURE_NOT_SUPPORTED, "EXECUTE in the extended protocol is not supported");
+        return fail(s);
+    default:
+        break;
+    }
+    return exec_start(s, p->portal, st->stmt, p, m.max_rows > 0 ? (uint64_t)m.max_rows : 0, false);
+}
+
+static int handle_close(sess_t *s, const pgp_frame_t *f)
+{
+    pgp_target_t m;
+    if (pgp_parse_target(f, &m, &s->err) < 0)
+        return fatal(s);
+    if (m.kind == 'S')
+        stmt_drop(s, stmt_lookup(s, m.name));
+    else if (m.kind == 'P')
+        portal_drop(s, portal_lookup(s, m.name));
+    else {
+        err_set(&s->err, ERRCODE_PROTOCOL_VIOLATION, "invalid CLOSE message subtype %d", (unsigned char)m.kind);
+        return fail(s);
+    }
+    pgp_put_empty(&s->out, '3');
+    return H_DONE;
+}
+
+static int handle_sync(sess_t *s, const pgp_frame_t *f)
+{
+    if (pgp_parse_empty(f, &s->err) < 0)
+        return fatal(s);
+    s->ignore_till_sync = false;
+    /* The implicit transaction ends: its portals go with it. */
+    if (s->tx == 'I')
+        sess__drop_all_portals(s);
+    sess__ready(s);
+    return H_DONE;
+}
+
+int sess__handle_message(sess_t *s, const pgp_frame_t *f)
+{
+    switch (f->type) {
+    case 'S':
+        return handle_sync(s, f);
+    case 'X':
+        s->phase = PH_CLOSED;
+        s->io.close(s->io.arg);
+        return H_CLOSE;
+    default:
+        break;
+    }
+    /* After an error in the extended protocol everything up to Sync is skipped. */
+    if (s->ignore_till_sync)
+        return H_DONE;
+    switch (f->type) {
+    case 'Q':
+        return handle_query(s, f);
+    case 'P':
+        s->extended = true;
+        return handle_parse(s, f);
+    case 'B':
+        s->extended = true;
+        return handle_bind(s, f);
+    case 'D':
+        s->extended = true;
+        return handle_describe(s, f);
+    case 'E':
+        s->extended = true;
+        return handle_execute(s, f);
+    case 'C':
+        s->extended = true;
+        return handle_close(s, f);
+    case 'H':
+        s->extended = true;
+        if (pgp_parse_empty(f, &s->err) < 0)
+            return fatal(s);
+        sess__flush(s);
+        return H_DONE;
+    case 'F':
+        err_set(&s->err, ERRCODE_FEATURE_NOT_SUPPORTED, "fastpath function calls are not supported");
+        fail(s);
+        s->stmt_failed = false;
+        sess__ready(s);
+        return H_DONE;
+    default:
+        /* CopyData, CopyDone, CopyFail outside COPY: ignored, as PostgreSQL does. */
+        return H_DONE;
+    }
+}
