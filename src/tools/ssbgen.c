@@ -30,9 +30,6 @@
 
 #include "common/mem.h"
 
-/* PostgreSQL's io_error; errcodes.h does not list it yet. */
-#define SSBGEN_ERRCODE_IO_ERROR "58030"
-
 #define N_ELEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ---- value lists (TPC-H / SSB dists.dss contents) ---- */
@@ -619,7 +616,7 @@ int ssbgen_write_table(const ssbgen_scale_t *s, ssbgen_table_t t, const char *di
         threads = (int)(w.nchunks ? w.nchunks : 1);
     w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w.fd < 0)
-        return err_set(err, SSBGEN_ERRCODE_IO_ERROR, "could not create file \"%s\": %s", tmp, strerror(errno));
+        return err_set(err, ERRCODE_IO_ERROR, "could not create file \"%s\": %s", tmp, strerror(errno));
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
 
@@ -640,11 +637,11 @@ int ssbgen_write_table(const ssbgen_scale_t *s, ssbgen_table_t t, const char *di
 
     int rc = 0;
     if (w.failed_errno)
-        rc = err_set(err, SSBGEN_ERRCODE_IO_ERROR, "could not write file \"%s\": %s", tmp, strerror(w.failed_errno));
+        rc = err_set(err, ERRCODE_IO_ERROR, "could not write file \"%s\": %s", tmp, strerror(w.failed_errno));
     if (close(w.fd) != 0 && rc == 0)
-        rc = err_set(err, SSBGEN_ERRCODE_IO_ERROR, "could not write file \"%s\": %s", tmp, strerror(errno));
+        rc = err_set(err, ERRCODE_IO_ERROR, "could not write file \"%s\": %s", tmp, strerror(errno));
     if (rc == 0 && rename(tmp, path) != 0)
-        rc = err_set(err, SSBGEN_ERRCODE_IO_ERROR, "could not rename \"%s\" to \"%s\": %s", tmp, path, strerror(errno));
+        rc = err_set(err, ERRCODE_IO_ERROR, "could not rename \"%s\" to \"%s\": %s", tmp, path, strerror(errno));
     if (rc != 0) {
         unlink(tmp);
         return rc;
