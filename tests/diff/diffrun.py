@@ -107,11 +107,9 @@ def _text_caster():
     oids = set()
     for caster in list(ext.string_types.values()):
         oids.update(caster.values)
-    as_text = ext.new_type(tuple(sorted(oids)), "KILN_TEXT", lambda v, cur: v)
-    ext.register_type(as_text)
-    # arrays of anything: keep the text form too
-    ext.register_type(ext.new_array_type((1000, 1005, 1007, 1016, 1009, 1015, 1021, 1022, 1231, 1182, 1115),
-                                         "KILN_TEXT_ARR", as_text))
+    # arrays of the common types: their text form too ("{1,2}"), not Python lists
+    oids.update((1000, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1028, 1115, 1182, 1183, 1231, 1263))
+    ext.register_type(ext.new_type(tuple(sorted(oids)), "KILN_TEXT", lambda v, cur: v))
 
 
 class Server:
