@@ -116,6 +116,10 @@ stor_kind_t cube_def_measure_kind(const cube_def_t *def, int m);
 int cube_def_find_measure(const cube_def_t *def, cube_agg_t agg, const char *expr);
 const int *cube_def_rowkey(const cube_def_t *def);
 int cube_def_ngroups(const cube_def_t *def);
+/* cube_def_hierarchy_pairs - the (child, parent) dimension pairs of every
+ * hierarchy level of every group, without duplicates; writes at most max
+ * pairs and returns how many there are. */
+int cube_def_hierarchy_pairs(const cube_def_t *def, int (*pairs)[2], int max);
 /* cube_def_group_combinations - cuboid count of a group by the formula. */
 int64_t cube_def_group_combinations(const cube_def_t *def, int group);
 

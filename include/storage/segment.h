@@ -7,6 +7,8 @@
  *                   and checksummed, so a directory without a valid manifest
  *                   is not a segment
  *   dicts.kdic      the sorted dictionary of every dimension (storage/dict.h)
+ *   fds.kfd         optional: verified functional dependencies (child code ->
+ *                   parent code maps) between dimensions
  *   c<hex id>.kcub  one file per cuboid: a header (magic, version, counts,
  *                   checksums, column directory) then 64-byte aligned columns:
  *                   dimension codes (u8/u16/u32, the narrowest that fits the
@@ -121,6 +123,20 @@ int stor_writer_code_width(const stor_writer_t *w, int d);
 int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
                            const void *const *dim_cols, const void *const *meas_cols,
                            err_t *err);
+/* A functional dependency between two dimensions of a segment, verified by
+ * the build: every row with child code c has parent code parent_code[c]
+ * (n = the child's code space). A hierarchy level's parent (c_city ->
+ * c_nation) usually is one; the scan derives parent filters from child
+ * filters with it, so `c_city IN (...)` also seeks on a leading c_region. */
+typedef struct stor_fd {
+    int child, parent;
+    uint32_t n;
+    const uint32_t *parent_code;
+} stor_fd_t;
+
+/* stor_writer_put_fds - writes fds.kfd (optional; after the dictionaries). */
+int stor_writer_put_fds(stor_writer_t *w, int n, const stor_fd_t *fds, err_t *err);
+
 /* stor_writer_set_info - a build fact kept in the manifest (`key value`),
  * e.g. input_rows; key without spaces, value without newlines. */
 void stor_writer_set_info(stor_writer_t *w, const char *key, const char *value);
@@ -182,6 +198,9 @@ uint64_t stor_segment_cuboid_rows(const stor_segment_t *s, int i);
 int stor_segment_find_cuboid(const stor_segment_t *s, uint64_t id);
 /* stor_segment_info - a build fact from the manifest, NULL when absent. */
 const char *stor_segment_info(const stor_segment_t *s, const char *key);
+/* Functional dependencies recorded by the build (stor_writer_put_fds). */
+int stor_segment_nfds(const stor_segment_t *s);
+const stor_fd_t *stor_segment_fd(const stor_segment_t *s, int i);
 /* stor_segment_cuboid - maps and verifies (first time) the cuboid with this
  * id; *out stays valid while the segment is open. Thread-safe. */
 int stor_segment_cuboid(stor_segment_t *s, uint64_t id, const stor_cuboid_t **out, err_t *err);

@@ -117,6 +117,8 @@ struct cube_build {
     int ninfo;
     bool finished;
     int *level_tasks;        /* cuboid indexes of the level being computed */
+    int (*fd_pairs)[2];      /* hierarchy (child, parent) pairs being checked */
+    uint32_t **fd_maps;      /* per pair: child code -> parent code, NULL if not a dependency */
 };
 
 static double now_sec(void)
@@ -721,12 +723,15 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
                       const uint64_t *starts, uint64_t ng, const keydec_t *kd)
 {
     alloc_out(b, c, ng);
-    for (int k = 0; k < c->ndims && kd; k++) {
+    if (kd) {
+        /* Group-major: each group's key is read once for all dimensions. */
         const uint64_t *keys = kd->keys;
-        int E = kd->E, wd = kd->word_of[k], sh = kd->shift_of[k];
-        uint64_t bm = kd->mask[k];
-        for (uint64_t g = 0; g < ng; g++)
-            put_code(c->codes[k], c->width[k], g, (uint32_t)((keys[starts[g] * E + wd] >> sh) & bm));
+        int E = kd->E, K = c->ndims;
+        for (uint64_t g = 0; g < ng; g++) {
+            const uint64_t *e = keys + starts[g] * E;
+            for (int k = 0; k < K; k++)
+                put_code(c->codes[k], c->width[k], g, (uint32_t)((e[kd->word_of[k]] >> kd->shift_of[k]) & kd->mask[k]));
+        }
     }
     for (int k = 0; k < c->ndims && !kd; k++) {
         const void *col = s->codes[pos[k]];
@@ -1136,6 +1141,70 @@ static int cmp_int(const void *a, const void *b)
     return *(const int *)a - *(const int *)b;
 }
 
+/* Functional dependencies of hierarchy levels, verified over the rows. */
+static void check_fd(cube_build_t *b, int i)
+{
+    int child = b->fd_pairs[i][0], parent = b->fd_pairs[i][1];
+    uint32_t nc = b->dims[child].ncodes;
+    uint32_t *map = mem_malloc(((size_t)nc + 1) * sizeof *map);
+    memset(map, 0xff, ((size_t)nc + 1) * sizeof *map);
+    const uint32_t *cr = b->dims[child].rows, *pr = b->dims[parent].rows;
+    for (uint64_t r = 0; r < b->rows; r++) {
+        uint32_t c = cr[r], p = pr[r];
+        if (map[c] == p)
+            continue;
+        if (map[c] != UINT32_MAX) {
+            mem_free(map); /* not a dependency in this data */
+            return;
+        }
+        map[c] = p;
+    }
+    for (uint32_t c = 0; c < nc; c++)
+        if (map[c] == UINT32_MAX)
+            map[c] = 0; /* a code with no rows: any parent is true */
+    b->fd_maps[i] = map;
+}
+
+static int put_fds(cube_build_t *b, err_t *err)
+{
+    /* Candidates: every ordered pair whose child has at least as many codes
+     * as its parent. A pair that is no dependency fails within a few rows,
+     * so only true dependencies (the hierarchies, declared or not: c_city ->
+     * c_nation, d_yearmonth -> d_year) cost a full pass. */
+    int maxp = b->ndims * (b->ndims - 1);
+    int (*pairs)[2] = mem_calloc((size_t)maxp + 1, sizeof *pairs);
+    int n = 0;
+    for (int c = 0; c < b->ndims; c++)
+        for (int p = 0; p < b->ndims; p++)
+            if (c != p && b->dims[p].ncodes > 1 && b->dims[c].ncodes >= b->dims[p].ncodes &&
+                b->dims[c].ncodes <= (1u << 24)) {
+                pairs[n][0] = c;
+                pairs[n][1] = p;
+                n++;
+            }
+    if (n == 0 || b->rows == 0) {
+        mem_free(pairs);
+        return 0;
+    }
+    b->fd_pairs = pairs;
+    b->fd_maps = mem_calloc((size_t)n, sizeof *b->fd_maps);
+    parallel_for(b, n, check_fd);
+    stor_fd_t *fds = mem_calloc((size_t)n, sizeof *fds);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (b->fd_maps[i])
+            fds[k++] = (stor_fd_t){pairs[i][0], pairs[i][1], b->dims[pairs[i][0]].ncodes, b->fd_maps[i]};
+    int rc = stor_writer_put_fds(b->writer, k, fds, err);
+    for (int i = 0; i < n; i++)
+        mem_free(b->fd_maps[i]);
+    mem_free(b->fd_maps);
+    mem_free(fds);
+    mem_free(pairs);
+    b->fd_maps = NULL;
+    b->fd_pairs = NULL;
+    return rc;
+}
+
 int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
 {
     if (b->finished)
@@ -1176,6 +1245,8 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
     int rc = stor_writer_put_dicts(b->writer, ds, err);
     mem_free(ds);
     if (rc < 0)
+        goto fail;
+    if (put_fds(b, err) < 0)
         goto fail;
     char num[64];
     snprintf(num, sizeof num, "%llu", (unsigned long long)b->rows);

@@ -536,3 +536,29 @@ void cube_def_schema(const cube_def_t *def, stor_schema_t *out)
     out->measures = def->mschema;
     out->rowkey = def->rowkey;
 }
+
+int cube_def_hierarchy_pairs(const cube_def_t *def, int (*pairs)[2], int max)
+{
+    int n = 0;
+    for (int g = 0; g < def->ngroups; g++) {
+        const group_t *gr = &def->groups[g];
+        for (int h = 0; h < gr->nhier; h++) {
+            const uint64_t *pref = gr->hier + (size_t)h * (CUBE_MAX_DIMS + 1);
+            for (int l = 1; l < gr->hier_len[h]; l++) {
+                int parent = __builtin_ctzll(pref[l] & ~pref[l - 1]);
+                int child = __builtin_ctzll(pref[l + 1] & ~pref[l]);
+                bool dup = false;
+                for (int i = 0; i < n && i < max; i++)
+                    dup |= pairs[i][0] == child && pairs[i][1] == parent;
+                if (dup)
+                    continue;
+                if (n < max) {
+                    pairs[n][0] = child;
+                    pairs[n][1] = parent;
+                }
+                n++;
+            }
+        }
+    }
+    return n;
+}

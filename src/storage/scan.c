@@ -195,6 +195,81 @@ static uint64_t *make_bitmap(mem_arena_t *a, const stor_filter_t *f, int width)
     return bm;
 }
 
+/* derive_filters - adds the filters functional dependencies imply: a filter
+ * on a child (c_city) restricts its parent (c_nation) to the parents of the
+ * allowed children. Only parents sorted before their child are worth it
+ * (they let the seek descend); repeated so chains (city -> nation ->
+ * region) resolve. Implied filters never change the rows that pass. */
+static int derive_filters(stor_scan_t *sc, stor_segment_t *seg, const int *pos_of, err_t *err)
+{
+    int nfds = stor_segment_nfds(seg);
+    if (nfds == 0 || sc->none)
+        return 0;
+    bool *done = mem_alloc0(sc->a, (size_t)nfds);
+    for (int round = 0, changed = 1; changed && round < STOR_MAX_DIMS; round++) {
+        changed = 0;
+        for (int i = 0; i < nfds; i++) {
+            const stor_fd_t *fd = stor_segment_fd(seg, i);
+            int pc = pos_of[fd->child], pp = pos_of[fd->parent];
+            if (done[i] || pc < 0 || pp < 0 || pp > pc || !sc->filt[pc])
+                continue;
+            const stor_filter_t *cf = sc->filt[pc];
+            uint64_t total = 0;
+            for (uint32_t r = 0; r < cf->n; r++)
+                total += (uint64_t)cf->ranges[r].hi - cf->ranges[r].lo + 1;
+            if (total > (1u << 20))
+                continue;
+            done[i] = true;
+            uint32_t pn = stor_dict_ncodes(stor_segment_dict(seg, fd->parent));
+            uint64_t *bm = mem_alloc0(sc->a, (pn + 63) / 64 * 8 + 8);
+            for (uint32_t r = 0; r < cf->n; r++)
+                for (uint64_t c = cf->ranges[r].lo; c <= cf->ranges[r].hi && c < fd->n; c++) {
+                    uint32_t p = fd->parent_code[c];
+                    bm[p >> 6] |= 1ULL << (p & 63);
+                }
+            const stor_filter_t *old = sc->filt[pp];
+            if (old) {
+                uint64_t *keep = mem_alloc0(sc->a, (pn + 63) / 64 * 8 + 8);
+                for (uint32_t r = 0; r < old->n; r++)
+                    for (uint64_t c = old->ranges[r].lo; c <= old->ranges[r].hi && c < pn; c++)
+                        keep[c >> 6] |= 1ULL << (c & 63);
+                for (uint32_t w = 0; w < (pn + 63) / 64; w++)
+                    bm[w] &= keep[w];
+            }
+            uint32_t nr = 0, cap = 16;
+            stor_code_range_t *rg = mem_alloc(sc->a, cap * sizeof *rg);
+            for (uint32_t c = 0; c < pn;) {
+                if (!(bm[c >> 6] >> (c & 63) & 1)) {
+                    c++;
+                    continue;
+                }
+                uint32_t e = c;
+                while (e + 1 < pn && (bm[(e + 1) >> 6] >> ((e + 1) & 63) & 1))
+                    e++;
+                if (nr == cap) {
+                    stor_code_range_t *n2 = mem_alloc(sc->a, 2 * cap * sizeof *rg);
+                    memcpy(n2, rg, cap * sizeof *rg);
+                    rg = n2;
+                    cap *= 2;
+                }
+                rg[nr++] = (stor_code_range_t){c, e};
+                c = e + 1;
+            }
+            stor_filter_t *nf = MEM_NEW(sc->a, stor_filter_t);
+            nf->dim = fd->parent;
+            nf->n = nr;
+            nf->ranges = rg;
+            sc->filt[pp] = nf;
+            sc->none |= nr == 0;
+            if (pp > sc->last_filtered)
+                sc->last_filtered = pp;
+            changed = 1;
+        }
+    }
+    (void)err;
+    return 0;
+}
+
 int stor_scan_open(stor_segment_t *seg, const stor_scan_spec_t *spec, mem_arena_t *a,
                    stor_scan_t **out, err_t *err)
 {
@@ -231,6 +306,8 @@ int stor_scan_open(stor_segment_t *seg, const stor_scan_spec_t *spec, mem_arena_
         if (p > sc->last_filtered)
             sc->last_filtered = p;
     }
+    if (derive_filters(sc, seg, pos_of, err) < 0)
+        return -1;
     sc->ngroup = spec->ngroup;
     bool identity = spec->ngroup == c->ndims;
     for (int k = 0; k < spec->ngroup; k++) {

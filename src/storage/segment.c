@@ -17,6 +17,11 @@
  *                u32 header_checksum}, then (ndims + nmeasures) descriptors
  *                of 16 bytes {u16 index, u8 width or kind, u8 agg, u32 0,
  *                u64 offset}, then 64-byte aligned columns.
+ *   fds.kfd      64-byte header {magic "KILNFDS1", u32 version, u32 count,
+ *                u64 file_bytes, u64 data_checksum, u32 header_bytes,
+ *                u32 header_checksum}, count descriptors of 16 bytes
+ *                {u16 child, u16 parent, u32 n, u64 offset}, 64-byte aligned
+ *                u32[n] maps.
  *   manifest.kseg  text lines, the last `end <checksum>` covering all
  *                before it.
  *
@@ -46,6 +51,8 @@
 #include "storage_int.h"
 
 #define DICT_MAGIC "KILNDIC1"
+#define FDS_MAGIC "KILNFDS1"
+#define FDS "fds.kfd"
 #define CUB_MAGIC "KILNCUB1"
 #define FORMAT_VERSION 1
 #define HDR_BYTES 64
@@ -202,6 +209,8 @@ struct stor_writer {
     int *rowkey;
     int width[STOR_MAX_DIMS];
     bool have_dicts;
+    uint32_t ncodes[STOR_MAX_DIMS];
+    int nfds;
     pthread_mutex_t lock;
     wcuboid_t *cuboids;
     size_t ncuboids, cap;
@@ -389,6 +398,7 @@ int stor_writer_put_dicts(stor_writer_t *w, const stor_dict_src_t *dicts, err_t 
         put64(de + 24, bytes);
         pos = d + 1 < n ? align_up(start + bytes) : start + bytes;
         w->width[d] = storage__code_width(s->n + (s->has_null ? 1 : 0));
+        w->ncodes[d] = s->n + (s->has_null ? 1 : 0);
     }
     memcpy(hdr, DICT_MAGIC, 8);
     put32(hdr + 8, FORMAT_VERSION);
@@ -405,6 +415,63 @@ out:
     mem_arena_free(tmp);
     if (rc < 0)
         w->failed = 1;
+    return rc;
+}
+
+int stor_writer_put_fds(stor_writer_t *w, int n, const stor_fd_t *fds, err_t *err)
+{
+    if (!w->have_dicts)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "dependencies written before the dictionaries");
+    if (n <= 0)
+        return 0;
+    size_t hdr_len = HDR_BYTES + 16 * (size_t)n;
+    unsigned char *hdr = mem_calloc(1, hdr_len);
+    const void **cols = mem_calloc((size_t)n, sizeof *cols);
+    uint64_t *offs = mem_calloc((size_t)n, 8), *lens = mem_calloc((size_t)n, 8);
+    uint64_t pos = align_up(hdr_len), checksum = 0;
+    int rc = -1;
+    for (int i = 0; i < n; i++) {
+        const stor_fd_t *f = &fds[i];
+        if (f->child < 0 || f->child >= w->ndims || f->parent < 0 || f->parent >= w->ndims ||
+            f->n != w->ncodes[f->child]) {
+            err_set(err, ERRCODE_INTERNAL_ERROR, "bad functional dependency %d", i);
+            goto out;
+        }
+        for (uint32_t c = 0; c < f->n; c++)
+            if (f->parent_code[c] >= w->ncodes[f->parent]) {
+                err_set(err, ERRCODE_INTERNAL_ERROR, "functional dependency %d maps past its parent", i);
+                goto out;
+            }
+        unsigned char *de = hdr + HDR_BYTES + 16 * i;
+        put16(de, (uint16_t)f->child);
+        put16(de + 2, (uint16_t)f->parent);
+        put32(de + 4, f->n);
+        put64(de + 8, pos);
+        cols[i] = f->parent_code;
+        offs[i] = pos;
+        lens[i] = 4 * (uint64_t)f->n;
+        checksum = stor_checksum(cols[i], lens[i], checksum);
+        pos = i + 1 < n ? align_up(pos + lens[i]) : pos + lens[i];
+    }
+    memcpy(hdr, FDS_MAGIC, 8);
+    put32(hdr + 8, FORMAT_VERSION);
+    put32(hdr + 12, (uint32_t)n);
+    put64(hdr + 16, pos);
+    put64(hdr + 24, checksum);
+    put32(hdr + 32, (uint32_t)hdr_len);
+    put32(hdr + 60, header_checksum(hdr, hdr_len));
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/" FDS, w->tmp);
+    rc = write_file(path, hdr, hdr_len, n, cols, offs, lens, pos, err);
+    if (rc == 0)
+        w->nfds = n;
+out:
+    if (rc < 0)
+        w->failed = 1;
+    mem_free(hdr);
+    mem_free(cols);
+    mem_free(offs);
+    mem_free(lens);
     return rc;
 }
 
@@ -522,6 +589,8 @@ int stor_writer_commit(stor_writer_t *w, err_t *err)
     for (int m = 0; m < w->nmeasures; m++)
         buf_printf(&b, "measure %d %d %d %u %s\n", m, (int)w->measures[m].agg,
                    (int)w->measures[m].kind, (unsigned)w->measures[m].type, w->measures[m].name);
+    if (w->nfds)
+        buf_printf(&b, "fds %d\n", w->nfds);
     for (size_t i = 0; i < w->ncuboids; i++)
         buf_printf(&b, "cuboid %" PRIx64 " %" PRIu64 " %" PRIu64 " %016" PRIx64 "\n", w->cuboids[i].id,
                    w->cuboids[i].rows, w->cuboids[i].bytes, w->cuboids[i].checksum);
@@ -619,6 +688,8 @@ struct stor_segment {
     stor_measure_schema_t *measures;
     int rowkey[STOR_MAX_DIMS];
     stor_dict_t *dicts;
+    int nfds;
+    stor_fd_t *fds;
     int ncuboids;
     rcuboid_t *cuboids;
     char **info_keys, **info_vals;
@@ -720,6 +791,11 @@ static int parse_manifest(stor_segment_t *s, const char *path, const unsigned ch
         int agg, kind;
         if (sscanf(line, "kiln-segment %d", &version) == 1)
             continue;
+        if (sscanf(line, "fds %d", &s->nfds) == 1) {
+            if (s->nfds < 0 || s->nfds > STOR_MAX_DIMS * STOR_MAX_DIMS)
+                return corrupt(err, path, "bad fds line");
+            continue;
+        }
         if (!strncmp(line, "rowkey", 6)) {
             char *p = line + 6;
             while (nrk < nd) {
@@ -841,6 +917,52 @@ static int load_dicts(stor_segment_t *s, err_t *err)
     return 0;
 }
 
+static int load_fds(stor_segment_t *s, err_t *err)
+{
+    if (s->nfds == 0)
+        return 0;
+    char *path = mem_asprintf(s->arena, "%s/" FDS, s->dir);
+    const unsigned char *p;
+    size_t n;
+    if (map_file(s->arena, path, &p, &n, err) < 0)
+        return -1;
+    if (n < HDR_BYTES || memcmp(p, FDS_MAGIC, 8) != 0)
+        return corrupt(err, path, "bad magic or truncated header");
+    uint32_t cnt = get32(p + 12), hdr_len = get32(p + 32);
+    if (get32(p + 8) != FORMAT_VERSION || (int)cnt != s->nfds || hdr_len != HDR_BYTES + 16 * cnt || hdr_len > n)
+        return corrupt(err, path, "header does not match the manifest");
+    if (get64(p + 16) != n)
+        return corrupt(err, path, "file size does not match its header (truncated?)");
+    if (get32(p + 60) != header_checksum(p, hdr_len))
+        return corrupt(err, path, "header checksum mismatch");
+    s->fds = MEM_NEW_N(s->arena, stor_fd_t, cnt);
+    uint64_t checksum = 0;
+    for (uint32_t i = 0; i < cnt; i++) {
+        const unsigned char *de = p + HDR_BYTES + 16 * i;
+        stor_fd_t *f = &s->fds[i];
+        f->child = get16(de);
+        f->parent = get16(de + 2);
+        f->n = get32(de + 4);
+        uint64_t off = get64(de + 8);
+        if (f->child >= s->ndims || f->parent >= s->ndims || f->n != stor_dict_ncodes(&s->dicts[f->child]))
+            return corrupt(err, path, "dependency does not match the dictionaries");
+        if (off % ALIGN || off < hdr_len || off > n || (n - off) / 4 < f->n)
+            return corrupt(err, path, "dependency extends past the end of the file");
+        f->parent_code = (const uint32_t *)(p + off);
+        checksum = stor_checksum(p + off, 4 * (uint64_t)f->n, checksum);
+        uint32_t pn = stor_dict_ncodes(&s->dicts[f->parent]);
+        for (uint32_t c = 0; c < f->n; c++)
+            if (f->parent_code[c] >= pn)
+                return corrupt(err, path, "dependency maps outside the parent dictionary");
+    }
+    if (checksum != get64(p + 24))
+        return corrupt(err, path, "data checksum mismatch");
+    return 0;
+}
+
+int stor_segment_nfds(const stor_segment_t *s) { return s->nfds; }
+const stor_fd_t *stor_segment_fd(const stor_segment_t *s, int i) { return &s->fds[i]; }
+
 int stor_segment_open(const char *dir, int flags, stor_segment_t **out, err_t *err)
 {
     *out = NULL;
@@ -859,7 +981,7 @@ int stor_segment_open(const char *dir, int flags, stor_segment_t **out, err_t *e
         goto fail;
     }
     if (map_file(a, path, &p, &n, err) < 0 || parse_manifest(s, path, p, n, err) < 0 ||
-        load_dicts(s, err) < 0)
+        load_dicts(s, err) < 0 || load_fds(s, err) < 0)
         goto fail;
     *out = s;
     return 0;
