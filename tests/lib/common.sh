@@ -6,6 +6,7 @@
 #   at_exit CMD  runs CMD when the script exits (LIFO, even on errors and signals)
 #   free_port    prints a TCP port on 127.0.0.1 that the kernel just handed out
 #   wait_until SECONDS CMD...   retries CMD every 0.1 s; fails after SECONDS
+#   psql, tmo CMD...            psql / CMD under timeout (KILN_CLIENT_TIMEOUT, default 60 s)
 #   kiln_tmpdir VAR [NAME]      sets VAR to a new mktemp -d under /tmp, removed at
 #                               exit unless KILN_KEEP_TMP=1 (not $(...): the trap
 #                               must be registered in this shell)
@@ -55,3 +56,9 @@ kiln_tmpdir() {
     [ "${KILN_KEEP_TMP:-0}" = 1 ] || at_exit "rm -rf '$kiln__d'"
     printf -v "$1" '%s' "$kiln__d"
 }
+
+# Clients never wait forever on a server that stopped answering: every psql call
+# in a test is bounded (KILN_CLIENT_TIMEOUT seconds, default 60; exit status 124).
+KILN_CLIENT_TIMEOUT=${KILN_CLIENT_TIMEOUT:-60}
+psql() { timeout -k 5 "$KILN_CLIENT_TIMEOUT" "$(type -P psql)" "$@"; }
+tmo() { timeout -k 5 "$KILN_CLIENT_TIMEOUT" "$@"; }

@@ -92,8 +92,13 @@ SQL
 pgref_set_auth() {
     local method=$1 before i
     before=$(grep -c 'received SIGHUP' "$PGREF_DIR/server.log")
+    before=$((before + 1)) # two reloads
     pgref__hba "$method"
-    pgref_admin <<SQL || return 1
+    # password_encryption decides how the password is stored, and which exchange the
+    # server fakes for an unknown user: md5 for md5, SCRAM otherwise (as a real setup would).
+    pgref_admin >/dev/null <<SQL || return 1
+ALTER SYSTEM SET password_encryption = '$( [ "$method" = md5 ] && echo md5 || echo scram-sha-256 )';
+SELECT pg_reload_conf();
 SET password_encryption = '$( [ "$method" = md5 ] && echo md5 || echo scram-sha-256 )';
 ALTER ROLE "$KILN_TEST_USER" PASSWORD '$KILN_TEST_PASSWORD';
 SELECT pg_reload_conf();
