@@ -267,6 +267,29 @@ void sess__cancel(sess_server_t *srv, uint32_t pid, uint32_t key)
         sql_ctx_cancel(s->ctx);
 }
 
+/* ---- authentication deadline ---- */
+
+/* PostgreSQL's authentication_timeout default: a client that has not
+ * finished startup and authentication by then is dropped. */
+#define SESS_AUTH_TIMEOUT_MS 60000
+
+void sess__check_deadlines(sess_server_t *srv, uint64_t now)
+{
+    for (sess_t *s = srv->all; s; s = s->next_all) {
+        if ((s->phase == PH_STARTUP || s->phase == PH_AUTH) && now - s->started >= SESS_AUTH_TIMEOUT_MS) {
+            err_t e = { 0 };
+            err_set(&e, ERRCODE_PROTOCOL_VIOLATION, "canceling authentication due to timeout");
+            sess__fatal(s, &e);
+        }
+    }
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+    sess_server_t *srv = t->data;
+    sess__check_deadlines(srv, uv_now(srv->loop));
+}
+
 /* ---- the listener glue ---- */
 
 static const char *io_input(void *arg, size_t *len)
@@ -346,6 +369,12 @@ int sess_server_listen(sess_server_t *srv, err_t *err)
     if (net_listen(srv->loop, addr, (int)cfg_int(srv->cfg, CFG_PG_PORT), &cbs, srv, &srv->listener, err) < 0)
         return -1;
     srv->port = net_listener_port(srv->listener);
+    uv_timer_init(srv->loop, &srv->tick);
+    srv->tick.data = srv;
+    uv_timer_start(&srv->tick, tick_cb, 1000, 1000);
+    /* The deadline check never keeps the loop alive by itself. */
+    uv_unref((uv_handle_t *)&srv->tick);
+    srv->tick_on = true;
     log_info("listening on %s:%d", addr, srv->port);
     return 0;
 }
@@ -369,6 +398,11 @@ void sess_server_shutdown(sess_server_t *srv)
     if (srv->listener) {
         net_listener_close(srv->listener);
         srv->listener = NULL;
+    }
+    if (srv->tick_on) {
+        uv_timer_stop(&srv->tick);
+        uv_close((uv_handle_t *)&srv->tick, NULL);
+        srv->tick_on = false;
     }
     for (sess_t *s = srv->all, *next; s; s = next) {
         next = s->next_all;

@@ -459,6 +459,7 @@ sess_t *sess_new(sess_server_t *srv, const sess_io_t *io)
     s->io = *io;
     s->phase = PH_STARTUP;
     s->tx = 'I';
+    s->started = uv_now(srv->loop);
     s->arena = mem_arena_new(NULL, "connection", 0);
     s->msg_arena = mem_arena_new(s->arena, "message", 0);
     s->query_arena = mem_arena_new(s->arena, "query", 0);

@@ -92,6 +92,8 @@ struct sess_server {
     uint32_t next_pid;
     uint8_t mock_key[32];     /* derives salts for unknown users */
     bool shutting_down;
+    uv_timer_t tick;          /* authentication deadlines, once a second */
+    bool tick_on;
 };
 
 /* ---- the session ---- */
@@ -145,6 +147,7 @@ struct sess {
     sess_phase_t phase;
     sess_auth_step_t auth;
     int negotiations;         /* SSL/GSS requests answered */
+    uint64_t started;         /* uv_now() at accept, for the authentication deadline */
     bool registered;          /* in srv->by_pid */
     bool counted;             /* in srv->nsessions limit */
     sess_entry_t pid_entry;
@@ -218,5 +221,6 @@ int sess__auth_message(sess_t *s, const pgp_frame_t *f);
 void sess__register(sess_t *s);
 void sess__unregister(sess_t *s);
 void sess__cancel(sess_server_t *srv, uint32_t pid, uint32_t key);
+void sess__check_deadlines(sess_server_t *srv, uint64_t now);
 
 #endif

@@ -29,6 +29,8 @@
 #include "sql/sql.h"
 #include "tap.h"
 #include "types/types.h"
+/* White-box: the deadline check is internal to src/session. */
+#include "../../src/session/session_int.h"
 
 /* ======================= the fake connection ======================= */
 
@@ -1086,6 +1088,116 @@ static void test_shutdown(void)
     cfg_free(cfg);
 }
 
+static void test_auth_deadline(void)
+{
+    cfg_t *cfg = test_cfg((const char *const[]){ "kiln.auth.method", "password", "kiln.auth.users", "a:b", NULL });
+    sess_server_t *srv = sess_server_new(uv_default_loop(), cfg);
+    conn_t *slow = conn_new(srv);
+    feed(slow, "\x00\x00", 2);
+    conn_t *waiting = start_auth(srv, "a", "R3");
+    conn_t *done = start_auth(srv, "a", "R3");
+    send_pw(done, "b");
+    EXPECT(done, "R0 K ZI");
+    sess__check_deadlines(srv, uv_now(uv_default_loop()) + 59000);
+    ASSERT(!slow->closed && !waiting->closed);
+    sess__check_deadlines(srv, uv_now(uv_default_loop()) + 60001);
+    EXPECT(slow, "E(08P01)");
+    ASSERT_STREQ(last_error, "canceling authentication due to timeout");
+    EXPECT(waiting, "E(08P01)");
+    ASSERT(slow->closed && waiting->closed && !done->closed);
+    conn_free(slow);
+    conn_free(waiting);
+    conn_free(done);
+    sess_server_free(srv);
+    cfg_free(cfg);
+}
+
+/* ---- fuzzing: hostile byte streams must only ever close their own session ---- */
+
+static uint64_t rng_state = 88172645463325252ull;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)rng_state;
+}
+
+static void valid_message(buf_t *b)
+{
+    static const char *const sqls[] = { "SELECT 1", "SELECT $1", "ROWS 3", "BEGIN", "COMMIT", "FAIL", "bogus", "" };
+    const char *sql = sqls[rnd() % 8];
+    switch (rnd() % 9) {
+    case 0: q_msg(b, sql); break;
+    case 1: p_msg(b, rnd() % 2 ? "" : "s", sql, (int)(rnd() % 2), (const uint32_t[]){ 23 }); break;
+    case 2: b_msg(b, rnd() % 2 ? "" : "p", rnd() % 2 ? "" : "s", (int)(rnd() % 3) - 1, (int)(rnd() % 2),
+                  (const char *const[]){ "12" }, (int)(rnd() % 3) - 1); break;
+    case 3: target_msg(b, 'D', rnd() % 2 ? 'S' : 'P', rnd() % 2 ? "" : "s"); break;
+    case 4: e_msg(b, rnd() % 2 ? "" : "p", (int)(rnd() % 3)); break;
+    case 5: target_msg(b, 'C', rnd() % 2 ? 'S' : 'P', "s"); break;
+    case 6: empty_msg(b, 'H'); break;
+    default: empty_msg(b, 'S'); break;
+    }
+}
+
+static void test_fuzz(void)
+{
+    cfg_t *cfg = test_cfg((const char *const[]){ "kiln.pg.max-message-bytes", "4096", NULL });
+    sess_server_t *srv = sess_server_new(uv_default_loop(), cfg);
+    buf_t b = BUF_INIT;
+    conn_t *witness = login(srv);
+    for (int iter = 0; iter < 3000; iter++) {
+        conn_t *c = iter % 10 == 0 ? conn_new(srv) : login(srv);
+        buf_reset(&b);
+        if (iter % 10 == 0) {
+            const char *kv[] = { "user", "u", "options", "-c a=b", NULL };
+            startup_v(&b, rnd() % 4 ? PGP_PROTOCOL(3, rnd() % 3) : rnd(), kv);
+        }
+        int n = 1 + (int)(rnd() % 12);
+        for (int i = 0; i < n; i++) {
+            size_t at = b.len;
+            if (rnd() % 8 == 0) {
+                int k = (int)(rnd() % 32);
+                for (int j = 0; j < k; j++)
+                    buf_putc(&b, (char)rnd());
+            } else {
+                valid_message(&b);
+            }
+            /* Mutate a few bytes of this message, often in the length or counts. */
+            int flips = (int)(rnd() % 4);
+            for (int j = 0; j < flips && b.len > at; j++) {
+                size_t pos = at + (rnd() % 2 ? rnd() % (b.len - at) : rnd() % 8);
+                if (pos < b.len)
+                    b.data[pos] = (char)rnd();
+            }
+        }
+        /* Feed in random chunks. */
+        for (size_t off = 0; off < b.len && !c->closed;) {
+            size_t k = 1 + rnd() % 64;
+            if (k > b.len - off)
+                k = b.len - off;
+            feed(c, b.data + off, k);
+            off += k;
+        }
+        if (!c->closed) {
+            buf_t t = BUF_INIT;
+            empty_msg(&t, 'S');
+            q_msg(&t, "SELECT 1");
+            feed(c, t.data, t.len);
+            buf_free(&t);
+        }
+        conn_free(c);
+    }
+    /* The witness never noticed. */
+    trace(witness, false);
+    send_q(witness, "SELECT 2");
+    EXPECT(witness, "T(?column?) D(2) C(SELECT 1) ZI");
+    conn_free(witness);
+    buf_free(&b);
+    sess_server_free(srv);
+    cfg_free(cfg);
+}
+
 int main(void)
 {
     static const tap_test_t tests[] = {
@@ -1101,6 +1213,8 @@ int main(void)
         { "worker execution", test_worker },
         { "cancel", test_cancel },
         { "shutdown", test_shutdown },
+        { "authentication deadline", test_auth_deadline },
+        { "fuzzed client streams", test_fuzz },
     };
     return TAP_RUN(tests);
 }
