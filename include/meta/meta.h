@@ -319,7 +319,8 @@ typedef struct meta_node {
 /* meta_put - inserts obj (h.id == 0) or compare-and-sets it (h.id != 0,
  * expecting h.version); children (columns, options, ...) are replaced with
  * obj's. On META_OK obj->h holds the new id/version/timestamps and an event
- * ("create" or "update") is appended. META_CONFLICT: the row moved on (or
+ * ("create" or "update") is appended; if the transaction then does not
+ * commit, obj->h is ahead of the store (reread, or zero it for a new row). META_CONFLICT: the row moved on (or
  * was deleted); META_DUPLICATE: name taken. obj is a meta_<kind>_t. */
 int meta_put(meta_tx_t *tx, meta_kind_t kind, void *obj, err_t *err) MUST_CHECK;
 /* meta_delete - deletes row id (and its children) if its version is still
@@ -357,6 +358,11 @@ int meta_event_append(meta_tx_t *tx, const char *entity, const char *key, const 
 /* meta_events_after - up to limit events with id > after, in id order, in arena. */
 int meta_events_after(meta_tx_t *tx, int64_t after, int limit, mem_arena_t *arena, meta_event_t **out,
                       size_t *n, err_t *err) MUST_CHECK;
+/* meta_events_trim - deletes events with id < before (the log is otherwise
+ * append-only and grows; a node's sync must have passed `before`, so keep a
+ * margin: e.g. trim what is older than a day, or Kylin 5's 500000 rows).
+ * The id counter is not reset. *deleted may be NULL. */
+int meta_events_trim(meta_tx_t *tx, int64_t before, int64_t *deleted, err_t *err) MUST_CHECK;
 /* meta_last_event_id - the newest event id (0 when the log is empty). */
 int meta_last_event_id(meta_tx_t *tx, int64_t *id, err_t *err) MUST_CHECK;
 

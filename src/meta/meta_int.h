@@ -115,6 +115,10 @@ struct meta_tx {
 };
 
 /* store.c */
+/* meta__fault_commit - test hook, 0 normally. 1: the next commit succeeds
+ * but its answer is "lost" (connection marked broken); 2: the connection is
+ * "lost" just before the next COMMIT. Either way commit resolution runs. */
+extern int meta__fault_commit;
 int meta__exec(meta_tx_t *tx, const char *sql, const meta_val_t *p, int np, meta_rows_t *rows, int64_t *changes,
                err_t *err);
 int meta__lock_writes(meta_tx_t *tx, err_t *err);

@@ -8,19 +8,33 @@
  * for the lock is bounded by the store's wait (busy_timeout); past it the
  * outcome is META_CONFLICT, which meta_run retries.
  *
+ * SQLite's own lock wait polls (busy handler), and a waiter can starve
+ * while others commit back to back: seen with 4 writer processes, where one
+ * could not begin in 5 s. So writers first queue on a blocking flock() of
+ * "<file>-wlock" (the kernel wakes waiters in turn), then BEGIN IMMEDIATE.
+ * flock locks belong to open files, so this orders threads of one process
+ * (one descriptor per connection) as well as processes.
+ *
  * Does not: share connections between threads at once (the pool hands one
  * connection to one transaction).
  */
 #include "meta/meta_int.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 typedef struct sqlite_conn {
     meta_conn_t base;
     sqlite3 *db;
+    int lock_fd;     /* "<file>-wlock", -1 if it could not be opened */
+    bool write_lock; /* holds lock_fd's flock for a write transaction */
 } sqlite_conn_t;
+
+#define BEGIN_WRITE "BEGIN IMMEDIATE"
 
 static int classify(sqlite3 *db, int rc, const char *sql, err_t *err)
 {
@@ -30,6 +44,7 @@ static int classify(sqlite3 *db, int rc, const char *sql, err_t *err)
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         err_set(err, ERRCODE_T_R_SERIALIZATION_FAILURE, "metastore is busy: %s", msg);
+        err_detail(err, "SQLite code %d; SQL: %.900s", ext, sql);
         return META_CONFLICT;
     case SQLITE_CONSTRAINT:
         if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
@@ -89,6 +104,9 @@ static int sq_connect(meta_store_t *s, meta_conn_t **out, err_t *err)
         return rc;
     sqlite_conn_t *c = mem_calloc(1, sizeof *c);
     c->db = db;
+    char lp[4200];
+    snprintf(lp, sizeof lp, "%s-wlock", s->url.path);
+    c->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     *out = &c->base;
     return 0;
 }
@@ -99,6 +117,8 @@ static void sq_disconnect(meta_conn_t *base)
     if (!c)
         return;
     sqlite3_close(c->db);
+    if (c->lock_fd >= 0)
+        close(c->lock_fd); /* releases the flock too */
     mem_free(c);
 }
 
@@ -107,16 +127,48 @@ static int sq_reconnect(meta_store_t *s, meta_conn_t *base, err_t *err)
     sqlite_conn_t *c = (sqlite_conn_t *)base;
     sqlite3_close(c->db);
     c->db = NULL;
+    if (c->write_lock) {
+        flock(c->lock_fd, LOCK_UN);
+        c->write_lock = false;
+    }
     int rc = open_db(s, &c->db, err);
     if (rc == 0)
         base->broken = false;
     return rc;
 }
 
+static int sq_exec_stmt(sqlite_conn_t *c, const char *sql, const meta_val_t *params, int nparams, meta_rows_t *rows,
+                        mem_arena_t *arena, int64_t *changes, err_t *err);
+
 static int sq_exec(meta_conn_t *base, const char *sql, const meta_val_t *params, int nparams, meta_rows_t *rows,
                    mem_arena_t *arena, int64_t *changes, err_t *err)
 {
     sqlite_conn_t *c = (sqlite_conn_t *)base;
+    if (strcmp(sql, BEGIN_WRITE) == 0) {
+        if (c->lock_fd >= 0 && !c->write_lock) {
+            while (flock(c->lock_fd, LOCK_EX) != 0)
+                ; /* EINTR */
+            c->write_lock = true;
+        }
+        int rc = sq_exec_stmt(c, sql, params, nparams, rows, arena, changes, err);
+        if (rc != 0 && c->write_lock) {
+            flock(c->lock_fd, LOCK_UN);
+            c->write_lock = false;
+        }
+        return rc;
+    }
+    int rc = sq_exec_stmt(c, sql, params, nparams, rows, arena, changes, err);
+    if (c->write_lock && sqlite3_get_autocommit(c->db)) {
+        /* COMMIT or ROLLBACK ended the write transaction. */
+        flock(c->lock_fd, LOCK_UN);
+        c->write_lock = false;
+    }
+    return rc;
+}
+
+static int sq_exec_stmt(sqlite_conn_t *c, const char *sql, const meta_val_t *params, int nparams, meta_rows_t *rows,
+                        mem_arena_t *arena, int64_t *changes, err_t *err)
+{
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
@@ -181,7 +233,7 @@ const meta_driver_t meta__sqlite_driver = {
     .disconnect = sq_disconnect,
     .reconnect = sq_reconnect,
     .exec = sq_exec,
-    .begin_write = "BEGIN IMMEDIATE",
+    .begin_write = BEGIN_WRITE,
     .begin_read = "BEGIN DEFERRED",
     .lock_writes = NULL,
     .table_options = "",

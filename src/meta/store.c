@@ -433,6 +433,8 @@ static int resolve_commit(meta_tx_t *tx, err_t *err)
     }
 }
 
+int meta__fault_commit;
+
 int meta_commit(meta_tx_t *tx, err_t *err)
 {
     if (tx->dead) {
@@ -444,7 +446,13 @@ int meta_commit(meta_tx_t *tx, err_t *err)
         return rc;
     }
     err_t e = { 0 };
-    int rc = tx->s->drv->exec(tx->c, "COMMIT", NULL, 0, NULL, tx->arena, NULL, &e);
+    int fault = meta__fault_commit;
+    meta__fault_commit = 0;
+    int rc = fault == 2 ? META_UNAVAILABLE : tx->s->drv->exec(tx->c, "COMMIT", NULL, 0, NULL, tx->arena, NULL, &e);
+    if (fault && (rc == 0 || fault == 2)) {
+        tx->c->broken = true; /* reconnecting closes the old session: an open transaction rolls back */
+        rc = META_UNAVAILABLE;
+    }
     if (rc == META_UNAVAILABLE) {
         if (tx->nevents > 0)
             rc = resolve_commit(tx, err);
@@ -529,6 +537,19 @@ int meta_events_after(meta_tx_t *tx, int64_t after, int limit, mem_arena_t *aren
     *out = ev;
     *n = r.nrows;
     return 0;
+}
+
+int meta_events_trim(meta_tx_t *tx, int64_t before, int64_t *deleted, err_t *err)
+{
+    int rc = meta__lock_writes(tx, err);
+    if (rc != 0)
+        return rc;
+    meta_val_t p[1] = { meta__int(before) };
+    int64_t n = 0;
+    rc = meta__exec(tx, "DELETE FROM meta_events WHERE id < ?", p, 1, NULL, &n, err);
+    if (rc == 0 && deleted)
+        *deleted = n;
+    return rc;
 }
 
 int meta_last_event_id(meta_tx_t *tx, int64_t *id, err_t *err)

@@ -282,6 +282,7 @@ int main(int argc, char **argv)
         return cmd_ping(argv[2], atoi(argv[3]));
     if (argc >= 4 && strcmp(argv[1], "verify") == 0)
         return cmd_verify(argv[2], argc - 3, argv + 3);
-    fprintf(stderr, "usage: test_meta_tool setup|writer|ping|verify ...\n");
-    return 2;
+    /* Without arguments (as the valgrind stage runs every test binary): usage, success. */
+    printf("usage: test_meta_tool setup|writer|ping|verify ... (see tests/e2e/meta_mariadb.sh)\n");
+    return argc == 1 ? 0 : 2;
 }
