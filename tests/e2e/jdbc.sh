@@ -1,0 +1,43 @@
+#!/bin/bash
+# jdbc.sh - pgjdbc (Debian libpostgresql-jdbc-java, /usr/share/java/postgresql.jar) against the
+# server: tests/java/JdbcTest.java, compiled with javac into /tmp at test time. The program
+# runs a PreparedStatement with parameters 10 times (pgjdbc switches to a named server
+# statement and binary results after 5), binary transfer of the core types, errors with
+# SQLState, transactions and 25P02, fetch size (Execute row limits), a wrong password (28P01).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
+. "$here/../lib/kiln.sh"
+
+JAR=${PGJDBC_JAR:-/usr/share/java/postgresql.jar}
+[ -f "$JAR" ] || bail "no $JAR (package libpostgresql-jdbc-java)"
+command -v javac >/dev/null || bail "no javac (package default-jdk-headless)"
+
+kiln_tmpdir classes jdbc
+if ! javac -d "$classes" -cp "$JAR" "$KILN_TOP/tests/java/JdbcTest.java" >"$classes/javac.log" 2>&1; then
+    not_ok "compile tests/java/JdbcTest.java"
+    diag <"$classes/javac.log"
+    done_testing
+fi
+
+# scram-sha-256: what pgjdbc users run with, and the wrong-password check needs a password method
+server_start scram-sha-256 || server_start trust || bail "cannot start the $SRV_KIND server"
+diag "server: $SRV_KIND on $SRV_HOST:$SRV_PORT ($SRV_METHOD)"
+
+tmo java -cp "$classes:$JAR" JdbcTest "$SRV_HOST" "$SRV_PORT" "$SRV_DB" "$SRV_USER" "$SRV_PASSWORD" "$SRV_METHOD" \
+    >"$classes/out" 2>&1
+rc=$?
+n=0
+while IFS= read -r line; do
+    case "$line" in
+    "ok "*) n=$((n + 1)); ok "${line#ok * - }" ;;
+    "not ok "*) n=$((n + 1)); not_ok "${line#not ok * - }" ;;
+    "#"*) echo "$line" ;;
+    esac
+done <"$classes/out"
+if [ $rc -ne 0 ] && [ "$TAP_FAILED" -eq 0 ]; then
+    not_ok "JdbcTest exited with status $rc after $n checks"
+    tail -30 "$classes/out" | diag
+fi
+check "$SRV_KIND still accepts connections" server_alive
+done_testing
