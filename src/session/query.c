@@ -880,6 +880,8 @@ static int handle_describe(sess_t *s, const pgp_frame_t *f)
         sess_portal_t *p = portal_lookup(s, m.name);
         if (!p)
             return no_portal(s, m.name);
+        if (s->tx == 'E' && p->st->ncols >= 0 && !sql_stmt_allowed_in_failed_tx(p->st->stmt))
+            return fail_aborted(s);
         if (p->st->ncols >= 0)
             put_row_description(s, p->st->cols, p->st->ncols, p->formats);
         else

@@ -372,7 +372,7 @@ static void finish_message(sess_t *s)
 
 void sess_on_input(sess_t *s)
 {
-    while (!s->busy && !s->blocked && !s->x.waiting_drain && !s->q.active && !s->x.active &&
+    while (!s->busy && !s->blocked && !s->x.waiting_drain && !s->q.active && !s->x.active && !s->eof &&
            s->phase != PH_CLOSED) {
         size_t len;
         const char *data = s->io.input(s->io.arg, &len);
