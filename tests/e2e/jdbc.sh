@@ -27,16 +27,9 @@ diag "server: $SRV_KIND on $SRV_HOST:$SRV_PORT ($SRV_METHOD)"
 tmo java -cp "$classes:$JAR" JdbcTest "$SRV_HOST" "$SRV_PORT" "$SRV_DB" "$SRV_USER" "$SRV_PASSWORD" "$SRV_METHOD" \
     >"$classes/out" 2>&1
 rc=$?
-n=0
-while IFS= read -r line; do
-    case "$line" in
-    "ok "*) n=$((n + 1)); ok "${line#ok * - }" ;;
-    "not ok "*) n=$((n + 1)); not_ok "${line#not ok * - }" ;;
-    "#"*) echo "$line" ;;
-    esac
-done <"$classes/out"
+tap_relay "$classes/out"
 if [ $rc -ne 0 ] && [ "$TAP_FAILED" -eq 0 ]; then
-    not_ok "JdbcTest exited with status $rc after $n checks"
+    not_ok "JdbcTest exited with status $rc after $TAP_RELAYED checks"
     tail -30 "$classes/out" | diag
 fi
 check "$SRV_KIND still accepts connections" server_alive

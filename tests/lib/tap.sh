@@ -8,6 +8,8 @@
 #   skip DESC REASON            "ok N - DESC # SKIP REASON": only for a real reason, never to hide a failure
 #   diag TEXT...                "# TEXT" lines (stdin when no argument)
 #   bail REASON                 "Bail out!", runs the exit traps, exits 1
+#   tap_relay FILE              re-numbers the ok / not ok lines of another TAP producer
+#                               into ours, keeps its "#" lines; sets TAP_RELAYED to their count
 #   done_testing                prints the plan "1..N" and exits 1 if anything failed
 #
 # tests/run counts the "ok"/"not ok" lines; the plan comes at the end because
@@ -85,6 +87,18 @@ skip() {
 bail() {
     echo "Bail out! $*"
     exit 1
+}
+
+tap_relay() {
+    local line
+    TAP_RELAYED=0
+    while IFS= read -r line; do
+        case "$line" in
+        "ok "*) TAP_RELAYED=$((TAP_RELAYED + 1)); ok "$(printf '%s\n' "$line" | sed -E 's/^ok [0-9]* ?-? ?//')" ;;
+        "not ok "*) TAP_RELAYED=$((TAP_RELAYED + 1)); not_ok "$(printf '%s\n' "$line" | sed -E 's/^not ok [0-9]* ?-? ?//')" ;;
+        "#"*) printf '%s\n' "$line" ;;
+        esac
+    done <"$1"
 }
 
 done_testing() {
