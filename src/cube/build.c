@@ -894,28 +894,28 @@ static void compute_dense(cube_build_t *b, const src_t *s, const int *pos, bcub_
 /* radix_sort - sorts n elements of E words (key words most significant
  * first, then the row index) by key; returns the array holding the result
  * (a or tmp). Digits that are equal in every element are skipped. */
-static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, uint64_t n, int E, const int *word_bits)
+static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, uint64_t n, int E, const int *word_bits, int db)
 {
     int W = E - 1;
-    const uint64_t dmask = (1u << DIGIT_BITS) - 1;
+    const uint64_t dmask = (1u << db) - 1;
     /* Every digit's histogram in one read of the keys, instead of one read
      * per digit. */
     int dw[8 * CUBE_MAX_DIMS], dsh[8 * CUBE_MAX_DIMS], nd = 0;
     for (int w = W - 1; w >= 0; w--)
-        for (int sh = 0; sh < word_bits[w]; sh += DIGIT_BITS) {
+        for (int sh = 0; sh < word_bits[w]; sh += db) {
             dw[nd] = w;
             dsh[nd++] = sh;
         }
     if (nd == 0 || n < 2)
         return a;
-    uint64_t *cnt = mem_calloc((size_t)nd << DIGIT_BITS, sizeof *cnt);
+    uint64_t *cnt = mem_calloc((size_t)nd << db, sizeof *cnt);
     for (uint64_t i = 0; i < n; i++) {
         const uint64_t *e = a + i * E;
         for (int d = 0; d < nd; d++)
-            cnt[((size_t)d << DIGIT_BITS) + ((e[dw[d]] >> dsh[d]) & dmask)]++;
+            cnt[((size_t)d << db) + ((e[dw[d]] >> dsh[d]) & dmask)]++;
     }
     for (int d = 0; d < nd; d++) {
-        uint64_t *c = cnt + ((size_t)d << DIGIT_BITS);
+        uint64_t *c = cnt + ((size_t)d << db);
         int w = dw[d], sh = dsh[d];
         if (c[(a[w] >> sh) & dmask] == n)
             continue; /* every key has this digit: nothing to reorder */
@@ -1006,7 +1006,7 @@ static void compute_sort(cube_build_t *b, const src_t *s, const int *pos, bcub_t
         }
     }
     uint64_t *tmp = mem_malloc(n * (uint64_t)E * 8 + 8);
-    uint64_t *sorted = radix_sort(keys, tmp, n, E, word_bits);
+    uint64_t *sorted = radix_sort(keys, tmp, n, E, word_bits, DIGIT_BITS);
     uint32_t *perm = mem_malloc(n * 4 + 4);
     uint64_t *starts = mem_malloc((n + 2) * sizeof *starts);
     uint64_t ng = 0;
@@ -1032,6 +1032,101 @@ static void compute_sort(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     mem_free(starts);
 }
 
+/* compute_segsort - the parent is sorted and the cuboid's first L dimensions
+ * are the parent's first L: rows are already grouped by them, so only the
+ * rows inside each such run need sorting, by the remaining dimensions. The
+ * runs are small (cache-resident) where a full sort would stream the whole
+ * parent through memory once per digit. */
+static void compute_segsort(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, const uint64_t *span, int L)
+{
+    int K = c->ndims;
+    uint64_t n = s->n;
+    int word_of[CUBE_MAX_DIMS], shift_of[CUBE_MAX_DIMS], tmp_word[CUBE_MAX_DIMS];
+    int wcount = 1, used = 0;
+    for (int k = K - 1; k >= L; k--) {
+        int bits = span[k] <= 1 ? 0 : 64 - __builtin_clzll(span[k] - 1);
+        if (used + bits > 64) {
+            wcount++;
+            used = 0;
+        }
+        tmp_word[k] = wcount - 1;
+        shift_of[k] = used;
+        used += bits;
+    }
+    int W = wcount, E = W + 1;
+    int word_bits[CUBE_MAX_DIMS + 1];
+    memset(word_bits, 0, sizeof word_bits);
+    for (int k = L; k < K; k++) {
+        word_of[k] = W - 1 - tmp_word[k];
+        int bits = span[k] <= 1 ? 0 : 64 - __builtin_clzll(span[k] - 1);
+        if (shift_of[k] + bits > word_bits[word_of[k]])
+            word_bits[word_of[k]] = shift_of[k] + bits;
+    }
+    /* run starts over the shared prefix */
+    uint8_t *brk = mem_calloc(n + 1, 1);
+    if (n)
+        brk[0] = 1;
+    for (int k = 0; k < L; k++) {
+        const void *col = s->codes[k];
+        int w = s->width[k];
+        for (uint64_t i = 1; i < n; i++)
+            brk[i] |= code_at(col, w, i) != code_at(col, w, i - 1);
+    }
+    uint64_t *keys = mem_calloc(n * (uint64_t)E + 1, 8), *tmp = mem_malloc(n * (uint64_t)E * 8 + 8);
+    for (uint64_t i = 0; i < n; i++)
+        keys[i * E + W] = i;
+    for (int k = L; k < K; k++) {
+        const void *col = s->codes[pos[k]];
+        int w = s->width[pos[k]], wd = word_of[k], sh = shift_of[k];
+        for (uint64_t i = 0; i < n; i++)
+            keys[i * E + wd] |= (uint64_t)code_at(col, w, i) << sh;
+    }
+    uint32_t *perm = mem_malloc(n * 4 + 4);
+    uint64_t *starts = mem_malloc((n + 2) * sizeof *starts);
+    uint64_t ng = 0;
+    for (uint64_t a = 0; a < n;) {
+        uint64_t e = a + 1;
+        while (e < n && !brk[e])
+            e++;
+        uint64_t m = e - a, *run = keys + a * E;
+        if (m < 32) {
+            /* insertion sort on (key words, index) */
+            uint64_t el[CUBE_MAX_DIMS + 2];
+            for (uint64_t i = 1; i < m; i++) {
+                memcpy(el, run + i * E, (size_t)E * 8);
+                uint64_t j = i;
+                while (j > 0) {
+                    int cmp = 0;
+                    for (int w = 0; w < W && !cmp; w++)
+                        cmp = run[(j - 1) * E + w] < el[w] ? -1 : run[(j - 1) * E + w] > el[w];
+                    if (cmp <= 0)
+                        break;
+                    memcpy(run + j * E, run + (j - 1) * E, (size_t)E * 8);
+                    j--;
+                }
+                memcpy(run + j * E, el, (size_t)E * 8);
+            }
+        } else {
+            uint64_t *r = radix_sort(run, tmp + a * E, m, E, word_bits, 8);
+            if (r != run)
+                memcpy(run, r, m * (uint64_t)E * 8);
+        }
+        for (uint64_t i = a; i < e; i++) {
+            perm[i] = (uint32_t)keys[i * E + W];
+            if (i == a || memcmp(keys + i * E, keys + (i - 1) * E, (size_t)W * 8) != 0)
+                starts[ng++] = i;
+        }
+        a = e;
+    }
+    starts[ng] = n;
+    mem_free(brk);
+    mem_free(keys);
+    mem_free(tmp);
+    emit_runs(b, s, pos, c, perm, starts, ng, NULL);
+    mem_free(perm);
+    mem_free(starts);
+}
+
 /* compute - cuboid c (dims set) from source s; picks the method. */
 static void compute(cube_build_t *b, const src_t *s, bcub_t *c)
 {
@@ -1048,11 +1143,16 @@ static void compute(cube_build_t *b, const src_t *s, bcub_t *c)
         span[k] = b->dims[c->dims[k]].ncodes ? b->dims[c->dims[k]].ncodes : 1;
         cells *= (double)span[k];
     }
+    int shared = 0;
+    while (s->sorted && shared < K && pos[shared] == shared)
+        shared++;
     if (prefix)
         compute_prefix(b, s, pos, c);
     else if (cells <= (double)DENSE_MAX_CELLS && cells * 8 * (b->nmeasures + 1) <= (double)DENSE_MAX_BYTES &&
              cells <= 2.0 * (double)s->n + 65536)
         compute_dense(b, s, pos, c, span, (uint64_t)cells);
+    else if (shared > 0 && s->n > 0)
+        compute_segsort(b, s, pos, c, span, shared);
     else
         compute_sort(b, s, pos, c, span);
 }
