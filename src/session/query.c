@@ -972,8 +972,7 @@ int sess__handle_message(sess_t *s, const pgp_frame_t *f)
     case 'S':
         return handle_sync(s, f);
     case 'X':
-        s->phase = PH_CLOSED;
-        s->io.close(s->io.arg);
+        sess__close(s);
         return H_CLOSE;
     default:
         break;

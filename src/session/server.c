@@ -419,8 +419,7 @@ void sess_server_shutdown(sess_server_t *srv)
             err_set(&e, ERRCODE_ADMIN_SHUTDOWN, "terminating connection due to administrator command");
             sess__fatal(s, &e);
         } else {
-            s->phase = PH_CLOSED;
-            s->io.close(s->io.arg);
+            sess__close(s);
         }
     }
 }

@@ -31,6 +31,19 @@ static void update_reading(sess_t *s);
 
 /* ---- errors, notices, ReadyForQuery ---- */
 
+/* sess__close - the session ends: what is queued is written, then the
+ * connection closes (responses before a Terminate must not be lost). */
+void sess__close(sess_t *s)
+{
+    if (s->closed)
+        return;
+    s->phase = PH_CLOSED;
+    s->closed = true;
+    if (!s->busy)
+        sess__flush(s);
+    s->io.close(s->io.arg);
+}
+
 void sess__fatal(sess_t *s, err_t *e)
 {
     if (s->phase == PH_CLOSED)
@@ -40,9 +53,7 @@ void sess__fatal(sess_t *s, err_t *e)
     if (e->severity == ERR_FATAL && strcmp(e->sqlstate, ERRCODE_PROTOCOL_VIOLATION) == 0)
         log_info("closing connection: %s", e->message);
     err_clear(e);
-    s->phase = PH_CLOSED;
-    sess__flush(s);
-    s->io.close(s->io.arg);
+    sess__close(s);
 }
 
 void sess__send_error(sess_t *s, err_t *e)
@@ -250,8 +261,7 @@ static int handle_startup(sess_t *s, const pgp_frame_t *f)
     if (st.code == PGP_CANCEL_REQUEST_CODE) {
         /* No reply on the cancel connection, ever. */
         sess__cancel(s->srv, st.cancel_pid, st.cancel_key);
-        s->phase = PH_CLOSED;
-        s->io.close(s->io.arg);
+        sess__close(s);
         return H_CLOSE;
     }
     uint32_t major = st.code >> 16, minor = st.code & 0xffff;
@@ -407,10 +417,8 @@ void sess_on_input(sess_t *s)
     if (!s->busy)
         sess__flush(s);
     update_reading(s);
-    if (s->eof && !s->busy && s->phase != PH_CLOSED) {
-        s->phase = PH_CLOSED;
-        s->io.close(s->io.arg);
-    }
+    if (s->eof && !s->busy && s->phase != PH_CLOSED)
+        sess__close(s);
 }
 
 /* sess__message_done - the message that returned H_ASYNC has completed. */
@@ -444,10 +452,8 @@ void sess_on_eof(sess_t *s)
             sql_ctx_cancel(s->ctx);
         return;
     }
-    if (s->phase != PH_CLOSED) {
-        s->phase = PH_CLOSED;
-        s->io.close(s->io.arg);
-    }
+    if (s->phase != PH_CLOSED)
+        sess__close(s);
 }
 
 /* ---- lifecycle ---- */

@@ -193,6 +193,7 @@ struct sess {
     bool blocked;             /* output over the high-water mark */
     bool eof;                 /* the client went away */
     bool free_pending;        /* sess_free called while busy */
+    bool closed;              /* io.close was called */
     sess_query_t q;
     sess_exec_t x;
     err_t err;                /* scratch error, cleared only when set */
@@ -201,6 +202,7 @@ struct sess {
 /* session.c */
 void sess__send_error(sess_t *s, err_t *e);
 void sess__fatal(sess_t *s, err_t *e);
+void sess__close(sess_t *s);
 void sess__notice(sess_t *s, const err_t *e);
 void sess__ready(sess_t *s);
 void sess__flush(sess_t *s);
