@@ -97,7 +97,8 @@ static void el_pred_done(coord__obj_t *o, coord__op_t *op)
 static void el_evaluate(coord_election_t *e, char **names, int n)
 {
     const char *base = strrchr(e->mine, '/') + 1;
-    qsort(names, (size_t)n, sizeof(char *), cmp_seq);
+    if (n > 1)
+        qsort(names, (size_t)n, sizeof(char *), cmp_seq);
     int idx = -1;
     for (int i = 0; i < n; i++)
         if (strcmp(names[i], base) == 0)

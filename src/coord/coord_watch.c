@@ -39,7 +39,8 @@ static int cmp_str(const void *a, const void *b)
 
 static void w_report(coord_watch_t *w, char **names, int n)
 {
-    qsort(names, (size_t)n, sizeof(char *), cmp_str);
+    if (n > 1)
+        qsort(names, (size_t)n, sizeof(char *), cmp_str);
     buf_t joined = BUF_INIT;
     for (int i = 0; i < n; i++) {
         buf_puts(&joined, names[i]);

@@ -10,7 +10,8 @@
 #   a rolling stop/restart of every ZooKeeper member with quorum kept and no
 #   lock, leadership or registration lost.
 # Prints TAP; takeover times as "# ..." lines. Env: KILN_BUILD (build dir
-# holding src/coord/kiln-coord; default the checkout), COORD_SESSION_MS.
+# holding src/coord/kiln-coord; default the checkout), COORD_SESSION_MS,
+# COORD_KEEP_LOGS=1 (keep $ZK_DIR even when everything passed).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${KILN_BUILD:-$top}
@@ -41,7 +42,7 @@ cleanup() {
         kill -9 "$p" 2>/dev/null
     done
     bash "$zksh" stop >/dev/null 2>&1
-    if [ "$fails" -eq 0 ]; then
+    if [ "$fails" -eq 0 ] && [ -z "${COORD_KEEP_LOGS:-}" ]; then
         rm -rf "$ZK_DIR"
     else
         echo "# logs kept in $ZK_DIR"
