@@ -123,6 +123,11 @@ else
     notok "writers in use during the crash recovered without restart"
     cat "$MDB_DIR"/writer*.err
 fi
+if grep -q 'catalog_ok=0' "$MDB_DIR"/writer*.out; then
+    notok "catalog snapshots held through the outage stay intact; refresh works after it"
+else
+    ok "catalog snapshots held through the outage stay intact; refresh works after it"
+fi
 outs=()
 for i in $(seq 0 $((W - 1))); do outs+=("$MDB_DIR/writer$i.out"); done
 if v=$("$tool" verify "$url" "${outs[@]}"); then

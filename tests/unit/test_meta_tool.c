@@ -110,8 +110,21 @@ static int cmd_writer(const char *url, int id, const char *stopfile, const char 
     long success = 0, indoubt = 0, errors = 0, unavailable = 0, after_outage = 0;
     int64_t down_since = 0, max_outage = 0, recovered_at = 0;
     char first_err[700] = "";
+    /* A snapshot held across the outage must stay intact, and refreshing
+     * must work again afterwards. */
+    const meta_catalog_t *held = meta_catalog_acquire(s);
+    int64_t held_version = held->version;
+    size_t held_tables = held->ntables;
+    long refresh_ok = 0, refresh_failed = 0, iter = 0;
     while (access(stopfile, F_OK) != 0) {
         err_t e = { 0 };
+        if (++iter % 50 == 0) {
+            err_t re = { 0 };
+            if (meta_catalog_refresh(s, false, &re) == 0)
+                refresh_ok++;
+            else
+                refresh_failed++;
+        }
         int rc = meta_run(s, 0, step, &sa, &e);
         if (rc == META_OK) {
             success++;
@@ -142,15 +155,21 @@ static int cmd_writer(const char *url, int id, const char *stopfile, const char 
             down_since = mono_ms();
         usleep(100000);
     }
+    bool catalog_ok = held->version == held_version && held->ntables == held_tables;
+    for (size_t i = 0; i < held->ntables; i++)
+        catalog_ok = catalog_ok && held->tables[i].name && held->tables[i].name[0] == 'w';
+    meta_catalog_release(held);
+    err_t re = { 0 };
+    catalog_ok = catalog_ok && meta_catalog_refresh(s, false, &re) == 0 && meta_catalog_version(s) > held_version;
     meta_close(s);
     FILE *f = fopen(out, "w");
     if (!f)
         return 1;
     fprintf(f,
-            "success=%ld indoubt=%ld errors=%ld unavailable=%ld after_outage=%ld max_outage_ms=%lld recovered_at_ms=%lld\n"
-            "first_error=%s\n",
+            "success=%ld indoubt=%ld errors=%ld unavailable=%ld after_outage=%ld max_outage_ms=%lld recovered_at_ms=%lld "
+            "catalog_ok=%d refresh_ok=%ld refresh_failed=%ld\nfirst_error=%s\n",
             success, indoubt, errors, unavailable, after_outage, (long long)max_outage, (long long)recovered_at,
-            first_err);
+            catalog_ok, refresh_ok, refresh_failed, first_err);
     fclose(f);
     return errors ? 1 : 0;
 }
