@@ -71,6 +71,9 @@ int net_conn_send(net_conn_t *c, buf_t *out);
 size_t net_conn_pending(const net_conn_t *c);
 /* net_conn_close - stops reading, writes what is queued, closes. Idempotent. */
 void net_conn_close(net_conn_t *c);
+/* net_conn_abort - closes now, dropping unwritten output (a client that
+ * stopped reading must not hold up a shutdown). Idempotent. */
+void net_conn_abort(net_conn_t *c);
 uv_loop_t *net_conn_loop(const net_conn_t *c);
 /* net_conn_peer - "host:port" of the client, for log lines. */
 const char *net_conn_peer(const net_conn_t *c);

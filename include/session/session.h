@@ -43,6 +43,9 @@ int sess_server_port(const sess_server_t *srv);
  * statements are cancelled first). Handles close asynchronously; the loop
  * ends once they are gone. */
 void sess_server_shutdown(sess_server_t *srv);
+/* sess_server_abort - after a grace period: closes the connections that are
+ * still open (clients that stopped reading) without writing their output. */
+void sess_server_abort(sess_server_t *srv);
 /* sess_server_count - sessions alive (for tests and shutdown). */
 int sess_server_count(const sess_server_t *srv);
 /* sess_server_free - after the loop has finished. NULL ok. */
@@ -62,6 +65,8 @@ typedef struct sess_io {
     void (*read)(void *arg, bool on);
     /* close - write what is queued, then close; the owner calls sess_free afterwards. */
     void (*close)(void *arg);
+    /* abort - close now, dropping unwritten output; sess_free follows as for close. */
+    void (*abort)(void *arg);
 } sess_io_t;
 
 /* sess_new - a session in the startup phase on a connection. */

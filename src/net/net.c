@@ -251,6 +251,21 @@ void net_conn_close(net_conn_t *c)
         finish_close(c);
 }
 
+void net_conn_abort(net_conn_t *c)
+{
+    if (c->handle_closed)
+        return;
+    c->closing = true;
+    c->failed = true;
+    c->handle_closed = true;
+    if (c->reading) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = false;
+    }
+    /* uv_close cancels the in-flight write; write_cb sees closing and returns. */
+    uv_close((uv_handle_t *)&c->tcp, handle_close_cb);
+}
+
 uv_loop_t *net_conn_loop(const net_conn_t *c)
 {
     return c->tcp.loop;

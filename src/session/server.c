@@ -317,9 +317,14 @@ static void io_close(void *arg)
     net_conn_close(arg);
 }
 
+static void io_abort(void *arg)
+{
+    net_conn_abort(arg);
+}
+
 static void *on_open(void *arg, net_conn_t *c)
 {
-    sess_io_t io = { c, io_input, io_consume, io_send, io_pending, io_read, io_close };
+    sess_io_t io = { c, io_input, io_consume, io_send, io_pending, io_read, io_close, io_abort };
     return sess_new(arg, &io);
 }
 static void on_read(void *ud)
@@ -421,6 +426,21 @@ void sess_server_shutdown(sess_server_t *srv)
         } else {
             sess__close(s);
         }
+    }
+}
+
+void sess_server_abort(sess_server_t *srv)
+{
+    for (sess_t *s = srv->all, *next; s; s = next) {
+        next = s->next_all;
+        if (s->aborted)
+            continue;
+        s->aborted = true;
+        s->phase = PH_CLOSED;
+        s->closed = true;
+        if (s->ctx && s->busy)
+            sql_ctx_cancel(s->ctx);
+        s->io.abort(s->io.arg);
     }
 }
 

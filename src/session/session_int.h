@@ -194,6 +194,7 @@ struct sess {
     bool eof;                 /* the client went away */
     bool free_pending;        /* sess_free called while busy */
     bool closed;              /* io.close was called */
+    bool aborted;             /* io.abort was called */
     sess_query_t q;
     sess_exec_t x;
     err_t err;                /* scratch error, cleared only when set */

@@ -244,6 +244,34 @@ static void test_close_flushes(void)
     buf_free(&c.got);
 }
 
+static void test_abort(void)
+{
+    uv_loop_t *loop = uv_default_loop();
+    big_send = 32u << 20;
+    net_listener_t *l = listen_any(loop);
+    client_t c = { 0 }; /* never reads */
+    int before = closes;
+    last_owner = NULL;
+    client_connect(loop, &c, net_listener_port(l));
+    for (int i = 0; i < 1000 && !last_owner; i++)
+        uv_run(loop, UV_RUN_ONCE);
+    ASSERT(last_owner);
+    ASSERT(net_conn_pending(last_owner->c) > 0);
+    /* A graceful close would wait for the reader forever; abort does not. */
+    net_conn_close(last_owner->c);
+    uv_run(loop, UV_RUN_NOWAIT);
+    ASSERT_EQ(closes, before);
+    net_conn_abort(last_owner->c);
+    net_conn_abort(last_owner->c);
+    for (int i = 0; i < 1000 && closes == before; i++)
+        uv_run(loop, UV_RUN_ONCE);
+    ASSERT_EQ(closes, before + 1);
+    uv_close((uv_handle_t *)&c.tcp, NULL);
+    net_listener_close(l);
+    uv_run(loop, UV_RUN_DEFAULT);
+    big_send = 0;
+}
+
 typedef struct job {
     net_work_t w;
     pthread_t loop_thread, run_thread;
@@ -293,6 +321,7 @@ int main(void)
         { "echo through input buffer and write queue", test_echo },
         { "slow reader: pending output and drain", test_slow_reader },
         { "close writes everything first", test_close_flushes },
+        { "abort drops unwritten output", test_abort },
         { "worker-pool bridge", test_work },
         { "bad listen address", test_bad_address },
     };

@@ -97,7 +97,7 @@ static cfg_t *test_cfg(const char *const *kv)
 static conn_t *conn_new(sess_server_t *srv)
 {
     conn_t *c = mem_calloc(1, sizeof *c);
-    sess_io_t io = { c, c_input, c_consume, c_send, c_pending, c_read, c_close };
+    sess_io_t io = { c, c_input, c_consume, c_send, c_pending, c_read, c_close, c_close };
     c->s = sess_new(srv, &io);
     return c;
 }
