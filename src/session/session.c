@@ -335,6 +335,8 @@ static void hook_param_changed(void *arg, const char *name, const char *value)
     int id = cfg_find(name);
     if (id >= 0)
         sess__mark_param(s, (cfg_id_t)id);
+    /* A cached unnamed statement may depend on the setting (search_path). */
+    s->stmt_epoch++;
 }
 
 static void hook_notice(void *arg, const err_t *e)
