@@ -48,6 +48,8 @@ static void reset_store(void)
         unlink(p);
         snprintf(p, sizeof p, "%s-shm", u.path);
         unlink(p);
+        snprintf(p, sizeof p, "%s-wlock", u.path);
+        unlink(p);
     } else {
         MYSQL *m = mysql_init(NULL);
         if (!mysql_real_connect(m, u.host, u.user, u.password, u.db, u.port, NULL, 0))
