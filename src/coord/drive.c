@@ -15,6 +15,12 @@
  *     members                         print the membership on every change
  *     locks                           print the held job locks on every change
  *     synclock JOB                    take a job lock through the worker-thread API, print, release, exit
+ *     serve PORT MODE                 a node's cluster plumbing without the node: REST port
+ *                                     (0: any free port), self-registration as
+ *                                     127.0.0.1:<port>|MODE, the live membership feeding the
+ *                                     event notifier and the nodes snapshot; ANNOUNCE lines for
+ *                                     events received. Test routes: POST /kiln/test/notify?event_id=N
+ *                                     (send N to every member), POST /kiln/test/drain (health 503)
  * Exit status: 0 after SIGTERM/SIGINT or a finished command, 1 for a try-lock
  * that found the lock busy, 2 for usage or setup errors.
  */
@@ -29,6 +35,9 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "coord/coord.h"
+#include "rest/json.h"
+#include "rest/notify.h"
+#include "rest/rest.h"
 
 static uv_loop_t *loop;
 static coord_t *co;
@@ -39,6 +48,8 @@ static uv_signal_t sigterm, sigint;
 static uv_timer_t hold_timer;
 static int exit_code;
 static const char *job_arg;
+static rest_server_t *rest;
+static rest_notifier_t *notifier;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -77,6 +88,13 @@ static void shutdown_all(void)
     elect = NULL;
     coord_watch_stop(watch);
     watch = NULL;
+    if (rest) {
+        rest_set_draining(rest, true);
+        rest_close(rest);
+        rest = NULL;
+    }
+    rest_notifier_free(notifier);
+    notifier = NULL;
     say("CLOSE");
     coord_close(co, closed, NULL);
 }
@@ -138,6 +156,75 @@ static void on_members(const coord_member_t *m, int n, void *arg)
     buf_free(&b);
 }
 
+/* serve: membership -> notifier targets and the nodes snapshot. */
+static void on_serve_members(const coord_member_t *m, int n, void *arg)
+{
+    buf_t list = BUF_INIT, snap = BUF_INIT;
+    json_w_t w;
+    json_init(&w, &snap);
+    json_obj_begin(&w);
+    json_key(&w, "nodes");
+    json_arr_begin(&w);
+    for (int i = 0; i < n; i++) {
+        buf_printf(&list, "%s%s", i ? "," : "", m[i].addr);
+        json_obj_begin(&w);
+        json_key(&w, "address");
+        json_str(&w, m[i].addr);
+        json_key(&w, "mode");
+        json_str(&w, m[i].mode);
+        json_obj_end(&w);
+    }
+    json_arr_end(&w);
+    json_obj_end(&w);
+    rest_notifier_set_servers(notifier, buf_cstr(&list));
+    rest_snapshot_set(rest, "nodes", buf_cstr(&snap));
+    say("MEMBERS n=%d list=%s", n, buf_cstr(&list));
+    buf_free(&list);
+    buf_free(&snap);
+}
+
+static void on_announce(int64_t id, void *arg)
+{
+    say("ANNOUNCE id=%lld", (long long)id);
+}
+
+static void h_test_notify(rest_req_t *r, void *arg)
+{
+    const char *q = rest_req_query(r, "event_id");
+    int64_t id = q ? atoll(q) : -1;
+    rest_notify(notifier, id);
+    say("NOTIFY id=%lld", (long long)id);
+    rest_reply(r, 200, "{\"status\":\"OK\"}");
+}
+
+static void h_test_drain(rest_req_t *r, void *arg)
+{
+    rest_set_draining(rest, true);
+    say("DRAINING");
+    rest_reply(r, 200, "{\"status\":\"OK\"}");
+}
+
+static int serve_start(const char *port, const char *mode)
+{
+    rest = rest_new(loop, "127.0.0.1", atoi(port));
+    rest_set_announce(rest, on_announce, NULL);
+    rest_route(rest, "POST", "/kiln/test/notify", REST_ON_LOOP, h_test_notify, NULL);
+    rest_route(rest, "POST", "/kiln/test/drain", REST_ON_HTTP_THREAD, h_test_drain, NULL);
+    char err[256];
+    if (rest_start(rest, err, sizeof err) != 0) {
+        fprintf(stderr, "kiln-coord: %s\n", err);
+        return -1;
+    }
+    notifier = rest_notifier_new("", 500);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", rest_port(rest));
+    say("SERVING port=%d", rest_port(rest));
+    if (coord_register(co, addr, mode) != COORD_OK)
+        return -1;
+    watch = coord_watch_members(co, on_serve_members, NULL);
+    return 0;
+}
+
 static void on_children(const char *const *names, int n, void *arg)
 {
     buf_t b = BUF_INIT;
@@ -182,7 +269,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: kiln-coord [-z hosts] [-b base] [-c cluster] [-t timeout_ms] [-o owner] "
                     "lock JOB [wait] [hold=S] | sched [wait] | elect ID | register ADDR MODE | members | locks | "
-                    "synclock JOB\n");
+                    "synclock JOB | serve PORT MODE\n");
     return 2;
 }
 
@@ -248,6 +335,9 @@ int main(int argc, char **argv)
         watch = coord_watch_members(co, on_members, NULL);
     } else if (strcmp(cmd, "locks") == 0) {
         watch = coord_watch_job_locks(co, on_children, NULL);
+    } else if (strcmp(cmd, "serve") == 0 && nargs >= 2) {
+        if (serve_start(args[0], args[1]) < 0)
+            return 2;
     } else if (strcmp(cmd, "synclock") == 0 && nargs >= 1) {
         job_arg = args[0];
         uv_async_init(loop, &sync_done, sync_finished);
