@@ -1,0 +1,212 @@
+/*
+ * func_array.c - array functions catalog SQL needs (subscripts, lengths,
+ * array_to_string, string_to_array, array_append) and the signatures of the
+ * set-returning functions generate_series and unnest, whose rows are
+ * produced by the function-scan operator (exec_misc.c).
+ */
+#include "func_int.h"
+
+#include <string.h>
+
+#include "types/array.h"
+
+static int f_subscript(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    const type_array_t *arr = a[0].u.arr;
+    int64_t i = a[1].u.i - arr->lbound;
+    (void)fc;
+    if (i < 0 || i >= arr->n) {
+        o->isnull = true;
+        return 0;
+    }
+    *o = arr->vals[i];
+    return 0;
+}
+
+static int f_array_length(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    if (a[1].u.i != 1 || a[0].u.arr->n == 0) {
+        o->isnull = true;
+        return 0;
+    }
+    o->u.i = a[0].u.arr->n;
+    return 0;
+}
+
+static int f_array_lower(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    if (a[1].u.i != 1 || a[0].u.arr->n == 0) {
+        o->isnull = true;
+        return 0;
+    }
+    o->u.i = a[0].u.arr->lbound;
+    return 0;
+}
+
+static int f_array_upper(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    if (a[1].u.i != 1 || a[0].u.arr->n == 0) {
+        o->isnull = true;
+        return 0;
+    }
+    o->u.i = a[0].u.arr->lbound + a[0].u.arr->n - 1;
+    return 0;
+}
+
+static int f_cardinality(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    o->u.i = a[0].u.arr->n;
+    return 0;
+}
+
+static int to_string(exec_fctx_t *fc, const value_t *a, int nargs, value_t *o)
+{
+    const type_array_t *arr = a[0].u.arr;
+    buf_t b = BUF_INIT;
+    bool first = true;
+    for (int i = 0; i < arr->n; i++) {
+        if (arr->vals[i].isnull) {
+            if (nargs < 3 || a[2].isnull)
+                continue;
+            if (!first)
+                buf_append(&b, a[1].u.s.p, a[1].u.s.len);
+            buf_append(&b, a[2].u.s.p, a[2].u.s.len);
+            first = false;
+            continue;
+        }
+        if (!first)
+            buf_append(&b, a[1].u.s.p, a[1].u.s.len);
+        type_out_text(arr->elem, -1, &arr->vals[i], 1, &b);
+        first = false;
+    }
+    exec__set_text(fc, o, b.data, b.len);
+    buf_free(&b);
+    return 0;
+}
+
+static int f_array_to_string2(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    return to_string(fc, a, 2, o);
+}
+
+static int f_array_to_string3(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    if (a[0].isnull || a[1].isnull) {
+        o->isnull = true;
+        return 0;
+    }
+    return to_string(fc, a, 3, o);
+}
+
+static int f_string_to_array(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    if (a[0].isnull) {
+        o->isnull = true;
+        return 0;
+    }
+    const char *s = a[0].u.s.p;
+    size_t n = a[0].u.s.len;
+    int cap = 8, cnt = 0;
+    type_array_t *arr = type_array_new(fc->arena, TYPE_TEXT, cap);
+    arr->n = 0;
+    if (n == 0) {
+        arr->ndim = 0;
+        o->u.arr = arr;
+        return 0;
+    }
+    size_t st = 0;
+    for (size_t i = 0; i <= n;) {
+        bool at_end = i == n;
+        bool sep;
+        if (a[1].isnull)
+            sep = !at_end; /* NULL delimiter: one element per character */
+        else
+            sep = !at_end && a[1].u.s.len > 0 && i + a[1].u.s.len <= n &&
+                  memcmp(s + i, a[1].u.s.p, a[1].u.s.len) == 0;
+        if (a[1].isnull && !at_end) {
+            st = i;
+            i++;
+            while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
+                i++;
+        }
+        if (sep || at_end || a[1].isnull) {
+            if (a[1].isnull && at_end)
+                break;
+            if (cnt == cap) {
+                type_array_t *na = type_array_new(fc->arena, TYPE_TEXT, cap * 2);
+                memcpy(na->vals, arr->vals, sizeof(value_t) * (size_t)cnt);
+                arr = na;
+                cap *= 2;
+            }
+            size_t en = a[1].isnull ? i : i;
+            arr->vals[cnt].isnull = false;
+            arr->vals[cnt].u.s.p = s + st;
+            arr->vals[cnt].u.s.len = (uint32_t)(en - st);
+            cnt++;
+            if (at_end)
+                break;
+            if (!a[1].isnull) {
+                i += a[1].u.s.len;
+                st = i;
+            }
+            continue;
+        }
+        i++;
+    }
+    arr->n = cnt;
+    arr->ndim = cnt ? 1 : 0;
+    o->u.arr = arr;
+    return 0;
+}
+
+static int f_array_append(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    type_oid_t elem = type_lookup(fc->expr->type)->elem;
+    int n = a[0].isnull ? 0 : a[0].u.arr->n;
+    type_array_t *arr = type_array_new(fc->arena, elem, n + 1);
+    if (n)
+        memcpy(arr->vals, a[0].u.arr->vals, sizeof(value_t) * (size_t)n);
+    arr->vals[n] = a[1];
+    o->u.arr = arr;
+    return 0;
+}
+
+static int f_srf_misuse(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)a;
+    (void)o;
+    return err_set(fc->err, ERRCODE_FEATURE_NOT_SUPPORTED, "set-returning functions are not supported in this context");
+}
+
+#define AA TYPE_ANYARRAY
+#define AE TYPE_ANYELEMENT
+#define I4 TYPE_INT4
+#define I8 TYPE_INT8
+#define TX TYPE_TEXT
+#define S EXEC_FN_STRICT
+#define SRF (EXEC_FN_SETOF | EXEC_FN_STRICT)
+
+const exec_func_t exec__array_funcs[] = {
+    { "array_subscript", 2, { AA, I4 }, AE, f_subscript, S, 0 },
+    { "array_length", 2, { AA, I4 }, I4, f_array_length, S, 2176 },
+    { "array_lower", 2, { AA, I4 }, I4, f_array_lower, S, 2091 },
+    { "array_upper", 2, { AA, I4 }, I4, f_array_upper, S, 2092 },
+    { "cardinality", 1, { AA }, I4, f_cardinality, S, 0 },
+    { "array_to_string", 2, { AA, TX }, TX, f_array_to_string2, S, 395 },
+    { "array_to_string", 3, { AA, TX, TX }, TX, f_array_to_string3, 0, 384 },
+    { "string_to_array", 2, { TX, TX }, TYPE_TEXT_ARRAY, f_string_to_array, 0, 0 },
+    { "array_append", 2, { AA, AE }, AA, f_array_append, 0, 0 },
+    { "generate_series", 2, { I4, I4 }, I4, f_srf_misuse, SRF, 1067 },
+    { "generate_series", 3, { I4, I4, I4 }, I4, f_srf_misuse, SRF, 1066 },
+    { "generate_series", 2, { I8, I8 }, I8, f_srf_misuse, SRF, 1069 },
+    { "generate_series", 3, { I8, I8, I8 }, I8, f_srf_misuse, SRF, 1068 },
+    { "generate_series", 3, { TYPE_TIMESTAMP, TYPE_TIMESTAMP, TYPE_INTERVAL }, TYPE_TIMESTAMP, f_srf_misuse, SRF, 938 },
+    { "generate_series", 3, { TYPE_TIMESTAMPTZ, TYPE_TIMESTAMPTZ, TYPE_INTERVAL }, TYPE_TIMESTAMPTZ, f_srf_misuse, SRF,
+      939 },
+    { "unnest", 1, { AA }, AE, f_srf_misuse, SRF, 2331 },
+};
+const int exec__n_array_funcs = (int)(sizeof exec__array_funcs / sizeof exec__array_funcs[0]);

@@ -1,0 +1,989 @@
+/*
+ * func_str.c - built-in string, math and date/time functions.
+ *
+ * Strings are UTF-8; functions that count characters (length, substr, left,
+ * lpad ...) count code points as PostgreSQL does in a UTF8 database. Case
+ * mapping (lower/upper/initcap) covers ASCII only, as in the C locale.
+ */
+#include "func_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "types/array.h"
+#include "types/datetime.h"
+#include "types/numeric.h"
+
+void exec__set_text(exec_fctx_t *fc, value_t *out, const char *p, size_t n)
+{
+    out->u.s.p = n ? mem_amemdup(fc->arena, p, n) : "";
+    out->u.s.len = (uint32_t)n;
+}
+
+/* char_off - byte offset of character index ci (0-based) in s, or n. */
+static size_t char_off(const char *s, size_t n, int64_t ci)
+{
+    size_t i = 0;
+    int64_t c = 0;
+    while (i < n && c < ci) {
+        i++;
+        while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+        c++;
+    }
+    return i;
+}
+
+static int64_t char_count(const char *s, size_t n)
+{
+    int64_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+#define STR(v) (v).u.s.p, (v).u.s.len
+
+static int f_length(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    size_t n = a[0].u.s.len;
+    if (fc->expr->args[0]->type == TYPE_BPCHAR)
+        while (n > 0 && a[0].u.s.p[n - 1] == ' ')
+            n--;
+    o->u.i = char_count(a[0].u.s.p, n);
+    return 0;
+}
+
+static int f_octet_length(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    o->u.i = a[0].u.s.len;
+    return 0;
+}
+
+static int f_lower(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    char *p = mem_alloc(fc->arena, a[0].u.s.len + 1);
+    for (uint32_t i = 0; i < a[0].u.s.len; i++)
+        p[i] = (char)tolower((unsigned char)a[0].u.s.p[i]);
+    o->u.s.p = p;
+    o->u.s.len = a[0].u.s.len;
+    return 0;
+}
+
+static int f_upper(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    char *p = mem_alloc(fc->arena, a[0].u.s.len + 1);
+    for (uint32_t i = 0; i < a[0].u.s.len; i++)
+        p[i] = (char)toupper((unsigned char)a[0].u.s.p[i]);
+    o->u.s.p = p;
+    o->u.s.len = a[0].u.s.len;
+    return 0;
+}
+
+static int f_initcap(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    char *p = mem_alloc(fc->arena, a[0].u.s.len + 1);
+    bool word = false;
+    for (uint32_t i = 0; i < a[0].u.s.len; i++) {
+        unsigned char c = (unsigned char)a[0].u.s.p[i];
+        p[i] = (char)(word ? tolower(c) : toupper(c));
+        word = isalnum(c) || c >= 0x80;
+    }
+    o->u.s.p = p;
+    o->u.s.len = a[0].u.s.len;
+    return 0;
+}
+
+/* substr(s, start[, count]) with PostgreSQL's 1-based, clamped semantics. */
+static int substr_impl(exec_fctx_t *fc, const value_t *a, bool has_len, value_t *o)
+{
+    int64_t start = a[1].u.i, len = has_len ? a[2].u.i : INT64_MAX;
+    if (has_len && len < 0)
+        return err_set(fc->err, ERRCODE_SUBSTRING_ERROR, "negative substring length not allowed");
+    int64_t s0 = start - 1, e0;
+    if (has_len)
+        e0 = (s0 > INT64_MAX - len) ? INT64_MAX : s0 + len;
+    else
+        e0 = INT64_MAX;
+    if (s0 < 0)
+        s0 = 0;
+    if (e0 <= s0) {
+        o->u.s.p = "";
+        o->u.s.len = 0;
+        return 0;
+    }
+    size_t b0 = char_off(STR(a[0]), s0);
+    size_t b1 = e0 == INT64_MAX ? a[0].u.s.len : char_off(STR(a[0]), e0);
+    o->u.s.p = a[0].u.s.p + b0;
+    o->u.s.len = (uint32_t)(b1 - b0);
+    return 0;
+}
+
+static int f_substr2(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    return substr_impl(fc, a, false, o);
+}
+static int f_substr3(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    return substr_impl(fc, a, true, o);
+}
+
+static int f_strpos(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    const char *s = a[0].u.s.p, *t = a[1].u.s.p;
+    size_t sn = a[0].u.s.len, tn = a[1].u.s.len;
+    o->u.i = 0;
+    if (tn == 0) {
+        o->u.i = 1;
+        return 0;
+    }
+    for (size_t i = 0; i + tn <= sn; i++)
+        if (memcmp(s + i, t, tn) == 0) {
+            o->u.i = char_count(s, i) + 1;
+            break;
+        }
+    return 0;
+}
+
+/* trim helpers: mode 0 both, 1 leading, 2 trailing; chars default " ". */
+static int trim_impl(exec_fctx_t *fc, const value_t *a, int nargs, int mode, value_t *o)
+{
+    (void)fc;
+    const char *set = nargs > 1 ? a[1].u.s.p : " ";
+    size_t setn = nargs > 1 ? a[1].u.s.len : 1;
+    const char *s = a[0].u.s.p;
+    size_t b = 0, e = a[0].u.s.len;
+    if (mode != 2)
+        while (b < e && memchr(set, s[b], setn))
+            b++;
+    if (mode != 1)
+        while (e > b && memchr(set, s[e - 1], setn))
+            e--;
+    o->u.s.p = s + b;
+    o->u.s.len = (uint32_t)(e - b);
+    return 0;
+}
+
+static int f_btrim1(exec_fctx_t *fc, const value_t *a, value_t *o) { return trim_impl(fc, a, 1, 0, o); }
+static int f_btrim2(exec_fctx_t *fc, const value_t *a, value_t *o) { return trim_impl(fc, a, 2, 0, o); }
+static int f_ltrim1(exec_fctx_t *fc, const value_t *a, value_t *o) { return trim_impl(fc, a, 1, 1, o); }
+static int f_ltrim2(exec_fctx_t *fc, const value_t *a, value_t *o) { return trim_impl(fc, a, 2, 1, o); }
+static int f_rtrim1(exec_fctx_t *fc, const value_t *a, value_t *o) { return trim_impl(fc, a, 1, 2, o); }
+static int f_rtrim2(exec_fctx_t *fc, const value_t *a, value_t *o) { return trim_impl(fc, a, 2, 2, o); }
+
+static int f_replace(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    const char *s = a[0].u.s.p, *f = a[1].u.s.p, *r = a[2].u.s.p;
+    size_t sn = a[0].u.s.len, fn = a[1].u.s.len, rn = a[2].u.s.len;
+    if (fn == 0) {
+        o->u.s = a[0].u.s;
+        return 0;
+    }
+    buf_t b = BUF_INIT;
+    size_t i = 0;
+    while (i < sn) {
+        if (i + fn <= sn && memcmp(s + i, f, fn) == 0) {
+            buf_append(&b, r, rn);
+            i += fn;
+        } else {
+            buf_putc(&b, s[i++]);
+        }
+    }
+    exec__set_text(fc, o, b.data, b.len);
+    buf_free(&b);
+    return 0;
+}
+
+static int f_left(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    int64_t n = a[1].u.i, total = char_count(STR(a[0]));
+    int64_t k = n >= 0 ? n : total + n;
+    if (k < 0)
+        k = 0;
+    o->u.s.p = a[0].u.s.p;
+    o->u.s.len = (uint32_t)char_off(STR(a[0]), k);
+    return 0;
+}
+
+static int f_right(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    int64_t n = a[1].u.i, total = char_count(STR(a[0]));
+    int64_t skip = n >= 0 ? total - n : -n;
+    if (skip < 0)
+        skip = 0;
+    size_t b = char_off(STR(a[0]), skip);
+    o->u.s.p = a[0].u.s.p + b;
+    o->u.s.len = (uint32_t)(a[0].u.s.len - b);
+    return 0;
+}
+
+static int f_repeat(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    int64_t n = a[1].u.i;
+    if (n <= 0 || a[0].u.s.len == 0) {
+        o->u.s.p = "";
+        o->u.s.len = 0;
+        return 0;
+    }
+    if ((uint64_t)n * a[0].u.s.len > (1u << 30))
+        return err_set(fc->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "requested length too large");
+    size_t len = (size_t)n * a[0].u.s.len;
+    char *p = mem_alloc_try(fc->arena, len + 1);
+    if (!p)
+        return err_set(fc->err, ERRCODE_OUT_OF_MEMORY, "out of memory");
+    for (int64_t i = 0; i < n; i++)
+        memcpy(p + (size_t)i * a[0].u.s.len, a[0].u.s.p, a[0].u.s.len);
+    o->u.s.p = p;
+    o->u.s.len = (uint32_t)len;
+    return 0;
+}
+
+static int f_reverse(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    size_t n = a[0].u.s.len;
+    char *p = mem_alloc(fc->arena, n + 1);
+    size_t i = 0;
+    while (i < n) {
+        size_t k = i + 1;
+        while (k < n && ((unsigned char)a[0].u.s.p[k] & 0xC0) == 0x80)
+            k++;
+        memcpy(p + n - k, a[0].u.s.p + i, k - i);
+        i = k;
+    }
+    o->u.s.p = p;
+    o->u.s.len = (uint32_t)n;
+    return 0;
+}
+
+static int pad_impl(exec_fctx_t *fc, const value_t *a, int nargs, bool left, value_t *o)
+{
+    int64_t len = a[1].u.i;
+    const char *fill = nargs > 2 ? a[2].u.s.p : " ";
+    size_t filln = nargs > 2 ? a[2].u.s.len : 1;
+    if (len < 0)
+        len = 0;
+    if (len > (1 << 28))
+        return err_set(fc->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "requested length too large");
+    int64_t have = char_count(STR(a[0]));
+    if (have >= len) {
+        o->u.s.p = a[0].u.s.p;
+        o->u.s.len = (uint32_t)char_off(STR(a[0]), len);
+        return 0;
+    }
+    if (filln == 0) {
+        o->u.s = a[0].u.s;
+        return 0;
+    }
+    buf_t b = BUF_INIT;
+    if (!left)
+        buf_append(&b, STR(a[0]));
+    int64_t need = len - have;
+    size_t fi = 0;
+    for (int64_t k = 0; k < need; k++) {
+        size_t e = fi + 1;
+        while (e < filln && ((unsigned char)fill[e] & 0xC0) == 0x80)
+            e++;
+        buf_append(&b, fill + fi, e - fi);
+        fi = e >= filln ? 0 : e;
+    }
+    if (left)
+        buf_append(&b, STR(a[0]));
+    exec__set_text(fc, o, b.data, b.len);
+    buf_free(&b);
+    return 0;
+}
+
+static int f_lpad2(exec_fctx_t *fc, const value_t *a, value_t *o) { return pad_impl(fc, a, 2, true, o); }
+static int f_lpad3(exec_fctx_t *fc, const value_t *a, value_t *o) { return pad_impl(fc, a, 3, true, o); }
+static int f_rpad2(exec_fctx_t *fc, const value_t *a, value_t *o) { return pad_impl(fc, a, 2, false, o); }
+static int f_rpad3(exec_fctx_t *fc, const value_t *a, value_t *o) { return pad_impl(fc, a, 3, false, o); }
+
+static int f_split_part(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    int64_t field = a[2].u.i;
+    if (field == 0)
+        return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "field position must not be zero");
+    const char *s = a[0].u.s.p, *d = a[1].u.s.p;
+    size_t sn = a[0].u.s.len, dn = a[1].u.s.len;
+    /* split into fields */
+    size_t starts[4096], ends[4096];
+    int nf = 0;
+    if (dn == 0) {
+        starts[0] = 0;
+        ends[0] = sn;
+        nf = 1;
+    } else {
+        size_t st = 0, i = 0;
+        while (i + dn <= sn && nf < 4095) {
+            if (memcmp(s + i, d, dn) == 0) {
+                starts[nf] = st;
+                ends[nf++] = i;
+                i += dn;
+                st = i;
+            } else {
+                i++;
+            }
+        }
+        starts[nf] = st;
+        ends[nf++] = sn;
+    }
+    if (sn == 0)
+        nf = 0;
+    int64_t idx = field > 0 ? field - 1 : nf + field;
+    if (idx < 0 || idx >= nf) {
+        o->u.s.p = "";
+        o->u.s.len = 0;
+        return 0;
+    }
+    o->u.s.p = s + starts[idx];
+    o->u.s.len = (uint32_t)(ends[idx] - starts[idx]);
+    return 0;
+}
+
+/* concat / concat_ws: variadic "any"; NULLs are skipped. Called non-strict. */
+static void append_any(exec_fctx_t *fc, int i, const value_t *v, buf_t *b)
+{
+    type_oid_t t = fc->expr->args[i]->type;
+    if (exec_type_category(t) == 'S' && t != TYPE_BPCHAR)
+        buf_append(b, v->u.s.p, v->u.s.len);
+    else
+        type_out_text(t, fc->expr->args[i]->typmod, v, 1, b);
+}
+
+static int f_concat(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    buf_t b = BUF_INIT;
+    for (int i = 0; i < fc->nargs; i++)
+        if (!a[i].isnull)
+            append_any(fc, i, &a[i], &b);
+    exec__set_text(fc, o, b.data, b.len);
+    buf_free(&b);
+    return 0;
+}
+
+static int f_concat_ws(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    if (a[0].isnull) {
+        o->isnull = true;
+        return 0;
+    }
+    buf_t b = BUF_INIT;
+    bool first = true;
+    for (int i = 1; i < fc->nargs; i++) {
+        if (a[i].isnull)
+            continue;
+        if (!first)
+            buf_append(&b, a[0].u.s.p, a[0].u.s.len);
+        append_any(fc, i, &a[i], &b);
+        first = false;
+    }
+    exec__set_text(fc, o, b.data, b.len);
+    buf_free(&b);
+    return 0;
+}
+
+static int f_ascii(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    const unsigned char *s = (const unsigned char *)a[0].u.s.p;
+    size_t n = a[0].u.s.len;
+    if (n == 0) {
+        o->u.i = 0;
+        return 0;
+    }
+    uint32_t cp = s[0];
+    int extra = 0;
+    if (cp >= 0xF0) { cp &= 0x07; extra = 3; }
+    else if (cp >= 0xE0) { cp &= 0x0F; extra = 2; }
+    else if (cp >= 0xC0) { cp &= 0x1F; extra = 1; }
+    for (int k = 1; k <= extra && (size_t)k < n; k++)
+        cp = (cp << 6) | (s[k] & 0x3F);
+    o->u.i = cp;
+    return 0;
+}
+
+static int f_chr(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    int64_t cp = a[0].u.i;
+    if (cp == 0)
+        return err_set(fc->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "null character not permitted");
+    if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return err_set(fc->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "requested character too large for encoding: %lld",
+                       (long long)cp);
+    char tmp[4];
+    size_t n;
+    if (cp < 0x80) { tmp[0] = (char)cp; n = 1; }
+    else if (cp < 0x800) { tmp[0] = (char)(0xC0 | (cp >> 6)); tmp[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
+    else if (cp < 0x10000) {
+        tmp[0] = (char)(0xE0 | (cp >> 12)); tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); tmp[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+    } else {
+        tmp[0] = (char)(0xF0 | (cp >> 18)); tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); tmp[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+    }
+    exec__set_text(fc, o, tmp, n);
+    return 0;
+}
+
+static int f_starts_with(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    o->u.i = a[1].u.s.len <= a[0].u.s.len && memcmp(a[0].u.s.p, a[1].u.s.p, a[1].u.s.len) == 0;
+    return 0;
+}
+
+static int f_translate(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    /* ASCII-level translate; multibyte characters pass through unless matched bytewise */
+    buf_t b = BUF_INIT;
+    for (uint32_t i = 0; i < a[0].u.s.len; i++) {
+        char c = a[0].u.s.p[i];
+        const char *hit = memchr(a[1].u.s.p, c, a[1].u.s.len);
+        if (!hit) {
+            buf_putc(&b, c);
+            continue;
+        }
+        size_t k = (size_t)(hit - a[1].u.s.p);
+        if (k < a[2].u.s.len)
+            buf_putc(&b, a[2].u.s.p[k]);
+    }
+    exec__set_text(fc, o, b.data, b.len);
+    buf_free(&b);
+    return 0;
+}
+
+static int f_to_hex(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%llx",
+                     fc->expr->args[0]->type == TYPE_INT4 ? (unsigned long long)(uint32_t)a[0].u.i
+                                                           : (unsigned long long)a[0].u.i);
+    exec__set_text(fc, o, tmp, (size_t)n);
+    return 0;
+}
+
+static bool ident_needs_quote(const char *s, size_t n)
+{
+    if (n == 0 || !(islower((unsigned char)s[0]) || s[0] == '_'))
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_' || s[i] == '$'))
+            return true;
+    return false; /* keywords are not checked: PostgreSQL quotes reserved words too */
+}
+
+static int f_quote_ident(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    if (!ident_needs_quote(STR(a[0]))) {
+        o->u.s = a[0].u.s;
+        return 0;
+    }
+    buf_t b = BUF_INIT;
+    buf_putc(&b, '"');
+    for (uint32_t i = 0; i < a[0].u.s.len; i++) {
+        if (a[0].u.s.p[i] == '"')
+            buf_putc(&b, '"');
+        buf_putc(&b, a[0].u.s.p[i]);
+    }
+    buf_putc(&b, '"');
+    exec__set_text(fc, o, b.data, b.len);
+    buf_free(&b);
+    return 0;
+}
+
+static int f_quote_literal(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    buf_t b = BUF_INIT, t = BUF_INIT;
+    type_oid_t ty = fc->expr->args[0]->type;
+    const char *s = a[0].u.s.p;
+    size_t n = a[0].u.s.len;
+    if (exec_type_category(ty) != 'S') {
+        type_out_text(ty, -1, &a[0], 1, &t);
+        s = t.data;
+        n = t.len;
+    }
+    bool bs = memchr(s, '\\', n) != NULL;
+    if (bs)
+        buf_putc(&b, 'E');
+    buf_putc(&b, '\'');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'' || s[i] == '\\')
+            buf_putc(&b, s[i]);
+        buf_putc(&b, s[i]);
+    }
+    buf_putc(&b, '\'');
+    exec__set_text(fc, o, b.data, b.len);
+    buf_free(&b);
+    buf_free(&t);
+    return 0;
+}
+
+/* md5 - RFC 1321, small and self-contained (PostgreSQL's md5(text)). */
+static void md5_hex(const unsigned char *msg, size_t len, char out[33])
+{
+    static const uint32_t K[64] = {
+        0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
+        0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
+        0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+        0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
+        0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
+        0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+        0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+        0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391 };
+    static const int R[64] = { 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9,
+                               14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+                               4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21 };
+    uint32_t h[4] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 };
+    size_t total = ((len + 8) / 64 + 1) * 64;
+    buf_t b = BUF_INIT;
+    buf_append(&b, msg, len);
+    buf_putc(&b, (char)0x80);
+    while (b.len < total - 8)
+        buf_putc(&b, 0);
+    uint64_t bits = (uint64_t)len * 8;
+    for (int i = 0; i < 8; i++)
+        buf_putc(&b, (char)(bits >> (8 * i)));
+    const unsigned char *m = (const unsigned char *)b.data;
+    for (size_t off = 0; off < total; off += 64) {
+        uint32_t w[16];
+        for (int i = 0; i < 16; i++)
+            w[i] = (uint32_t)m[off + 4 * i] | (uint32_t)m[off + 4 * i + 1] << 8 | (uint32_t)m[off + 4 * i + 2] << 16 |
+                   (uint32_t)m[off + 4 * i + 3] << 24;
+        uint32_t A = h[0], B = h[1], C = h[2], D = h[3];
+        for (int i = 0; i < 64; i++) {
+            uint32_t F;
+            int g;
+            if (i < 16) { F = (B & C) | (~B & D); g = i; }
+            else if (i < 32) { F = (D & B) | (~D & C); g = (5 * i + 1) % 16; }
+            else if (i < 48) { F = B ^ C ^ D; g = (3 * i + 5) % 16; }
+            else { F = C ^ (B | ~D); g = (7 * i) % 16; }
+            uint32_t tmp = D;
+            D = C;
+            C = B;
+            uint32_t x = A + F + K[i] + w[g];
+            B = B + ((x << R[i]) | (x >> (32 - R[i])));
+            A = tmp;
+        }
+        h[0] += A; h[1] += B; h[2] += C; h[3] += D;
+    }
+    buf_free(&b);
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 4; k++)
+            snprintf(out + i * 8 + k * 2, 3, "%02x", (h[i] >> (8 * k)) & 0xff);
+}
+
+static int f_md5(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    char hex[33];
+    md5_hex((const unsigned char *)a[0].u.s.p, a[0].u.s.len, hex);
+    exec__set_text(fc, o, hex, 32);
+    return 0;
+}
+
+/* ---- math ---- */
+
+static int f_num_round1(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    o->u.num = numeric_round(fc->arena, a[0].u.num, 0);
+    return 0;
+}
+static int f_num_round2(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    o->u.num = numeric_round(fc->arena, a[0].u.num, (int)a[1].u.i);
+    return 0;
+}
+static int f_num_trunc1(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    o->u.num = numeric_trunc(fc->arena, a[0].u.num, 0);
+    return 0;
+}
+static int f_num_trunc2(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    o->u.num = numeric_trunc(fc->arena, a[0].u.num, (int)a[1].u.i);
+    return 0;
+}
+static int f_num_floor(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    o->u.num = numeric_floor(fc->arena, a[0].u.num);
+    return 0;
+}
+static int f_num_ceil(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    o->u.num = numeric_ceil(fc->arena, a[0].u.num);
+    return 0;
+}
+static int f_num_sign(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    o->u.num = numeric_from_int64(fc->arena, numeric_sign(a[0].u.num));
+    return 0;
+}
+static int f_flt_round(exec_fctx_t *fc, const value_t *a, value_t *o) { (void)fc; o->u.f = rint(a[0].u.f); return 0; }
+static int f_flt_trunc(exec_fctx_t *fc, const value_t *a, value_t *o) { (void)fc; o->u.f = trunc(a[0].u.f); return 0; }
+static int f_flt_floor(exec_fctx_t *fc, const value_t *a, value_t *o) { (void)fc; o->u.f = floor(a[0].u.f); return 0; }
+static int f_flt_ceil(exec_fctx_t *fc, const value_t *a, value_t *o) { (void)fc; o->u.f = ceil(a[0].u.f); return 0; }
+static int f_flt_sign(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    o->u.f = a[0].u.f > 0 ? 1 : a[0].u.f < 0 ? -1 : 0;
+    return 0;
+}
+static int f_sqrt(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    if (a[0].u.f < 0)
+        return err_set(fc->err, ERRCODE_INVALID_ARGUMENT_FOR_POWER_FUNCTION, "cannot take square root of a negative number");
+    o->u.f = sqrt(a[0].u.f);
+    return 0;
+}
+static int f_cbrt(exec_fctx_t *fc, const value_t *a, value_t *o) { (void)fc; o->u.f = cbrt(a[0].u.f); return 0; }
+static int f_exp(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    double r = exp(a[0].u.f);
+    if (isinf(r) && !isinf(a[0].u.f))
+        return err_set(fc->err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow");
+    o->u.f = r;
+    return 0;
+}
+static int f_ln(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    if (a[0].u.f == 0)
+        return err_set(fc->err, ERRCODE_INVALID_ARGUMENT_FOR_LOG, "cannot take logarithm of zero");
+    if (a[0].u.f < 0)
+        return err_set(fc->err, ERRCODE_INVALID_ARGUMENT_FOR_LOG, "cannot take logarithm of a negative number");
+    o->u.f = log(a[0].u.f);
+    return 0;
+}
+static int f_log10(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    if (f_ln(fc, a, o) < 0)
+        return -1;
+    o->u.f = log10(a[0].u.f);
+    return 0;
+}
+static int f_power(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    double x = a[0].u.f, y = a[1].u.f;
+    if (x == 0 && y < 0)
+        return err_set(fc->err, ERRCODE_INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                       "zero raised to a negative power is undefined");
+    if (x < 0 && floor(y) != y)
+        return err_set(fc->err, ERRCODE_INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                       "a negative number raised to a non-integer power yields a complex result");
+    double r = pow(x, y);
+    if (isinf(r) && !isinf(x) && !isinf(y))
+        return err_set(fc->err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow");
+    o->u.f = r;
+    return 0;
+}
+static int f_pi(exec_fctx_t *fc, const value_t *a, value_t *o) { (void)fc; (void)a; o->u.f = M_PI; return 0; }
+
+static uint64_t rng_state = 0x853c49e6748fea9bULL;
+static int f_random(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)fc;
+    (void)a;
+    /* xorshift64*: per-process stream; statistical quality is enough for random() */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    o->u.f = (double)((rng_state * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+    return 0;
+}
+
+/* ---- date/time functions ---- */
+
+static int part_code(const char *p, size_t n)
+{
+    static const char *names[] = { "year", "month", "day", "hour", "minute", "second", "dow", "doy", "epoch",
+                                   "quarter", "week", "isodow", "decade", "century", "millennium", "milliseconds",
+                                   "microseconds", "isoyear", "years", "months", "days", "hours", "minutes",
+                                   "seconds", "mon", "mons", "min", "mins", "sec", "secs" };
+    static const int codes[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 0, 1, 2, 3, 4,
+                                 5, 1, 1, 4, 4, 5, 5 };
+    char tmp[32];
+    if (n >= sizeof tmp)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (char)tolower((unsigned char)p[i]);
+    tmp[n] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i], tmp) == 0)
+            return codes[i];
+    return -1;
+}
+
+static int iso_week(int y, int m, int d, int *isoyear)
+{
+    int jd = dt_date2j(y, m, d);
+    int dow = (jd + 1) % 7; /* 0 = Sunday */
+    int isodow = dow == 0 ? 7 : dow;
+    int thursday = jd - isodow + 4;
+    int ty, tm, td;
+    dt_j2date(thursday, &ty, &tm, &td);
+    int jan1 = dt_date2j(ty, 1, 1);
+    if (isoyear)
+        *isoyear = ty;
+    return (thursday - jan1) / 7 + 1;
+}
+
+/* date_part_value - one field of a timestamp as a double (date_part semantics). */
+static int ts_part(exec_fctx_t *fc, int code, int64_t ts, const char *pn, size_t pl, double *out)
+{
+    dt_fields_t f;
+    dt_ts_split(ts, &f);
+    int jd = dt_date2j(f.year, f.month, f.day);
+    switch (code) {
+    case 0: *out = f.year > 0 ? f.year : f.year - 1; return 0;
+    case 1: *out = f.month; return 0;
+    case 2: *out = f.day; return 0;
+    case 3: *out = f.hour; return 0;
+    case 4: *out = f.minute; return 0;
+    case 5: *out = f.second + f.usec / 1e6; return 0;
+    case 6: *out = (jd + 1) % 7; return 0;
+    case 7: *out = jd - dt_date2j(f.year, 1, 1) + 1; return 0;
+    case 8: *out = (double)ts / 1e6 + (double)(DT_POSTGRES_EPOCH_JDATE - DT_UNIX_EPOCH_JDATE) * 86400; return 0;
+    case 9: *out = (f.month - 1) / 3 + 1; return 0;
+    case 10: *out = iso_week(f.year, f.month, f.day, NULL); return 0;
+    case 11: { int dow = (jd + 1) % 7; *out = dow == 0 ? 7 : dow; return 0; }
+    case 12: *out = f.year >= 0 ? f.year / 10 : -((8 - (f.year - 1)) / 10); return 0;
+    case 13: *out = f.year > 0 ? (f.year + 99) / 100 : -((99 - (f.year - 1)) / 100); return 0;
+    case 14: *out = f.year > 0 ? (f.year + 999) / 1000 : -((999 - (f.year - 1)) / 1000); return 0;
+    case 15: *out = f.second * 1000.0 + f.usec / 1000.0; return 0;
+    case 16: *out = f.second * 1000000.0 + f.usec; return 0;
+    case 17: { int iy; iso_week(f.year, f.month, f.day, &iy); *out = iy; return 0; }
+    default:
+        return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "unit \"%.*s\" not recognized for type %s", (int)pl,
+                       pn, "timestamp without time zone");
+    }
+}
+
+static int64_t arg_ts(exec_fctx_t *fc, int i, const value_t *a)
+{
+    if (fc->expr->args[i]->type == TYPE_DATE) {
+        int64_t d = a[i].u.i;
+        return d * DT_USECS_PER_DAY;
+    }
+    return a[i].u.i;
+}
+
+/* extract(field from x) returns numeric in PostgreSQL 14+; date_part returns float8. */
+static int f_date_part(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    int code = part_code(STR(a[0]));
+    double r = 0;
+    if (fc->expr->args[1]->type == TYPE_INTERVAL) {
+        const type_interval_t *iv = &a[1].u.iv;
+        switch (code) {
+        case 0: r = iv->months / 12; break;
+        case 1: r = iv->months % 12; break;
+        case 2: r = iv->days; break;
+        case 3: r = (double)(iv->micros / INT64_C(3600000000)); break;
+        case 4: r = (double)(iv->micros / 60000000 % 60); break;
+        case 5: r = (double)(iv->micros % 60000000) / 1e6; break;
+        case 8: r = (double)iv->micros / 1e6 + iv->days * 86400.0 + iv->months * 30 * 86400.0 +
+                    (iv->months / 12) * 0.25 * 86400 * 0; break;
+        default:
+            return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "unit \"%.*s\" not supported for type interval",
+                           (int)a[0].u.s.len, a[0].u.s.p);
+        }
+    } else {
+        int64_t ts = arg_ts(fc, 1, a);
+        if (code < 0)
+            return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "unit \"%.*s\" not recognized for type %s",
+                           (int)a[0].u.s.len, a[0].u.s.p, type_lookup(fc->expr->args[1]->type)->name);
+        if (ts_part(fc, code, ts, STR(a[0]), &r) < 0)
+            return -1;
+    }
+    if (fc->expr->type == TYPE_NUMERIC) {
+        char tmp[64];
+        if (r == floor(r) && fabs(r) < 1e15)
+            snprintf(tmp, sizeof tmp, "%.0f", r);
+        else if (code == 5)
+            snprintf(tmp, sizeof tmp, "%.6f", r);
+        else
+            snprintf(tmp, sizeof tmp, "%.6f", r);
+        const type_numeric_t *n;
+        if (numeric_in(tmp, strlen(tmp), fc->arena, &n, fc->err) < 0)
+            return -1;
+        o->u.num = n;
+    } else {
+        o->u.f = r;
+    }
+    return 0;
+}
+
+static int f_date_trunc(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    int code = part_code(STR(a[0]));
+    int64_t ts = a[1].u.i;
+    if (ts == DT_NOBEGIN || ts == DT_NOEND) {
+        o->u.i = ts;
+        return 0;
+    }
+    dt_fields_t f;
+    dt_ts_split(ts, &f);
+    switch (code) {
+    case 14: f.year = f.year > 0 ? ((f.year - 1) / 1000) * 1000 + 1 : f.year; f.month = 1; f.day = 1; goto day;
+    case 13: f.year = f.year > 0 ? ((f.year - 1) / 100) * 100 + 1 : f.year; f.month = 1; f.day = 1; goto day;
+    case 12: f.year = (f.year / 10) * 10; f.month = 1; f.day = 1; goto day;
+    case 0: f.month = 1; /* fallthrough */
+    case 9: if (code == 9) f.month = ((f.month - 1) / 3) * 3 + 1; /* fallthrough */
+    case 1: f.day = 1; /* fallthrough */
+    case 2:
+    day:
+        f.hour = 0; /* fallthrough */
+    case 3: f.minute = 0; /* fallthrough */
+    case 4: f.second = 0; /* fallthrough */
+    case 5: f.usec = 0; break;
+    case 15: f.usec = (f.usec / 1000) * 1000; break;
+    case 16: break;
+    case 10: {
+        int jd = dt_date2j(f.year, f.month, f.day);
+        int dow = (jd + 1) % 7;
+        int isodow = dow == 0 ? 7 : dow;
+        dt_j2date(jd - (isodow - 1), &f.year, &f.month, &f.day);
+        f.hour = f.minute = f.second = f.usec = 0;
+        break;
+    }
+    default:
+        return err_set(fc->err, ERRCODE_FEATURE_NOT_SUPPORTED, "unit \"%.*s\" not supported for type %s",
+                       (int)a[0].u.s.len, a[0].u.s.p, type_lookup(fc->expr->args[1]->type)->name);
+    }
+    if (dt_ts_make(&f, &o->u.i) < 0)
+        return err_set(fc->err, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "timestamp out of range");
+    return 0;
+}
+
+static int f_make_date(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    int y = (int)a[0].u.i, m = (int)a[1].u.i, d = (int)a[2].u.i;
+    if (y < 0)
+        y++;
+    if (y == 0 || m < 1 || m > 12 || d < 1 || d > dt_days_in_month(y, m))
+        return err_set(fc->err, ERRCODE_DATETIME_FIELD_OVERFLOW, "date field value out of range: %lld-%02lld-%02lld",
+                       (long long)a[0].u.i, (long long)a[1].u.i, (long long)a[2].u.i);
+    o->u.i = dt_date2j(y, m, d) - DT_POSTGRES_EPOCH_JDATE;
+    return 0;
+}
+
+static int f_age(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    /* PostgreSQL's age(): field-wise difference with borrowing. */
+    dt_fields_t x, y;
+    dt_ts_split(a[0].u.i, &x);
+    dt_ts_split(a[1].u.i, &y);
+    int64_t fus = (int64_t)(x.hour - y.hour) * 3600000000LL + (int64_t)(x.minute - y.minute) * 60000000LL +
+                  (int64_t)(x.second - y.second) * 1000000LL + (x.usec - y.usec);
+    int days = x.day - y.day, months = x.month - y.month, years = x.year - y.year;
+    bool neg = a[0].u.i < a[1].u.i;
+    if (neg) {
+        fus = -fus;
+        days = -days;
+        months = -months;
+        years = -years;
+    }
+    while (fus < 0) {
+        fus += DT_USECS_PER_DAY;
+        days--;
+    }
+    while (days < 0) {
+        /* borrow the length of the month before the later date */
+        const dt_fields_t *later = neg ? &y : &x;
+        int pm = later->month - 1, py = later->year;
+        if (pm < 1) {
+            pm = 12;
+            py--;
+        }
+        days += dt_days_in_month(py, pm);
+        months--;
+    }
+    while (months < 0) {
+        months += 12;
+        years--;
+    }
+    if (neg) {
+        fus = -fus;
+        days = -days;
+        months = -months;
+        years = -years;
+    }
+    (void)fc;
+    o->u.iv.months = years * 12 + months;
+    o->u.iv.days = days;
+    o->u.iv.micros = fus;
+    return 0;
+}
+
+#define B TYPE_BOOL
+#define I4 TYPE_INT4
+#define I8 TYPE_INT8
+#define F8 TYPE_FLOAT8
+#define NU TYPE_NUMERIC
+#define TX TYPE_TEXT
+#define BP TYPE_BPCHAR
+#define AN TYPE_ANY
+#define S EXEC_FN_STRICT
+
+const exec_func_t exec__str_funcs[] = {
+    { "length", 1, { TX }, I4, f_length, S, 1317 }, { "length", 1, { BP }, I4, f_length, S, 0 },
+    { "char_length", 1, { TX }, I4, f_length, S, 0 }, { "character_length", 1, { TX }, I4, f_length, S, 0 },
+    { "char_length", 1, { BP }, I4, f_length, S, 0 },
+    { "octet_length", 1, { TX }, I4, f_octet_length, S, 0 }, { "octet_length", 1, { TYPE_BYTEA }, I4, f_octet_length, S, 0 },
+    { "length", 1, { TYPE_BYTEA }, I4, f_octet_length, S, 0 },
+    { "lower", 1, { TX }, TX, f_lower, S, 0 }, { "upper", 1, { TX }, TX, f_upper, S, 0 },
+    { "initcap", 1, { TX }, TX, f_initcap, S, 0 },
+    { "substr", 2, { TX, I4 }, TX, f_substr2, S, 0 }, { "substr", 3, { TX, I4, I4 }, TX, f_substr3, S, 0 },
+    { "substring", 2, { TX, I4 }, TX, f_substr2, S, 0 }, { "substring", 3, { TX, I4, I4 }, TX, f_substr3, S, 0 },
+    { "strpos", 2, { TX, TX }, I4, f_strpos, S, 0 }, { "position", 2, { TX, TX }, I4, f_strpos, S, 0 },
+    { "btrim", 1, { TX }, TX, f_btrim1, S, 0 }, { "btrim", 2, { TX, TX }, TX, f_btrim2, S, 0 },
+    { "ltrim", 1, { TX }, TX, f_ltrim1, S, 0 }, { "ltrim", 2, { TX, TX }, TX, f_ltrim2, S, 0 },
+    { "rtrim", 1, { TX }, TX, f_rtrim1, S, 0 }, { "rtrim", 2, { TX, TX }, TX, f_rtrim2, S, 0 },
+    { "replace", 3, { TX, TX, TX }, TX, f_replace, S, 0 },
+    { "left", 2, { TX, I4 }, TX, f_left, S, 0 }, { "right", 2, { TX, I4 }, TX, f_right, S, 0 },
+    { "repeat", 2, { TX, I4 }, TX, f_repeat, S, 0 }, { "reverse", 1, { TX }, TX, f_reverse, S, 0 },
+    { "lpad", 2, { TX, I4 }, TX, f_lpad2, S, 0 }, { "lpad", 3, { TX, I4, TX }, TX, f_lpad3, S, 0 },
+    { "rpad", 2, { TX, I4 }, TX, f_rpad2, S, 0 }, { "rpad", 3, { TX, I4, TX }, TX, f_rpad3, S, 0 },
+    { "split_part", 3, { TX, TX, I4 }, TX, f_split_part, S, 0 },
+    { "concat", 1, { AN }, TX, f_concat, EXEC_FN_VARIADIC, 0 },
+    { "concat_ws", 2, { TX, AN }, TX, f_concat_ws, EXEC_FN_VARIADIC, 0 },
+    { "ascii", 1, { TX }, I4, f_ascii, S, 0 }, { "chr", 1, { I4 }, TX, f_chr, S, 0 },
+    { "starts_with", 2, { TX, TX }, B, f_starts_with, S, 0 },
+    { "translate", 3, { TX, TX, TX }, TX, f_translate, S, 0 },
+    { "to_hex", 1, { I4 }, TX, f_to_hex, S, 0 }, { "to_hex", 1, { I8 }, TX, f_to_hex, S, 0 },
+    { "quote_ident", 1, { TX }, TX, f_quote_ident, S, 0 },
+    { "quote_literal", 1, { TX }, TX, f_quote_literal, S, 0 },
+    { "quote_literal", 1, { AN }, TX, f_quote_literal, S, 0 },
+    { "md5", 1, { TX }, TX, f_md5, S, 0 },
+    { "round", 1, { NU }, NU, f_num_round1, S, 0 }, { "round", 2, { NU, I4 }, NU, f_num_round2, S, 0 },
+    { "trunc", 1, { NU }, NU, f_num_trunc1, S, 0 }, { "trunc", 2, { NU, I4 }, NU, f_num_trunc2, S, 0 },
+    { "floor", 1, { NU }, NU, f_num_floor, S, 0 }, { "ceil", 1, { NU }, NU, f_num_ceil, S, 0 },
+    { "ceiling", 1, { NU }, NU, f_num_ceil, S, 0 }, { "sign", 1, { NU }, NU, f_num_sign, S, 0 },
+    { "round", 1, { F8 }, F8, f_flt_round, S, 0 }, { "trunc", 1, { F8 }, F8, f_flt_trunc, S, 0 },
+    { "floor", 1, { F8 }, F8, f_flt_floor, S, 0 }, { "ceil", 1, { F8 }, F8, f_flt_ceil, S, 0 },
+    { "ceiling", 1, { F8 }, F8, f_flt_ceil, S, 0 }, { "sign", 1, { F8 }, F8, f_flt_sign, S, 0 },
+    { "sqrt", 1, { F8 }, F8, f_sqrt, S, 0 }, { "cbrt", 1, { F8 }, F8, f_cbrt, S, 0 },
+    { "exp", 1, { F8 }, F8, f_exp, S, 0 }, { "ln", 1, { F8 }, F8, f_ln, S, 0 },
+    { "log", 1, { F8 }, F8, f_log10, S, 0 }, { "log10", 1, { F8 }, F8, f_log10, S, 0 },
+    { "power", 2, { F8, F8 }, F8, f_power, S, 0 }, { "pow", 2, { F8, F8 }, F8, f_power, S, 0 },
+    { "^", 2, { F8, F8 }, F8, f_power, S | EXEC_FN_OPERATOR, 0 },
+    { "pi", 0, { 0 }, F8, f_pi, 0, 0 }, { "random", 0, { 0 }, F8, f_random, EXEC_FN_VOLATILE, 0 },
+    { "date_part", 2, { TX, TYPE_TIMESTAMP }, F8, f_date_part, S, 0 },
+    { "date_part", 2, { TX, TYPE_TIMESTAMPTZ }, F8, f_date_part, S, 0 },
+    { "date_part", 2, { TX, TYPE_DATE }, F8, f_date_part, S, 0 },
+    { "date_part", 2, { TX, TYPE_INTERVAL }, F8, f_date_part, S, 0 },
+    { "extract", 2, { TX, TYPE_TIMESTAMP }, NU, f_date_part, S, 0 },
+    { "extract", 2, { TX, TYPE_TIMESTAMPTZ }, NU, f_date_part, S, 0 },
+    { "extract", 2, { TX, TYPE_DATE }, NU, f_date_part, S, 0 },
+    { "extract", 2, { TX, TYPE_INTERVAL }, NU, f_date_part, S, 0 },
+    { "date_trunc", 2, { TX, TYPE_TIMESTAMP }, TYPE_TIMESTAMP, f_date_trunc, S, 0 },
+    { "date_trunc", 2, { TX, TYPE_TIMESTAMPTZ }, TYPE_TIMESTAMPTZ, f_date_trunc, S, 0 },
+    { "make_date", 3, { I4, I4, I4 }, TYPE_DATE, f_make_date, S, 0 },
+    { "age", 2, { TYPE_TIMESTAMP, TYPE_TIMESTAMP }, TYPE_INTERVAL, f_age, S, 0 },
+    { "age", 2, { TYPE_TIMESTAMPTZ, TYPE_TIMESTAMPTZ }, TYPE_INTERVAL, f_age, S, 0 },
+};
+const int exec__n_str_funcs = (int)(sizeof exec__str_funcs / sizeof exec__str_funcs[0]);

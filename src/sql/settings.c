@@ -1,0 +1,308 @@
+/*
+ * settings.c - SET / RESET / SHOW and current_setting()/set_config() over the
+ * session's cfg_t, with PostgreSQL's normalisations (DateStyle merging,
+ * list quoting of search_path) and ParameterStatus reports for CFG_F_REPORT
+ * options through the session's hooks.
+ *
+ * Names containing a dot that are not in the option table are custom
+ * placeholder options (PostgreSQL allows `SET myapp.x = ...`); they live in
+ * the engine context. SET LOCAL remembers the previous value and restores it
+ * when the session runs COMMIT or ROLLBACK through sql_execute.
+ */
+#include "sql_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exec/rel.h"
+
+static bool is_secret(const cfg_def_t *d)
+{
+    return strcmp(d->name, "kiln.auth.users") == 0 || strcmp(d->name, "kylin.metadata.url") == 0;
+}
+
+static void report(sql_ctx_t *ctx, int id)
+{
+    const cfg_def_t *d = cfg_def((cfg_id_t)id);
+    if ((d->flags & CFG_F_REPORT) && ctx->info.hooks.param_changed)
+        ctx->info.hooks.param_changed(ctx->info.hooks.arg, d->name, cfg_str(ctx->info.settings, (cfg_id_t)id));
+}
+
+/* datestyle - merges "ISO" / "MDY" style words with the current value. */
+static int datestyle(const char *cur, const char *v, char *out, size_t n, err_t *err)
+{
+    char style[16] = "ISO", order[8] = "MDY";
+    if (cur) {
+        sscanf(cur, "%15[^,], %7s", style, order);
+    }
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%s", v);
+    for (char *tok = strtok(tmp, ", "); tok; tok = strtok(NULL, ", ")) {
+        if (!strcasecmp(tok, "iso")) snprintf(style, sizeof style, "ISO");
+        else if (!strcasecmp(tok, "postgres")) snprintf(style, sizeof style, "Postgres");
+        else if (!strcasecmp(tok, "sql")) snprintf(style, sizeof style, "SQL");
+        else if (!strcasecmp(tok, "german")) snprintf(style, sizeof style, "German");
+        else if (!strcasecmp(tok, "mdy") || !strcasecmp(tok, "us") || !strcasecmp(tok, "noneuropean")) snprintf(order, sizeof order, "MDY");
+        else if (!strcasecmp(tok, "dmy") || !strcasecmp(tok, "european")) snprintf(order, sizeof order, "DMY");
+        else if (!strcasecmp(tok, "ymd")) snprintf(order, sizeof order, "YMD");
+        else if (!strcasecmp(tok, "default")) { snprintf(style, sizeof style, "ISO"); snprintf(order, sizeof order, "MDY"); }
+        else {
+            err_set(err, ERRCODE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"DateStyle\": \"%s\"", v);
+            err_detail(err, "Unrecognized key word: \"%s\".", tok);
+            return -1;
+        }
+    }
+    snprintf(out, n, "%s, %s", style, order);
+    return 0;
+}
+
+static sql_custom_opt_t *find_custom(sql_ctx_t *ctx, const char *name)
+{
+    for (sql_custom_opt_t *c = ctx->custom; c; c = c->next)
+        if (strcasecmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static void set_custom(sql_ctx_t *ctx, const char *name, const char *value)
+{
+    sql_custom_opt_t *c = find_custom(ctx, name);
+    if (!c) {
+        c = mem_alloc0(ctx->arena, sizeof *c);
+        c->name = mem_astrdup(ctx->arena, name);
+        for (char *p = c->name; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        c->next = ctx->custom;
+        ctx->custom = c;
+    }
+    /* the connection arena only grows; values are short and changes rare */
+    c->value = mem_astrdup(ctx->arena, value ? value : "");
+}
+
+int sql__set_option(sql_ctx_t *ctx, const char *name, const char *value, bool is_local, err_t *err)
+{
+    int id = cfg_find(name);
+    if (id < 0) {
+        if (strchr(name, '.') || strcasecmp(name, "role") == 0) {
+            sql_custom_opt_t *c = find_custom(ctx, name);
+            if (is_local) {
+                sql_local_undo_t *u = mem_alloc0(ctx->arena, sizeof *u);
+                u->id = -1;
+                u->name = mem_astrdup(ctx->arena, name);
+                u->old = c ? mem_astrdup(ctx->arena, c->value) : NULL;
+                u->next = ctx->local_undo;
+                ctx->local_undo = u;
+            }
+            set_custom(ctx, name, value ? value : "");
+            return 0;
+        }
+        return err_set(err, ERRCODE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", name);
+    }
+    const cfg_def_t *d = cfg_def((cfg_id_t)id);
+    char buf[512];
+    const char *v = value;
+    if (!v) {
+        if (d->context != CFG_C_SESSION)
+            return err_set(err, ERRCODE_CANT_CHANGE_RUNTIME_PARAM, "parameter \"%s\" cannot be changed", d->name);
+        v = cfg_str(ctx->info.server, (cfg_id_t)id);
+    } else if (id == CFG_DATESTYLE) {
+        if (datestyle(cfg_str(ctx->info.settings, CFG_DATESTYLE), value, buf, sizeof buf, err) < 0)
+            return -1;
+        v = buf;
+    } else if (id == CFG_TIMEZONE) {
+        if (!strcasecmp(value, "utc") || !strcasecmp(value, "etc/utc") || !strcasecmp(value, "z") ||
+            !strcasecmp(value, "zulu") || !strcasecmp(value, "universal"))
+            v = "UTC";
+        else if (!strcasecmp(value, "gmt"))
+            v = "GMT";
+        else if (!strcasecmp(value, "local") || !strcasecmp(value, "default"))
+            v = cfg_str(ctx->info.server, CFG_TIMEZONE);
+    } else if (id == CFG_CLIENT_ENCODING) {
+        char norm[32];
+        size_t k = 0;
+        for (const char *p = value; *p && k < sizeof norm - 1; p++)
+            if (isalnum((unsigned char)*p))
+                norm[k++] = (char)toupper((unsigned char)*p);
+        norm[k] = '\0';
+        if (strcmp(norm, "UTF8") && strcmp(norm, "UNICODE") && strcmp(norm, "SQLASCII")) {
+            err_set(err, ERRCODE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"client_encoding\": \"%s\"",
+                    value);
+            err_detail(err, "kiln supports only UTF8 client encoding.");
+            return -1;
+        }
+        v = "UTF8";
+    } else if (id == CFG_TX_ISOLATION || id == CFG_DEFAULT_TX_ISOLATION) {
+        static const char *levels[] = { "serializable", "repeatable read", "read committed", "read uncommitted" };
+        bool ok = false;
+        for (size_t i = 0; i < 4; i++)
+            if (!strcasecmp(value, levels[i])) {
+                v = levels[i];
+                ok = true;
+            }
+        if (!ok) {
+            err_set(err, ERRCODE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"%s\": \"%s\"", d->name, value);
+            err_hint(err, "Available values: serializable, repeatable read, read committed, read uncommitted.");
+            return -1;
+        }
+    }
+    char *old = NULL;
+    if (is_local)
+        old = mem_astrdup(ctx->arena, cfg_str(ctx->info.settings, (cfg_id_t)id));
+    if (cfg_set(ctx->info.settings, (cfg_id_t)id, v, CFG_C_SESSION, err) < 0)
+        return -1;
+    if (is_local) {
+        sql_local_undo_t *u = mem_alloc0(ctx->arena, sizeof *u);
+        u->id = id;
+        u->old = old;
+        u->next = ctx->local_undo;
+        ctx->local_undo = u;
+    }
+    report(ctx, id);
+    return 0;
+}
+
+const char *sql__get_option(sql_ctx_t *ctx, const char *name)
+{
+    int id = cfg_find(name);
+    if (id < 0) {
+        sql_custom_opt_t *c = find_custom(ctx, name);
+        return c ? c->value : NULL;
+    }
+    const cfg_def_t *d = cfg_def((cfg_id_t)id);
+    const char *v = cfg_str(ctx->info.settings, (cfg_id_t)id);
+    if (is_secret(d) && v && *v)
+        return "********";
+    if (id == CFG_SESSION_AUTH && (!v || !*v))
+        return ctx->info.user ? ctx->info.user : "";
+    return v;
+}
+
+int sql__reset_option(sql_ctx_t *ctx, const char *name, err_t *err)
+{
+    int id = cfg_find(name);
+    if (id < 0) {
+        if (strchr(name, '.')) {
+            sql_custom_opt_t *c = find_custom(ctx, name);
+            if (c)
+                c->value = mem_astrdup(ctx->arena, "");
+            return 0;
+        }
+        return err_set(err, ERRCODE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", name);
+    }
+    const cfg_def_t *d = cfg_def((cfg_id_t)id);
+    if (d->context != CFG_C_SESSION)
+        return err_set(err, ERRCODE_CANT_CHANGE_RUNTIME_PARAM, "parameter \"%s\" cannot be changed", d->name);
+    cfg_copy_value(ctx->info.settings, ctx->info.server, (cfg_id_t)id);
+    report(ctx, id);
+    return 0;
+}
+
+void sql__reset_all(sql_ctx_t *ctx)
+{
+    for (int i = 0; i < CFG__COUNT; i++) {
+        const cfg_def_t *d = cfg_def((cfg_id_t)i);
+        if (d->context != CFG_C_SESSION)
+            continue;
+        bool changed = strcmp(cfg_str(ctx->info.settings, (cfg_id_t)i), cfg_str(ctx->info.server, (cfg_id_t)i)) != 0;
+        cfg_copy_value(ctx->info.settings, ctx->info.server, (cfg_id_t)i);
+        if (changed)
+            report(ctx, i);
+    }
+    for (sql_custom_opt_t *c = ctx->custom; c; c = c->next)
+        c->value = mem_astrdup(ctx->arena, "");
+    ctx->local_undo = NULL;
+}
+
+void sql__end_tx(sql_ctx_t *ctx)
+{
+    for (sql_local_undo_t *u = ctx->local_undo; u; u = u->next) {
+        if (u->id < 0) {
+            set_custom(ctx, u->name, u->old);
+        } else {
+            err_t e = { 0 };
+            if (cfg_set(ctx->info.settings, (cfg_id_t)u->id, u->old, CFG_C_SESSION, &e) == 0)
+                report(ctx, u->id);
+        }
+    }
+    ctx->local_undo = NULL;
+    /* transaction-scoped characteristics go back to the session defaults */
+    err_t e = { 0 };
+    (void)cfg_set(ctx->info.settings, CFG_TX_ISOLATION, cfg_str(ctx->info.settings, CFG_DEFAULT_TX_ISOLATION),
+                  CFG_C_SESSION, &e);
+    (void)cfg_set(ctx->info.settings, CFG_TX_READ_ONLY, cfg_str(ctx->info.settings, CFG_DEFAULT_TX_READ_ONLY),
+                  CFG_C_SESSION, &e);
+}
+
+static bool builtin_schema(const char *s)
+{
+    return !strcmp(s, "pg_catalog") || !strcmp(s, "public") || !strcmp(s, "information_schema");
+}
+
+int sql__search_path(sql_ctx_t *ctx, bool implicit, mem_arena_t *a, const char ***names, int *n)
+{
+    const char *sp = cfg_str(ctx->info.settings, CFG_SEARCH_PATH);
+    int cap = 8, k = 0;
+    const char **out = mem_alloc(a, sizeof(char *) * (size_t)(cap + 1));
+    exec_catview_t *view = NULL;
+    bool has_catalog = false;
+    const char *p = sp;
+    while (p && *p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        buf_t b = BUF_INIT;
+        if (*p == '"') {
+            p++;
+            while (*p && !(*p == '"' && p[1] != '"')) {
+                if (*p == '"')
+                    p++;
+                buf_putc(&b, *p++);
+            }
+            if (*p == '"')
+                p++;
+        } else {
+            while (*p && *p != ',' && *p != ' ')
+                buf_putc(&b, (char)tolower((unsigned char)*p++));
+        }
+        const char *name = mem_astrdup(a, buf_cstr(&b));
+        buf_free(&b);
+        if (!strcmp(name, "$user"))
+            name = ctx->info.user ? ctx->info.user : "";
+        bool exists = builtin_schema(name);
+        if (!exists && *name) {
+            if (!view)
+                view = exec_catalog_pin(a);
+            exists = exec_catalog_schema_exists(view, name);
+        }
+        if (!exists)
+            continue;
+        if (!strcmp(name, "pg_catalog"))
+            has_catalog = true;
+        if (k == cap) {
+            const char **no = mem_alloc(a, sizeof(char *) * (size_t)(cap * 2 + 1));
+            memcpy(no, out, sizeof(char *) * (size_t)k);
+            out = no;
+            cap *= 2;
+        }
+        out[k++] = name;
+    }
+    if (implicit && !has_catalog) {
+        const char **no = mem_alloc(a, sizeof(char *) * (size_t)(k + 2));
+        no[0] = "pg_catalog";
+        memcpy(no + 1, out, sizeof(char *) * (size_t)k);
+        out = no;
+        k++;
+    }
+    *names = out;
+    *n = k;
+    return 0;
+}
+
+const char *sql__show_name(const char *name)
+{
+    int id = cfg_find(name);
+    return id >= 0 ? cfg_def((cfg_id_t)id)->name : name;
+}

@@ -1,0 +1,842 @@
+/*
+ * sql.c - the engine side of include/sql/sql.h: statement splitting,
+ * prepare (parse with libpg_query, then analyze/plan or classify utility
+ * statements), bind (parameter conversion) and execute (run the plan into a
+ * sink, or perform SET/SHOW/RESET and friends).
+ *
+ * Prepare does all the work a statement needs once: the plan, result
+ * columns and parameter types live in the statement's arena, so Bind and
+ * Execute never re-parse. A SELECT whose single row is constant is answered
+ * from the precomputed row without starting the executor at all (pgbench
+ * `SELECT 1`). The parse tree is unpacked with an arena allocator (no
+ * per-node malloc) into the statement's arena.
+ *
+ * Not here: transaction state (the session's), DDL (the catalog's utility
+ * hooks, later), protocol encoding.
+ */
+#include "sql/sql.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analyze_int.h"
+#include "sql_int.h"
+#include "types/datetime.h"
+#include "types/value.h"
+
+/* ---- protobuf in arenas ---- */
+
+static void *pb_alloc(void *data, size_t size)
+{
+    return mem_alloc((mem_arena_t *)data, size);
+}
+
+static void pb_free(void *data, void *p)
+{
+    (void)data;
+    (void)p;
+}
+
+/* ---- context ---- */
+
+static int hook_set(exec_session_t *s, const char *name, const char *value, bool is_local, err_t *err)
+{
+    return sql__set_option((sql_ctx_t *)s->owner, name, value, is_local, err);
+}
+
+static const char *hook_get(exec_session_t *s, const char *name)
+{
+    return sql__get_option((sql_ctx_t *)s->owner, name);
+}
+
+static int hook_path(exec_session_t *s, bool implicit, mem_arena_t *a, const char ***names, int *n)
+{
+    return sql__search_path((sql_ctx_t *)s->owner, implicit, a, names, n);
+}
+
+sql_ctx_t *sql_ctx_new(mem_arena_t *conn_arena, const sql_session_info_t *info)
+{
+    sql_ctx_t *ctx = mem_alloc0(conn_arena, sizeof *ctx);
+    ctx->arena = conn_arena;
+    ctx->info = *info;
+    ctx->info.user = info->user ? mem_astrdup(conn_arena, info->user) : "kiln";
+    ctx->info.database = info->database ? mem_astrdup(conn_arena, info->database) : "kiln";
+    exec_session_t *s = &ctx->sess;
+    s->settings = info->settings;
+    s->server = info->server;
+    s->user = ctx->info.user;
+    s->database = ctx->info.database;
+    s->backend_pid = info->backend_pid;
+    s->set_option = hook_set;
+    s->get_option = hook_get;
+    s->search_path = hook_path;
+    s->cancel = &ctx->cancel;
+    s->owner = ctx;
+    return ctx;
+}
+
+void sql_ctx_cancel(sql_ctx_t *ctx)
+{
+    __atomic_store_n(&ctx->cancel, 1, __ATOMIC_SEQ_CST);
+}
+
+/* ---- errors from libpg_query ---- */
+
+static int chars_upto(const char *s, int bytes)
+{
+    int c = 0;
+    for (int i = 0; i < bytes && s[i]; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+static int parse_error(const PgQueryError *pe, const char *sql, int offset, err_t *err)
+{
+    err_set(err, ERRCODE_SYNTAX_ERROR, "%s", pe->message);
+    /* cursorpos is a 1-based byte offset into sql */
+    if (pe->cursorpos > 0)
+        err_position(err, chars_upto(sql, pe->cursorpos - 1) + 1 + offset);
+    return -1;
+}
+
+/* ---- split ---- */
+
+int sql_split(mem_arena_t *a, const char *query, sql_text_t **stmts, int *n, err_t *err)
+{
+    *stmts = NULL;
+    *n = 0;
+    PgQuerySplitResult r = pg_query_split_with_parser(query);
+    if (r.error) {
+        parse_error(r.error, query, 0, err);
+        pg_query_free_split_result(r);
+        return -1;
+    }
+    sql_text_t *out = mem_alloc0(a, sizeof(sql_text_t) * (size_t)(r.n_stmts > 0 ? r.n_stmts : 1));
+    int k = 0;
+    size_t qlen = strlen(query);
+    for (int i = 0; i < r.n_stmts; i++) {
+        int loc = r.stmts[i]->stmt_location, len = r.stmts[i]->stmt_len;
+        if (len == 0)
+            len = (int)qlen - loc;
+        /* skip statements that are only whitespace/comments */
+        out[k].sql = mem_astrndup(a, query + loc, (size_t)len);
+        out[k].offset = loc;
+        k++;
+    }
+    pg_query_free_split_result(r);
+    *stmts = out;
+    *n = k;
+    return 0;
+}
+
+/* ---- prepare ---- */
+
+static sql_stmt_t *stmt_new(mem_arena_t *a, sql_ctx_t *ctx, sql_kind_t kind, const char *tag)
+{
+    sql_stmt_t *s = mem_alloc0(a, sizeof *s);
+    s->kind = kind;
+    s->tag = tag;
+    s->ncols = -1;
+    s->cheap = true;
+    s->ctx = ctx;
+    return s;
+}
+
+/* set_value_text - the value of a SET as PostgreSQL flattens it. */
+static int set_args_text(mem_arena_t *a, const PgQuery__VariableSetStmt *vs, char **out, err_t *err)
+{
+    buf_t b = BUF_INIT;
+    bool listquote = vs->name && strcasecmp(vs->name, "search_path") == 0;
+    for (size_t i = 0; i < vs->n_args; i++) {
+        const PgQuery__Node *n = vs->args[i];
+        if (i)
+            buf_puts(&b, ", ");
+        if (n->node_case == PG_QUERY__NODE__NODE_A_CONST) {
+            const PgQuery__AConst *c = n->a_const;
+            switch (c->val_case) {
+            case PG_QUERY__A__CONST__VAL_IVAL:
+                buf_printf(&b, "%d", c->ival->ival);
+                break;
+            case PG_QUERY__A__CONST__VAL_FVAL:
+                buf_puts(&b, c->fval->fval);
+                break;
+            case PG_QUERY__A__CONST__VAL_SVAL: {
+                const char *s = c->sval->sval;
+                bool q = false;
+                if (listquote) {
+                    q = !*s;
+                    for (const char *p = s; *p; p++)
+                        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+                            q = true;
+                    if (*s >= '0' && *s <= '9')
+                        q = true;
+                }
+                if (q) {
+                    buf_putc(&b, '"');
+                    for (const char *p = s; *p; p++) {
+                        if (*p == '"')
+                            buf_putc(&b, '"');
+                        buf_putc(&b, *p);
+                    }
+                    buf_putc(&b, '"');
+                } else {
+                    buf_puts(&b, s);
+                }
+                break;
+            }
+            case PG_QUERY__A__CONST__VAL_BOOLVAL:
+                buf_puts(&b, c->boolval->boolval ? "true" : "false");
+                break;
+            default:
+                buf_free(&b);
+                return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "unsupported SET value");
+            }
+        } else if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST &&
+                   n->type_cast->arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+                   n->type_cast->arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL) {
+            /* SET TIME ZONE INTERVAL '...' : keep the literal */
+            buf_puts(&b, n->type_cast->arg->a_const->sval->sval);
+        } else {
+            buf_free(&b);
+            return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "unsupported SET value");
+        }
+    }
+    *out = mem_astrdup(a, buf_cstr(&b));
+    buf_free(&b);
+    return 0;
+}
+
+static const char *tx_defname_to_option(const char *defname)
+{
+    if (!strcmp(defname, "transaction_isolation"))
+        return "transaction_isolation";
+    if (!strcmp(defname, "transaction_read_only"))
+        return "transaction_read_only";
+    if (!strcmp(defname, "transaction_deferrable"))
+        return NULL;
+    return NULL;
+}
+
+/* tx_options - BEGIN / SET TRANSACTION options as (option, value) pairs. */
+static int tx_options(mem_arena_t *a, sql_stmt_t *s, PgQuery__Node **opts, size_t n, bool session_default)
+{
+    s->tx_opt_names = mem_alloc0(a, sizeof(char *) * (n + 1));
+    s->tx_opt_values = mem_alloc0(a, sizeof(char *) * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM)
+            continue;
+        const PgQuery__DefElem *d = opts[i]->def_elem;
+        const char *opt = tx_defname_to_option(d->defname);
+        if (!opt)
+            continue;
+        const char *val = "";
+        if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_A_CONST) {
+            const PgQuery__AConst *c = d->arg->a_const;
+            if (c->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+                val = c->sval->sval;
+            else if (c->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+                val = c->ival->ival ? "on" : "off";
+            else if (c->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL)
+                val = c->boolval->boolval ? "on" : "off";
+        }
+        if (session_default)
+            opt = !strcmp(opt, "transaction_isolation") ? "default_transaction_isolation"
+                                                        : "default_transaction_read_only";
+        s->tx_opt_names[s->ntx_opts] = opt;
+        s->tx_opt_values[s->ntx_opts++] = mem_astrdup(a, val);
+    }
+    return 0;
+}
+
+static int prepare_set(sql_ctx_t *ctx, mem_arena_t *a, const PgQuery__VariableSetStmt *vs, sql_stmt_t **out,
+                       err_t *err)
+{
+    sql_stmt_t *s = stmt_new(a, ctx, SQL_K_COMMAND, "SET");
+    switch (vs->kind) {
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE:
+        s->util = UTIL_SET;
+        s->opt_name = mem_astrdup(a, vs->name);
+        s->opt_local = vs->is_local;
+        if (set_args_text(a, vs, (char **)&s->opt_value, err) < 0)
+            return -1;
+        break;
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
+        s->util = UTIL_SET;
+        s->opt_name = mem_astrdup(a, vs->name);
+        s->opt_local = vs->is_local;
+        s->opt_value = NULL;
+        break;
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_CURRENT:
+        return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "SET FROM CURRENT is not supported");
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_MULTI:
+        /* SET TRANSACTION ... / SET SESSION CHARACTERISTICS AS TRANSACTION ... */
+        s->util = UTIL_TX;
+        tx_options(a, s, vs->args, vs->n_args, strcmp(vs->name, "SESSION CHARACTERISTICS") == 0);
+        break;
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET:
+        s->util = UTIL_RESET;
+        s->tag = "RESET";
+        s->opt_name = mem_astrdup(a, vs->name);
+        break;
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL:
+        s->util = UTIL_RESET_ALL;
+        s->tag = "RESET";
+        break;
+    default:
+        return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "unsupported SET statement");
+    }
+    /* validate the name now, so Parse reports 42704 as PostgreSQL does at execution */
+    if (s->opt_name && cfg_find(s->opt_name) < 0 && !strchr(s->opt_name, '.') && strcasecmp(s->opt_name, "role") &&
+        strcasecmp(s->opt_name, "session_authorization"))
+        return err_set(err, ERRCODE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", s->opt_name);
+    *out = s;
+    return 0;
+}
+
+static sql_col_t *text_cols(mem_arena_t *a, int n, const char **names)
+{
+    sql_col_t *c = mem_alloc0(a, sizeof(sql_col_t) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        c[i].name = names[i];
+        c[i].type = TYPE_TEXT;
+        c[i].typlen = -1;
+        c[i].typmod = -1;
+    }
+    return c;
+}
+
+static int prepare_show(sql_ctx_t *ctx, mem_arena_t *a, const PgQuery__VariableShowStmt *vs, sql_stmt_t **out,
+                        err_t *err)
+{
+    sql_stmt_t *s = stmt_new(a, ctx, SQL_K_ROWS, "SHOW");
+    if (!strcasecmp(vs->name, "all")) {
+        static const char *names[] = { "name", "setting", "description" };
+        s->util = UTIL_SHOW_ALL;
+        s->ncols = 3;
+        s->cols = text_cols(a, 3, names);
+    } else {
+        const char *nm = vs->name;
+        if (cfg_find(nm) < 0 && !strchr(nm, '.') && strcasecmp(nm, "session_authorization"))
+            return err_set(err, ERRCODE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", nm);
+        s->util = UTIL_SHOW;
+        s->opt_name = mem_astrdup(a, nm);
+        const char *col = mem_astrdup(a, sql__show_name(nm));
+        if (cfg_find(nm) < 0) {
+            char *lc = mem_astrdup(a, nm);
+            for (char *p = lc; *p; p++)
+                *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+            col = lc;
+        }
+        s->ncols = 1;
+        s->cols = text_cols(a, 1, &col);
+    }
+    *out = s;
+    return 0;
+}
+
+static int prepare_tx(sql_ctx_t *ctx, mem_arena_t *a, const PgQuery__TransactionStmt *t, sql_stmt_t **out, err_t *err)
+{
+    sql_stmt_t *s;
+    switch (t->kind) {
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+        s = stmt_new(a, ctx, SQL_K_BEGIN, "BEGIN");
+        tx_options(a, s, t->options, t->n_options, false);
+        break;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+        s = stmt_new(a, ctx, SQL_K_BEGIN, "START TRANSACTION");
+        tx_options(a, s, t->options, t->n_options, false);
+        break;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+        if (t->chain)
+            return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "COMMIT AND CHAIN is not supported");
+        s = stmt_new(a, ctx, SQL_K_COMMIT, "COMMIT");
+        s->in_failed_tx_ok = true;
+        break;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+        if (t->chain)
+            return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "ROLLBACK AND CHAIN is not supported");
+        s = stmt_new(a, ctx, SQL_K_ROLLBACK, "ROLLBACK");
+        s->in_failed_tx_ok = true;
+        break;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
+        s = stmt_new(a, ctx, SQL_K_SAVEPOINT, "SAVEPOINT");
+        s->target = mem_astrdup(a, t->savepoint_name);
+        break;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE:
+        s = stmt_new(a, ctx, SQL_K_SAVEPOINT, "RELEASE");
+        s->target = mem_astrdup(a, t->savepoint_name);
+        break;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO:
+        s = stmt_new(a, ctx, SQL_K_SAVEPOINT, "ROLLBACK");
+        s->target = mem_astrdup(a, t->savepoint_name);
+        s->in_failed_tx_ok = true;
+        break;
+    default:
+        return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "two-phase commit is not supported");
+    }
+    s->util = UTIL_TX;
+    *out = s;
+    return 0;
+}
+
+/* const_row - the single constant row of a plan, if it is one. */
+static const value_t *const_row(mem_arena_t *a, const exec_plan_t *p, int ncols)
+{
+    if (p->kind != PLAN_RESULT || p->u.result.nrows != 1 || p->ncols != ncols)
+        return NULL;
+    for (int i = 0; i < ncols; i++)
+        if (p->u.result.exprs[i]->kind != EXPR_CONST)
+            return NULL;
+    value_t *row = mem_alloc(a, sizeof(value_t) * (size_t)(ncols > 0 ? ncols : 1));
+    for (int i = 0; i < ncols; i++)
+        row[i] = p->u.result.exprs[i]->u.cval;
+    return row;
+}
+
+static bool plan_cheap(const exec_plan_t *p)
+{
+    if (!p)
+        return true;
+    if (p->kind == PLAN_SCAN)
+        return p->u.scan.rel->cheap;
+    return plan_cheap(p->left) && plan_cheap(p->right);
+}
+
+static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                        const type_oid_t *param_types, const PgQuery__Node *node, int stmt_loc, sql_stmt_t **out,
+                        err_t *err);
+
+static int prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                         const type_oid_t *param_types, const PgQuery__Node *node, sql_stmt_t **out, err_t *err)
+{
+    sql_analyze_t an = { 0 };
+    an.ctx = ctx;
+    an.a = a;
+    an.sql = sql;
+    an.offset = offset;
+    an.err = err;
+    an.cat = exec_catalog_pin(a);
+    an.cheap = true;
+    if (nparams > 0) {
+        an.cap_params = nparams < 16 ? 16 : nparams;
+        an.param_types = mem_alloc0(a, sizeof(type_oid_t) * (size_t)an.cap_params);
+        an.param_nodes = mem_alloc0(a, sizeof(exec_expr_t *) * (size_t)an.cap_params);
+        memcpy(an.param_types, param_types, sizeof(type_oid_t) * (size_t)nparams);
+        an.nparams = nparams;
+    }
+    sql_stmt_t *s = stmt_new(a, ctx, SQL_K_ROWS, NULL);
+    if (sql__analyze_select(&an, node, &s->plan, &s->ncols, &s->cols) < 0) {
+        if (err->position < 0)
+            err->position = sql__position(&an, -err->position - 1);
+        return -1;
+    }
+    /* parameters nobody gave a type to are text, as PostgreSQL resolves unknown */
+    s->nparams = an.nparams;
+    s->param_types = mem_alloc0(a, sizeof(type_oid_t) * (size_t)(an.nparams > 0 ? an.nparams : 1));
+    for (int i = 0; i < an.nparams; i++) {
+        type_oid_t t = an.param_types[i];
+        if (t == 0 || t == TYPE_UNKNOWN) {
+            t = TYPE_TEXT;
+            if (an.param_nodes[i])
+                an.param_nodes[i]->type = TYPE_TEXT;
+        }
+        s->param_types[i] = t;
+    }
+    s->cheap = an.cheap && plan_cheap(s->plan);
+    s->const_row = const_row(a, s->plan, s->ncols);
+    *out = s;
+    return 0;
+}
+
+static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                        const type_oid_t *param_types, const PgQuery__Node *node, int stmt_loc, sql_stmt_t **out,
+                        err_t *err)
+{
+    (void)stmt_loc;
+    switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_SELECT_STMT:
+        return prepare_query(ctx, a, sql, offset, nparams, param_types, node, out, err);
+    case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+        return prepare_set(ctx, a, node->variable_set_stmt, out, err);
+    case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
+        return prepare_show(ctx, a, node->variable_show_stmt, out, err);
+    case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+        return prepare_tx(ctx, a, node->transaction_stmt, out, err);
+    case PG_QUERY__NODE__NODE_DEALLOCATE_STMT: {
+        const char *name = node->deallocate_stmt->name;
+        sql_stmt_t *s = stmt_new(a, ctx, SQL_K_DEALLOCATE, name && *name ? "DEALLOCATE" : "DEALLOCATE ALL");
+        s->target = name && *name ? mem_astrdup(a, name) : NULL;
+        s->util = UTIL_NOOP;
+        *out = s;
+        return 0;
+    }
+    case PG_QUERY__NODE__NODE_DISCARD_STMT: {
+        const PgQuery__DiscardStmt *d = node->discard_stmt;
+        sql_stmt_t *s;
+        if (d->target == PG_QUERY__DISCARD_MODE__DISCARD_ALL) {
+            s = stmt_new(a, ctx, SQL_K_DISCARD_ALL, "DISCARD ALL");
+            s->util = UTIL_RESET_ALL;
+        } else {
+            s = stmt_new(a, ctx, SQL_K_COMMAND,
+                         d->target == PG_QUERY__DISCARD_MODE__DISCARD_PLANS       ? "DISCARD PLANS"
+                         : d->target == PG_QUERY__DISCARD_MODE__DISCARD_SEQUENCES ? "DISCARD SEQUENCES"
+                                                                                  : "DISCARD TEMP");
+            s->util = UTIL_NOOP;
+        }
+        *out = s;
+        return 0;
+    }
+    case PG_QUERY__NODE__NODE_PREPARE_STMT: {
+        const PgQuery__PrepareStmt *ps = node->prepare_stmt;
+        int n = (int)ps->n_argtypes;
+        type_oid_t *types = mem_alloc0(a, sizeof(type_oid_t) * (size_t)(n > 0 ? n : 1));
+        sql_analyze_t an = { 0 };
+        an.ctx = ctx;
+        an.a = a;
+        an.sql = sql;
+        an.offset = offset;
+        an.err = err;
+        for (int i = 0; i < n; i++) {
+            int32_t tm;
+            if (sql__typename(&an, ps->argtypes[i]->type_name, &types[i], &tm) < 0)
+                return -1;
+        }
+        sql_stmt_t *inner;
+        if (prepare_node(ctx, a, sql, offset, n, types, ps->query, stmt_loc, &inner, err) < 0)
+            return -1;
+        sql_stmt_t *s = stmt_new(a, ctx, SQL_K_PREPARE, "PREPARE");
+        s->target = mem_astrdup(a, ps->name);
+        s->inner = inner;
+        s->util = UTIL_NOOP;
+        *out = s;
+        return 0;
+    }
+    case PG_QUERY__NODE__NODE_EXECUTE_STMT: {
+        const PgQuery__ExecuteStmt *es = node->execute_stmt;
+        sql_stmt_t *s = stmt_new(a, ctx, SQL_K_EXECUTE, NULL);
+        s->target = mem_astrdup(a, es->name);
+        s->nexec_params = (int)es->n_params;
+        s->exec_params = mem_alloc0(a, sizeof(exec_expr_t *) * (es->n_params + 1));
+        sql_analyze_t an = { 0 };
+        an.ctx = ctx;
+        an.a = a;
+        an.sql = sql;
+        an.offset = offset;
+        an.err = err;
+        an.cat = exec_catalog_pin(a);
+        for (size_t i = 0; i < es->n_params; i++)
+            if (sql__analyze_expr_noscope(&an, es->params[i], &s->exec_params[i]) < 0)
+                return -1;
+        *out = s;
+        return 0;
+    }
+    default: {
+        const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor,
+                                                                                      (unsigned)node->node_case);
+        const char *what = fd ? fd->name : "this statement";
+        err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "statement type %s is not supported by kiln", what);
+        return -1;
+    }
+    }
+}
+
+int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                const type_oid_t *param_types, sql_stmt_t **out, err_t *err)
+{
+    *out = NULL;
+    PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+    if (r.error) {
+        parse_error(r.error, sql, offset, err);
+        pg_query_free_protobuf_parse_result(r);
+        return -1;
+    }
+    ProtobufCAllocator alloc = { pb_alloc, pb_free, a };
+    PgQuery__ParseResult *pr =
+        pg_query__parse_result__unpack(&alloc, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+    pg_query_free_protobuf_parse_result(r);
+    if (!pr)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "could not decode the parse tree");
+    if (pr->n_stmts == 0) {
+        *out = stmt_new(a, ctx, SQL_K_EMPTY, "");
+        return 0;
+    }
+    if (pr->n_stmts > 1)
+        return err_set(err, ERRCODE_SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement");
+    const PgQuery__RawStmt *raw = pr->stmts[0];
+    if (!raw->stmt) {
+        *out = stmt_new(a, ctx, SQL_K_EMPTY, "");
+        return 0;
+    }
+    int rc = prepare_node(ctx, a, sql, offset, nparams, param_types, raw->stmt, raw->stmt_location, out, err);
+    if (rc == 0) {
+        (*out)->sql = mem_astrdup(a, sql);
+        (*out)->offset = offset;
+    }
+    if (rc == 0 && (*out)->nparams < nparams) {
+        /* declared but unused parameters keep their declared types */
+        sql_stmt_t *s = *out;
+        type_oid_t *pt = mem_alloc0(a, sizeof(type_oid_t) * (size_t)nparams);
+        for (int i = 0; i < nparams; i++)
+            pt[i] = i < s->nparams ? s->param_types[i] : (param_types[i] ? param_types[i] : TYPE_TEXT);
+        s->param_types = pt;
+        s->nparams = nparams;
+    }
+    return rc;
+}
+
+sql_kind_t sql_stmt_kind(const sql_stmt_t *s)
+{
+    return s->kind;
+}
+
+const char *sql_stmt_target(const sql_stmt_t *s)
+{
+    return s->target;
+}
+
+int sql_stmt_nparams(const sql_stmt_t *s)
+{
+    return s->nparams;
+}
+
+const type_oid_t *sql_stmt_param_types(const sql_stmt_t *s)
+{
+    return s->param_types;
+}
+
+int sql_stmt_columns(const sql_stmt_t *s, const sql_col_t **cols)
+{
+    *cols = s->cols;
+    return s->ncols;
+}
+
+bool sql_stmt_is_cheap(const sql_stmt_t *s)
+{
+    return s->cheap;
+}
+
+bool sql_stmt_allowed_in_failed_tx(const sql_stmt_t *s)
+{
+    return s->in_failed_tx_ok;
+}
+
+/* ---- bind ---- */
+
+int sql_bind(sql_ctx_t *ctx, sql_stmt_t *s, mem_arena_t *a, int nparams, const sql_param_t *params,
+             sql_portal_t **out, err_t *err)
+{
+    (void)ctx;
+    *out = NULL;
+    if (nparams != s->nparams)
+        return err_set(err, ERRCODE_PROTOCOL_VIOLATION,
+                       "bind message supplies %d parameters, but prepared statement requires %d", nparams, s->nparams);
+    sql_portal_t *p = mem_alloc0(a, sizeof *p);
+    p->stmt = s;
+    p->arena = a;
+    if (nparams > 0) {
+        p->params = mem_alloc0(a, sizeof(value_t) * (size_t)nparams);
+        for (int i = 0; i < nparams; i++) {
+            const sql_param_t *pp = &params[i];
+            if (!pp->data) {
+                p->params[i].isnull = true;
+                continue;
+            }
+            type_oid_t t = s->param_types[i];
+            int rc;
+            if (pp->format == 1) {
+                if (!type_has_binary(t))
+                    return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "no binary input function available for type %s",
+                                   type_lookup(t) ? type_lookup(t)->name : "unknown");
+                rc = type_in_binary(t, -1, pp->data, (size_t)pp->len, a, &p->params[i], err);
+                if (rc < 0 && !strcmp(err->sqlstate, ERRCODE_INVALID_BINARY_REPRESENTATION)) {
+                    err_clear(err);
+                    return err_set(err, ERRCODE_INVALID_BINARY_REPRESENTATION,
+                                   "incorrect binary data format in bind parameter %d", i + 1);
+                }
+            } else {
+                rc = type_in_text(t, -1, pp->data, (size_t)pp->len, a, &p->params[i], err);
+            }
+            if (rc < 0)
+                return -1;
+        }
+    }
+    *out = p;
+    return 0;
+}
+
+/* ---- execute ---- */
+
+static int show_rows(sql_portal_t *p, err_t *err)
+{
+    sql_stmt_t *s = p->stmt;
+    sql_ctx_t *ctx = s->ctx;
+    if (s->util == UTIL_SHOW) {
+        const char *v = sql__get_option(ctx, s->opt_name);
+        if (!v) {
+            if (!strcasecmp(s->opt_name, "session_authorization"))
+                v = ctx->info.user;
+            else
+                return err_set(err, ERRCODE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"",
+                               s->opt_name);
+        }
+        p->util_rows = mem_alloc(p->arena, sizeof(value_t));
+        p->util_rows[0] = value_text(mem_astrdup(p->arena, v), strlen(v));
+        p->util_nrows = 1;
+        return 0;
+    }
+    /* SHOW ALL, ordered by name as PostgreSQL does */
+    int order[CFG__COUNT];
+    for (int i = 0; i < CFG__COUNT; i++)
+        order[i] = i;
+    for (int i = 1; i < CFG__COUNT; i++)
+        for (int j = i; j > 0 && strcasecmp(cfg_def((cfg_id_t)order[j - 1])->name, cfg_def((cfg_id_t)order[j])->name) > 0;
+             j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    p->util_rows = mem_alloc(p->arena, sizeof(value_t) * 3 * CFG__COUNT);
+    for (int i = 0; i < CFG__COUNT; i++) {
+        const cfg_def_t *d = cfg_def((cfg_id_t)order[i]);
+        const char *v = sql__get_option(ctx, d->name);
+        p->util_rows[3 * i] = value_text(d->name, strlen(d->name));
+        p->util_rows[3 * i + 1] = value_text(mem_astrdup(p->arena, v ? v : ""), v ? strlen(v) : 0);
+        p->util_rows[3 * i + 2] = value_text(d->doc, strlen(d->doc));
+    }
+    p->util_nrows = CFG__COUNT;
+    return 0;
+}
+
+static int run_utility(sql_portal_t *p, err_t *err)
+{
+    sql_stmt_t *s = p->stmt;
+    sql_ctx_t *ctx = s->ctx;
+    switch (s->util) {
+    case UTIL_SET: {
+        const char *name = s->opt_name;
+        if (!strcasecmp(name, "session_authorization"))
+            return 0;
+        return sql__set_option(ctx, name, s->opt_value, s->opt_local, err);
+    }
+    case UTIL_RESET:
+        return sql__reset_option(ctx, s->opt_name, err);
+    case UTIL_RESET_ALL:
+        sql__reset_all(ctx);
+        return 0;
+    case UTIL_TX:
+        if (s->kind == SQL_K_COMMIT || s->kind == SQL_K_ROLLBACK) {
+            sql__end_tx(ctx);
+            return 0;
+        }
+        for (int i = 0; i < s->ntx_opts; i++)
+            if (sql__set_option(ctx, s->tx_opt_names[i], s->tx_opt_values[i], false, err) < 0)
+                return -1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static size_t query_budget(sql_ctx_t *ctx)
+{
+    int64_t b = cfg_int(ctx->info.settings, CFG_QUERY_MEMORY);
+    return b > 0 ? (size_t)b : 0;
+}
+
+int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_t *err)
+{
+    sql_stmt_t *s = p->stmt;
+    sql_ctx_t *ctx = s->ctx;
+    if (p->done)
+        return SQL_EXEC_DONE;
+    if (!p->started) {
+        p->started = true;
+        __atomic_store_n(&ctx->cancel, 0, __ATOMIC_SEQ_CST);
+        ctx->sess.stmt_start = dt_now();
+        if (s->kind != SQL_K_ROWS) {
+            p->done = true;
+            if (s->kind == SQL_K_EXECUTE)
+                return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED,
+                               "EXECUTE must be run by the session (it looks up the prepared statement)");
+            if (run_utility(p, err) < 0)
+                return -1;
+            snprintf(p->tag, sizeof p->tag, "%s", s->tag ? s->tag : "");
+            return SQL_EXEC_DONE;
+        }
+        if (s->util == UTIL_SHOW || s->util == UTIL_SHOW_ALL) {
+            if (show_rows(p, err) < 0) {
+                p->done = true;
+                return -1;
+            }
+        } else if (!s->const_row) {
+            p->run = exec_run_new(p->arena, s->plan, &ctx->sess, p->params, s->nparams, query_budget(ctx));
+        }
+    }
+    uint64_t sent = 0;
+    int nc = s->ncols;
+    value_t rowbuf[64];
+    value_t *row = nc <= 64 ? rowbuf : mem_alloc(p->arena, sizeof(value_t) * (size_t)nc);
+    if (s->const_row || s->util == UTIL_SHOW || s->util == UTIL_SHOW_ALL) {
+        const value_t *rows = s->const_row ? s->const_row : p->util_rows;
+        int nrows = s->const_row ? 1 : p->util_nrows;
+        while (p->pos < nrows) {
+            if (max_rows && sent >= max_rows)
+                return SQL_EXEC_SUSPENDED;
+            if (sink->row(sink->arg, nc, rows + (size_t)p->pos * (size_t)nc) < 0) {
+                p->pos++;
+                p->nrows++;
+                return SQL_EXEC_SUSPENDED;
+            }
+            p->pos++;
+            p->nrows++;
+            sent++;
+        }
+        p->done = true;
+        if (s->tag)
+            snprintf(p->tag, sizeof p->tag, "%s", s->tag);
+        else
+            snprintf(p->tag, sizeof p->tag, "SELECT %llu", (unsigned long long)p->nrows);
+        return SQL_EXEC_DONE;
+    }
+    for (;;) {
+        if (!p->batch || p->pos >= p->batch->nrows) {
+            if (exec_run_next(p->run, &p->batch, err) < 0) {
+                p->done = true;
+                if (err->position < 0) {
+                    /* a byte offset into the statement from the executor */
+                    err->position = chars_upto(s->sql, -err->position - 1) + 1 + s->offset;
+                }
+                return -1;
+            }
+            p->pos = 0;
+            if (!p->batch) {
+                p->done = true;
+                snprintf(p->tag, sizeof p->tag, "SELECT %llu", (unsigned long long)p->nrows);
+                return SQL_EXEC_DONE;
+            }
+        }
+        while (p->pos < p->batch->nrows) {
+            if (max_rows && sent >= max_rows)
+                return SQL_EXEC_SUSPENDED;
+            for (int c = 0; c < nc; c++)
+                row[c] = p->batch->cols[c][p->pos];
+            p->pos++;
+            p->nrows++;
+            sent++;
+            if (sink->row(sink->arg, nc, row) < 0)
+                return SQL_EXEC_SUSPENDED;
+        }
+    }
+}
+
+const char *sql_portal_tag(const sql_portal_t *p)
+{
+    return p->tag;
+}
+
+const sql_stmt_t *sql_portal_stmt(const sql_portal_t *p)
+{
+    return p->stmt;
+}

@@ -1,0 +1,127 @@
+/*
+ * sql_int.h - declarations shared inside src/sql (subsystem-private):
+ * the statement and context structs, the analyzer's scope and entry points.
+ */
+#ifndef SQL_SQL_INT_H
+#define SQL_SQL_INT_H
+
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+#include "exec/exec.h"
+#include "exec/rel.h"
+#include "sql/sql.h"
+
+typedef struct sql_custom_opt {
+    struct sql_custom_opt *next;
+    char *name;
+    char *value;
+} sql_custom_opt_t;
+
+/* SET LOCAL undo entry: restored at the end of the transaction. */
+typedef struct sql_local_undo {
+    struct sql_local_undo *next;
+    int id;            /* cfg id, or -1 for a custom option */
+    char *name;
+    char *old;
+} sql_local_undo_t;
+
+struct sql_ctx {
+    mem_arena_t *arena;
+    sql_session_info_t info;
+    exec_session_t sess;
+    volatile int cancel;
+    sql_custom_opt_t *custom;
+    sql_local_undo_t *local_undo;
+};
+
+typedef enum sql_util {
+    UTIL_NONE,
+    UTIL_SET,
+    UTIL_RESET,
+    UTIL_RESET_ALL,
+    UTIL_SHOW,
+    UTIL_SHOW_ALL,
+    UTIL_TX,
+    UTIL_NOOP,
+} sql_util_t;
+
+struct sql_stmt {
+    sql_kind_t kind;
+    const char *tag;         /* fixed tag, or NULL: "SELECT n" */
+    const char *target;
+    int nparams;
+    type_oid_t *param_types;
+    int ncols;               /* visible result columns (-1 none) */
+    sql_col_t *cols;
+    exec_plan_t *plan;
+    bool cheap;
+    bool in_failed_tx_ok;
+    const value_t *const_row; /* a one-row constant result: no executor at all */
+    /* utility statements */
+    sql_util_t util;
+    const char *opt_name;
+    const char *opt_value;   /* NULL: DEFAULT */
+    bool opt_local;
+    int ntx_opts;
+    const char **tx_opt_names;
+    const char **tx_opt_values;
+    sql_stmt_t *inner;       /* PREPARE: the prepared statement */
+    int nexec_params;        /* EXECUTE: parameter expressions */
+    exec_expr_t **exec_params;
+    sql_ctx_t *ctx;
+    const char *sql;        /* the statement text (positions of run-time errors) */
+    int offset;
+};
+
+struct sql_portal {
+    sql_stmt_t *stmt;
+    mem_arena_t *arena;
+    value_t *params;
+    exec_run_t *run;
+    exec_batch_t *batch;
+    int pos;
+    uint64_t nrows;
+    bool done;
+    bool started;
+    char tag[64];
+    value_t *util_rows;     /* SHOW results, row-major */
+    int util_nrows;
+    exec_session_t *sess;
+};
+
+/* Analyzer entry: a SELECT / VALUES statement to a plan + result columns. */
+typedef struct sql_analyze {
+    sql_ctx_t *ctx;
+    mem_arena_t *a;
+    const char *sql;
+    int offset;
+    err_t *err;
+    exec_catview_t *cat;
+    int nparams;              /* declared + discovered */
+    int cap_params;
+    type_oid_t *param_types;
+    exec_expr_t **param_nodes;
+    bool cheap;
+    int nsubplans;
+} sql_analyze_t;
+
+int sql__analyze_select(sql_analyze_t *an, const PgQuery__Node *stmt, exec_plan_t **plan, int *ncols,
+                        sql_col_t **cols) MUST_CHECK;
+/* sql__eval_expr_standalone - analyzes and evaluates an expression with no
+ * columns (EXECUTE parameters, SET values). */
+int sql__analyze_expr_noscope(sql_analyze_t *an, const PgQuery__Node *n, exec_expr_t **out) MUST_CHECK;
+/* sql__position - 1-based character position of byte offset loc in an->sql, plus the offset. */
+int sql__position(const sql_analyze_t *an, int loc);
+int sql__err_at(sql_analyze_t *an, int loc);
+
+/* settings (sql_settings.c) */
+int sql__set_option(sql_ctx_t *ctx, const char *name, const char *value, bool is_local, err_t *err);
+const char *sql__get_option(sql_ctx_t *ctx, const char *name);
+int sql__reset_option(sql_ctx_t *ctx, const char *name, err_t *err);
+void sql__reset_all(sql_ctx_t *ctx);
+void sql__end_tx(sql_ctx_t *ctx);
+int sql__search_path(sql_ctx_t *ctx, bool implicit, mem_arena_t *a, const char ***names, int *n);
+const char *sql__show_name(const char *name);
+
+#endif
