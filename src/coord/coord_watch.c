@@ -262,6 +262,16 @@ static const coord__obj_ops_t reg_ops = {
     "registration", reg_start, reg_expired, reg_watch, reg_release, reg_destroy,
 };
 
+/* json_safe - copies s with the characters a JSON string would need escaped
+ * replaced by '_' (coord does not depend on src/rest's JSON writer). */
+static void json_safe(char *out, size_t n, const char *s)
+{
+    size_t k = 0;
+    for (; *s && k + 1 < n; s++)
+        out[k++] = (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20) ? '_' : *s;
+    out[k] = '\0';
+}
+
 int coord_register(coord_t *c, const char *addr, const char *mode)
 {
     char name[COORD_NAME_MAX + 1], path[COORD_PATH_MAX];
@@ -272,9 +282,11 @@ int coord_register(coord_t *c, const char *addr, const char *mode)
     coord__obj_init(&r->o, c, &reg_ops);
     r->path = mem_strdup(path);
     /* Data for people reading the tree; the name alone is what nodes use. */
-    char data[512];
-    snprintf(data, sizeof data, "{\"address\":\"%s\",\"mode\":\"%s\",\"owner\":\"%s\"}", addr, mode ? mode : "",
-             c->owner);
+    char a[COORD_NAME_MAX + 1], m[64], o[256], data[640];
+    json_safe(a, sizeof a, addr);
+    json_safe(m, sizeof m, mode ? mode : "");
+    json_safe(o, sizeof o, c->owner);
+    snprintf(data, sizeof data, "{\"address\":\"%s\",\"mode\":\"%s\",\"owner\":\"%s\"}", a, m, o);
     r->data = mem_strdup(data);
     coord__obj_begin(&r->o);
     return COORD_OK;

@@ -5,7 +5,8 @@
 #   job lock exclusivity; takeover after kill -9 of the holder within the
 #   session timeout; fencing tokens growing on every acquisition; fast
 #   handover on a clean release; a frozen holder (SIGSTOP) told its session
-#   expired; the worker-thread (sync) API; leader election with takeover
+#   expired; the worker-thread (sync) API; the mode-0 scheduler lock with a
+#   standby taking over; leader election with takeover
 #   after the leader is killed; self-registration and the watched membership;
 #   a rolling stop/restart of every ZooKeeper member with quorum kept and no
 #   lock, leadership or registration lost.
@@ -200,6 +201,23 @@ check "sync API: job3 acquired and released from a worker thread" \
     grep -qE 'SYNC ACQUIRED token=[0-9]+ now=[1-9]' "$work/S1.out"
 "$drv" -z "$ZK" -c "e2e_$$" -t "$T" synclock job2 >"$work/S2.out" 2>&1
 check "sync API: job2 (held by X) reported busy with its holder" grep -qE "SYNC lock held by another node holder=$PID_X@" "$work/S2.out"
+
+# --- scheduler mode 0: exactly one scheduler, a standby takes over ------------------
+drive SA sched
+wait_line SA 'ACQUIRED' 10 >/dev/null
+drive SB sched wait
+check "mode 0: a second scheduler is refused while the first runs (BUSY, names the holder)" \
+    wait_line SB "BUSY path=.*global_job_engine_lock holder=$PID_SA@" 10
+tkill=$(now_ms)
+kill -9 "$PID_SA"
+if wait_line SB 'ACQUIRED' $((T / 1000 + 8)); then
+    dt=$(($(stamp SB ACQUIRED) - tkill))
+    diag "mode-0 scheduler lock takeover after kill -9: $dt ms"
+    ok "mode 0: the standby becomes the scheduler after kill -9 of the first ($dt ms), no stale lock"
+else
+    notok "mode 0: the standby becomes the scheduler after kill -9 of the first"
+fi
+kill -TERM "$PID_SB"
 
 # --- leader election ------------------------------------------------------------------
 drive E1 elect e1
