@@ -61,7 +61,8 @@ void rest_close(rest_server_t *s);
 
 /* rest_route - pattern is a path with {name} segments ("/kylin/api/jobs/{id}/resume");
  * a later route with the same method and pattern replaces the earlier one.
- * Register before rest_start. 0, or -1 for a bad pattern. */
+ * Any time, any thread (the job engine adds its routes once it is up).
+ * 0, or -1 for a bad pattern. */
 int rest_route(rest_server_t *s, const char *method, const char *pattern, rest_thread_t where, rest_handler_fn fn,
                void *arg);
 

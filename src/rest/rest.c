@@ -33,6 +33,7 @@
 #include "rest/json.h"
 
 typedef struct route {
+    bool replaced; /* shadowed by a later rest_route of the same method and pattern */
     char method[16];
     char *pattern;
     char **segs;
@@ -79,7 +80,7 @@ struct rest_server {
     int port, bound_port;
     int refs; /* atomic: the server itself + one per live request */
     bool stopping;
-    route_t *routes;
+    route_t **routes; /* never moved or freed before the server: requests point at them */
     int nroutes;
     rest_health_fn health;
     void *health_arg;
@@ -99,10 +100,11 @@ static void server_unref(rest_server_t *s)
     if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     for (int i = 0; i < s->nroutes; i++) {
-        for (int j = 0; j < s->routes[i].nsegs; j++)
-            mem_free(s->routes[i].segs[j]);
-        mem_free(s->routes[i].segs);
-        mem_free(s->routes[i].pattern);
+        for (int j = 0; j < s->routes[i]->nsegs; j++)
+            mem_free(s->routes[i]->segs[j]);
+        mem_free(s->routes[i]->segs);
+        mem_free(s->routes[i]->pattern);
+        mem_free(s->routes[i]);
     }
     mem_free(s->routes);
     for (int i = 0; i < s->nsnaps; i++) {
@@ -167,7 +169,7 @@ static void free_segs(char **segs, int n)
 int rest_route(rest_server_t *s, const char *method, const char *pattern, rest_thread_t where, rest_handler_fn fn,
                void *arg)
 {
-    if (!method || strlen(method) >= sizeof s->routes[0].method || !pattern || pattern[0] != '/' || !fn)
+    if (!method || strlen(method) >= sizeof((route_t *)0)->method || !pattern || pattern[0] != '/' || !fn)
         return -1;
     char **segs;
     int n = split_path(pattern, &segs);
@@ -179,19 +181,7 @@ int rest_route(rest_server_t *s, const char *method, const char *pattern, rest_t
         free_segs(segs, n);
         return -1;
     }
-    pthread_mutex_lock(&s->mu);
-    route_t *r = NULL;
-    for (int i = 0; i < s->nroutes; i++)
-        if (strcasecmp(s->routes[i].method, method) == 0 && strcmp(s->routes[i].pattern, pattern) == 0)
-            r = &s->routes[i];
-    if (r) {
-        free_segs(r->segs, r->nsegs);
-        mem_free(r->pattern);
-    } else {
-        s->routes = mem_realloc(s->routes, sizeof(route_t) * (size_t)(s->nroutes + 1));
-        r = &s->routes[s->nroutes++];
-    }
-    memset(r, 0, sizeof *r);
+    route_t *r = mem_calloc(1, sizeof *r);
     strcpy(r->method, method);
     r->pattern = mem_strdup(pattern);
     r->segs = segs;
@@ -199,6 +189,12 @@ int rest_route(rest_server_t *s, const char *method, const char *pattern, rest_t
     r->where = where;
     r->fn = fn;
     r->arg = arg;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->nroutes; i++)
+        if (strcasecmp(s->routes[i]->method, method) == 0 && strcmp(s->routes[i]->pattern, pattern) == 0)
+            s->routes[i]->replaced = true;
+    s->routes = mem_realloc(s->routes, sizeof(route_t *) * (size_t)(s->nroutes + 1));
+    s->routes[s->nroutes++] = r;
     pthread_mutex_unlock(&s->mu);
     return 0;
 }
@@ -359,11 +355,12 @@ static void dispatch(rest_server_t *s, rest_req_t *r)
     bool path_known = false;
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->nroutes && !found; i++) {
-        if (!match(&s->routes[i], segs, n, NULL))
+        const route_t *rt = s->routes[i];
+        if (rt->replaced || !match(rt, segs, n, NULL))
             continue;
         path_known = true;
-        if (strcasecmp(s->routes[i].method, m) == 0) {
-            found = &s->routes[i];
+        if (strcasecmp(rt->method, m) == 0) {
+            found = rt;
             match(found, segs, n, r);
         }
     }

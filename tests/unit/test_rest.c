@@ -219,6 +219,18 @@ static void h_echo_query(rest_req_t *r, void *arg)
     rest_reply(r, 200, out);
 }
 
+static void h_cube(rest_req_t *r, void *arg)
+{
+    char out[128];
+    snprintf(out, sizeof out, "{\"cube\":\"%s\"}", rest_req_param(r, "name"));
+    rest_reply(r, 200, out);
+}
+
+static void h_jobs2(rest_req_t *r, void *arg)
+{
+    rest_reply(r, 200, "{\"replaced\":true}");
+}
+
 /* http - one raw request on loopback; returns the status, body into out. */
 static int http(int port, const char *method, const char *path, const char *body, char *out, size_t n)
 {
@@ -363,6 +375,16 @@ static int body_routes(fixture_t *f)
     CHECK(strcmp(out, "{\"uuid\":\"abc-123\",\"action\":\"resume\"}") == 0);
     CHECK(http(f->port, "GET", "/kylin/api/jobs?projectName=ssb&limit=5", NULL, out, sizeof out) == 200);
     CHECK(strcmp(out, "{\"project\":\"ssb\"}") == 0);
+
+    /* Routes added while serving (the job engine comes up after the port). */
+    CHECK(http(f->port, "GET", "/kylin/api/cubes/ssb_cube", NULL, out, sizeof out) == 404);
+    CHECK(rest_route(f->s, "GET", "/kylin/api/cubes/{name}", REST_ON_LOOP, h_cube, f) == 0);
+    CHECK(http(f->port, "GET", "/kylin/api/cubes/ssb_cube", NULL, out, sizeof out) == 200);
+    CHECK(strcmp(out, "{\"cube\":\"ssb_cube\"}") == 0);
+    CHECK(rest_route(f->s, "GET", "/kylin/api/jobs", REST_ON_HTTP_THREAD, h_jobs2, f) == 0);
+    CHECK(http(f->port, "GET", "/kylin/api/jobs", NULL, out, sizeof out) == 200);
+    CHECK(strcmp(out, "{\"replaced\":true}") == 0);
+    CHECK(rest_route(f->s, "GET", "no-slash", REST_ON_LOOP, h_cube, f) == -1);
     return 0;
 }
 
