@@ -24,7 +24,9 @@ run() { # run LABEL ARGS...: regress.sh ARGS, one TAP line per test
             if [ "$result" = ok ]; then
                 ok "$label: $name"
             else
-                not_ok "$label: $name${BASH_REMATCH[4]:+ (${BASH_REMATCH[4]## })}"
+                local why=${BASH_REMATCH[4]}
+                [[ $why == *exited* ]] && why=" (${why#*(}" || why=
+                not_ok "$label: $name${why%% *ms}"
                 [ -f "$out/regression.diffs" ] &&
                     awk -v t="/$name.out" 'index($0, "diff ") == 1 { p = index($0, t) > 0 } p' "$out/regression.diffs" | head -60 | diag
             fi
