@@ -166,5 +166,22 @@ for i in 1 2 3 4 5 6; do
 done
 check "through haproxy every request lands on the healthy node ($good/6)" [ "$good" -eq 6 ]
 
+# Clean shutdown of every driver still running: SIGTERM, exit status 0, and
+# nothing from a sanitizer when the build has them (--enable-sanitizers).
+bad=0
+for p in ${pids[@]+"${pids[@]}"}; do
+    kill -0 "$p" 2>/dev/null || continue
+    kill -TERM "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+    rc=$?
+    [ "$rc" -eq 0 ] || { bad=1; diag "driver $p exited with $rc after SIGTERM"; }
+done
+pids=()
+if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error' "$work"/*.err >/dev/null 2>&1; then
+    bad=1
+    grep -hE -A5 'ERROR: (Address|Leak)Sanitizer|runtime error' "$work"/*.err | head -30 | sed 's/^/#   /'
+fi
+check "every driver stops cleanly on SIGTERM, no sanitizer report" [ "$bad" -eq 0 ]
+
 echo "1..$n"
 [ "$fails" -eq 0 ]

@@ -304,5 +304,22 @@ check "membership unchanged through the roll" bash -c "! tail -n +$((mM + 1)) '$
 "$drv" -z "$ZK" -c "e2e_$$" -t "$T" members hold=1 >"$work/M2.out" 2>&1
 check "a fresh client sees the same membership" grep -q 'MEMBERS n=2 list=127.0.0.1:17071|all,127.0.0.1:17072|query' "$work/M2.out"
 
+# Clean shutdown of every driver still running: SIGTERM, exit status 0, and
+# nothing from a sanitizer when the build has them (--enable-sanitizers).
+bad=0
+for p in ${pids[@]+"${pids[@]}"}; do
+    kill -0 "$p" 2>/dev/null || continue
+    kill -TERM "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+    rc=$?
+    [ "$rc" -eq 0 ] || { bad=1; diag "driver $p exited with $rc after SIGTERM"; }
+done
+pids=()
+if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error' "$work"/*.err >/dev/null 2>&1; then
+    bad=1
+    grep -hE -A5 'ERROR: (Address|Leak)Sanitizer|runtime error' "$work"/*.err | head -30 | sed 's/^/#   /'
+fi
+check "every driver stops cleanly on SIGTERM, no sanitizer report" [ "$bad" -eq 0 ]
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
