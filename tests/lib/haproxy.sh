@@ -26,7 +26,11 @@ say() { echo "haproxy.sh: $*" >&2; }
 
 port_busy() {
     case " ${PICKED:-} " in *" $1 "*) return 0 ;; esac
-    [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]
+    if command -v ss >/dev/null; then
+        [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]
+    else # no iproute2: something answering on the port means taken
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
 }
 
 free_port() { # sets PORT

@@ -36,7 +36,11 @@ zk4() { # zk4 PORT WORD: a four-letter word over bash /dev/tcp
 
 port_busy() { # port_busy PORT: listening, or picked already in this run
     case " ${PICKED:-} " in *" $1 "*) return 0 ;; esac
-    [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]
+    if command -v ss >/dev/null; then
+        [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]
+    else # no iproute2: something answering on the port means taken
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
 }
 
 free_port() { # free_port: sets PORT to a free port in 20000..59999, not one picked before
