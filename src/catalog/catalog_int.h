@@ -1,0 +1,54 @@
+/*
+ * catalog_int.h - declarations shared by the files of src/catalog
+ * (subsystem-private).
+ */
+#ifndef CATALOG_CATALOG_INT_H
+#define CATALOG_CATALOG_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "common/mem.h"
+#include "exec/rel.h"
+#include "meta/meta.h"
+#include "types/types.h"
+
+/* SQLSTATEs PostgreSQL uses here that include/common/errcodes.h lacks. */
+#define CATALOG_ERRCODE_FDW_INVALID_OPTION_NAME "HV00D"
+#define CATALOG_ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED "HV002"
+#define CATALOG_ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST "2BP01"
+#define CATALOG_ERRCODE_RESERVED_NAME "42939"
+#define CATALOG_ERRCODE_UNDEFINED_SCHEMA "3F000"
+#define CATALOG_ERRCODE_WRONG_OBJECT_TYPE "42809"
+
+/* Built-in OIDs as PostgreSQL 15 has them. */
+#define CATALOG_OID_PG_CATALOG 11u
+#define CATALOG_OID_PUBLIC 2200u
+#define CATALOG_OID_INFORMATION_SCHEMA 13207u /* initdb-assigned in PostgreSQL 15.x; fixed here */
+#define CATALOG_OID_BOOTSTRAP_SUPERUSER 10u
+#define CATALOG_OID_FILE_FDW 13450u           /* unused by PostgreSQL 15; kiln's built-in file_fdw */
+#define CATALOG_OID_DATABASE 16384u           /* not a metastore id: databases are not in the metastore */
+#define CATALOG_OID_TABLESPACE_DEFAULT 1663u
+#define CATALOG_OID_TABLESPACE_GLOBAL 1664u
+#define CATALOG_OID_HEAP_AM 2u
+#define CATALOG_OID_DEFAULT_COLLATION 100u
+#define CATALOG_OID_C_COLLATION 950u
+#define CATALOG_OID_POSIX_COLLATION 951u
+#define CATALOG_OID_PG_CLASS 1259u
+#define CATALOG_FIRST_NORMAL_OID 16384u
+
+/* catalog__type_resolve - type of a metastore column type name ("integer",
+ * "character varying", "numeric", "integer[]"); NULL when unknown. */
+const type_info_t *catalog__type_resolve(const char *name);
+
+/* catalog__schema_oid - pg_namespace oid of a metastore schema ("public" is
+ * always 2200 whatever its metastore id). */
+uint32_t catalog__schema_oid(const meta_schema_t *s);
+
+/* catalog__utf8_check - length of the valid prefix of p[0..n) (n when all valid). */
+size_t catalog__utf8_valid_prefix(const char *p, size_t n);
+/* catalog__utf8_error - 22021 "invalid byte sequence for encoding "UTF8": 0x.." for the bytes at p. */
+int catalog__utf8_error(err_t *err, const char *p, size_t n);
+
+#endif
