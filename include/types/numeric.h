@@ -85,5 +85,12 @@ int numeric_cmp(const type_numeric_t *x, const type_numeric_t *y);
 uint64_t numeric_hash(const type_numeric_t *x);
 int numeric_sign(const type_numeric_t *x); /* -1, 0, 1 (NaN: 0) */
 bool numeric_is_integral(const type_numeric_t *x);
+/* numeric_to_scaled - x * 10^scale as a 128-bit integer; -1 when x has more
+ * fraction digits than scale, is special, or does not fit (sum accumulators). */
+int numeric_to_scaled(const type_numeric_t *x, int scale, __int128 *out);
+/* numeric_from_scaled - v / 10^scale with display scale `scale`. */
+const type_numeric_t *numeric_from_scaled(mem_arena_t *a, __int128 v, int scale);
+/* numeric_sqrt - square root rounded to rscale digits (x >= 0). */
+int numeric_sqrt(mem_arena_t *a, const type_numeric_t *x, int rscale, const type_numeric_t **out, err_t *err);
 
 #endif

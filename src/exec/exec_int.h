@@ -80,4 +80,24 @@ void exec__emit_rows(op_t *o, const exec_rows_t *rs, size_t *pos);
 /* exec__batch_row - row i of batch b into vals. */
 void exec__batch_row(const exec_batch_t *b, int i, value_t *vals);
 
+/* Hash tables keyed by value tuples (NULLs equal NULLs), exec_agg.c. */
+typedef struct hentry {
+    uint64_t hash;
+    value_t *keys;
+    void *payload;
+} hentry_t;
+
+typedef struct htab {
+    hentry_t *slots;
+    size_t cap, n;
+    int nkeys;
+    const type_oid_t *types;
+} htab_t;
+
+uint64_t exec__hash_keys(int nkeys, const type_oid_t *types, const value_t *k);
+bool exec__keys_equal(int nkeys, const type_oid_t *types, const value_t *a, const value_t *b);
+int exec__ht_init(op_t *o, htab_t *t, int nkeys, const type_oid_t *types);
+/* exec__ht_find_or_add - the entry for keys (copied into o's arena when new). */
+hentry_t *exec__ht_find_or_add(op_t *o, htab_t *t, const value_t *keys, uint64_t h, bool *created);
+
 #endif

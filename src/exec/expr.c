@@ -350,6 +350,55 @@ int exec_eval(exec_ectx_t *ec, const exec_expr_t *e, const exec_batch_t *in, con
     }
     case EXPR_IN_LIST: {
         value_t *lhs = vec_alloc(ec, in), *tmp = vec_alloc(ec, in);
+        if (e->ival2 & 4) {
+            /* x op ANY/ALL (array): PostgreSQL's ScalarArrayOpExpr */
+            bool all = (e->ival2 & 8) != 0;
+            if (exec_eval(ec, e->args[0], in, sel, nsel, lhs) < 0 || exec_eval(ec, e->args[1], in, sel, nsel, tmp) < 0)
+                return -1;
+            exec_expr_t a0 = *e->args[0], a1 = *e->args[0];
+            a1.type = type_lookup(e->args[1]->type) ? type_lookup(e->args[1]->type)->elem : e->args[0]->type;
+            exec_expr_t *cargs[2] = { &a0, &a1 }, call = *e;
+            call.args = cargs;
+            call.nargs = 2;
+            call.type = TYPE_BOOL;
+            exec_fctx_t fc = { ec->arena, ec->err, ec->sess, &call, 2 };
+            FOR_SEL(i, r)
+            {
+                value_t *o = &out[r];
+                o->isnull = false;
+                o->u.i = all;
+                if (tmp[r].isnull) {
+                    o->isnull = true;
+                    continue;
+                }
+                const type_array_t *arr = tmp[r].u.arr;
+                if (arr->n == 0)
+                    continue;
+                if (lhs[r].isnull) {
+                    o->isnull = true;
+                    continue;
+                }
+                bool sawnull = false, decided = false;
+                for (int k = 0; k < arr->n && !decided; k++) {
+                    if (arr->vals[k].isnull) {
+                        sawnull = true;
+                        continue;
+                    }
+                    value_t av[2] = { lhs[r], arr->vals[k] }, res = { 0 };
+                    if (e->u.fn->impl(&fc, av, &res) < 0)
+                        return -1;
+                    if (res.isnull)
+                        sawnull = true;
+                    else if (all ? !res.u.i : res.u.i) {
+                        o->u.i = !all;
+                        decided = true;
+                    }
+                }
+                if (!decided && sawnull)
+                    o->isnull = true;
+            }
+            return 0;
+        }
         if (exec_eval(ec, e->args[0], in, sel, nsel, lhs) < 0)
             return -1;
         FOR_SEL(i, r)

@@ -574,21 +574,18 @@ static exec_expr_t *rewrite_agg(agg_ctx_t *ac, exec_expr_t *e)
     return c;
 }
 
-/* rewrite_win - WINDOWREFs to slots of the window operator's output. */
-static exec_expr_t *rewrite_win(sql_analyze_t *an, exec_expr_t *e, int base, exec_expr_t **wins, int nwins)
+/* rewrite_win - WINDOWREFs to the slots their window operator outputs. */
+static exec_expr_t *rewrite_win(sql_analyze_t *an, exec_expr_t *e, const int *slot_of, int nwins)
 {
     if (!e)
         return NULL;
-    if (e->kind == EXPR_WINDOWREF) {
-        for (int i = 0; i < nwins; i++)
-            if (wins[i] == e || (wins[i]->u.agg->index == e->u.agg->index))
-                return var_node(an, base + e->u.agg->index, e->type, e->typmod, e->location);
-    }
+    if (e->kind == EXPR_WINDOWREF && e->u.agg->index < nwins)
+        return var_node(an, slot_of[e->u.agg->index], e->type, e->typmod, e->location);
     if (e->nargs == 0)
         return e;
     exec_expr_t *c = copy_node(an, e);
     for (int i = 0; i < e->nargs; i++)
-        c->args[i] = rewrite_win(an, e->args[i], base, wins, nwins);
+        c->args[i] = rewrite_win(an, e->args[i], slot_of, nwins);
     return c;
 }
 
@@ -2037,16 +2034,8 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         }
     }
 
-    /* window functions */
+    /* window functions: one window operator per distinct window definition */
     if (q->nwins > 0) {
-        int base = plan->ncols;
-        exec_plan_t *wp = exec_plan_new(an->a, PLAN_WINDOW, base + q->nwins);
-        memcpy(wp->types, plan->types, sizeof(type_oid_t) * (size_t)base);
-        memcpy(wp->typmods, plan->typmods, sizeof(int32_t) * (size_t)base);
-        wp->left = plan;
-        wp->u.window.nfuncs = q->nwins;
-        wp->u.window.funcs = mem_alloc0(an->a, sizeof(exec_winfunc_t) * (size_t)q->nwins);
-        /* the current versions of the window calls (rewritten for aggregation) */
         exec_expr_t **cur = mem_alloc0(an->a, sizeof(exec_expr_t *) * (size_t)q->nwins);
         for (int i = 0; i < q->nwins; i++)
             cur[i] = q->winrefs[i];
@@ -2056,45 +2045,63 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
                 if (!(cur[i] = rewrite_agg(&ac, q->winrefs[i])))
                     return -1;
         }
-        sql_window_t *w0 = cur[0]->u.agg->window;
-        wp->u.window.npart = w0->npart;
-        wp->u.window.part = w0->part;
-        wp->u.window.norder = w0->norder;
-        wp->u.window.order = mem_alloc0(an->a, sizeof(exec_sortkey_t) * (size_t)(w0->norder + 1));
-        for (int k = 0; k < w0->norder; k++) {
-            wp->u.window.order[k].expr = w0->order[k];
-            wp->u.window.order[k].desc = w0->desc[k];
-            wp->u.window.order[k].nulls_first = w0->nulls_first[k];
-        }
-        for (int i = 0; i < q->nwins; i++) {
-            sql_window_t *w = cur[i]->u.agg->window;
-            bool same = w->npart == w0->npart && w->norder == w0->norder;
-            for (int k = 0; same && k < w->npart; k++)
-                same = expr_equal(w->part[k], w0->part[k]);
-            for (int k = 0; same && k < w->norder; k++)
-                same = expr_equal(w->order[k], w0->order[k]) && w->desc[k] == w0->desc[k];
-            if (!same) {
-                err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED,
-                        "window functions with different window definitions in one query are not supported yet");
-                return sql__err_at(an, cur[i]->location);
+        int *slot_of = mem_alloc0(an->a, sizeof(int) * (size_t)q->nwins);
+        bool *done = mem_alloc0(an->a, sizeof(bool) * (size_t)q->nwins);
+        for (int i0 = 0; i0 < q->nwins; i0++) {
+            if (done[i0])
+                continue;
+            sql_window_t *w0 = cur[i0]->u.agg->window;
+            int members[256], nm = 0;
+            for (int i = i0; i < q->nwins && nm < 256; i++) {
+                if (done[i])
+                    continue;
+                sql_window_t *w = cur[i]->u.agg->window;
+                bool same = w->npart == w0->npart && w->norder == w0->norder;
+                for (int k = 0; same && k < w->npart; k++)
+                    same = expr_equal(w->part[k], w0->part[k]);
+                for (int k = 0; same && k < w->norder; k++)
+                    same = expr_equal(w->order[k], w0->order[k]) && w->desc[k] == w0->desc[k] &&
+                           w->nulls_first[k] == w0->nulls_first[k];
+                if (same) {
+                    members[nm++] = i;
+                    done[i] = true;
+                }
             }
-            exec_winfunc_t *wf = &wp->u.window.funcs[i];
-            wf->name = (const char *)(intptr_t)cur[i]->ival2;
-            wf->agg = cur[i]->u.agg->agg;
-            wf->nargs = cur[i]->nargs;
-            wf->args = cur[i]->args;
-            wf->ret = cur[i]->type;
-            wf->star = cur[i]->u.agg->star;
-            wf->frame = w->frame;
-            wp->types[base + i] = cur[i]->type;
+            int base = plan->ncols;
+            exec_plan_t *wp = exec_plan_new(an->a, PLAN_WINDOW, base + nm);
+            memcpy(wp->types, plan->types, sizeof(type_oid_t) * (size_t)base);
+            memcpy(wp->typmods, plan->typmods, sizeof(int32_t) * (size_t)base);
+            wp->left = plan;
+            wp->u.window.npart = w0->npart;
+            wp->u.window.part = w0->part;
+            wp->u.window.norder = w0->norder;
+            wp->u.window.order = mem_alloc0(an->a, sizeof(exec_sortkey_t) * (size_t)(w0->norder + 1));
+            for (int k = 0; k < w0->norder; k++) {
+                wp->u.window.order[k].expr = w0->order[k];
+                wp->u.window.order[k].desc = w0->desc[k];
+                wp->u.window.order[k].nulls_first = w0->nulls_first[k];
+            }
+            wp->u.window.nfuncs = nm;
+            wp->u.window.funcs = mem_alloc0(an->a, sizeof(exec_winfunc_t) * (size_t)nm);
+            for (int m = 0; m < nm; m++) {
+                exec_expr_t *ce = cur[members[m]];
+                exec_winfunc_t *wf = &wp->u.window.funcs[m];
+                wf->name = (const char *)(intptr_t)ce->ival2;
+                wf->agg = ce->u.agg->agg;
+                wf->nargs = ce->nargs;
+                wf->args = ce->args;
+                wf->ret = ce->type;
+                wf->star = ce->u.agg->star;
+                wf->frame = ((sql_window_t *)ce->u.agg->window)->frame;
+                wp->types[base + m] = ce->type;
+                slot_of[members[m]] = base + m;
+            }
+            wp->est_rows = plan->est_rows;
+            wp->cheap = plan->cheap;
+            plan = wp;
         }
-        wp->est_rows = plan->est_rows;
-        wp->cheap = plan->cheap;
-        plan = wp;
-        for (int i = 0; i < tl.n; i++) {
-            /* targets hold the original WINDOWREF nodes, or rewritten copies with the same index */
-            tl.t[i].expr = rewrite_win(an, tl.t[i].expr, base, cur, q->nwins);
-        }
+        for (int i = 0; i < tl.n; i++)
+            tl.t[i].expr = rewrite_win(an, tl.t[i].expr, slot_of, q->nwins);
     }
 
     /* projection (visible + hidden sort/distinct columns) */
@@ -2110,7 +2117,18 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
     }
     pr->est_rows = plan->est_rows;
     pr->cheap = plan->cheap;
-    if (plan->kind == PLAN_RESULT && plan->ncols == 0 && plan->u.result.nrows == 1) {
+    bool has_srf = false;
+    for (int i = 0; i < tl.n; i++) {
+        exec_expr_t *e = tl.t[i].expr;
+        if (e->kind == EXPR_FUNC && (e->u.fn->flags & EXEC_FN_SETOF))
+            has_srf = true;
+    }
+    if (has_srf) {
+        pr->kind = PLAN_PROJECT_SRF;
+        pr->u.psrf.exprs = pr->u.project.exprs;
+        identity = false;
+        plan = pr;
+    } else if (plan->kind == PLAN_RESULT && plan->ncols == 0 && plan->u.result.nrows == 1) {
         /* SELECT without FROM: evaluate the targets as the result row itself */
         plan->kind = PLAN_RESULT;
         exec_plan_t *rp = exec_plan_new(an->a, PLAN_RESULT, tl.n);
@@ -2120,7 +2138,7 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         memcpy(rp->typmods, pr->typmods, sizeof(int32_t) * (size_t)tl.n);
         rp->cheap = true;
         plan = rp;
-    } else if (!identity) {
+    } else if (!identity && !has_srf) {
         plan = pr;
     }
 

@@ -1065,3 +1065,89 @@ const type_numeric_t *numeric_ceil(mem_arena_t *a, const type_numeric_t *x)
 {
     return floor_ceil(a, x, 1);
 }
+
+/* ---- scaled 128-bit forms (aggregate accumulators) ---- */
+
+int numeric_to_scaled(const type_numeric_t *x, int scale, __int128 *out)
+{
+    if (numeric_is_special(x) || x->dscale > scale || scale > 36)
+        return -1;
+    if (x->ndigits == 0) {
+        *out = 0;
+        return 0;
+    }
+    /* value = sum d[i] * 10000^(w-i); times 10^scale */
+    const __int128 lim = (__int128)1 << 120;
+    __int128 acc = 0;
+    int last_exp = x->weight - x->ndigits + 1; /* base-10000 exponent of the last digit */
+    for (int i = 0; i < x->ndigits; i++) {
+        if (acc > lim / NBASE)
+            return -1;
+        acc = acc * NBASE + x->digits[i];
+    }
+    /* acc * 10000^last_exp * 10^scale */
+    int e10 = last_exp * DEC_DIGITS + scale;
+    while (e10 > 0) {
+        if (acc > lim / 10)
+            return -1;
+        acc *= 10;
+        e10--;
+    }
+    while (e10 < 0) {
+        acc /= 10; /* only zero digits are dropped: dscale <= scale */
+        e10++;
+    }
+    *out = x->sign == NUMERIC_NEG ? -acc : acc;
+    return 0;
+}
+
+const type_numeric_t *numeric_from_scaled(mem_arena_t *a, __int128 v, int scale)
+{
+    char tmp[64];
+    char *p = tmp + sizeof tmp - 1;
+    *p = '\0';
+    bool neg = v < 0;
+    unsigned __int128 u = neg ? -(unsigned __int128)v : (unsigned __int128)v;
+    int nd = 0;
+    do {
+        *--p = (char)('0' + (int)(u % 10));
+        u /= 10;
+        nd++;
+        if (nd == scale)
+            *--p = '.';
+    } while (u || nd <= scale);
+    if (*p == '.')
+        *--p = '0';
+    if (neg)
+        *--p = '-';
+    const type_numeric_t *n = NULL;
+    err_t e = { 0 };
+    if (numeric_in(p, strlen(p), a, &n, &e) < 0)
+        return make_special(a, NUMERIC_NAN);
+    return n;
+}
+
+int numeric_sqrt(mem_arena_t *a, const type_numeric_t *x, int rscale, const type_numeric_t **out, err_t *err)
+{
+    if (numeric_sign(x) < 0)
+        return err_set(err, "2201F", "cannot take square root of a negative number");
+    if (numeric_is_special(x) || x->ndigits == 0) {
+        *out = x->ndigits == 0 && !numeric_is_special(x) ? numeric_round(a, x, rscale) : x;
+        return 0;
+    }
+    /* Newton's iteration from a double estimate, with guard digits. */
+    double d = sqrt(numeric_to_double(x));
+    const type_numeric_t *y = numeric_from_double(a, d, 15), *two = numeric_from_int64(a, 2), *q, *s;
+    int work = rscale + 8;
+    for (int it = 0; it < 60; it++) {
+        if (numeric_div(a, x, y, work, &q, err) < 0 || numeric_add(a, y, q, &s, err) < 0 ||
+            numeric_div(a, s, two, work, &q, err) < 0)
+            return -1;
+        bool same = numeric_cmp(q, y) == 0;
+        y = q;
+        if (same)
+            break;
+    }
+    *out = numeric_round(a, y, rscale);
+    return 0;
+}
