@@ -293,31 +293,276 @@ static void tx_control(sess_t *s, sql_kind_t kind, const char *sql)
     pgp_put_command_complete(&s->out, tag);
 }
 
-/* reset_all - RESET ALL: session options back to the startup baseline, with
- * ParameterStatus for the reported ones that change. */
-static void reset_all(sess_t *s)
+/* engine_utility - runs a utility portal through the engine: BEGIN's
+ * transaction options, the end of SET LOCAL at COMMIT / ROLLBACK, RESET ALL
+ * for DISCARD ALL. Errors are left in s->err. */
+static int null_row(void *arg, int ncols, const value_t *vals)
 {
-    for (int id = 0; id < CFG__COUNT; id++) {
-        if (cfg_def((cfg_id_t)id)->context != CFG_C_SESSION)
-            continue;
-        if (strcmp(cfg_str(s->settings, (cfg_id_t)id), cfg_str(s->baseline, (cfg_id_t)id)) == 0)
-            continue;
-        cfg_copy_value(s->settings, s->baseline, (cfg_id_t)id);
-        sess__mark_param(s, (cfg_id_t)id);
-    }
+    (void)arg;
+    (void)ncols;
+    (void)vals;
+    return 0;
 }
 
+static int engine_utility(sess_t *s, sql_portal_t *portal)
+{
+    sql_sink_t sink = { s, null_row };
+    if (sql_execute(portal, 0, &sink, &s->x.err) < 0) {
+        s->err = s->x.err;
+        err_clear(&s->x.err);
+        return -1;
+    }
+    return 0;
+}
+
+/* discard_all - what DISCARD ALL does besides the engine's RESET ALL. */
 static void discard_all(sess_t *s)
 {
     sess__drop_all_portals(s);
     sess__drop_all_statements(s);
-    reset_all(s);
     s->stmt_epoch++;
 }
 
+/* ---- scanning statement text (SQL-level PREPARE and EXECUTE) ---- */
+
+static const char *skip_space(const char *p)
+{
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f')
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+            continue;
+        }
+        if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+            continue;
+        }
+        return p;
+    }
+}
+
+/* skip_word - past a keyword (case-insensitive, whole word), or NULL. */
+static const char *skip_word(const char *p, const char *word)
+{
+    p = skip_space(p);
+    size_t n = strlen(word);
+    if (strncasecmp(p, word, n) != 0)
+        return NULL;
+    char c = p[n];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$')
+        return NULL;
+    return skip_space(p + n);
+}
+
+/* skip_ident - past an identifier, quoted or not, or NULL. */
+static const char *skip_ident(const char *p)
+{
+    p = skip_space(p);
+    if (*p == '"') {
+        for (p++; *p; p++) {
+            if (*p == '"') {
+                if (p[1] != '"')
+                    return skip_space(p + 1);
+                p++;
+            }
+        }
+        return NULL;
+    }
+    const char *start = p;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+           *p == '$' || (unsigned char)*p >= 0x80)
+        p++;
+    return p == start ? NULL : skip_space(p);
+}
+
+/* skip_quoted - past a '...' or "..." token starting at p. */
+static const char *skip_quoted(const char *p)
+{
+    char q = *p;
+    for (p++; *p; p++) {
+        if (*p == q) {
+            if (p[1] != q)
+                return p + 1;
+            p++;
+        }
+    }
+    return p;
+}
+
+/* match_paren - p at '(': the matching ')', or NULL. */
+static const char *match_paren(const char *p)
+{
+    int depth = 0;
+    while (*p) {
+        if (*p == '\'' || *p == '"') {
+            p = skip_quoted(p);
+            continue;
+        }
+        if (*p == '(')
+            depth++;
+        else if (*p == ')' && --depth == 0)
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
+/* The values of a one-row SELECT, as text parameters. */
+typedef struct capture {
+    mem_arena_t *a;
+    const sql_col_t *cols;
+    int nc;
+    sql_param_t *params;
+    int efd;
+} capture_t;
+
+static int capture_row(void *arg, int ncols, const value_t *vals)
+{
+    capture_t *c = arg;
+    buf_t b = BUF_INIT;
+    for (int i = 0; i < ncols && i < c->nc; i++) {
+        c->params[i].format = 0;
+        if (vals[i].isnull) {
+            c->params[i].data = NULL;
+            c->params[i].len = -1;
+            continue;
+        }
+        buf_reset(&b);
+        type_out_text(c->cols[i].type, c->cols[i].typmod, &vals[i], c->efd, &b);
+        c->params[i].data = mem_amemdup(c->a, b.data ? b.data : "", b.len);
+        c->params[i].len = (int32_t)b.len;
+    }
+    buf_free(&b);
+    return 0;
+}
+
+/* eval_list - evaluates a comma-separated expression list (EXECUTE's
+ * arguments, or NULL::type casts for PREPARE's types) by preparing
+ * "SELECT <list>" and running it. Gives the values as text parameters and
+ * the column types, in the message arena. */
+static int eval_list(sess_t *s, const char *list, size_t len, int offset, int *n, sql_param_t **params,
+                     const type_oid_t **types)
+{
+    char *sql = mem_asprintf(s->msg_arena, "SELECT %.*s", (int)len, list);
+    sql_stmt_t *st;
+    /* Positions point into the client's text, 7 bytes after "SELECT ". */
+    if (sql_prepare(s->ctx, s->msg_arena, sql, offset - 7, 0, NULL, &st, &s->err) < 0)
+        return -1;
+    const sql_col_t *cols;
+    int nc = sql_stmt_columns(st, &cols);
+    if (nc < 0)
+        nc = 0;
+    type_oid_t *t = mem_alloc0(s->msg_arena, sizeof(type_oid_t) * (size_t)(nc + 1));
+    for (int i = 0; i < nc; i++)
+        t[i] = cols[i].type;
+    *n = nc;
+    *types = t;
+    if (!params)
+        return 0;
+    sql_portal_t *portal;
+    if (sql_bind(s->ctx, st, s->msg_arena, 0, NULL, &portal, &s->err) < 0)
+        return -1;
+    capture_t cap = { s->msg_arena, cols, nc, mem_alloc0(s->msg_arena, sizeof(sql_param_t) * (size_t)(nc + 1)),
+                      (int)cfg_int(s->settings, CFG_EXTRA_FLOAT_DIGITS) };
+    sql_sink_t sink = { &cap, capture_row };
+    if (sql_execute(portal, 0, &sink, &s->x.err) < 0) {
+        s->err = s->x.err;
+        err_clear(&s->x.err);
+        return -1;
+    }
+    *params = cap.params;
+    return 0;
+}
+
+/* split_types - "int, numeric(10,2)" -> "NULL::int, NULL::numeric(10,2)". */
+static char *null_casts(mem_arena_t *a, const char *p, const char *end)
+{
+    buf_t b = BUF_INIT;
+    const char *start = p;
+    int depth = 0;
+    for (;; p++) {
+        if (p == end || (*p == ',' && depth == 0)) {
+            buf_printf(&b, "%sNULL::%.*s", b.len ? ", " : "", (int)(p - start), start);
+            if (p == end)
+                break;
+            start = p + 1;
+            continue;
+        }
+        if (*p == '"') {
+            const char *q = skip_quoted(p);
+            p = (q > end ? end : q) - 1;
+        } else if (*p == '(')
+            depth++;
+        else if (*p == ')')
+            depth--;
+    }
+    char *out = mem_astrndup(a, b.data, b.len);
+    buf_free(&b);
+    return out;
+}
+
+/* sql_prepare_named - SQL-level PREPARE name [(types)] AS query: the
+ * query is prepared again into its own arena and kept under the name (the
+ * engine's PREPARE statement does not expose the query it analyzed). offset
+ * is where sql starts in the client's string. */
+static int prepare_named(sess_t *s, const sql_stmt_t *stmt, const char *sql, int offset)
+{
+    const char *target = sql_stmt_target(stmt);
+    if (!target || !*target) {
+        err_set(&s->err, ERRCODE_INVALID_SQL_STATEMENT_NAME, "invalid statement name");
+        return fail(s);
+    }
+    if (sess__map_get(&s->stmts, target)) {
+        err_set(&s->err, ERRCODE_DUPLICATE_PREPARED_STATEMENT, "prepared statement \"%s\" already exists", target);
+        return fail(s);
+    }
+    const char *p = skip_word(sql, "PREPARE");
+    p = p ? skip_ident(p) : NULL;
+    int ntypes = 0;
+    const type_oid_t *types = NULL;
+    if (p && *p == '(') {
+        const char *close = match_paren(p);
+        if (!close) {
+            p = NULL;
+        } else {
+            const char *tl = skip_space(p + 1);
+            if (tl < close) {
+                char *casts = null_casts(s->msg_arena, tl, close);
+                if (eval_list(s, casts, strlen(casts), 0, &ntypes, NULL, &types) < 0) {
+                    err_position(&s->err, 0);
+                    return fail(s);
+                }
+            }
+            p = skip_space(close + 1);
+        }
+    }
+    p = p ? skip_word(p, "AS") : NULL;
+    if (!p) {
+        err_set(&s->err, ERRCODE_SYNTAX_ERROR, "syntax error in PREPARE");
+        return fail(s);
+    }
+    size_t len = strlen(p);
+    while (len && (p[len - 1] == ';' || p[len - 1] == ' ' || p[len - 1] == '\n' || p[len - 1] == '\t'))
+        len--;
+    sess_stmt_t *st = stmt_new(s, target, p, len, ntypes, types);
+    if (sql_prepare(s->ctx, st->arena, st->sql, offset + (int)(p - sql), ntypes, types, &st->stmt, &s->err) < 0) {
+        stmt_unref(s, st);
+        return fail(s);
+    }
+    stmt_describe(st);
+    stmt_register(s, st);
+    pgp_put_command_complete(&s->out, "PREPARE");
+    return H_DONE;
+}
+
 /* session_statement - DEALLOCATE, DISCARD ALL, PREPARE: statements the
- * session carries out itself. sql is the statement's text. */
-static int session_statement(sess_t *s, const sql_stmt_t *stmt, const char *sql, bool in_execute)
+ * session carries out itself (DISCARD ALL also through the engine, which
+ * resets the settings). portal is the bound statement; sql its text. */
+static int session_statement(sess_t *s, const sql_stmt_t *stmt, sql_portal_t *portal, const char *sql, int offset,
+                             bool in_execute)
 {
     sql_kind_t kind = sql_stmt_kind(stmt);
     if (kind == SQL_K_DEALLOCATE) {
@@ -341,6 +586,8 @@ static int session_statement(sess_t *s, const sql_stmt_t *stmt, const char *sql,
             err_set(&s->err, ERRCODE_ACTIVE_SQL_TRANSACTION, "DISCARD ALL cannot run inside a transaction block");
             return fail(s);
         }
+        if (engine_utility(s, portal) < 0)
+            return fail(s);
         /* Inside an Execute the running portal must outlive this call. */
         if (in_execute)
             s->discard_pending = true;
@@ -349,26 +596,7 @@ static int session_statement(sess_t *s, const sql_stmt_t *stmt, const char *sql,
         pgp_put_command_complete(&s->out, "DISCARD ALL");
         return H_DONE;
     }
-    /* SQL_K_PREPARE: the engine's statement describes the inner query; it is
-     * prepared again into its own arena and kept under the target name. */
-    const char *target = sql_stmt_target(stmt);
-    if (!target || !*target) {
-        err_set(&s->err, ERRCODE_INVALID_SQL_STATEMENT_NAME, "invalid statement name");
-        return fail(s);
-    }
-    if (sess__map_get(&s->stmts, target)) {
-        err_set(&s->err, ERRCODE_DUPLICATE_PREPARED_STATEMENT, "prepared statement \"%s\" already exists", target);
-        return fail(s);
-    }
-    sess_stmt_t *st = stmt_new(s, target, sql, strlen(sql), 0, NULL);
-    if (sql_prepare(s->ctx, st->arena, st->sql, 0, 0, NULL, &st->stmt, &s->err) < 0) {
-        stmt_unref(s, st);
-        return fail(s);
-    }
-    stmt_describe(st);
-    stmt_register(s, st);
-    pgp_put_command_complete(&s->out, "PREPARE");
-    return H_DONE;
+    return prepare_named(s, stmt, sql, offset);
 }
 
 /* ---- execution ---- */
@@ -522,10 +750,10 @@ static int exec_start(sess_t *s, sql_portal_t *portal, const sql_stmt_t *stmt, s
 
 static int query_continue(sess_t *s);
 
-/* sql_execute_target - SQL-level EXECUTE name: runs the named statement,
- * which must take no parameters (the engine gives no way to evaluate
- * EXECUTE's arguments yet). */
-static int query_execute(sess_t *s, const sql_stmt_t *stmt)
+/* query_execute - SQL-level EXECUTE name [(args)]: the arguments are
+ * evaluated by the engine as a one-row SELECT and bound as text parameters
+ * of the named statement, which then runs as this Query's statement. */
+static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *text)
 {
     const char *target = sql_stmt_target(stmt);
     sess_stmt_t *st = target ? (sess_stmt_t *)sess__map_get(&s->stmts, target) : NULL;
@@ -534,12 +762,28 @@ static int query_execute(sess_t *s, const sql_stmt_t *stmt)
                 target ? target : "");
         return fail(s);
     }
-    if (sql_stmt_nparams(st->stmt) != 0) {
-        err_set(&s->err, ERRCODE_FEATURE_NOT_SUPPORTED, "EXECUTE with parameters is not supported yet");
+    const char *p = skip_word(text->sql, "EXECUTE");
+    p = p ? skip_ident(p) : NULL;
+    int nargs = 0;
+    sql_param_t *params = NULL;
+    const type_oid_t *types;
+    if (p && *p == '(') {
+        const char *close = match_paren(p);
+        if (close && skip_space(p + 1) < close &&
+            eval_list(s, p + 1, (size_t)(close - p - 1), text->offset + (int)(p + 1 - text->sql), &nargs, &params,
+                      &types) < 0)
+            return fail(s);
+    }
+    int need = sql_stmt_nparams(st->stmt);
+    if (nargs != need) {
+        err_set(&s->err, ERRCODE_SYNTAX_ERROR, "wrong number of parameters for prepared statement \"%s\"", target);
+        err_detail(&s->err, "Expected %d parameters but got %d.", need, nargs);
         return fail(s);
     }
+    if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(st->stmt))
+        return fail_aborted(s);
     sql_portal_t *portal;
-    if (sql_bind(s->ctx, st->stmt, s->query_arena, 0, NULL, &portal, &s->err) < 0)
+    if (sql_bind(s->ctx, st->stmt, s->query_arena, nargs, params, &portal, &s->err) < 0)
         return fail(s);
     if (st->ncols >= 0)
         put_row_description(s, st->cols, st->ncols, NULL);
@@ -558,6 +802,7 @@ static int query_one(sess_t *s, const sql_text_t *text)
     if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(stmt))
         return fail_aborted(s);
     sql_kind_t kind = sql_stmt_kind(stmt);
+    sql_portal_t *portal;
     switch (kind) {
     case SQL_K_EMPTY:
         if (s->q.n == 1)
@@ -566,14 +811,19 @@ static int query_one(sess_t *s, const sql_text_t *text)
     case SQL_K_BEGIN:
     case SQL_K_COMMIT:
     case SQL_K_ROLLBACK:
+        if (sql_bind(s->ctx, stmt, s->query_arena, 0, NULL, &portal, &s->err) < 0 || engine_utility(s, portal) < 0)
+            return fail(s);
         tx_control(s, kind, text->sql);
         return H_DONE;
     case SQL_K_DEALLOCATE:
-    case SQL_K_DISCARD_ALL:
     case SQL_K_PREPARE:
-        return session_statement(s, stmt, text->sql, false);
+        return session_statement(s, stmt, NULL, text->sql, text->offset, false);
+    case SQL_K_DISCARD_ALL:
+        if (sql_bind(s->ctx, stmt, s->query_arena, 0, NULL, &portal, &s->err) < 0)
+            return fail(s);
+        return session_statement(s, stmt, portal, text->sql, text->offset, false);
     case SQL_K_EXECUTE:
-        return query_execute(s, stmt);
+        return query_execute(s, stmt, text);
     case SQL_K_SAVEPOINT:
         if (s->tx == 'I') {
             const char *what = first_word_is(text->sql, "ROLLBACK") ? "ROLLBACK TO SAVEPOINT"
@@ -585,7 +835,6 @@ static int query_one(sess_t *s, const sql_text_t *text)
     default:
         break;
     }
-    sql_portal_t *portal;
     if (sql_bind(s->ctx, stmt, s->query_arena, 0, NULL, &portal, &s->err) < 0)
         return fail(s);
     const sql_col_t *cols;
@@ -910,12 +1159,14 @@ static int handle_execute(sess_t *s, const pgp_frame_t *f)
     case SQL_K_BEGIN:
     case SQL_K_COMMIT:
     case SQL_K_ROLLBACK:
+        if (engine_utility(s, p->portal) < 0)
+            return fail(s);
         tx_control(s, st->kind, st->sql);
         return H_DONE;
     case SQL_K_DEALLOCATE:
     case SQL_K_DISCARD_ALL:
     case SQL_K_PREPARE: {
-        int r = session_statement(s, st->stmt, st->sql, true);
+        int r = session_statement(s, st->stmt, p->portal, st->sql, 0, true);
         if (s->discard_pending) {
             s->discard_pending = false;
             discard_all(s);

@@ -24,7 +24,7 @@
 #include "sql/sql.h"
 #include "types/types.h"
 
-enum op { OP_NONE, OP_CONST, OP_PARAM, OP_ROWS, OP_SLEEP, OP_FAIL, OP_SET, OP_SHOW, OP_NOTICE };
+enum op { OP_NONE, OP_CONST, OP_PARAM, OP_ROWS, OP_SLEEP, OP_FAIL, OP_SET, OP_SHOW, OP_NOTICE, OP_RESET_ALL };
 
 struct sql_ctx {
     sql_session_info_t info;
@@ -192,6 +192,8 @@ int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int
         s->target = word(&p, "ALL") ? NULL : mem_astrdup(a, p);
     } else if (word(&p, "DISCARD")) {
         s->kind = SQL_K_DISCARD_ALL;
+        s->op = OP_RESET_ALL;
+        s->tag = "DISCARD ALL";
     } else if (word(&p, "PREPARE")) {
         const char *as = strstr(p, " AS ");
         if (!as)
@@ -317,6 +319,18 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
         snprintf(p->tag, sizeof p->tag, "SHOW");
         return SQL_EXEC_DONE;
     }
+    case OP_RESET_ALL:
+        /* As the real engine: DISCARD ALL through sql_execute does RESET ALL. */
+        for (int id = 0; id < CFG__COUNT; id++) {
+            if (cfg_def((cfg_id_t)id)->context != CFG_C_SESSION ||
+                strcmp(cfg_str(c->info.settings, (cfg_id_t)id), cfg_str(c->info.server, (cfg_id_t)id)) == 0)
+                continue;
+            cfg_copy_value(c->info.settings, c->info.server, (cfg_id_t)id);
+            if (cfg_def((cfg_id_t)id)->flags & CFG_F_REPORT)
+                c->info.hooks.param_changed(c->info.hooks.arg, cfg_def((cfg_id_t)id)->name,
+                                            cfg_str(c->info.settings, (cfg_id_t)id));
+        }
+        break;
     case OP_NOTICE: {
         err_t e = { 0 };
         err_set(&e, ERRCODE_WARNING, "hello from the engine");
