@@ -1,0 +1,4 @@
+/*
+ * jobnode.c - placeholder
+ */
+int main(void) { return 0; }
