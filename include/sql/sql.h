@@ -87,6 +87,15 @@ typedef struct sql_text {
 sql_ctx_t *sql_ctx_new(mem_arena_t *conn_arena, const sql_session_info_t *info);
 /* sql_ctx_cancel - asks the running statement to stop with 57014 (any thread). */
 void sql_ctx_cancel(sql_ctx_t *ctx);
+/* sql_ctx_end_tx - the session ended a transaction (loop thread). commit is
+ * true for COMMIT of a healthy block and for an implicit transaction (one
+ * simple Query, or the messages up to a Sync) that ended without error;
+ * false for ROLLBACK, COMMIT of a failed block, and an implicit transaction
+ * that failed. As PostgreSQL's GUC does at end of transaction, settings SET
+ * since the previous end stay on commit (SET LOCAL ones are undone) and are
+ * all undone on abort (psycopg2 tests BEGIN; SET ...; ROLLBACK). The session
+ * calls it after executing COMMIT/ROLLBACK through sql_execute. */
+void sql_ctx_end_tx(sql_ctx_t *ctx, bool commit);
 
 /* sql_split - splits a simple-protocol string into statements (results in a).
  * An empty string gives n = 0. A syntax error is reported for the whole string. */
