@@ -36,6 +36,19 @@ enum { STEP_AGAIN = 3 };
 
 static int exec_step(sess_t *s);
 
+/* Until src/sql implements sql_ctx_end_tx the reference is weak (NULL);
+ * then the engine's definition is used. */
+extern void sql_ctx_end_tx(sql_ctx_t *ctx, bool commit) __attribute__((weak));
+
+void sess__end_tx(sess_t *s, bool commit)
+{
+    bool open = s->tx_open;
+    s->implicit_failed = false;
+    s->tx_open = false;
+    if (open && sql_ctx_end_tx && s->ctx)
+        sql_ctx_end_tx(s->ctx, commit);
+}
+
 /* ---- errors ---- */
 
 static int fail(sess_t *s)
@@ -277,16 +290,20 @@ static void tx_control(sess_t *s, sql_kind_t kind, const char *sql)
             s->tx = 'T';
         break;
     case SQL_K_COMMIT:
-        if (s->tx == 'I')
-            warn(s, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
         /* COMMIT of a failed block rolls back and says so. */
         tag = s->tx == 'E' ? "ROLLBACK" : "COMMIT";
+        if (s->tx == 'I')
+            warn(s, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
+        else
+            sess__end_tx(s, s->tx == 'T');
         s->tx = 'I';
         break;
     default:
+        tag = "ROLLBACK";
         if (s->tx == 'I')
             warn(s, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
-        tag = "ROLLBACK";
+        else
+            sess__end_tx(s, false);
         s->tx = 'I';
         break;
     }
@@ -793,6 +810,7 @@ static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *te
 static int query_one(sess_t *s, const sql_text_t *text)
 {
     sql_stmt_t *stmt;
+    s->tx_open = true;
     mem_arena_reset(s->query_arena);
     if (sql_prepare(s->ctx, s->query_arena, text->sql, text->offset, 0, NULL, &stmt, &s->err) < 0) {
         if (s->tx == 'E')
@@ -859,8 +877,11 @@ static int query_continue(sess_t *s)
     }
     s->q.active = false;
     s->stmt_failed = false;
-    if (s->tx == 'I')
+    if (s->tx == 'I') {
+        /* The implicit transaction of this Query ends here. */
+        sess__end_tx(s, !s->implicit_failed);
         sess__drop_all_portals(s);
+    }
     sess__ready(s);
     return H_DONE;
 }
@@ -912,11 +933,15 @@ static int handle_query(sess_t *s, const pgp_frame_t *f)
         else
             fail(s);
         s->stmt_failed = false;
+        if (s->tx == 'I')
+            sess__end_tx(s, false);
         sess__ready(s);
         return H_DONE;
     }
     if (n == 0) {
         pgp_put_empty(&s->out, 'I');
+        if (s->tx == 'I')
+            sess__end_tx(s, !s->implicit_failed);
         sess__ready(s);
         return H_DONE;
     }
@@ -1211,8 +1236,10 @@ static int handle_sync(sess_t *s, const pgp_frame_t *f)
         return fatal(s);
     s->ignore_till_sync = false;
     /* The implicit transaction ends: its portals go with it. */
-    if (s->tx == 'I')
+    if (s->tx == 'I') {
+        sess__end_tx(s, !s->implicit_failed);
         sess__drop_all_portals(s);
+    }
     sess__ready(s);
     return H_DONE;
 }
@@ -1231,6 +1258,8 @@ int sess__handle_message(sess_t *s, const pgp_frame_t *f)
     /* After an error in the extended protocol everything up to Sync is skipped. */
     if (s->ignore_till_sync)
         return H_DONE;
+    if (f->type == 'P' || f->type == 'B' || f->type == 'E')
+        s->tx_open = true;
     switch (f->type) {
     case 'Q':
         return handle_query(s, f);
@@ -1259,6 +1288,8 @@ int sess__handle_message(sess_t *s, const pgp_frame_t *f)
         err_set(&s->err, ERRCODE_FEATURE_NOT_SUPPORTED, "fastpath function calls are not supported");
         fail(s);
         s->stmt_failed = false;
+        if (s->tx == 'I')
+            sess__end_tx(s, false);
         sess__ready(s);
         return H_DONE;
     default:

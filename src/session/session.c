@@ -67,6 +67,8 @@ void sess__send_error(sess_t *s, err_t *e)
     err_clear(e);
     if (s->tx == 'T')
         s->tx = 'E';
+    else if (s->tx == 'I')
+        s->implicit_failed = true;
     if (s->extended)
         s->ignore_till_sync = true;
 }

@@ -179,6 +179,8 @@ struct sess {
     mem_arena_t *spare_stmt_arena; /* a reset statement arena kept for the next Parse */
     uint32_t stmt_epoch;      /* bumped when cached statements may be stale */
     bool stmt_failed;         /* the current statement sent an ErrorResponse */
+    bool tx_open;             /* a statement ran since the last transaction end */
+    bool implicit_failed;     /* an error while no block was open: the implicit transaction aborts */
     bool ignore_till_sync;
     bool extended;            /* the message being handled is extended-protocol */
 
@@ -212,6 +214,7 @@ void sess__mark_param(sess_t *s, cfg_id_t id);
 void sess__startup_complete(sess_t *s);
 
 /* query.c */
+void sess__end_tx(sess_t *s, bool commit);
 int sess__handle_message(sess_t *s, const pgp_frame_t *f);
 void sess__drop_all_portals(sess_t *s);
 void sess__drop_all_statements(sess_t *s);

@@ -734,6 +734,46 @@ static void test_transactions(void)
     cfg_free(cfg);
 }
 
+extern char fake_tx_log[256];
+
+/* The engine hears about every transaction end, with its outcome. */
+static void test_tx_ends(void)
+{
+    cfg_t *cfg = test_cfg(NULL);
+    sess_server_t *srv = sess_server_new(uv_default_loop(), cfg);
+    conn_t *c = login(srv);
+    fake_tx_log[0] = '\0';
+    send_q(c, "SELECT 1");
+    send_q(c, "SELECT 1; bogus");
+    send_q(c, "BEGIN");
+    send_q(c, "SELECT 1");
+    send_q(c, "COMMIT");
+    send_q(c, "BEGIN; SET application_name = x; ROLLBACK");
+    send_q(c, "BEGIN; FAIL");
+    send_q(c, "COMMIT");
+    send_q(c, "");
+    trace(c, false);
+    ASSERT_STREQ(fake_tx_log, "cacaa");
+    fake_tx_log[0] = '\0';
+    buf_t b = BUF_INIT;
+    p_msg(&b, "", "SELECT 1", 0, NULL);
+    b_msg(&b, "", "", -1, 0, NULL, -1);
+    e_msg(&b, "", 0);
+    empty_msg(&b, 'S');
+    p_msg(&b, "", "FAIL", 0, NULL);
+    b_msg(&b, "", "", -1, 0, NULL, -1);
+    e_msg(&b, "", 0);
+    empty_msg(&b, 'S');
+    empty_msg(&b, 'S');
+    feed(c, b.data, b.len);
+    EXPECT(c, "1 2 D(1) C(SELECT 1) ZI 1 2 E(22012) ZI ZI");
+    ASSERT_STREQ(fake_tx_log, "ca");
+    buf_free(&b);
+    conn_free(c);
+    sess_server_free(srv);
+    cfg_free(cfg);
+}
+
 static void test_extended(void)
 {
     cfg_t *cfg = test_cfg(NULL);
@@ -1210,6 +1250,7 @@ int main(void)
         { "simple query", test_simple_query },
         { "transactions", test_transactions },
         { "extended protocol", test_extended },
+        { "transaction ends reported to the engine", test_tx_ends },
         { "malformed messages drop only their connection", test_malformed },
         { "back-pressure", test_backpressure },
         { "worker execution", test_worker },

@@ -66,6 +66,19 @@ void sql_ctx_cancel(sql_ctx_t *c)
     atomic_store(&c->cancel, 1);
 }
 
+/* Transaction ends the session reported, for the tests: "c" commit, "a" abort. */
+char fake_tx_log[256];
+
+void sql_ctx_end_tx(sql_ctx_t *c, bool commit)
+{
+    (void)c;
+    size_t n = strlen(fake_tx_log);
+    if (n + 1 < sizeof fake_tx_log) {
+        fake_tx_log[n] = commit ? 'c' : 'a';
+        fake_tx_log[n + 1] = '\0';
+    }
+}
+
 int sql_split(mem_arena_t *a, const char *query, sql_text_t **stmts, int *n, err_t *err)
 {
     (void)err;
