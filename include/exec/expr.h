@@ -160,8 +160,15 @@ struct exec_session {
     void *owner;         /* the sql_ctx_t */
 };
 
-/* exec_func_lookup_all - every built-in function or operator called name (NULL-terminated list in *out). */
+/* exec_func_candidates - every function or operator called name (built-ins
+ * and registered tables), up to max, in *out; returns how many. */
 int exec_func_candidates(const char *name, const exec_func_t **out, int max);
+/* exec_func_register - adds a table of n functions (static storage) that
+ * overload resolution considers like the built-ins; a registered function
+ * with exactly the signature of a built-in replaces it (the catalog gives
+ * pg_table_is_visible, obj_description ... their real answers this way).
+ * Startup only (not thread-safe), at most 16 tables. */
+void exec_func_register(const exec_func_t *fns, int n);
 /* exec_cast_find - the cast function from -> to; *implicit tells whether it
  * may be applied implicitly (PostgreSQL's pg_cast 'i'); NULL when none. */
 const exec_func_t *exec_cast_find(type_oid_t from, type_oid_t to, int *context);
