@@ -559,10 +559,47 @@ extern const exec_func_t exec__session_funcs[];
 extern const int exec__n_session_funcs;
 extern const exec_func_t exec__array_funcs[];
 extern const int exec__n_array_funcs;
+extern const exec_func_t exec__catalog_funcs[];
+extern const int exec__n_catalog_funcs;
+
+static struct {
+    const exec_func_t *t;
+    int n;
+} extra[16];
+static int nextra;
+
+void exec_func_register(const exec_func_t *fns, int n)
+{
+    if (nextra < 16) {
+        extra[nextra].t = fns;
+        extra[nextra].n = n;
+        nextra++;
+    }
+}
+
+static bool same_signature(const exec_func_t *a, const exec_func_t *b)
+{
+    if (a->nargs != b->nargs || ((a->flags ^ b->flags) & EXEC_FN_OPERATOR))
+        return false;
+    for (int i = 0; i < a->nargs && i < 6; i++)
+        if (a->args[i] != b->args[i])
+            return false;
+    return true;
+}
 
 int exec_func_candidates(const char *name, const exec_func_t **out, int max)
 {
     int n = 0;
+    /* registered tables first: they override built-ins of the same signature */
+    for (int k = nextra - 1; k >= 0; k--)
+        for (int i = 0; i < extra[k].n; i++)
+            if (strcmp(extra[k].t[i].name, name) == 0 && n < max) {
+                bool dup = false;
+                for (int j = 0; j < n && !dup; j++)
+                    dup = same_signature(out[j], &extra[k].t[i]);
+                if (!dup)
+                    out[n++] = &extra[k].t[i];
+            }
     struct {
         const exec_func_t *t;
         int n;
@@ -571,11 +608,18 @@ int exec_func_candidates(const char *name, const exec_func_t **out, int max)
         { exec__str_funcs, exec__n_str_funcs },
         { exec__session_funcs, exec__n_session_funcs },
         { exec__array_funcs, exec__n_array_funcs },
+        { exec__catalog_funcs, exec__n_catalog_funcs },
     };
+    int nreg = n;
     for (size_t k = 0; k < sizeof tabs / sizeof tabs[0]; k++)
         for (int i = 0; i < tabs[k].n; i++)
-            if (strcmp(tabs[k].t[i].name, name) == 0 && n < max)
-                out[n++] = &tabs[k].t[i];
+            if (strcmp(tabs[k].t[i].name, name) == 0 && n < max) {
+                bool dup = false;
+                for (int j = 0; j < nreg && !dup; j++)
+                    dup = same_signature(out[j], &tabs[k].t[i]);
+                if (!dup)
+                    out[n++] = &tabs[k].t[i];
+            }
     return n;
 }
 

@@ -15,6 +15,7 @@
  * hooks, later), protocol encoding.
  */
 #include "sql/sql.h"
+#include "sql/utility.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +37,23 @@ static void pb_free(void *data, void *p)
 {
     (void)data;
     (void)p;
+}
+
+/* ---- utility claimers ---- */
+
+static struct {
+    sql_utility_claim_fn fn;
+    void *arg;
+} claimers[16];
+static int nclaimers;
+
+void sql_utility_register(sql_utility_claim_fn fn, void *arg)
+{
+    if (nclaimers < 16) {
+        claimers[nclaimers].fn = fn;
+        claimers[nclaimers].arg = arg;
+        nclaimers++;
+    }
 }
 
 /* ---- context ---- */
@@ -533,6 +551,24 @@ static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int off
         return 0;
     }
     default: {
+        sql_utility_call_t call = { &ctx->info, sql, offset, node, a };
+        for (int i = 0; i < nclaimers; i++) {
+            sql_utility_t u = { 0 };
+            u.ncols = -1;
+            int rc = claimers[i].fn(claimers[i].arg, &call, &u, err);
+            if (rc < 0)
+                return -1;
+            if (rc == 0)
+                continue;
+            sql_stmt_t *s = stmt_new(a, ctx, u.ncols >= 0 ? SQL_K_ROWS : SQL_K_COMMAND, u.tag);
+            s->util = UTIL_HOOK;
+            s->hook = mem_amemdup(a, &u, sizeof u);
+            s->cheap = u.cheap;
+            s->ncols = u.ncols;
+            s->cols = (sql_col_t *)u.cols;
+            *out = s;
+            return 0;
+        }
         const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor,
                                                                                       (unsigned)node->node_case);
         const char *what = fd ? fd->name : "this statement";
@@ -739,6 +775,18 @@ static int run_utility(sql_portal_t *p, err_t *err)
     }
 }
 
+struct hook_count {
+    const sql_sink_t *inner;
+    uint64_t n;
+};
+
+static int hook_count_row(void *arg, int ncols, const value_t *vals)
+{
+    struct hook_count *hc = arg;
+    hc->n++;
+    return hc->inner && hc->inner->row ? hc->inner->row(hc->inner->arg, ncols, vals) : 0;
+}
+
 static size_t query_budget(sql_ctx_t *ctx)
 {
     int64_t b = cfg_int(ctx->info.settings, CFG_QUERY_MEMORY);
@@ -755,6 +803,21 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
         p->started = true;
         __atomic_store_n(&ctx->cancel, 0, __ATOMIC_SEQ_CST);
         ctx->sess.stmt_start = dt_now();
+        if (s->util == UTIL_HOOK) {
+            p->done = true;
+            sql_utility_run_t ur = { &ctx->info, sink, p->arena, &ctx->cancel };
+            /* count rows through a wrapping sink for the tag */
+            struct hook_count hc = { sink, 0 };
+            sql_sink_t counting = { &hc, hook_count_row };
+            ur.sink = &counting;
+            if (s->hook->run(s->hook->state, &ur, err) < 0)
+                return -1;
+            if (s->hook->tag)
+                snprintf(p->tag, sizeof p->tag, "%s", s->hook->tag);
+            else
+                snprintf(p->tag, sizeof p->tag, "SELECT %llu", (unsigned long long)hc.n);
+            return SQL_EXEC_DONE;
+        }
         if (s->kind != SQL_K_ROWS) {
             p->done = true;
             if (s->kind == SQL_K_EXECUTE)

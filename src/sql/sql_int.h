@@ -44,6 +44,7 @@ typedef enum sql_util {
     UTIL_SHOW_ALL,
     UTIL_TX,
     UTIL_NOOP,
+    UTIL_HOOK,
 } sql_util_t;
 
 struct sql_stmt {
@@ -67,6 +68,7 @@ struct sql_stmt {
     const char **tx_opt_names;
     const char **tx_opt_values;
     sql_stmt_t *inner;       /* PREPARE: the prepared statement */
+    struct sql_utility *hook; /* UTIL_HOOK: a claimed statement */
     int nexec_params;        /* EXECUTE: parameter expressions */
     exec_expr_t **exec_params;
     sql_ctx_t *ctx;

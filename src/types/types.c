@@ -27,6 +27,7 @@
 #include "types/array.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
+#include "types/reg.h"
 
 static const type_info_t type_table[] = {
     /* oid, name, typname, typlen, category, byval, elem, array */
@@ -456,6 +457,34 @@ static int text_in(type_oid_t t, int32_t typmod, const char *p, size_t len, mem_
     return 0;
 }
 
+/* ---- reg* names ---- */
+
+static type_reg_namer_t reg_namer;
+
+void type_reg_set_namer(type_reg_namer_t fn)
+{
+    reg_namer = fn;
+}
+
+/* reg_out - a name for an OID alias value, or false for the number. */
+static bool reg_out(type_oid_t t, uint32_t oid, buf_t *out)
+{
+    if (oid == 0) {
+        buf_putc(out, '-');
+        return true;
+    }
+    if (reg_namer && reg_namer(t, oid, out))
+        return true;
+    if (t == TYPE_REGTYPE) {
+        const type_info_t *ti = type_lookup(oid);
+        if (ti) {
+            buf_puts(out, ti->name);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ---- text in / out ---- */
 
 void type_out_text(type_oid_t t, int32_t typmod, const value_t *v, int extra_float_digits, buf_t *out)
@@ -465,18 +494,21 @@ void type_out_text(type_oid_t t, int32_t typmod, const value_t *v, int extra_flo
     case TYPE_BOOL:
         buf_putc(out, v->u.i ? 't' : 'f');
         return;
-    case TYPE_INT2:
-    case TYPE_INT4:
-    case TYPE_INT8:
-    case TYPE_OID:
-    case TYPE_XID:
     case TYPE_REGPROC:
     case TYPE_REGPROCEDURE:
     case TYPE_REGOPER:
     case TYPE_REGCLASS:
     case TYPE_REGTYPE:
     case TYPE_REGNAMESPACE:
-    case TYPE_REGROLE: {
+    case TYPE_REGROLE:
+        if (reg_out(t, (uint32_t)v->u.i, out))
+            return;
+        __attribute__((fallthrough)); /* the number */
+    case TYPE_INT2:
+    case TYPE_INT4:
+    case TYPE_INT8:
+    case TYPE_OID:
+    case TYPE_XID: {
         char tmp[24];
         int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i);
         buf_append(out, tmp, (size_t)n);
