@@ -6,8 +6,11 @@
  *
  * Names containing a dot that are not in the option table are custom
  * placeholder options (PostgreSQL allows `SET myapp.x = ...`); they live in
- * the engine context. SET LOCAL remembers the previous value and restores it
- * when the session runs COMMIT or ROLLBACK through sql_execute.
+ * the engine context. Every change is logged with the previous value; when
+ * the session ends a transaction (sql_ctx_end_tx) a commit undoes the SET
+ * LOCAL changes and an abort undoes all of them, as PostgreSQL's GUC
+ * machinery does. Values use mem_strdup/mem_free, not the connection arena,
+ * so a long connection that SETs on every checkout does not grow.
  */
 #include "sql_int.h"
 
@@ -77,8 +80,43 @@ static void set_custom(sql_ctx_t *ctx, const char *name, const char *value)
         c->next = ctx->custom;
         ctx->custom = c;
     }
-    /* the connection arena only grows; values are short and changes rare */
-    c->value = mem_astrdup(ctx->arena, value ? value : "");
+    mem_free(c->value);
+    c->value = mem_strdup(value ? value : "");
+}
+
+static void log_change(sql_ctx_t *ctx, int id, const char *name, const char *old, bool local)
+{
+    if (ctx->nundo == ctx->capundo) {
+        ctx->capundo = ctx->capundo ? ctx->capundo * 2 : 8;
+        ctx->undo = mem_realloc(ctx->undo, sizeof(sql_undo_t) * ctx->capundo);
+    }
+    sql_undo_t *u = &ctx->undo[ctx->nundo++];
+    u->id = id;
+    u->name = name ? mem_strdup(name) : NULL;
+    u->old = old ? mem_strdup(old) : NULL;
+    u->local = local;
+}
+
+static void clear_log(sql_ctx_t *ctx)
+{
+    for (size_t i = 0; i < ctx->nundo; i++) {
+        mem_free(ctx->undo[i].name);
+        mem_free(ctx->undo[i].old);
+    }
+    ctx->nundo = 0;
+}
+
+void sql__free_settings(void *arg)
+{
+    sql_ctx_t *ctx = arg;
+    clear_log(ctx);
+    mem_free(ctx->undo);
+    ctx->undo = NULL;
+    ctx->capundo = 0;
+    for (sql_custom_opt_t *c = ctx->custom; c; c = c->next) {
+        mem_free(c->value);
+        c->value = NULL;
+    }
 }
 
 int sql__set_option(sql_ctx_t *ctx, const char *name, const char *value, bool is_local, err_t *err)
@@ -87,14 +125,7 @@ int sql__set_option(sql_ctx_t *ctx, const char *name, const char *value, bool is
     if (id < 0) {
         if (strchr(name, '.') || strcasecmp(name, "role") == 0) {
             sql_custom_opt_t *c = find_custom(ctx, name);
-            if (is_local) {
-                sql_local_undo_t *u = mem_alloc0(ctx->arena, sizeof *u);
-                u->id = -1;
-                u->name = mem_astrdup(ctx->arena, name);
-                u->old = c ? mem_astrdup(ctx->arena, c->value) : NULL;
-                u->next = ctx->local_undo;
-                ctx->local_undo = u;
-            }
+            log_change(ctx, -1, name, c ? c->value : NULL, is_local);
             set_custom(ctx, name, value ? value : "");
             return 0;
         }
@@ -147,18 +178,13 @@ int sql__set_option(sql_ctx_t *ctx, const char *name, const char *value, bool is
             return -1;
         }
     }
-    char *old = NULL;
-    if (is_local)
-        old = mem_astrdup(ctx->arena, cfg_str(ctx->info.settings, (cfg_id_t)id));
-    if (cfg_set(ctx->info.settings, (cfg_id_t)id, v, CFG_C_SESSION, err) < 0)
+    char *old = mem_strdup(cfg_str(ctx->info.settings, (cfg_id_t)id));
+    if (cfg_set(ctx->info.settings, (cfg_id_t)id, v, CFG_C_SESSION, err) < 0) {
+        mem_free(old);
         return -1;
-    if (is_local) {
-        sql_local_undo_t *u = mem_alloc0(ctx->arena, sizeof *u);
-        u->id = id;
-        u->old = old;
-        u->next = ctx->local_undo;
-        ctx->local_undo = u;
     }
+    log_change(ctx, id, NULL, old, is_local);
+    mem_free(old);
     report(ctx, id);
     return 0;
 }
@@ -185,8 +211,10 @@ int sql__reset_option(sql_ctx_t *ctx, const char *name, err_t *err)
     if (id < 0) {
         if (strchr(name, '.')) {
             sql_custom_opt_t *c = find_custom(ctx, name);
-            if (c)
-                c->value = mem_astrdup(ctx->arena, "");
+            if (c) {
+                log_change(ctx, -1, name, c->value, false);
+                set_custom(ctx, name, "");
+            }
             return 0;
         }
         return err_set(err, ERRCODE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", name);
@@ -194,6 +222,7 @@ int sql__reset_option(sql_ctx_t *ctx, const char *name, err_t *err)
     const cfg_def_t *d = cfg_def((cfg_id_t)id);
     if (d->context != CFG_C_SESSION)
         return err_set(err, ERRCODE_CANT_CHANGE_RUNTIME_PARAM, "parameter \"%s\" cannot be changed", d->name);
+    log_change(ctx, id, NULL, cfg_str(ctx->info.settings, (cfg_id_t)id), false);
     cfg_copy_value(ctx->info.settings, ctx->info.server, (cfg_id_t)id);
     report(ctx, id);
     return 0;
@@ -206,28 +235,37 @@ void sql__reset_all(sql_ctx_t *ctx)
         if (d->context != CFG_C_SESSION)
             continue;
         bool changed = strcmp(cfg_str(ctx->info.settings, (cfg_id_t)i), cfg_str(ctx->info.server, (cfg_id_t)i)) != 0;
+        if (!changed)
+            continue;
+        log_change(ctx, i, NULL, cfg_str(ctx->info.settings, (cfg_id_t)i), false);
         cfg_copy_value(ctx->info.settings, ctx->info.server, (cfg_id_t)i);
-        if (changed)
-            report(ctx, i);
+        report(ctx, i);
     }
     for (sql_custom_opt_t *c = ctx->custom; c; c = c->next)
-        c->value = mem_astrdup(ctx->arena, "");
-    ctx->local_undo = NULL;
+        if (c->value && *c->value) {
+            log_change(ctx, -1, c->name, c->value, false);
+            set_custom(ctx, c->name, "");
+        }
 }
 
-void sql__end_tx(sql_ctx_t *ctx)
+void sql__end_tx(sql_ctx_t *ctx, bool commit)
 {
-    for (sql_local_undo_t *u = ctx->local_undo; u; u = u->next) {
+    /* newest first, so the oldest saved value wins when one option changed twice */
+    for (size_t i = ctx->nundo; i-- > 0;) {
+        sql_undo_t *u = &ctx->undo[i];
+        if (commit && !u->local)
+            continue;
         if (u->id < 0) {
             set_custom(ctx, u->name, u->old);
         } else {
             err_t e = { 0 };
-            if (cfg_set(ctx->info.settings, (cfg_id_t)u->id, u->old, CFG_C_SESSION, &e) == 0)
+            bool changed = strcmp(cfg_str(ctx->info.settings, (cfg_id_t)u->id), u->old) != 0;
+            if (cfg_set(ctx->info.settings, (cfg_id_t)u->id, u->old, CFG_C_SESSION, &e) == 0 && changed)
                 report(ctx, u->id);
         }
     }
-    ctx->local_undo = NULL;
-    /* transaction-scoped characteristics go back to the session defaults */
+    clear_log(ctx);
+    /* transaction characteristics go back to the session defaults */
     err_t e = { 0 };
     (void)cfg_set(ctx->info.settings, CFG_TX_ISOLATION, cfg_str(ctx->info.settings, CFG_DEFAULT_TX_ISOLATION),
                   CFG_C_SESSION, &e);

@@ -91,7 +91,13 @@ sql_ctx_t *sql_ctx_new(mem_arena_t *conn_arena, const sql_session_info_t *info)
     s->search_path = hook_path;
     s->cancel = &ctx->cancel;
     s->owner = ctx;
+    mem_arena_on_free(conn_arena, sql__free_settings, ctx);
     return ctx;
+}
+
+void sql_ctx_end_tx(sql_ctx_t *ctx, bool commit)
+{
+    sql__end_tx(ctx, commit);
 }
 
 void sql_ctx_cancel(sql_ctx_t *ctx)
@@ -762,10 +768,9 @@ static int run_utility(sql_portal_t *p, err_t *err)
         sql__reset_all(ctx);
         return 0;
     case UTIL_TX:
-        if (s->kind == SQL_K_COMMIT || s->kind == SQL_K_ROLLBACK) {
-            sql__end_tx(ctx);
+        /* the session reports the end of the transaction (sql_ctx_end_tx) */
+        if (s->kind == SQL_K_COMMIT || s->kind == SQL_K_ROLLBACK)
             return 0;
-        }
         for (int i = 0; i < s->ntx_opts; i++)
             if (sql__set_option(ctx, s->tx_opt_names[i], s->tx_opt_values[i], false, err) < 0)
                 return -1;

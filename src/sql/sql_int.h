@@ -18,13 +18,15 @@ typedef struct sql_custom_opt {
     char *value;
 } sql_custom_opt_t;
 
-/* SET LOCAL undo entry: restored at the end of the transaction. */
-typedef struct sql_local_undo {
-    struct sql_local_undo *next;
+/* One setting change of the current transaction: undone at ROLLBACK (all)
+ * or COMMIT (SET LOCAL only). Strings are mem_strdup'ed, freed when the
+ * log is cleared. */
+typedef struct sql_undo {
     int id;            /* cfg id, or -1 for a custom option */
-    char *name;
-    char *old;
-} sql_local_undo_t;
+    char *name;        /* custom option name */
+    char *old;         /* NULL: the custom option did not exist */
+    bool local;
+} sql_undo_t;
 
 struct sql_ctx {
     mem_arena_t *arena;
@@ -32,7 +34,8 @@ struct sql_ctx {
     exec_session_t sess;
     volatile int cancel;
     sql_custom_opt_t *custom;
-    sql_local_undo_t *local_undo;
+    sql_undo_t *undo;  /* mem_realloc'ed log of this transaction's setting changes */
+    size_t nundo, capundo;
 };
 
 typedef enum sql_util {
@@ -122,7 +125,8 @@ int sql__set_option(sql_ctx_t *ctx, const char *name, const char *value, bool is
 const char *sql__get_option(sql_ctx_t *ctx, const char *name);
 int sql__reset_option(sql_ctx_t *ctx, const char *name, err_t *err);
 void sql__reset_all(sql_ctx_t *ctx);
-void sql__end_tx(sql_ctx_t *ctx);
+void sql__end_tx(sql_ctx_t *ctx, bool commit);
+void sql__free_settings(void *ctx);
 int sql__search_path(sql_ctx_t *ctx, bool implicit, mem_arena_t *a, const char ***names, int *n);
 const char *sql__show_name(const char *name);
 

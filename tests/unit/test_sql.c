@@ -199,6 +199,18 @@ static void test_settings(void)
     Q("show application_name", "application_name\n\n(SHOW)");
     Q("RESET ALL", "(RESET)");
     Q("show extra_float_digits", "extra_float_digits\n1\n(SHOW)");
+    /* transactions: ROLLBACK undoes SET, COMMIT keeps it but undoes SET LOCAL */
+    Q("SET application_name = 'before'", "(SET)");
+    sql_ctx_end_tx(ctx, true);
+    Q("SET application_name = 'inside'; SET LOCAL extra_float_digits = 2", "(SET)\n(SET)");
+    sql_ctx_end_tx(ctx, false);
+    Q("show application_name", "application_name\nbefore\n(SHOW)");
+    Q("SET application_name = 'kept'; SET LOCAL extra_float_digits = 2", "(SET)\n(SET)");
+    sql_ctx_end_tx(ctx, true);
+    Q("show application_name; show extra_float_digits", "application_name\nkept\n(SHOW)\nextra_float_digits\n1\n(SHOW)");
+    Q("select set_config('myapp.v', 'x', true)", "set_config\nx\n(SELECT 1)");
+    sql_ctx_end_tx(ctx, true);
+    Q("select current_setting('myapp.v')", "current_setting\n\n(SELECT 1)");
     const char *r = q("SHOW ALL");
     ASSERT(strncmp(r, "name|setting|description\n", 25) == 0);
     ASSERT(strstr(r, "\nDateStyle|ISO, MDY|") != NULL);
