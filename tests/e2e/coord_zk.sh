@@ -9,7 +9,8 @@
 #   standby taking over; leader election with takeover
 #   after the leader is killed; self-registration and the watched membership;
 #   a rolling stop/restart of every ZooKeeper member with quorum kept and no
-#   lock, leadership or registration lost.
+#   lock, leadership or registration lost; quorum lost: a holder is told it
+#   lost its lock (local expiry) and everything recovers once quorum is back.
 # Prints TAP; takeover times as "# ..." lines. Env: KILN_BUILD (build dir
 # holding src/coord/kiln-coord; default the checkout), COORD_SESSION_MS,
 # COORD_KEEP_LOGS=1 (keep $ZK_DIR even when everything passed).
@@ -303,6 +304,28 @@ check "e3 kept the leadership through the roll" bash -c "grep -E ' (LEADER|FOLLO
 check "membership unchanged through the roll" bash -c "! tail -n +$((mM + 1)) '$work/M.out' | grep -q MEMBERS && grep MEMBERS '$work/M.out' | tail -1 | grep -q 'n=2'"
 "$drv" -z "$ZK" -c "e2e_$$" -t "$T" members hold=1 >"$work/M2.out" 2>&1
 check "a fresh client sees the same membership" grep -q 'MEMBERS n=2 list=127.0.0.1:17071|all,127.0.0.1:17072|query' "$work/M2.out"
+
+# --- quorum lost: a holder must hear it lost its lock, without any server ----------
+mK=$(lines K)
+mE=$(lines E3)
+bash "$zksh" stop-node 1 2>>"$work/zk-roll.err"
+bash "$zksh" stop-node 2 2>>"$work/zk-roll.err"
+tq=$(now_ms)
+if wait_after K "$mK" 'LOST path=.*job4' $((T / 1000 + 10)); then
+    dt=$(($(stamp_after K "$mK" 'LOST path=.*job4') - tq))
+    tl=$(stamp_after K "$mK" 'LOST path=.*job4')
+    td=$(tail -n +"$((mK + 1))" "$work/K.out" | awk -v t="$tl" '$1 <= t && /state=disconnected/ { d = $1 } END { print d }')
+    dd=$((tl - td))
+    diag "quorum lost: holder told LOST $dt ms after the second member stopped, $dd ms after its own disconnect (local expiry at the session timeout)"
+    ok "quorum lost: K is told it lost job4 within the session timeout + 2 s of losing contact ($dt ms)"
+else
+    notok "quorum lost: K is told it lost job4"
+fi
+check "quorum lost: e3 stops leading" wait_after E3 "$mE" 'FOLLOWER' 3
+bash "$zksh" start-node 1 2>>"$work/zk-roll.err"
+bash "$zksh" start-node 2 2>>"$work/zk-roll.err"
+check "quorum back: K gets a new session" wait_after K "$mK" 'SESSION state=connected' 30
+check "quorum back: e3 leads again" wait_after E3 "$mE" ' LEADER ' $((T / 1000 + 20))
 
 # Clean shutdown of every driver still running: SIGTERM, exit status 0, and
 # nothing from a sanitizer when the build has them (--enable-sanitizers).
