@@ -166,6 +166,40 @@ for i in 1 2 3 4 5 6; do
 done
 check "through haproxy every request lands on the healthy node ($good/6)" [ "$good" -eq 6 ]
 
+# nginx stream (contrib/nginx/kiln-stream.conf's settings) in front of the live
+# N1 and the dead N3: passive checks skip the dead node.
+ngmod=/usr/lib/nginx/modules/ngx_stream_module.so
+if command -v nginx >/dev/null && [ -f "$ngmod" ]; then
+    ngp=$((20000 + RANDOM % 40000))
+    mkdir -p "$ZK_DIR/nginx"
+    sed -e "s/listen 5432;/listen 127.0.0.1:$ngp;/" \
+        -e "s/server 10.0.0.11:5433 /server 127.0.0.1:$PORT_N1 /" \
+        -e "s/server 10.0.0.12:5433 /server 127.0.0.1:$PORT_N3 /" \
+        -e "/server 10.0.0.13:5433 /d" "$top/contrib/nginx/kiln-stream.conf" >"$ZK_DIR/nginx/stream.conf"
+    cat >"$ZK_DIR/nginx/nginx.conf" <<NGX
+load_module $ngmod;
+pid $ZK_DIR/nginx/nginx.pid;
+error_log $ZK_DIR/nginx/error.log;
+events {}
+include $ZK_DIR/nginx/stream.conf;
+NGX
+    if nginx -p "$ZK_DIR/nginx" -c "$ZK_DIR/nginx/nginx.conf" 2>"$work/nginx.err"; then
+        sleep 0.3
+        good=0
+        for i in 1 2 3 4 5 6; do
+            r=$(http GET "$ngp" /kylin/api/health)
+            case "$r" in "200 "*) good=$((good + 1)) ;; esac
+        done
+        check "through nginx stream every request reaches the live node, the dead one is skipped ($good/6)" [ "$good" -eq 6 ]
+        kill -TERM "$(cat "$ZK_DIR/nginx/nginx.pid")" 2>/dev/null
+    else
+        sed 's/^/# /' "$work/nginx.err"
+        notok "nginx stream starts with contrib/nginx/kiln-stream.conf"
+    fi
+else
+    ok "nginx stream # SKIP nginx with the stream module not installed"
+fi
+
 # Clean shutdown of every driver still running: SIGTERM, exit status 0, and
 # nothing from a sanitizer when the build has them (--enable-sanitizers).
 bad=0
