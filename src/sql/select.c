@@ -683,6 +683,7 @@ static int plan_rangevar(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__R
     }
     const exec_rel_t *rel = NULL;
     int rc;
+    an->uses_catalog = true;
     if (schema) {
         rc = exec_catalog_lookup(an->cat, schema, NULL, 0, rv->relname, &rel, an->err);
     } else {

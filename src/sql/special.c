@@ -107,6 +107,7 @@ exec_expr_t *sql__special_cast(sql_analyze_t *an, exec_expr_t *arg, type_oid_t t
         return NULL; /* numeric OID input goes through the ordinary input function */
     char *schema, *name;
     split_qualified(an->a, s, n, &schema, &name);
+    an->uses_catalog = true;
     if (t == TYPE_REGCLASS) {
         const exec_rel_t *rel = NULL;
         int rc;

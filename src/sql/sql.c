@@ -164,6 +164,7 @@ static sql_stmt_t *stmt_new(mem_arena_t *a, sql_ctx_t *ctx, sql_kind_t kind, con
     s->tag = tag;
     s->ncols = -1;
     s->cheap = true;
+    s->cacheable = true;
     s->ctx = ctx;
     return s;
 }
@@ -470,6 +471,7 @@ static int prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int of
     }
     s->cheap = an.cheap && plan_cheap(s->plan);
     s->const_row = const_row(a, s->plan, s->ncols);
+    s->cacheable = !an.uses_catalog;
     *out = s;
     return 0;
 }
@@ -584,8 +586,69 @@ static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int off
     }
 }
 
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static sql_stmt_t *cache_get(sql_ctx_t *ctx, const char *sql, uint64_t h)
+{
+    for (int i = 0; i < ctx->ncached; i++)
+        if (ctx->cache[i]->hash == h && strcmp(ctx->cache[i]->sql, sql) == 0)
+            return ctx->cache[i]->stmt;
+    return NULL;
+}
+
+static int prepare_uncached(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                            const type_oid_t *param_types, sql_stmt_t **out, err_t *err);
+
 int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
                 const type_oid_t *param_types, sql_stmt_t **out, err_t *err)
+{
+    *out = NULL;
+    if (nparams > 0)
+        return prepare_uncached(ctx, a, sql, offset, nparams, param_types, out, err);
+    /* Statements that depend only on their text are shared: they are immutable
+     * and live in the context's cache arena for the connection's lifetime. */
+    uint64_t h = text_hash(sql);
+    sql_stmt_t *hit = cache_get(ctx, sql, h);
+    if (hit) {
+        *out = hit;
+        return 0;
+    }
+    /* A full cache stays as it is: cached statements may be held by named
+     * statements and portals, so they are never freed before the connection. */
+    if (ctx->ncached == (int)(sizeof ctx->cache / sizeof ctx->cache[0]))
+        return prepare_uncached(ctx, a, sql, offset, 0, NULL, out, err);
+    if (!ctx->cache_arena)
+        ctx->cache_arena = mem_arena_new(ctx->arena, "stmt-cache", 0);
+    mem_arena_t *sa = mem_arena_new(ctx->cache_arena, "stmt", 0);
+    if (prepare_uncached(ctx, sa, sql, offset, 0, NULL, out, err) < 0) {
+        mem_arena_free(sa);
+        *out = NULL;
+        return -1;
+    }
+    sql_stmt_t *s = *out;
+    bool share = s->cacheable && s->kind != SQL_K_EMPTY && s->util != UTIL_HOOK && s->kind != SQL_K_PREPARE &&
+                 s->kind != SQL_K_EXECUTE;
+    if (!share) {
+        /* not shareable: prepare again into the caller's arena */
+        mem_arena_free(sa);
+        return prepare_uncached(ctx, a, sql, offset, 0, NULL, out, err);
+    }
+    sql_cached_t *c = mem_alloc(ctx->cache_arena, sizeof *c);
+    c->sql = mem_astrdup(ctx->cache_arena, sql);
+    c->hash = h;
+    c->stmt = s;
+    ctx->cache[ctx->ncached++] = c;
+    return 0;
+}
+
+static int prepare_uncached(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                            const type_oid_t *param_types, sql_stmt_t **out, err_t *err)
 {
     *out = NULL;
     PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);

@@ -36,7 +36,19 @@ struct sql_ctx {
     sql_custom_opt_t *custom;
     sql_undo_t *undo;  /* mem_realloc'ed log of this transaction's setting changes */
     size_t nundo, capundo;
+    /* Prepared statements that depend on nothing but their text (no
+     * relations, no declared parameter types), reused by text: pgbench's
+     * simple and extended modes re-send the same string every time. */
+    mem_arena_t *cache_arena;
+    struct sql_cached *cache[64];
+    int ncached;
 };
+
+typedef struct sql_cached {
+    const char *sql;
+    uint64_t hash;
+    sql_stmt_t *stmt;
+} sql_cached_t;
 
 typedef enum sql_util {
     UTIL_NONE,
@@ -77,6 +89,7 @@ struct sql_stmt {
     sql_ctx_t *ctx;
     const char *sql;        /* the statement text (positions of run-time errors) */
     int offset;
+    bool cacheable;
 };
 
 struct sql_portal {
@@ -108,6 +121,7 @@ typedef struct sql_analyze {
     type_oid_t *param_types;
     exec_expr_t **param_nodes;
     bool cheap;
+    bool uses_catalog;        /* looked up a relation: the plan depends on the catalog */
     int nsubplans;
 } sql_analyze_t;
 
