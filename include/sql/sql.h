@@ -114,6 +114,13 @@ int sql_stmt_columns(const sql_stmt_t *s, const sql_col_t **cols);
 /* sql_stmt_is_cheap - true when execution is bounded and tiny (constants,
  * settings, small catalog): the session may run it on the loop thread. */
 bool sql_stmt_is_cheap(const sql_stmt_t *s);
+/* sql_stmt_is_current - false once the catalog (or anything else the
+ * statement was analyzed against) changed since sql_prepare, so a cached
+ * statement must be prepared again before its next Bind, as PostgreSQL's
+ * plan cache revalidates. The session keeps statements across messages
+ * (named statements, the unnamed one, repeated simple Queries) and asks this
+ * before reusing one. Cheap; loop thread. */
+bool sql_stmt_is_current(const sql_stmt_t *s);
 /* sql_stmt_is_tx_allowed - true for statements allowed in a failed
  * transaction (ROLLBACK, COMMIT, ROLLBACK TO). */
 bool sql_stmt_allowed_in_failed_tx(const sql_stmt_t *s);
