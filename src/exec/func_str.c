@@ -892,14 +892,9 @@ static int f_age(exec_fctx_t *fc, const value_t *a, value_t *o)
         days--;
     }
     while (days < 0) {
-        /* borrow the length of the month before the later date */
-        const dt_fields_t *later = neg ? &y : &x;
-        int pm = later->month - 1, py = later->year;
-        if (pm < 1) {
-            pm = 12;
-            py--;
-        }
-        days += dt_days_in_month(py, pm);
+        /* borrow the length of the earlier date's month, as PostgreSQL's timestamp_age */
+        const dt_fields_t *earlier = neg ? &x : &y;
+        days += dt_days_in_month(earlier->year, earlier->month);
         months--;
     }
     while (months < 0) {

@@ -772,8 +772,9 @@ static exec_expr_t *analyze_aexpr(sql_analyze_t *an, sql_escope_t *es, const PgQ
             return NULL;
         }
         /* Resolve op between l and the element type with a placeholder element. */
-        exec_expr_t *elem = exec_expr_new(an->a, EXPR_CONST, type_lookup(r->type)->elem, 0);
-        elem->u.cval = value_null();
+        /* a placeholder for the element that cannot be folded away */
+        exec_expr_t *elem = exec_expr_new(an->a, EXPR_VAR, type_lookup(r->type)->elem, 0);
+        elem->u.slot = 0;
         exec_expr_t *c = sql__make_op(an, op, l, elem, x->location);
         if (!c)
             return NULL;

@@ -1218,8 +1218,8 @@ exec_expr_t *sql__analyze_sublink(sql_analyze_t *an, sql_escope_t *es, const PgQ
         if (!lhs)
             return NULL;
         const char *op = s->n_oper_name ? s->oper_name[s->n_oper_name - 1]->string->sval : "=";
-        exec_expr_t *col = exec_expr_new(an->a, EXPR_CONST, sub->plan->types[0], 0);
-        col->u.cval = value_null();
+        exec_expr_t *col = exec_expr_new(an->a, EXPR_VAR, sub->plan->types[0], 0);
+        col->u.slot = 0; /* placeholder for the subquery's column: never evaluated */
         exec_expr_t *c = sql__make_op(an, op, lhs, col, s->location);
         if (!c)
             return NULL;
