@@ -871,6 +871,34 @@ static exec_plan_t *add_filter(sql_analyze_t *an, exec_plan_t *child, exec_expr_
     return f;
 }
 
+/* push_filter - adds qual (over p's output slots) as deep as it may go:
+ * into the side of a join whose columns it uses when that side's rows are
+ * not null-extended by the join, else on top of p. */
+static exec_plan_t *push_filter(sql_analyze_t *an, exec_plan_t *p, exec_expr_t *qual)
+{
+    int lo = -1, hi = -1;
+    bool pinned = false;
+    slot_range(qual, &lo, &hi, &pinned);
+    if (!pinned && lo >= 0 && p->kind == PLAN_JOIN) {
+        int nl = p->left->ncols;
+        exec_join_type_t jt = p->u.join.type;
+        if (hi < nl && (jt == JOIN_INNER || jt == JOIN_LEFT || jt == JOIN_SEMI || jt == JOIN_ANTI)) {
+            p->left = push_filter(an, p->left, qual);
+            p->est_rows = p->est_rows * 0.5 + 1;
+            return p;
+        }
+        if (lo >= nl && (jt == JOIN_INNER || jt == JOIN_RIGHT)) {
+            p->right = push_filter(an, p->right, shift(an, qual, -nl));
+            return p;
+        }
+    }
+    if (!pinned && lo >= 0 && p->kind == PLAN_FILTER) {
+        p->left = push_filter(an, p->left, qual);
+        return p;
+    }
+    return add_filter(an, p, qual);
+}
+
 /* make_join - join node over left and right with equi-keys (over each side's
  * own slots) and a residual qual over the joined layout. */
 static exec_plan_t *make_join(sql_analyze_t *an, exec_plan_t *l, exec_plan_t *r, exec_join_type_t jt, int nkeys,
@@ -1030,9 +1058,9 @@ static int plan_join_expr(sql_analyze_t *an, sql_scope_t *scope, sql_scope_t *ou
             bool pinned = false;
             slot_range(c, &lo, &hi, &pinned);
             if (!pinned && lo >= 0 && hi < roff - loff) {
-                l = add_filter(an, l, c);
+                l = push_filter(an, l, c);
             } else if (!pinned && lo >= roff - loff) {
-                r = add_filter(an, r, shift(an, c, -(roff - loff)));
+                r = push_filter(an, r, shift(an, c, -(roff - loff)));
             } else {
                 rest[nrest++] = c;
             }
@@ -1781,7 +1809,7 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
                 continue;
             for (int i = 0; i < nitems; i++)
                 if (lo >= items[i].offset && hi < items[i].offset + items[i].width) {
-                    items[i].plan = add_filter(an, items[i].plan, shift(an, conj[c], -items[i].offset));
+                    items[i].plan = push_filter(an, items[i].plan, shift(an, conj[c], -items[i].offset));
                     used[c] = true;
                 }
         }
@@ -1821,9 +1849,17 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         }
         exec_expr_t **rest = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
         int nrest = 0;
-        for (int c = 0; c < nconj; c++)
-            if (!used[c])
+        for (int c = 0; c < nconj; c++) {
+            if (used[c])
+                continue;
+            int lo = -1, hi = -1;
+            bool pinned = false;
+            slot_range(conj[c], &lo, &hi, &pinned);
+            if (!pinned && lo >= 0)
+                plan = push_filter(an, plan, conj[c]);
+            else
                 rest[nrest++] = conj[c];
+        }
         plan = add_filter(an, plan, and_of(an, rest, nrest));
     }
 

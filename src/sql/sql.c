@@ -558,6 +558,30 @@ static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int off
         *out = s;
         return 0;
     }
+    case PG_QUERY__NODE__NODE_EXPLAIN_STMT: {
+        const PgQuery__ExplainStmt *ex = node->explain_stmt;
+        for (size_t i = 0; i < ex->n_options; i++) {
+            const PgQuery__DefElem *d = ex->options[i]->def_elem;
+            if (!strcmp(d->defname, "analyze"))
+                return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "EXPLAIN ANALYZE is not supported");
+        }
+        if (ex->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+            return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "EXPLAIN is supported for queries only");
+        sql_stmt_t *inner;
+        if (prepare_query(ctx, a, sql, offset, nparams, param_types, ex->query, &inner, err) < 0)
+            return -1;
+        static const char *col = "QUERY PLAN";
+        sql_stmt_t *s = stmt_new(a, ctx, SQL_K_ROWS, "EXPLAIN");
+        s->util = UTIL_EXPLAIN;
+        s->ncols = 1;
+        s->cols = text_cols(a, 1, &col);
+        s->nparams = inner->nparams;
+        s->param_types = inner->param_types;
+        s->cacheable = inner->cacheable;
+        sql__explain_lines(a, inner->plan, &s->explain, &s->nexplain);
+        *out = s;
+        return 0;
+    }
     default: {
         sql_utility_call_t call = { &ctx->info, sql, offset, node, a };
         for (int i = 0; i < nclaimers; i++) {
@@ -896,7 +920,12 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
             snprintf(p->tag, sizeof p->tag, "%s", s->tag ? s->tag : "");
             return SQL_EXEC_DONE;
         }
-        if (s->util == UTIL_SHOW || s->util == UTIL_SHOW_ALL) {
+        if (s->util == UTIL_EXPLAIN) {
+            p->util_rows = mem_alloc(p->arena, sizeof(value_t) * (size_t)(s->nexplain + 1));
+            for (int i = 0; i < s->nexplain; i++)
+                p->util_rows[i] = value_text(s->explain[i], strlen(s->explain[i]));
+            p->util_nrows = s->nexplain;
+        } else if (s->util == UTIL_SHOW || s->util == UTIL_SHOW_ALL) {
             if (show_rows(p, err) < 0) {
                 p->done = true;
                 return -1;
@@ -909,7 +938,7 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
     int nc = s->ncols;
     value_t rowbuf[64];
     value_t *row = nc <= 64 ? rowbuf : mem_alloc(p->arena, sizeof(value_t) * (size_t)nc);
-    if (s->const_row || s->util == UTIL_SHOW || s->util == UTIL_SHOW_ALL) {
+    if (s->const_row || s->util == UTIL_SHOW || s->util == UTIL_SHOW_ALL || s->util == UTIL_EXPLAIN) {
         const value_t *rows = s->const_row ? s->const_row : p->util_rows;
         int nrows = s->const_row ? 1 : p->util_nrows;
         while (p->pos < nrows) {

@@ -60,6 +60,7 @@ typedef enum sql_util {
     UTIL_TX,
     UTIL_NOOP,
     UTIL_HOOK,
+    UTIL_EXPLAIN,
 } sql_util_t;
 
 struct sql_stmt {
@@ -84,6 +85,8 @@ struct sql_stmt {
     const char **tx_opt_values;
     sql_stmt_t *inner;       /* PREPARE: the prepared statement */
     struct sql_utility *hook; /* UTIL_HOOK: a claimed statement */
+    char **explain;          /* UTIL_EXPLAIN: the plan's lines */
+    int nexplain;
     int nexec_params;        /* EXECUTE: parameter expressions */
     exec_expr_t **exec_params;
     sql_ctx_t *ctx;
@@ -143,5 +146,8 @@ void sql__end_tx(sql_ctx_t *ctx, bool commit);
 void sql__free_settings(void *ctx);
 int sql__search_path(sql_ctx_t *ctx, bool implicit, mem_arena_t *a, const char ***names, int *n);
 const char *sql__show_name(const char *name);
+
+/* explain.c */
+int sql__explain_lines(mem_arena_t *a, const exec_plan_t *plan, char ***lines, int *n);
 
 #endif

@@ -135,6 +135,7 @@ static void test_constants(void)
     Q("select 1 where false", "?column?\n(SELECT 0)");
     Q("select 1 limit 0", "?column?\n(SELECT 0)");
     Q("values (1, 'a'), (2, 'b')", "column1|column2\n1|a\n2|b\n(SELECT 2)");
+ Q("explain select 1", "QUERY PLAN\nResult  (cost=0.00..0.01 rows=1 width=4)\n(EXPLAIN)");
     Q("select 1; select 2", "?column?\n1\n(SELECT 1)\n?column?\n2\n(SELECT 1)");
 }
 
