@@ -36,9 +36,11 @@ enum { STEP_AGAIN = 3 };
 
 static int exec_step(sess_t *s);
 
-/* Until src/sql implements sql_ctx_end_tx the reference is weak (NULL);
- * then the engine's definition is used. */
+/* Until src/sql implements these the references are weak (NULL); then the
+ * engine's definitions are used. Without sql_stmt_is_current nothing is
+ * reused across messages except named statements (which must be). */
 extern void sql_ctx_end_tx(sql_ctx_t *ctx, bool commit) __attribute__((weak));
+extern bool sql_stmt_is_current(const sql_stmt_t *s) __attribute__((weak));
 
 void sess__end_tx(sess_t *s, bool commit)
 {
@@ -140,6 +142,27 @@ static void stmt_describe(sess_stmt_t *st)
     st->ncols = sql_stmt_columns(st->stmt, &st->cols);
     if (st->ncols < 0)
         st->cols = NULL;
+}
+
+/* reusable - a kept unnamed or cached statement may serve a new message. */
+static bool reusable(const sess_t *s, const sess_stmt_t *st)
+{
+    return st->epoch == s->stmt_epoch && sql_stmt_is_current && sql_stmt_is_current(st->stmt);
+}
+
+/* stmt_revalidate - prepares a kept named statement again when the engine
+ * says the catalog moved on since (PostgreSQL re-plans the same way). The
+ * old engine statement stays in the arena for portals made from it. */
+static int stmt_revalidate(sess_t *s, sess_stmt_t *st)
+{
+    if (!sql_stmt_is_current || sql_stmt_is_current(st->stmt))
+        return 0;
+    sql_stmt_t *fresh;
+    if (sql_prepare(s->ctx, st->arena, st->sql, 0, st->nparam_types, st->param_types, &fresh, &s->err) < 0)
+        return -1;
+    st->stmt = fresh;
+    stmt_describe(st);
+    return 0;
 }
 
 static sess_stmt_t *stmt_lookup(sess_t *s, const char *name)
@@ -332,11 +355,14 @@ static int engine_utility(sess_t *s, sql_portal_t *portal)
     return 0;
 }
 
+static void qcache_clear(sess_t *s);
+
 /* discard_all - what DISCARD ALL does besides the engine's RESET ALL. */
 static void discard_all(sess_t *s)
 {
     sess__drop_all_portals(s);
     sess__drop_all_statements(s);
+    qcache_clear(s);
     s->stmt_epoch++;
 }
 
@@ -799,6 +825,8 @@ static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *te
     }
     if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(st->stmt))
         return fail_aborted(s);
+    if (stmt_revalidate(s, st) < 0)
+        return fail(s);
     sql_portal_t *portal;
     if (sql_bind(s->ctx, st->stmt, s->query_arena, nargs, params, &portal, &s->err) < 0)
         return fail(s);
@@ -807,12 +835,86 @@ static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *te
     return exec_start(s, portal, st->stmt, NULL, 0, true);
 }
 
+/* ---- the simple-Query cache ---- */
+
+static void qcache_clear(sess_t *s)
+{
+    for (int i = 0; i < SESS_QCACHE; i++) {
+        if (s->qcache[i]) {
+            stmt_unref(s, s->qcache[i]);
+            s->qcache[i] = NULL;
+        }
+    }
+}
+
+static sess_stmt_t *qcache_lookup(sess_t *s, const char *text, size_t len)
+{
+    if (!sql_stmt_is_current)
+        return NULL;
+    uint32_t h = 0;
+    for (int i = 0; i < SESS_QCACHE; i++) {
+        sess_stmt_t *st = s->qcache[i];
+        if (!st || st->key_len != len)
+            continue;
+        if (!h)
+            h = sess__hash(text) | 1;
+        if (st->key_hash != h || memcmp(st->key, text, len) != 0)
+            continue;
+        if (reusable(s, st))
+            return st;
+        /* Stale: drop it, the Query prepares afresh. */
+        stmt_unref(s, st);
+        s->qcache[i] = NULL;
+        return NULL;
+    }
+    return NULL;
+}
+
+static void qcache_insert(sess_t *s, sess_stmt_t *st)
+{
+    int slot = s->qcache_next;
+    s->qcache_next = (slot + 1) % SESS_QCACHE;
+    if (s->qcache[slot])
+        stmt_unref(s, s->qcache[slot]);
+    st->key = mem_astrndup(st->arena, s->q.text, s->q.len);
+    st->key_len = s->q.len;
+    st->key_hash = sess__hash(st->key) | 1;
+    st->refs++;
+    s->qcache[slot] = st;
+}
+
+static void query_release_cur(sess_t *s)
+{
+    if (s->q.cur) {
+        stmt_unref(s, s->q.cur);
+        s->q.cur = NULL;
+    }
+}
+
 static int query_one(sess_t *s, const sql_text_t *text)
 {
     sql_stmt_t *stmt;
     s->tx_open = true;
     mem_arena_reset(s->query_arena);
-    if (sql_prepare(s->ctx, s->query_arena, text->sql, text->offset, 0, NULL, &stmt, &s->err) < 0) {
+    query_release_cur(s);
+    if (s->q.hit) {
+        /* The whole Query was seen before: no split, no parse. */
+        s->q.cur = s->q.hit;
+        s->q.hit = NULL;
+        stmt = s->q.cur->stmt;
+    } else if (s->q.n == 1 && sql_stmt_is_current && s->tx != 'E') {
+        /* A Query of one statement gets its own arena so the cache can keep it. */
+        sess_stmt_t *st = stmt_new(s, "", text->sql, strlen(text->sql), 0, NULL);
+        if (sql_prepare(s->ctx, st->arena, st->sql, text->offset, 0, NULL, &st->stmt, &s->err) < 0) {
+            stmt_unref(s, st);
+            return fail(s);
+        }
+        stmt_describe(st);
+        s->q.cur = st;
+        stmt = st->stmt;
+        if (st->kind == SQL_K_ROWS)
+            qcache_insert(s, st);
+    } else if (sql_prepare(s->ctx, s->query_arena, text->sql, text->offset, 0, NULL, &stmt, &s->err) < 0) {
         if (s->tx == 'E')
             return fail_aborted(s);
         return fail(s);
@@ -877,6 +979,7 @@ static int query_continue(sess_t *s)
     }
     s->q.active = false;
     s->stmt_failed = false;
+    query_release_cur(s);
     if (s->tx == 'I') {
         /* The implicit transaction of this Query ends here. */
         sess__end_tx(s, !s->implicit_failed);
@@ -912,6 +1015,8 @@ void sess__exec_resume(sess_t *s)
 
 void sess__free_query_state(sess_t *s)
 {
+    query_release_cur(s);
+    qcache_clear(s);
     s->q.active = false;
     s->x.active = false;
     s->x.sp = NULL;
@@ -925,6 +1030,19 @@ static int handle_query(sess_t *s, const pgp_frame_t *f)
     /* A simple Query replaces the unnamed statement and portal (PostgreSQL). */
     portal_drop(s, s->unnamed_portal);
     stmt_drop(s, s->unnamed_stmt);
+    s->q.text = m.sql;
+    s->q.len = m.len;
+    s->q.hit = s->tx != 'E' ? qcache_lookup(s, m.sql, m.len) : NULL;
+    if (s->q.hit) {
+        s->q.hit->refs++; /* held as q.cur while it runs */
+        s->q.hit_text.sql = s->q.hit->sql;
+        s->q.hit_text.offset = 0;
+        s->q.active = true;
+        s->q.stmts = &s->q.hit_text;
+        s->q.n = 1;
+        s->q.i = 0;
+        return query_continue(s);
+    }
     sql_text_t *stmts;
     int n;
     if (sql_split(s->msg_arena, m.sql, &stmts, &n, &s->err) < 0) {
@@ -987,8 +1105,8 @@ static int handle_parse(sess_t *s, const pgp_frame_t *f)
     bool unnamed = m.name[0] == '\0';
     if (unnamed) {
         sess_stmt_t *u = s->unnamed_stmt;
-        if (u && u->epoch == s->stmt_epoch && u->sql_len == m.sql_len && memcmp(u->sql, m.sql, m.sql_len) == 0 &&
-            same_types(u, m.nparams, m.param_types) && s->tx != 'E') {
+        if (u && u->sql_len == m.sql_len && memcmp(u->sql, m.sql, m.sql_len) == 0 &&
+            same_types(u, m.nparams, m.param_types) && s->tx != 'E' && reusable(s, u)) {
             pgp_put_empty(&s->out, '1');
             return H_DONE;
         }
@@ -1043,6 +1161,8 @@ static int handle_bind(sess_t *s, const pgp_frame_t *f)
         return no_statement(s, m.stmt);
     if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(st->stmt))
         return fail_aborted(s);
+    if (stmt_revalidate(s, st) < 0)
+        return fail(s);
     int np = sql_stmt_nparams(st->stmt);
     if (m.nformats > 1 && m.nformats != m.nparams) {
         err_set(&s->err, ERRCODE_PROTOCOL_VIOLATION, "bind message has %d parameter formats but %d parameters",
@@ -1143,6 +1263,8 @@ static int handle_describe(sess_t *s, const pgp_frame_t *f)
             return no_statement(s, m.name);
         if (s->tx == 'E' && st->ncols >= 0 && !sql_stmt_allowed_in_failed_tx(st->stmt))
             return fail_aborted(s);
+        if (stmt_revalidate(s, st) < 0)
+            return fail(s);
         pgp_put_parameter_description(&s->out, sql_stmt_nparams(st->stmt), sql_stmt_param_types(st->stmt));
         if (st->ncols >= 0)
             put_row_description(s, st->cols, st->ncols, NULL);

@@ -56,6 +56,9 @@ typedef struct sess_stmt {
     int refs;
     bool registered;
     uint32_t epoch;       /* s->stmt_epoch when prepared */
+    char *key;            /* simple-Query cache: the whole Query text */
+    size_t key_len;
+    uint32_t key_hash;
 } sess_stmt_t;
 
 typedef struct sess_portal {
@@ -138,7 +141,15 @@ typedef struct sess_query {
     bool active;
     sql_text_t *stmts;
     int n, i;
+    const char *text;      /* the whole Query string (message arena) */
+    size_t len;
+    sess_stmt_t *cur;      /* the statement running when it has its own arena (cache) */
+    sess_stmt_t *hit;      /* a cached statement for the whole Query */
+    sql_text_t hit_text;
 } sess_query_t;
+
+/* Repeated simple Queries keep this many prepared statements per session. */
+#define SESS_QCACHE 8
 
 struct sess {
     sess_server_t *srv;
@@ -179,6 +190,8 @@ struct sess {
     mem_arena_t *spare_stmt_arena; /* a reset statement arena kept for the next Parse */
     uint32_t stmt_epoch;      /* bumped when cached statements may be stale */
     bool stmt_failed;         /* the current statement sent an ErrorResponse */
+    sess_stmt_t *qcache[SESS_QCACHE]; /* simple-Query statements by text */
+    int qcache_next;
     bool tx_open;             /* a statement ran since the last transaction end */
     bool implicit_failed;     /* an error while no block was open: the implicit transaction aborts */
     bool ignore_till_sync;

@@ -735,6 +735,81 @@ static void test_transactions(void)
 }
 
 extern char fake_tx_log[256];
+extern bool fake_current;
+extern int fake_prepares;
+
+/* Statements kept across messages are reused while current, prepared
+ * again when the engine says the catalog moved on. */
+static void test_statement_caches(void)
+{
+    cfg_t *cfg = test_cfg(NULL);
+    sess_server_t *srv = sess_server_new(uv_default_loop(), cfg);
+    conn_t *c = login(srv);
+    fake_current = true;
+    int p0 = fake_prepares;
+    send_q(c, "SELECT 11");
+    send_q(c, "SELECT 11");
+    send_q(c, "SELECT 11");
+    EXPECT(c, "T(?column?) D(11) C(SELECT 1) ZI T(?column?) D(11) C(SELECT 1) ZI T(?column?) D(11) C(SELECT 1) ZI");
+    ASSERT_EQ(fake_prepares - p0, 1);
+    /* Different text, several statements, commands: not from the cache. */
+    send_q(c, "SELECT 11;");
+    send_q(c, "SELECT 11; SELECT 11");
+    ASSERT_EQ(fake_prepares - p0, 4);
+    /* A command invalidates what is cached. */
+    send_q(c, "SET application_name = a");
+    send_q(c, "SELECT 11");
+    ASSERT_EQ(fake_prepares - p0, 6);
+    /* The engine says the catalog changed: prepared again. */
+    fake_current = false;
+    send_q(c, "SELECT 11");
+    send_q(c, "SELECT 11");
+    ASSERT_EQ(fake_prepares - p0, 8);
+    trace(c, false);
+
+    /* Unnamed Parse of the same text: reused while current. */
+    fake_current = true;
+    buf_t b = BUF_INIT;
+    for (int i = 0; i < 3; i++) {
+        p_msg(&b, "", "SELECT 12", 0, NULL);
+        b_msg(&b, "", "", -1, 0, NULL, -1);
+        e_msg(&b, "", 0);
+        empty_msg(&b, 'S');
+    }
+    p0 = fake_prepares;
+    feed(c, b.data, b.len);
+    ASSERT_EQ(fake_prepares - p0, 1);
+    EXPECT(c, "1 2 D(12) C(SELECT 1) ZI 1 2 D(12) C(SELECT 1) ZI 1 2 D(12) C(SELECT 1) ZI");
+    /* Never current (artificial): each Parse prepares, each Bind revalidates. */
+    fake_current = false;
+    p0 = fake_prepares;
+    feed(c, b.data, b.len);
+    ASSERT_EQ(fake_prepares - p0, 6);
+    trace(c, false);
+
+    /* A named statement is revalidated at Bind. */
+    buf_reset(&b);
+    fake_current = true;
+    p_msg(&b, "n", "SELECT 13", 0, NULL);
+    empty_msg(&b, 'S');
+    feed(c, b.data, b.len);
+    buf_reset(&b);
+    b_msg(&b, "", "n", -1, 0, NULL, -1);
+    e_msg(&b, "", 0);
+    empty_msg(&b, 'S');
+    p0 = fake_prepares;
+    feed(c, b.data, b.len);
+    ASSERT_EQ(fake_prepares - p0, 0);
+    fake_current = false;
+    feed(c, b.data, b.len);
+    ASSERT_EQ(fake_prepares - p0, 1);
+    EXPECT(c, "1 ZI 2 D(13) C(SELECT 1) ZI 2 D(13) C(SELECT 1) ZI");
+    fake_current = true;
+    buf_free(&b);
+    conn_free(c);
+    sess_server_free(srv);
+    cfg_free(cfg);
+}
 
 /* The engine hears about every transaction end, with its outcome. */
 static void test_tx_ends(void)
@@ -1251,6 +1326,7 @@ int main(void)
         { "transactions", test_transactions },
         { "extended protocol", test_extended },
         { "transaction ends reported to the engine", test_tx_ends },
+        { "statement caches and revalidation", test_statement_caches },
         { "malformed messages drop only their connection", test_malformed },
         { "back-pressure", test_backpressure },
         { "worker execution", test_worker },

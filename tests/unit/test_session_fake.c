@@ -66,6 +66,16 @@ void sql_ctx_cancel(sql_ctx_t *c)
     atomic_store(&c->cancel, 1);
 }
 
+/* What sql_stmt_is_current answers, and how many statements were prepared. */
+bool fake_current = true;
+int fake_prepares;
+
+bool sql_stmt_is_current(const sql_stmt_t *s)
+{
+    (void)s;
+    return fake_current;
+}
+
 /* Transaction ends the session reported, for the tests: "c" commit, "a" abort. */
 char fake_tx_log[256];
 
@@ -123,6 +133,7 @@ int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int
                 const type_oid_t *param_types, sql_stmt_t **out, err_t *err)
 {
     (void)ctx;
+    fake_prepares++;
     sql_stmt_t *s = MEM_NEW(a, sql_stmt_t);
     s->cheap = true;
     s->ncols = -1;
