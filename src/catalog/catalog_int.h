@@ -27,8 +27,8 @@
 #define CATALOG_OID_PUBLIC 2200u
 #define CATALOG_OID_INFORMATION_SCHEMA 13207u /* initdb-assigned in PostgreSQL 15.x; fixed here */
 #define CATALOG_OID_BOOTSTRAP_SUPERUSER 10u
-#define CATALOG_OID_FILE_FDW 13450u           /* unused by PostgreSQL 15; kiln's built-in file_fdw */
-#define CATALOG_OID_DATABASE 16384u           /* not a metastore id: databases are not in the metastore */
+#define CATALOG_OID_FILE_FDW 16000u           /* above PostgreSQL 15's initdb OIDs (max 13562): kiln's built-in file_fdw */
+#define CATALOG_OID_DATABASE 16001u           /* the one database a node serves (not in the metastore) */
 #define CATALOG_OID_TABLESPACE_DEFAULT 1663u
 #define CATALOG_OID_TABLESPACE_GLOBAL 1664u
 #define CATALOG_OID_HEAP_AM 2u
@@ -37,6 +37,38 @@
 #define CATALOG_OID_POSIX_COLLATION 951u
 #define CATALOG_OID_PG_CLASS 1259u
 #define CATALOG_FIRST_NORMAL_OID 16384u
+
+/* One pinned catalog: the metastore snapshot and the relations built from
+ * it. Immutable once built; freed by the last unpin. */
+typedef struct catalog_snap {
+    const meta_catalog_t *mc;
+    mem_arena_t *arena;
+    int refs;           /* atomic */
+    exec_rel_t *tables; /* one per mc->tables[i] (kind 'f') */
+    exec_rel_t *sys;    /* one per pgd_rels[i] */
+} catalog_snap_t;
+
+/* catalog__snap_current - the current snapshot with a reference (built if
+ * the metastore moved on); NULL before catalog_init. */
+catalog_snap_t *catalog__snap_current(void);
+void catalog__snap_release(catalog_snap_t *s);
+/* catalog__cfg - the server configuration given to catalog_init (NULL before). */
+const cfg_t *catalog__cfg(void);
+
+/* Rows of a generated relation, column-major. */
+typedef struct catalog_rows {
+    int ncols;
+    int n, cap;
+    const exec_relcol_t *cols;
+    value_t **col;
+    mem_arena_t *a;
+} catalog_rows_t;
+
+/* catalog__sys_rows - every row of built-in relation pgd_rels[rel] for
+ * snapshot s, in a. */
+int catalog__sys_rows(const catalog_snap_t *s, int rel, mem_arena_t *a, catalog_rows_t *out, err_t *err);
+/* catalog__table_oid / schema of a metastore table. */
+uint32_t catalog__table_oid(const meta_table_t *t);
 
 /* catalog__type_resolve - type of a metastore column type name ("integer",
  * "character varying", "numeric", "integer[]"); NULL when unknown. */
