@@ -1,0 +1,163 @@
+/*
+ * mv_int.h - the analyzed form of a cube declared as a materialized view,
+ * shared by the SQL side of src/cube (mv*.c, cubejob*.c, match*.c).
+ *
+ * A cube_mv_t is the model (fact table, lookups and their equi-joins), the
+ * dimensions (each a column of a model table), the measures (sum / count /
+ * min / max / avg over a column or a linear form of columns and products of
+ * two columns), the aggregation groups and the finalized cube_def_t. It is
+ * built either from the CREATE MATERIALIZED VIEW parse tree (mv.c) or from
+ * the metastore rows that statement wrote (mv_meta.c), and lives in its own
+ * arena; it is immutable afterwards and may be shared by threads.
+ */
+#ifndef CUBE_MV_INT_H
+#define CUBE_MV_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/mem.h"
+#include "cube/cube.h"
+#include "cube/mv.h"
+#include "meta/meta.h"
+#include "types/types.h"
+
+#define CUBE_MV_MAX_TABLES 64
+#define CUBE_MV_MAX_KEYS 8
+#define CUBE_MV_MAX_TERMS 16
+
+/* A column of one source table, as the catalog declares it. */
+typedef struct cube_mv_srccol {
+    const char *name;
+    type_oid_t type;
+    int32_t typmod;
+    bool not_null;
+} cube_mv_srccol_t;
+
+/* A table of the model: the fact table (index 0) or a lookup joined to an
+ * earlier table (its parent: the fact, or another lookup in a snowflake). */
+typedef struct cube_mv_table {
+    const char *alias;
+    const char *schema;
+    const char *name;
+    int64_t table_id;
+    int ncols;
+    cube_mv_srccol_t *cols;
+    int parent;      /* -1 for the fact table */
+    bool left;       /* LEFT JOIN (else INNER) */
+    bool nullable;   /* its columns may be NULL in the joined rows (a LEFT join on its path) */
+    int nkeys;
+    int fk[CUBE_MV_MAX_KEYS]; /* column indexes in the parent */
+    int pk[CUBE_MV_MAX_KEYS]; /* column indexes in this table */
+} cube_mv_table_t;
+
+/* A column of the model: table index and column index in it. */
+typedef struct cube_mv_ref {
+    int table;
+    int col;
+} cube_mv_ref_t;
+
+/* One term of a linear form: coef * a [* b]; b.table < 0 when absent. */
+typedef struct cube_mv_term {
+    int64_t coef;
+    cube_mv_ref_t a, b;
+} cube_mv_term_t;
+
+typedef enum cube_mv_fn {
+    CUBE_MV_SUM = 1,
+    CUBE_MV_COUNT,
+    CUBE_MV_MIN,
+    CUBE_MV_MAX,
+    CUBE_MV_AVG, /* derived: sum / count */
+} cube_mv_fn_t;
+
+typedef struct cube_mv_dim {
+    const char *name;
+    cube_mv_ref_t ref;
+    type_oid_t type;
+    int32_t typmod;
+} cube_mv_dim_t;
+
+typedef struct cube_mv_measure {
+    const char *name;
+    cube_mv_fn_t fn;
+    bool star;               /* count(*) */
+    int nterms;
+    cube_mv_term_t *terms;   /* canonical: sorted, merged, coef != 0 */
+    const char *arg;         /* canonical SQL text of the argument, NULL for count(*) */
+    type_oid_t arg_type;     /* PostgreSQL's type of the argument expression */
+    int scale;               /* stored as int64 * 10^scale (0 for integers); -1: stored as double */
+    bool arg_nullable;       /* the argument may be NULL in joined rows */
+    type_oid_t result_type;  /* PostgreSQL's result type of the aggregate */
+    bool hidden;             /* added by kiln (count for avg / nullable sums), not a view column */
+    int cube_measure;        /* index in def; -1 for avg */
+    int sum_m, count_m;      /* avg: its sum and count measures (indexes in measures) */
+    int location;            /* byte offset in the definition, -1 when loaded */
+} cube_mv_measure_t;
+
+typedef struct cube_mv_output {
+    bool is_dim;
+    int index;
+} cube_mv_output_t;
+
+/* One aggregation group as the SQL wrote it. */
+typedef struct cube_mv_group {
+    int nmand, *mand;
+    int nhier, *hier_len, **hier;
+    int njoint, *joint_len, **joint;
+    int nnormal, *normal;
+} cube_mv_group_t;
+
+struct cube_mv {
+    mem_arena_t *arena;
+    const char *schema;
+    const char *name;
+    int64_t schema_id;
+    int64_t cube_id, cube_version, model_id;
+    const char *definition;
+    int ntables;
+    cube_mv_table_t *tables;
+    int ndims;
+    cube_mv_dim_t *dims;
+    int nmeasures;
+    cube_mv_measure_t *measures;
+    int ncolumns;
+    cube_mv_output_t *columns;
+    int ngroups;
+    cube_mv_group_t *groups;
+    int rowkey[CUBE_MAX_DIMS];
+    int noptions;
+    meta_option_t *options;
+    cube_def_t *def; /* finalized */
+};
+
+/* cube__mv_new - an empty cube_mv_t in a fresh arena (freed by cube_mv_free). */
+cube_mv_t *cube__mv_new(const char *schema, const char *name);
+/* cube__mv_finish - computes hidden measures, result types, the default
+ * rowkey (unless set) and builds + finalizes def. */
+int cube__mv_finish(cube_mv_t *mv, int64_t max_combination, bool rowkey_set, err_t *err);
+/* cube__mv_canon_terms - sorts and merges terms in place; returns the new count. */
+int cube__mv_canon_terms(cube_mv_term_t *t, int n);
+/* cube__mv_terms_text - canonical SQL text of a linear form (alias.column). */
+const char *cube__mv_terms_text(const cube_mv_t *mv, mem_arena_t *a, const cube_mv_term_t *t, int n);
+/* cube__mv_ref_text - "alias.column" (identifiers quoted when needed). */
+const char *cube__mv_ref_text(const cube_mv_t *mv, mem_arena_t *a, cube_mv_ref_t r);
+/* cube__mv_col_nullable - whether a model column may be NULL in joined rows. */
+bool cube__mv_col_nullable(const cube_mv_t *mv, cube_mv_ref_t r);
+/* cube__mv_fn_name - "sum", "count", ... */
+const char *cube__mv_fn_name(cube_mv_fn_t fn);
+/* cube__mv_type_name - PostgreSQL's name of a type with typmod ("numeric(15,2)"). */
+const char *cube__mv_type_name(mem_arena_t *a, type_oid_t t, int32_t typmod);
+/* cube__type_from_name - OID of a catalog type name, 0 when unknown. */
+type_oid_t cube__type_from_name(const char *name);
+/* cube__numeric_scale - decimal scale of a numeric typmod, -1 when unconstrained. */
+int cube__numeric_scale(int32_t typmod);
+/* cube__find_table_col - column index by name, -1 when absent. */
+int cube__table_col(const cube_mv_table_t *t, const char *name);
+/* cube__mv_parse_arg - m's argument from its stored text ("a.x * a.y"),
+ * resolved against mv's tables (m->fn must be set). */
+int cube__mv_parse_arg(cube_mv_t *mv, const char *text, cube_mv_measure_t *m, err_t *err);
+/* cube__load_table - fills a model table's columns from the catalog. */
+int cube__load_table(mem_arena_t *a, const meta_catalog_t *cat, const meta_table_t *mt, cube_mv_table_t *t);
+
+#endif
