@@ -129,6 +129,7 @@ struct exec_plan {
         struct {
             int nkeys;
             exec_sortkey_t *keys;
+            int64_t limit;       /* > 0: only the first `limit` rows are needed (top-N) */
         } sort;
         struct {
             exec_expr_t *offset; /* NULL when absent; evaluated once per run */

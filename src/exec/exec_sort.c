@@ -45,9 +45,25 @@ static int qcmp(const void *a, const void *b, void *arg)
     return cmp_keys(arg, *(value_t *const *)a, *(value_t *const *)b);
 }
 
-/* materialize - all child rows with nkeys evaluated key values appended. */
+/* materialize - all child rows with nkeys evaluated key values appended.
+ * With topn > 0 (and sc set) the store is cut back to the best topn rows
+ * whenever it reaches a multiple of that, so ORDER BY ... LIMIT n keeps
+ * O(n) rows whatever the input size. */
+static int materialize_topn(op_t *o, int nkeys, exec_expr_t *const *keyexprs, exec_rows_t *rs, int64_t topn,
+                            sortctx_t *sc);
+
 static int materialize(op_t *o, int nkeys, exec_expr_t *const *keyexprs, exec_rows_t *rs)
 {
+    return materialize_topn(o, nkeys, keyexprs, rs, 0, NULL);
+}
+
+static int qcmp(const void *a, const void *b, void *arg);
+
+static int materialize_topn(op_t *o, int nkeys, exec_expr_t *const *keyexprs, exec_rows_t *rs, int64_t topn,
+                            sortctx_t *sc)
+{
+    size_t cut = topn > 0 ? (size_t)(topn < 4096 ? 4096 : topn) * 2 : 0;
+    const value_t *worst = NULL; /* the last kept row after a cut: later rows must beat it */
     int nc = o->left->plan->ncols;
     rs->ncols = nc + nkeys;
     rs->types = mem_alloc(o->arena, sizeof(type_oid_t) * (size_t)(rs->ncols + 1));
@@ -79,8 +95,38 @@ static int materialize(op_t *o, int nkeys, exec_expr_t *const *keyexprs, exec_ro
                 row[c] = in->cols[c][r];
             for (int k = 0; k < nkeys; k++)
                 row[nc + k] = kv[k][r];
+            if (worst && cmp_keys(sc, row, worst) >= 0)
+                continue;
+            if (topn > 0 && topn <= 1024) {
+                /* small top-N: a sorted array of at most topn rows, evicted rows reused */
+                value_t *slot;
+                if (rs->n < (size_t)topn) {
+                    if (exec__rows_add(o, rs, row) < 0)
+                        return -1;
+                    slot = rs->rows[rs->n - 1];
+                } else {
+                    slot = rs->rows[rs->n - 1];
+                    for (int c = 0; c < rs->ncols; c++)
+                        value_copy(o->arena, rs->types[c], &slot[c], &row[c]);
+                }
+                size_t i = rs->n - 1;
+                while (i > 0 && cmp_keys(sc, rs->rows[i - 1], slot) > 0) {
+                    rs->rows[i] = rs->rows[i - 1];
+                    i--;
+                }
+                rs->rows[i] = slot;
+                if (rs->n == (size_t)topn)
+                    worst = rs->rows[rs->n - 1];
+                continue;
+            }
             if (exec__rows_add(o, rs, row) < 0)
                 return -1;
+        }
+        if (cut && topn > 1024 && rs->n >= cut) {
+            /* keep the best topn; the dropped rows' memory is reclaimed with the run */
+            qsort_r(rs->rows, rs->n, sizeof(value_t *), qcmp, sc);
+            rs->n = (size_t)topn;
+            worst = topn > 0 ? rs->rows[topn - 1] : NULL;
         }
     }
 }
@@ -104,12 +150,12 @@ static int sort_next(op_t *o, exec_batch_t **out)
             ke[k] = p->u.sort.keys[k].expr;
             kt[k] = ke[k]->type;
         }
-        if (materialize(o, p->u.sort.nkeys, ke, &st->rows) < 0)
-            return -1;
         st->sc.nkeys = p->u.sort.nkeys;
         st->sc.base = o->left->plan->ncols;
         st->sc.keys = p->u.sort.keys;
         st->sc.types = kt;
+        if (materialize_topn(o, p->u.sort.nkeys, ke, &st->rows, p->u.sort.limit, &st->sc) < 0)
+            return -1;
         if (st->rows.n > 1)
             qsort_r(st->rows.rows, st->rows.n, sizeof(value_t *), qcmp, &st->sc);
     }

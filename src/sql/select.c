@@ -871,6 +871,19 @@ static exec_plan_t *add_filter(sql_analyze_t *an, exec_plan_t *child, exec_expr_
     return f;
 }
 
+/* through_project - e over a projection's outputs, over its input instead. */
+static exec_expr_t *through_project(sql_analyze_t *an, exec_expr_t *e, exec_expr_t **exprs)
+{
+    if (e->kind == EXPR_VAR)
+        return exprs[e->u.slot];
+    if (e->nargs == 0)
+        return e;
+    exec_expr_t *c = copy_node(an, e);
+    for (int i = 0; i < e->nargs; i++)
+        c->args[i] = through_project(an, e->args[i], exprs);
+    return c;
+}
+
 /* push_filter - adds qual (over p's output slots) as deep as it may go:
  * into the side of a join whose columns it uses when that side's rows are
  * not null-extended by the join, else on top of p. */
@@ -896,14 +909,60 @@ static exec_plan_t *push_filter(sql_analyze_t *an, exec_plan_t *p, exec_expr_t *
         p->left = push_filter(an, p->left, qual);
         return p;
     }
+    if (!pinned && lo >= 0 && p->kind == PLAN_PROJECT) {
+        /* a column permutation (swapped join sides): rewrite through it */
+        bool perm = true;
+        for (int i = 0; i < p->ncols && perm; i++)
+            perm = p->u.project.exprs[i]->kind == EXPR_VAR;
+        if (perm) {
+            p->left = push_filter(an, p->left, through_project(an, qual, p->u.project.exprs));
+            return p;
+        }
+    }
     return add_filter(an, p, qual);
 }
 
 /* make_join - join node over left and right with equi-keys (over each side's
  * own slots) and a residual qual over the joined layout. */
+/* swap_sides - e over [l cols, r cols] rewritten over [r cols, l cols]. */
+static exec_expr_t *swap_sides(sql_analyze_t *an, exec_expr_t *e, int nl, int nr)
+{
+    if (!e)
+        return NULL;
+    if (e->kind == EXPR_VAR) {
+        exec_expr_t *c = copy_node(an, e);
+        c->u.slot = e->u.slot < nl ? e->u.slot + nr : e->u.slot - nl;
+        return c;
+    }
+    if (e->nargs == 0)
+        return e;
+    exec_expr_t *c = copy_node(an, e);
+    for (int i = 0; i < e->nargs; i++)
+        c->args[i] = swap_sides(an, e->args[i], nl, nr);
+    return c;
+}
+
 static exec_plan_t *make_join(sql_analyze_t *an, exec_plan_t *l, exec_plan_t *r, exec_join_type_t jt, int nkeys,
                               exec_expr_t **lk, exec_expr_t **rk, exec_expr_t *qual)
 {
+    /* The hash table is built on the right input: put the smaller side there
+     * for inner joins, and restore the column order with a projection. */
+    if (jt == JOIN_INNER && nkeys > 0 && r->est_rows > 2 * l->est_rows) {
+        int nl = l->ncols, nr = r->ncols;
+        exec_plan_t *j = make_join(an, r, l, JOIN_INNER, nkeys, rk, lk, swap_sides(an, qual, nl, nr));
+        exec_plan_t *pr = exec_plan_new(an->a, PLAN_PROJECT, nl + nr);
+        pr->left = j;
+        pr->u.project.exprs = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nl + nr));
+        for (int i = 0; i < nl + nr; i++) {
+            int from = i < nl ? nr + i : i - nl;
+            pr->types[i] = j->types[from];
+            pr->typmods[i] = j->typmods[from];
+            pr->u.project.exprs[i] = var_node(an, from, j->types[from], j->typmods[from], -1);
+        }
+        pr->est_rows = j->est_rows;
+        pr->cheap = j->cheap;
+        return pr;
+    }
     int nc = l->ncols + r->ncols;
     if (jt == JOIN_SEMI || jt == JOIN_ANTI)
         nc = l->ncols;
@@ -1368,6 +1427,10 @@ static exec_plan_t *add_limit(sql_analyze_t *an, exec_plan_t *p, exec_expr_t *of
 {
     if (!off && !cnt)
         return p;
+    /* ORDER BY ... LIMIT n: the sort keeps only the rows it can return (top-N) */
+    if (p->kind == PLAN_SORT && cnt && cnt->kind == EXPR_CONST && !cnt->u.cval.isnull && cnt->u.cval.u.i >= 0 &&
+        (!off || (off->kind == EXPR_CONST && !off->u.cval.isnull && off->u.cval.u.i >= 0)))
+        p->u.sort.limit = cnt->u.cval.u.i + (off ? off->u.cval.u.i : 0) + 0;
     exec_plan_t *l = exec_plan_new(an->a, PLAN_LIMIT, p->ncols);
     memcpy(l->types, p->types, sizeof(type_oid_t) * (size_t)p->ncols);
     memcpy(l->typmods, p->typmods, sizeof(int32_t) * (size_t)p->ncols);
