@@ -11,8 +11,9 @@
  * which is what PostgreSQL returns for foreign tables too.
  *
  * Rows are built at scan open into the scan's arena; a catalog of thousands
- * of tables costs a few milliseconds. Unset columns default to 0 / false /
- * '' for numbers, booleans and names, and NULL for text, arrays and "char".
+ * of tables costs a few milliseconds. Unset pg_catalog columns default to 0 /
+ * false / '' for numbers, booleans and names, and NULL for text, arrays and
+ * "char"; unset information_schema columns are NULL.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,12 @@ static void rows_init(catalog_rows_t *r, int rel, mem_arena_t *a)
 
 static value_t *rows_default_type(const pgd_rel_t *d, int c, value_t *v)
 {
+    /* information_schema columns are nullable (SQL standard views): NULL
+     * unless set; pg_catalog's are mostly NOT NULL: a zero value. */
+    if (d->schema[0] == 'i') {
+        *v = value_null();
+        return v;
+    }
     switch (d->cols[c].type) {
     case TYPE_BOOL: case TYPE_INT2: case TYPE_INT4: case TYPE_INT8: case TYPE_OID: case TYPE_XID:
     case TYPE_REGPROC: case TYPE_REGCLASS: case TYPE_REGTYPE: case TYPE_REGNAMESPACE: case TYPE_REGROLE:
