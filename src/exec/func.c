@@ -561,6 +561,8 @@ extern const exec_func_t exec__array_funcs[];
 extern const int exec__n_array_funcs;
 extern const exec_func_t exec__catalog_funcs[];
 extern const int exec__n_catalog_funcs;
+extern const exec_func_t exec__regex_funcs[];
+extern const int exec__n_regex_funcs;
 
 static struct {
     const exec_func_t *t;
@@ -609,6 +611,7 @@ int exec_func_candidates(const char *name, const exec_func_t **out, int max)
         { exec__session_funcs, exec__n_session_funcs },
         { exec__array_funcs, exec__n_array_funcs },
         { exec__catalog_funcs, exec__n_catalog_funcs },
+        { exec__regex_funcs, exec__n_regex_funcs },
     };
     int nreg = n;
     for (size_t k = 0; k < sizeof tabs / sizeof tabs[0]; k++)
