@@ -6,7 +6,8 @@
  * the same store resumes from the first unfinished step), stop, discard
  * with cleanup (a discarded job never runs again), the concurrency limit,
  * the scheduler-0 lease (one scheduler; takeover on release), query mode,
- * bounded output, and fencing (a stale token cannot write or publish).
+ * bounded output, fencing (a stale token cannot write or publish), and the
+ * /kylin/api/jobs routes.
  */
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -24,7 +25,12 @@
 #include "job/job.h"
 #include "job_int.h"
 #include "meta/meta.h"
+#include "rest/rest.h"
 #include "tap.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 static char dir[256];
 static char url[300];
@@ -836,6 +842,122 @@ static void test_fencing(void)
     teardown();
 }
 
+/* ---- REST: a client thread talks HTTP/1.0 while this thread runs the loop ---- */
+
+typedef struct http_call {
+    int port;
+    char req[512];
+    char resp[65536];
+    atomic_int done;
+} http_call_t;
+
+static void http_thread(void *arg)
+{
+    http_call_t *h = arg;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { 0 };
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)h->port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    size_t got = 0;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && write(fd, h->req, strlen(h->req)) > 0) {
+        ssize_t r;
+        while (got + 1 < sizeof h->resp && (r = read(fd, h->resp + got, sizeof h->resp - 1 - got)) > 0)
+            got += (size_t)r;
+    }
+    h->resp[got] = '\0';
+    close(fd);
+    atomic_store(&h->done, 1);
+}
+
+static const char *http(node_t *n, int port, const char *method, const char *path, http_call_t *h)
+{
+    memset(h, 0, sizeof *h);
+    h->port = port;
+    snprintf(h->req, sizeof h->req, "%s %s HTTP/1.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n", method, path);
+    uv_thread_t t;
+    ASSERT(uv_thread_create(&t, http_thread, h) == 0);
+    int64_t end = now_ms() + 10000;
+    while (!atomic_load(&h->done) && now_ms() < end)
+        spin(n, NULL, 5);
+    uv_thread_join(&t);
+    return h->resp;
+}
+
+static void test_rest(void)
+{
+    setup();
+    register_types();
+    node_t n;
+    memset(&n, 0, sizeof n);
+    uv_loop_init(&n.loop);
+    snprintf(n.name, sizeof n.name, "r1");
+    n.cfg = cfg_new();
+    n.store = open_store();
+    rest_server_t *rs = rest_new(&n.loop, "127.0.0.1", 0);
+    err_t err = { 0 };
+    job_engine_opts_t o = { .node = "r1", .poll_ms = 200, .lease_ms = 1000, .progress_ms = 50 };
+    ASSERT(job_engine_start(&n.loop, n.cfg, n.store, NULL, rs, &o, &n.e, &err) == 0);
+    char msg[256];
+    ASSERT(rest_start(rs, msg, sizeof msg) == 0);
+    int port = rest_port(rs);
+    atomic_store(&g_release, 0);
+    const char *types[] = { "t.ok", "t.block" };
+    int64_t id = submit(n.store, types, 2);
+    job_engine_wake(n.e);
+    ASSERT(wait_step(&n, NULL, n.store, id, 1, JOB_RUNNING, 10000));
+    http_call_t *h = mem_calloc(1, sizeof *h);
+    const char *r = http(&n, port, "GET", "/kylin/api/jobs", h);
+    ASSERT(strstr(r, "200 OK") != NULL);
+    ASSERT(strstr(r, "\"job_status\":\"RUNNING\"") != NULL);
+    ASSERT(strstr(r, "\"owner_node\":\"r1\"") != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "/kylin/api/jobs/%lld", (long long)id);
+    r = http(&n, port, "GET", path, h);
+    ASSERT(strstr(r, "\"steps\":[") != NULL);
+    ASSERT(strstr(r, "\"type\":\"t.block\"") != NULL);
+    ASSERT(strstr(r, "\"step_status\":\"FINISHED\"") != NULL); /* step 0 */
+    r = http(&n, port, "GET", "/kylin/api/jobs?status=ERROR", h);
+    ASSERT(strstr(r, "200 OK") && strstr(r, "\r\n\r\n[]"));
+    r = http(&n, port, "GET", "/kylin/api/jobs?status=2", h); /* Kylin's numeric RUNNING */
+    ASSERT(strstr(r, "\"job_status\":\"RUNNING\"") != NULL);
+    snprintf(path, sizeof path, "/kylin/api/jobs/%lld/steps/0/output", (long long)id);
+    r = http(&n, port, "GET", path, h);
+    ASSERT(strstr(r, "ok step 0 ran") != NULL);
+    r = http(&n, port, "GET", "/kylin/api/jobs/999999", h);
+    ASSERT(strstr(r, "404") != NULL);
+    snprintf(path, sizeof path, "/kylin/api/jobs/%lld/pause", (long long)id);
+    r = http(&n, port, "PUT", path, h);
+    ASSERT(strstr(r, "\"job_status\":\"STOPPED\"") != NULL);
+    ASSERT(wait_step(&n, NULL, n.store, id, 1, JOB_STOPPED, 10000));
+    snprintf(path, sizeof path, "/kylin/api/jobs/%lld/cancel", (long long)id);
+    r = http(&n, port, "PUT", path, h);
+    ASSERT(strstr(r, "\"job_status\":\"DISCARDED\"") != NULL);
+    snprintf(path, sizeof path, "/kylin/api/jobs/%lld/resume", (long long)id);
+    r = http(&n, port, "PUT", path, h);
+    ASSERT(strstr(r, "400") && strstr(r, "cannot become READY"));
+    /* by name (uuid) */
+    mem_arena_t *ar = mem_arena_new(NULL, "t", 0);
+    job_info_t ji;
+    ASSERT(job_show(n.store, id, NULL, ar, &ji, NULL, NULL, &err) == 0);
+    snprintf(path, sizeof path, "/kylin/api/jobs/%s", ji.name);
+    r = http(&n, port, "GET", path, h);
+    ASSERT(strstr(r, "200 OK") && strstr(r, "DISCARDED"));
+    mem_arena_free(ar);
+    mem_free(h);
+    int done = 0;
+    job_engine_stop(n.e, stopped_cb, &done);
+    rest_close(rs);
+    int64_t end = now_ms() + 10000;
+    while (!done && now_ms() < end)
+        spin(&n, NULL, 5);
+    ASSERT(done);
+    spin(&n, NULL, 50);
+    meta_close(n.store);
+    cfg_free(n.cfg);
+    teardown();
+}
+
 static const tap_test_t tests[] = {
     { "states and Kylin's transitions", test_states },
     { "step header round trip", test_header },
@@ -850,6 +972,7 @@ static const tap_test_t tests[] = {
     { "query mode runs no jobs; schedulers 2/100 need ZooKeeper", test_query_mode },
     { "step output is bounded (head and tail kept)", test_output_bounded },
     { "fencing: a stale token cannot write or publish", test_fencing },
+    { "REST: list, show, step output, pause, cancel, resume refused", test_rest },
 };
 
 int main(void) { return TAP_RUN(tests); }
