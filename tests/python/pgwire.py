@@ -170,6 +170,9 @@ class Conn:
                 self.params[k.decode()] = v.decode()
             elif mtype == b"K":
                 self.backend_key = struct.unpack("!ii", p[:8])
+            elif mtype == b"v":
+                # NegotiateProtocolVersion: newest minor version supported, options not recognized
+                self.negotiated = p
             elif mtype == b"Z":
                 return p
             else:
