@@ -31,6 +31,11 @@
 
 /* Output is written at least this often while rows stream inline. */
 #define SESS_ROW_FLUSH 65536
+/* A statement the engine calls cheap that streams rows for longer than this
+ * on the loop thread is moved to the worker pool (checked every 256 rows). */
+#define SESS_INLINE_NS 2000000ull
+/* Inline steps longer than this are logged: the engine misjudged them. */
+#define SESS_INLINE_WARN_NS 50000000ull
 
 enum { STEP_AGAIN = 3 };
 
@@ -287,6 +292,12 @@ static int sink_row(void *arg, int ncols, const value_t *vals)
             x->sink_stopped = true;
             return -1;
         }
+    }
+    /* Nothing may hold the loop thread: a long row stream moves to a worker. */
+    if ((x->rows & 255) == 0 && uv_hrtime() - x->inline_start > SESS_INLINE_NS) {
+        x->to_worker = true;
+        x->sink_stopped = true;
+        return -1;
     }
     return 0;
 }
@@ -741,7 +752,7 @@ static int exec_step(sess_t *s)
     sess_exec_t *x = &s->x;
     for (;;) {
         x->sink_stopped = false;
-        if (!sql_stmt_is_cheap(x->stmt)) {
+        if (x->to_worker || !sql_stmt_is_cheap(x->stmt)) {
             /* Send what is queued: the worker owns s->out until it reports back. */
             sess__flush(s);
             x->on_worker = true;
@@ -757,7 +768,14 @@ static int exec_step(sess_t *s)
         }
         sql_sink_t sink = { s, sink_row };
         uint64_t want = x->max_rows ? x->max_rows - x->rows : 0;
+        x->inline_start = uv_hrtime();
         int rc = sql_execute(x->portal, want, &sink, &x->err);
+        uint64_t took = uv_hrtime() - x->inline_start;
+        if (took > SESS_INLINE_WARN_NS && x->inline_start - s->srv->last_slow_log > 1000000000ull) {
+            s->srv->last_slow_log = x->inline_start;
+            log_warn("a statement classified cheap held the event loop for %llu ms (session %d)",
+                     (unsigned long long)(took / 1000000), s->pid);
+        }
         int r = exec_result(s, rc);
         if (r != STEP_AGAIN)
             return r;
@@ -772,6 +790,7 @@ static int exec_start(sess_t *s, sql_portal_t *portal, const sql_stmt_t *stmt, s
     x->simple = simple;
     x->on_worker = false;
     x->waiting_drain = false;
+    x->to_worker = false;
     x->sp = sp;
     if (sp)
         sp->busy = true;

@@ -95,6 +95,7 @@ struct sess_server {
     uint32_t next_pid;
     uint8_t mock_key[32];     /* derives salts for unknown users */
     bool shutting_down;
+    uint64_t last_slow_log;   /* rate limit of the "ran long on the loop" warning */
     uv_timer_t tick;          /* authentication deadlines, once a second */
     bool tick_on;
 };
@@ -122,6 +123,8 @@ typedef struct sess_exec {
     bool on_worker;          /* sql_execute runs on a worker thread now */
     bool sink_stopped;       /* the sink returned < 0 (output full) */
     bool waiting_drain;      /* paused until the client reads */
+    bool to_worker;          /* ran too long inline: the rest goes to the pool */
+    uint64_t inline_start;   /* uv_hrtime() when the inline step began */
     sess_portal_t *sp;       /* extended protocol: the portal (busy) */
     sql_portal_t *portal;
     const sql_stmt_t *stmt;
