@@ -933,7 +933,7 @@ static bool is_num_type(type_oid_t t)
 }
 
 /* promote - PostgreSQL's result type of + - * over two numeric types. */
-static type_oid_t promote(type_oid_t x, type_oid_t y)
+type_oid_t cube__promote(type_oid_t x, type_oid_t y)
 {
     if (x == TYPE_FLOAT8 || y == TYPE_FLOAT8)
         return TYPE_FLOAT8;
@@ -1008,7 +1008,7 @@ static int lin_of(an_t *an, const PgQuery__Node *n, lin_t *out)
             return lin_err(an, e->location);
         if (lin_of(an, e->lexpr, &l) < 0 || lin_of(an, e->rexpr, &r) < 0)
             return -1;
-        out->type = promote(l.type, r.type);
+        out->type = cube__promote(l.type, r.type);
         if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0) {
             int64_t s = op[0] == '-' ? -1 : 1;
             if (l.is_const && r.is_const) {
@@ -1024,7 +1024,7 @@ static int lin_of(an_t *an, const PgQuery__Node *n, lin_t *out)
             if (l.n + r.n > CUBE_MV_MAX_TERMS)
                 return lin_err(an, e->location);
             *out = l;
-            out->type = promote(l.type, r.type);
+            out->type = cube__promote(l.type, r.type);
             for (int i = 0; i < r.n; i++) {
                 out->t[out->n] = r.t[i];
                 out->t[out->n++].coef *= s;

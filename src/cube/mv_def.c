@@ -38,6 +38,15 @@ int cube_mv_nlookups(const cube_mv_t *mv) { return mv->ntables - 1; }
 
 static type_oid_t result_type(const cube_mv_measure_t *m)
 {
+    return cube__result_type(m->fn, m->arg_type);
+}
+
+type_oid_t cube__result_type(cube_mv_fn_t fn, type_oid_t arg_type)
+{
+    struct {
+        cube_mv_fn_t fn;
+        type_oid_t arg_type;
+    } mm = { fn, arg_type }, *m = &mm;
     switch (m->fn) {
     case CUBE_MV_COUNT:
         return TYPE_INT8;

@@ -157,6 +157,10 @@ int cube__table_col(const cube_mv_table_t *t, const char *name);
 /* cube__mv_parse_arg - m's argument from its stored text ("a.x * a.y"),
  * resolved against mv's tables (m->fn must be set). */
 int cube__mv_parse_arg(cube_mv_t *mv, const char *text, cube_mv_measure_t *m, err_t *err);
+/* cube__promote - PostgreSQL's result type of + - * over two numeric types. */
+type_oid_t cube__promote(type_oid_t x, type_oid_t y);
+/* cube__result_type - PostgreSQL's type of fn(argument of type arg_type). */
+type_oid_t cube__result_type(cube_mv_fn_t fn, type_oid_t arg_type);
 /* cube__load_table - fills a model table's columns from the catalog. */
 int cube__load_table(mem_arena_t *a, const meta_catalog_t *cat, const meta_table_t *mt, cube_mv_table_t *t);
 
