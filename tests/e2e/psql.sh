@@ -137,6 +137,21 @@ for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
 got=$(cat "$tmp"/conc.* | sort -n | tr '\n' ' ')
 is "$bad:$got" "0:10 20 30 40 50 60 70 80 " "8 psql sessions at once each get their own answer"
 
+# ---- Ctrl-C: psql sends a CancelRequest for the running statement ----
+"$(type -P psql)" -X -c 'SELECT count(*) FROM generate_series(1, 2000000000)' >"$tmp/cancel.out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+t0=$SECONDS
+for ((i = 0; i < 300; i++)); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && kill -KILL $pid
+wait $pid
+rc=$?
+is "$rc:$(cat "$tmp/cancel.out")" "1:Cancel request sent
+ERROR:  canceling statement due to user request" "SIGINT to psql cancels the running statement (57014) within $((SECONDS - t0 + 1)) s"
+out=$(psql -X -tA -c 'select 5')
+is "$out" 5 "the server works after a cancel"
+
 # ---- authentication ----
 py() { "$SYS_PYTHON" "$here/../python/auth_check.py" "$@"; }
 for method in password md5 scram-sha-256; do

@@ -19,6 +19,7 @@ import os
 import socket
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgwire  # noqa: E402
@@ -470,6 +471,30 @@ def cancel_when_idle(o):
     c2.close()
     s.send("Query 'SELECT 1' afterwards", query("SELECT 1"))
     s.expect()
+    s.close()
+
+
+@scenario
+def cancel_running_query(o):
+    s = Session(o)
+    pid, key = s.c.backend_key
+    s.send("Query: count over generate_series(1, 2000000000) (runs for seconds)",
+           query("SELECT count(*) FROM generate_series(1, 2000000000)"))
+    time.sleep(0.5)
+    c2 = pgwire.Conn(host, port, timeout=WAIT)
+    c2.send_raw(i32(16) + i32(pgwire.CANCEL_REQUEST) + i32(pid) + i32(key))
+    o.append("> CancelRequest with the session's key, 0.5 s later")
+    c2.close()
+    t0 = time.time()
+    s.expect(timeout=30)
+    o.append("= answered %s" % ("within 5 s" if time.time() - t0 < 5 else "after %.1f s" % (time.time() - t0)))
+    s.send("Query 'SELECT 1' afterwards", query("SELECT 1"))
+    s.expect()
+    s.send("CancelRequest with a wrong key while a query runs", query("SELECT count(*) FROM generate_series(1, 20000000)"))
+    c2 = pgwire.Conn(host, port, timeout=WAIT)
+    c2.send_raw(i32(16) + i32(pgwire.CANCEL_REQUEST) + i32(pid) + i32(key ^ 1))
+    c2.close()
+    s.expect(timeout=60)
     s.close()
 
 
