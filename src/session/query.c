@@ -680,6 +680,10 @@ static int exec_result(sess_t *s, int rc)
         exec_end(s);
         s->err = x->err;
         err_clear(&x->err);
+        if (x->timed_out && strcmp(s->err.sqlstate, ERRCODE_QUERY_CANCELED) == 0) {
+            err_clear(&s->err);
+            err_set(&s->err, ERRCODE_QUERY_CANCELED, "canceling statement due to statement timeout");
+        }
         return fail(s);
     }
     if (rc == SQL_EXEC_SUSPENDED) {
@@ -752,6 +756,12 @@ static int exec_step(sess_t *s)
     sess_exec_t *x = &s->x;
     for (;;) {
         x->sink_stopped = false;
+        if (x->rows && (x->timed_out || x->cancel_requested)) {
+            /* Cancelled while it waited for the client to read. */
+            err_set(&x->err, ERRCODE_QUERY_CANCELED, "canceling statement due to user request");
+            int r = exec_result(s, -1);
+            return r;
+        }
         if (x->to_worker || !sql_stmt_is_cheap(x->stmt)) {
             /* Send what is queued: the worker owns s->out until it reports back. */
             sess__flush(s);
@@ -791,6 +801,9 @@ static int exec_start(sess_t *s, sql_portal_t *portal, const sql_stmt_t *stmt, s
     x->on_worker = false;
     x->waiting_drain = false;
     x->to_worker = false;
+    x->timed_out = false;
+    x->cancel_requested = false;
+    x->start_ms = uv_now(s->srv->loop);
     x->sp = sp;
     if (sp)
         sp->busy = true;

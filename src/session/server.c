@@ -263,15 +263,28 @@ void sess__cancel(sess_server_t *srv, uint32_t pid, uint32_t key)
     if (s->key != key)
         return;
     /* Only a statement in flight is cancelled; an idle session ignores it. */
-    if (s->ctx && (s->busy || s->x.active))
+    if (s->ctx && (s->busy || s->x.active)) {
+        s->x.cancel_requested = true;
         sql_ctx_cancel(s->ctx);
+    }
 }
 
-/* ---- authentication deadline ---- */
+/* ---- deadlines: authentication, statement_timeout ---- */
 
 /* PostgreSQL's authentication_timeout default: a client that has not
  * finished startup and authentication by then is dropped. */
 #define SESS_AUTH_TIMEOUT_MS 60000
+
+/* statement_timeout_ms - the session's limit: statement_timeout (ms) or
+ * kylin.query.timeout-seconds, the smaller one that is set; 0 for none. */
+static uint64_t statement_timeout_ms(const sess_t *s)
+{
+    uint64_t a = (uint64_t)cfg_int(s->settings, CFG_STATEMENT_TIMEOUT);
+    uint64_t b = (uint64_t)cfg_int(s->settings, CFG_QUERY_TIMEOUT) * 1000;
+    if (!a)
+        return b;
+    return b && b < a ? b : a;
+}
 
 void sess__check_deadlines(sess_server_t *srv, uint64_t now)
 {
@@ -280,6 +293,15 @@ void sess__check_deadlines(sess_server_t *srv, uint64_t now)
             err_t e = { 0 };
             err_set(&e, ERRCODE_PROTOCOL_VIOLATION, "canceling authentication due to timeout");
             sess__fatal(s, &e);
+            continue;
+        }
+        /* Only statements off the loop thread can be running now. */
+        if (s->phase == PH_READY && s->x.active && !s->x.timed_out && s->ctx) {
+            uint64_t limit = statement_timeout_ms(s);
+            if (limit && now - s->x.start_ms >= limit) {
+                s->x.timed_out = true;
+                sql_ctx_cancel(s->ctx);
+            }
         }
     }
 }
@@ -376,7 +398,8 @@ int sess_server_listen(sess_server_t *srv, err_t *err)
     srv->port = net_listener_port(srv->listener);
     uv_timer_init(srv->loop, &srv->tick);
     srv->tick.data = srv;
-    uv_timer_start(&srv->tick, tick_cb, 1000, 1000);
+    /* 100 ms: the granularity of statement_timeout. */
+    uv_timer_start(&srv->tick, tick_cb, 100, 100);
     /* The deadline check never keeps the loop alive by itself. */
     uv_unref((uv_handle_t *)&srv->tick);
     srv->tick_on = true;

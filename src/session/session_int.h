@@ -124,6 +124,9 @@ typedef struct sess_exec {
     bool sink_stopped;       /* the sink returned < 0 (output full) */
     bool waiting_drain;      /* paused until the client reads */
     bool to_worker;          /* ran too long inline: the rest goes to the pool */
+    bool timed_out;          /* statement_timeout fired: the cancel is ours */
+    bool cancel_requested;   /* a CancelRequest arrived while waiting for the client */
+    uint64_t start_ms;       /* uv_now() at the start, for statement_timeout */
     uint64_t inline_start;   /* uv_hrtime() when the inline step began */
     sess_portal_t *sp;       /* extended protocol: the portal (busy) */
     sql_portal_t *portal;

@@ -1206,6 +1206,52 @@ static void test_cancel(void)
     cfg_free(cfg);
 }
 
+static void test_statement_timeout(void)
+{
+    cfg_t *cfg = test_cfg((const char *const[]){ "kiln.pg.output-high-water-bytes", "100000", NULL });
+    sess_server_t *srv = sess_server_new(uv_default_loop(), cfg);
+    conn_t *a = login(srv);
+    send_q(a, "SET statement_timeout = 100");
+    EXPECT(a, "C(SET) ZI");
+    send_q(a, "SLEEP");
+    ASSERT(sess_is_busy(a->s));
+    uint64_t now = uv_now(uv_default_loop());
+    sess__check_deadlines(srv, now + 50);
+    sess__check_deadlines(srv, now + 150);
+    run_loop_until(got_z, a);
+    EXPECT(a, "T(i) E(57014) ZI");
+    ASSERT_STREQ(last_error, "canceling statement due to statement timeout");
+
+    /* A statement paused because the client reads nothing can be cancelled. */
+    conn_t *b = login(srv);
+    uint32_t pid = last_pid, key = last_key;
+    b->track = true;
+    send_q(b, "ROWS 1000000");
+    for (int i = 0; i < 10000 && sess_is_busy(b->s); i++)
+        uv_run(uv_default_loop(), UV_RUN_ONCE);
+    ASSERT(!b->reading);
+    conn_t *k = conn_new(srv);
+    buf_t m = BUF_INIT;
+    buf_put_u32(&m, 16);
+    buf_put_u32(&m, PGP_CANCEL_REQUEST_CODE);
+    buf_put_u32(&m, pid);
+    buf_put_u32(&m, key);
+    feed(k, m.data, m.len);
+    conn_free(k);
+    buf_free(&m);
+    b->pending = 0;
+    sess_on_drain(b->s);
+    for (int i = 0; i < 10000 && sess_is_busy(b->s); i++)
+        uv_run(uv_default_loop(), UV_RUN_ONCE);
+    const char *t = trace(b, false);
+    ASSERT(strlen(t) > 20 && strcmp(t + strlen(t) - 11, "E(57014) ZI") == 0);
+    ASSERT(b->reading);
+    conn_free(a);
+    conn_free(b);
+    sess_server_free(srv);
+    cfg_free(cfg);
+}
+
 static void test_shutdown(void)
 {
     cfg_t *cfg = test_cfg(NULL);
@@ -1348,6 +1394,7 @@ int main(void)
         { "back-pressure", test_backpressure },
         { "worker execution", test_worker },
         { "cancel", test_cancel },
+        { "statement_timeout and cancel of a paused statement", test_statement_timeout },
         { "shutdown", test_shutdown },
         { "authentication deadline", test_auth_deadline },
         { "fuzzed client streams", test_fuzz },
