@@ -5,6 +5,7 @@
 # case, and pgbench runs alongside in the extended protocol. Each hostile connection must get
 # an ErrorResponse (08P01 for framing errors) and be closed, or be closed; the others must
 # not notice. For kilnd, the same process must still be running at the end.
+# e2e-timeout: 300
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"

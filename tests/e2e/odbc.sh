@@ -5,6 +5,7 @@
 # server statements (Parse "_PLAN0x..." / Describe S / Bind / Execute / DEALLOCATE) and
 # queries pg_type at connect. A private ODBCSYSINI keeps /etc/odbcinst.ini's CommLog=1
 # from writing /tmp/psqlodbc_*.log files.
+# e2e-timeout: 300
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"

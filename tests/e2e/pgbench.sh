@@ -4,6 +4,7 @@
 # whose parameter the server must type itself ($1 with no declared type) and whose results
 # pgbench checks with \gset/\if; a transaction block script; a new connection per transaction.
 # A check passes when pgbench exits 0, processed transactions > 0, failed = 0, no client aborted.
+# e2e-timeout: 300
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"

@@ -5,6 +5,7 @@
 # ParameterStatus reports, SQL PREPARE/EXECUTE, pipelining, cancel, Terminate) against a reference
 # PostgreSQL 15 and against the server under test; each scenario passes when the normalized
 # transcripts are identical, message by message.
+# e2e-timeout: 300
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"

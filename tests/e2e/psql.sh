@@ -3,6 +3,7 @@
 # from a here-document, ON_ERROR_STOP, psql on a tty, errors with SQLSTATE, and logins under
 # every password method (right password, wrong password -> 28P01 with PostgreSQL's message).
 # Target: kilnd by default; KILN_TEST_TARGET=postgres or KILN_TEST_HOST/PORT (tests/lib/kiln.sh).
+# e2e-timeout: 300
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # psycopg2.sh - Debian's python3-psycopg2 (libpq, simple protocol, client-side parameters,
 # implicit BEGIN) against the server: tests/python/psycopg2_test.py under /usr/bin/python3.
+# e2e-timeout: 300
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"

@@ -6,6 +6,7 @@
 #   2. against the server under test (kilnd by default; see tests/lib/kiln.sh for
 #      KILN_TEST_TARGET and KILN_TEST_HOST/PORT).
 # Diffs of failing tests are printed as TAP diagnostics.
+# e2e-timeout: 300
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/kiln.sh"

@@ -4,6 +4,7 @@
 #   KILN_TOP     the source tree (default: two levels above this file)
 #   KILN_BUILD   where kilnd was built (default: KILN_TOP, the in-tree build)
 #   at_exit CMD  runs CMD when the script exits (LIFO, even on errors and signals)
+#   kiln_watchdog CMD  runs CMD when the script is gone, even if it was killed with SIGKILL
 #   free_port    prints a TCP port on 127.0.0.1 that the kernel just handed out
 #   wait_until SECONDS CMD...   retries CMD every 0.1 s; fails after SECONDS
 #   psql, tmo CMD...            psql / CMD under timeout (KILN_CLIENT_TIMEOUT, default 60 s)
@@ -33,6 +34,20 @@ trap 'exit 143' TERM
 
 at_exit() {
     KILN_EXIT_CMDS+=("$*")
+}
+
+# kiln_watchdog CMD: runs CMD once this script is gone, however it ended (even SIGKILL, e.g.
+# tests/run's timeout -k), so no server outlives its test. The normal exit path (at_exit)
+# stops the watchdog first. KILN_NO_WATCHDOG=1 disables it (servers meant to outlive the script).
+kiln_watchdog() {
+    [ "${KILN_NO_WATCHDOG:-0}" = 1 ] && return 0
+    local parent=$$
+    (
+        trap '' INT TERM HUP
+        while kill -0 "$parent" 2>/dev/null; do sleep 1; done
+        eval "$1"
+    ) </dev/null >/dev/null 2>&1 &
+    at_exit "kill $! 2>/dev/null"
 }
 
 free_port() {

@@ -56,6 +56,7 @@ kiln_start() {
         </dev/null >"$KILN_LOG" 2>&1 &
     KILN_PID=$!
     at_exit kiln_stop
+    kiln_watchdog "kill -TERM $KILN_PID; sleep 10; kill -0 $KILN_PID && kill -KILL $KILN_PID; rm -rf '$KILN_DATA'"
     for ((i = 0; i < 300; i++)); do
         if ! kill -0 "$KILN_PID" 2>/dev/null; then
             echo "kiln.sh: kilnd exited during startup; its log:" >&2

@@ -78,6 +78,7 @@ CONF
     fi
     pgref__hba "$method"
     at_exit pgref_stop
+    kiln_watchdog "pgref__as_postgres '$PG_BIN/pg_ctl' -D '$PGREF_DIR/data' -m immediate -w stop; rm -rf '$PGREF_DIR'"
     if ! pgref__as_postgres "$PG_BIN/pg_ctl" -D "$PGREF_DIR/data" -l "$PGREF_DIR/server.log" -w -t 30 start >/dev/null; then
         cat "$PGREF_DIR/server.log" >&2
         return 1
@@ -120,7 +121,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     set -u
     case "${1:-}" in
     start)
-        KILN_KEEP_TMP=1
+        KILN_KEEP_TMP=1 KILN_NO_WATCHDOG=1
         pgref_start "${2:-scram-sha-256}" || exit 1
         KILN_EXIT_CMDS=() # leave it running
         echo "PGREF_PORT=$PGREF_PORT PGREF_DIR=$PGREF_DIR"
