@@ -872,8 +872,10 @@ static int derive(mctx_t *c, const cube_q_agg_t *g, cube_deriv_t *d, int *pos, i
             d->fl |= m->scale < 0;
             if (m->scale > d->res_scale)
                 d->res_scale = m->scale;
-            text = mem_asprintf(c->a, "%s%s%s%lld * %s", text, i ? " " : "", i ? (t[i].coef < 0 ? "- " : "+ ") : "",
-                                (long long)(i && t[i].coef < 0 ? -t[i].coef : t[i].coef), m->name);
+            int64_t co = i && t[i].coef < 0 ? -t[i].coef : t[i].coef;
+            const char *cs = co == 1 ? "" : co == -1 ? "-" : mem_asprintf(c->a, "%lld * ", (long long)co);
+            text = mem_asprintf(c->a, "%s%s%s%s%s", text, i ? " " : "", i ? (t[i].coef < 0 ? "- " : "+ ") : "", cs,
+                                m->name);
         }
         text = mem_asprintf(c->a, "sum of (%s)", text);
     }
