@@ -88,4 +88,17 @@ typedef struct cube_refresh_result {
 int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cube_refresh_opts_t *opts,
                  cube_refresh_result_t *res, err_t *err) MUST_CHECK;
 
+/* ---- as a job (src/cube/cubejob_step.c; links against src/job) ---- */
+
+/* cube_job_register - registers the step type "cube.refresh" (cube_refresh
+ * with the step's progress, cancellation and fenced publish; a discard
+ * deletes the NEW segment rows the job left). Node startup, once; root is
+ * kiln.storage.root (copied). */
+int cube_job_register(const char *root);
+/* cube_job_submit_refresh - submits a "refresh" job of one "cube.refresh"
+ * step for schema.name; *job_id gets its id (the SQL layer may wait for it,
+ * or return at once and let kiln.jobs show it). 42P01 unknown view. */
+int cube_job_submit_refresh(meta_store_t *s, const char *schema, const char *name, const char *submitter,
+                            int64_t *job_id, err_t *err) MUST_CHECK;
+
 #endif

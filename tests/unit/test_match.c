@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <uv.h>
 
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
@@ -26,6 +29,7 @@
 #include "cube/match.h"
 #include "cube/mv.h"
 #include "exec/rel.h"
+#include "job/job.h"
 #include "meta/meta.h"
 #include "tap.h"
 #include "types/numeric.h"
@@ -907,6 +911,70 @@ static void test_refresh_drop(void)
     teardown();
 }
 
+static int64_t ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void stopped(void *arg) { *(int *)arg = 1; }
+
+/* REFRESH as a job: the "cube.refresh" step with progress and a fenced publish. */
+static void test_refresh_job(void)
+{
+    setup();
+    mv_ok("CREATE MATERIALIZED VIEW small AS SELECT d_year, count(*) FROM lineorder JOIN dates ON "
+          "lo_orderdate = d_datekey GROUP BY d_year");
+    ASSERT_EQ(cube_job_register(root), 0);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    cfg_t *cfg = cfg_new();
+    err_t err = { 0 };
+    ASSERT(cfg_set(cfg, CFG_SERVER_MODE, "all", CFG_C_STARTUP, &err) == 0);
+    job_engine_opts_t o = { .node = "n1", .poll_ms = 100, .lease_ms = 1000, .progress_ms = 20 };
+    job_engine_t *e;
+    if (job_engine_start(&loop, cfg, ST, NULL, NULL, &o, &e, &err) != 0)
+        TAP_FAIL("job_engine_start: %s", err.message);
+    int64_t id = 0;
+    ASSERT_EQ(cube_job_submit_refresh(ST, "public", "small", "tester", &id, &err), 0);
+    job_engine_wake(e);
+    mem_arena_t *a = mem_arena_new(NULL, "j", 0);
+    job_info_t ji = { 0 };
+    int64_t end = ms_now() + 20000;
+    while (ms_now() < end) {
+        uv_run(&loop, UV_RUN_NOWAIT);
+        ASSERT(job_show(ST, id, NULL, a, &ji, NULL, NULL, &err) == 0);
+        if (job_state_is_final(ji.state) || ji.state == JOB_ERROR)
+            break;
+        usleep(5000);
+    }
+    job_step_info_t *steps;
+    size_t nsteps;
+    ASSERT(job_show(ST, id, NULL, a, &ji, &steps, &nsteps, &err) == 0);
+    printf("# job %s: %s | %s\n", job_state_name(ji.state), steps[0].message, steps[0].log);
+    ASSERT_EQ(ji.state, JOB_SUCCEED);
+    ASSERT(strstr(steps[0].log, "inner joins verified") != NULL);
+    ASSERT(meta_catalog_refresh(ST, true, &err) == 0);
+    const meta_catalog_t *cat = meta_catalog_acquire(ST);
+    int ready = 0;
+    for (size_t i = 0; i < cat->nsegments; i++)
+        if (strcmp(cat->segments[i].status, "ready") == 0 && cat->segments[i].job_id == id)
+            ready++;
+    meta_catalog_release(cat);
+    ASSERT_EQ(ready, 1);
+    int done = 0;
+    job_engine_stop(e, stopped, &done);
+    end = ms_now() + 10000;
+    while (!done && ms_now() < end) {
+        uv_run(&loop, UV_RUN_NOWAIT);
+        usleep(2000);
+    }
+    uv_run(&loop, UV_RUN_NOWAIT);
+    mem_arena_free(a);
+    teardown();
+}
+
 int main(void)
 {
     tap_test_t tests[] = {
@@ -915,6 +983,7 @@ int main(void)
         { "refusals name the missing column, measure or join", test_refusals },
         { "lookups left out: LEFT always, INNER only when verified", test_left_out_joins },
         { "refresh replaces, drop removes metadata and storage, duplicate keys fail", test_refresh_drop },
+        { "REFRESH as a job: cube.refresh step, progress, fenced publish", test_refresh_job },
     };
     return TAP_RUN(tests);
 }
