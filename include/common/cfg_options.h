@@ -121,7 +121,7 @@ CFG_OPTION(DEFAULT_TX_ISOLATION, "default_transaction_isolation", CFG_STRING, "r
            "Isolation level of new transactions.")
 CFG_OPTION(TX_READ_ONLY, "transaction_read_only", CFG_BOOL, "off", 0, 0, CFG_C_SESSION, 0, NULL,
            "Whether the current transaction is read-only.")
-CFG_OPTION(DEFAULT_TX_READ_ONLY, "default_transaction_read_only", CFG_BOOL, "off", 0, 0, CFG_C_SESSION, 0, NULL,
+CFG_OPTION(DEFAULT_TX_READ_ONLY, "default_transaction_read_only", CFG_BOOL, "off", 0, 0, CFG_C_SESSION, CFG_F_REPORT, NULL,
            "Whether new transactions are read-only.")
 CFG_OPTION(CLIENT_MIN_MESSAGES, "client_min_messages", CFG_ENUM, "notice", 0, 0, CFG_C_SESSION, 0, "debug5|debug4|debug3|debug2|debug1|log|notice|warning|error",
            "Least severity of messages sent to the client.")

@@ -397,7 +397,7 @@ static void test_startup_trust(void)
                  "R0 S:server_version=15.0 (kiln 0.1.0) S:server_encoding=UTF8 S:client_encoding=UTF8 "
                  "S:application_name=psql S:DateStyle=ISO, MDY S:IntervalStyle=postgres S:TimeZone=Etc/UTC "
                  "S:integer_datetimes=on S:standard_conforming_strings=on S:is_superuser=on "
-                 "S:session_authorization=alice S:in_hot_standby=off K ZI");
+                 "S:session_authorization=alice S:default_transaction_read_only=off S:in_hot_standby=off K ZI");
     ASSERT(last_pid > 0);
     send_q(c, "SHOW search_path");
     EXPECT(c, "T(search_path) D(x) C(SHOW) ZI");
