@@ -31,12 +31,24 @@ cube_matcher_t *cube_matcher_new(const char *storage_root)
 {
     cube_matcher_t *m = mem_calloc(1, sizeof *m);
     pthread_mutex_init(&m->mu, NULL);
+    m->refs = 1;
     m->root = mem_strdup(storage_root ? storage_root : "");
     return m;
 }
 
+static void matcher_unref(cube_matcher_t *m)
+{
+    if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        pthread_mutex_destroy(&m->mu);
+        mem_free(m->root);
+        mem_free(m);
+    }
+}
+
 static void centry_free(cube_centry_t *e)
 {
+    if (e->m)
+        matcher_unref(e->m);
     stor_segment_close(e->seg);
     cube_mv_free(e->mv);
     mem_free(e->rows);
@@ -69,9 +81,7 @@ void cube_matcher_free(cube_matcher_t *m)
         cube__centry_release(e);
         e = next;
     }
-    pthread_mutex_destroy(&m->mu);
-    mem_free(m->root);
-    mem_free(m);
+    matcher_unref(m);
 }
 
 static const meta_segment_t *ready_segment(const meta_catalog_t *cat, int64_t cube_id)
@@ -93,6 +103,7 @@ static int centry_open(cube_matcher_t *m, const meta_catalog_t *cat, const meta_
     e->cube_version = c->h.version;
     e->seg_id = s->h.id;
     e->m = m;
+    __atomic_add_fetch(&m->refs, 1, __ATOMIC_ACQ_REL);
     if (cube_mv_load(cat, c, &e->mv, err) < 0)
         goto fail;
     char path[1024];

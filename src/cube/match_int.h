@@ -30,6 +30,7 @@ typedef struct cube_centry {
 
 struct cube_matcher {
     pthread_mutex_t mu;
+    int refs;             /* the owner's + one per entry (atomic): entries outlive cube_matcher_free */
     char *root;
     cube_centry_t *entries;
 };
