@@ -22,6 +22,7 @@
  * whose text and parameter types equal the current unnamed statement reuses
  * it (stmt_epoch invalidates that cache after commands that change state).
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -493,17 +494,14 @@ static int capture_row(void *arg, int ncols, const value_t *vals)
     return 0;
 }
 
-/* eval_list - evaluates a comma-separated expression list (EXECUTE's
- * arguments, or NULL::type casts for PREPARE's types) by preparing
- * "SELECT <list>" and running it. Gives the values as text parameters and
- * the column types, in the message arena. */
-static int eval_list(sess_t *s, const char *list, size_t len, int offset, int *n, sql_param_t **params,
-                     const type_oid_t **types)
+/* eval_select - runs a one-row SELECT and gives its values as text
+ * parameters and its column types, in the message arena (params NULL:
+ * types only, nothing runs). offset maps error positions to the client's
+ * string. */
+static int eval_select(sess_t *s, const char *sql, int offset, int *n, sql_param_t **params, const type_oid_t **types)
 {
-    char *sql = mem_asprintf(s->msg_arena, "SELECT %.*s", (int)len, list);
     sql_stmt_t *st;
-    /* Positions point into the client's text, 7 bytes after "SELECT ". */
-    if (sql_prepare(s->ctx, s->msg_arena, sql, offset - 7, 0, NULL, &st, &s->err) < 0)
+    if (sql_prepare(s->ctx, s->msg_arena, sql, offset, 0, NULL, &st, &s->err) < 0)
         return -1;
     const sql_col_t *cols;
     int nc = sql_stmt_columns(st, &cols);
@@ -529,6 +527,47 @@ static int eval_list(sess_t *s, const char *list, size_t len, int offset, int *n
     }
     *params = cap.params;
     return 0;
+}
+
+/* eval_list - "SELECT <list>" through eval_select; offset is where list
+ * starts in the client's string. */
+static int eval_list(sess_t *s, const char *list, size_t len, int offset, int *n, sql_param_t **params,
+                     const type_oid_t **types)
+{
+    char *sql = mem_asprintf(s->msg_arena, "SELECT %.*s", (int)len, list);
+    return eval_select(s, sql, offset - 7, n, params, types);
+}
+
+/* split_args - the top-level comma-separated items of p..end (quotes and
+ * parentheses respected); starts and lengths in the message arena. */
+static int split_args(mem_arena_t *a, const char *p, const char *end, const char ***starts, size_t **lens)
+{
+    int cap = 1;
+    for (const char *q = p; q < end; q++)
+        cap += *q == ',';
+    *starts = mem_alloc(a, sizeof(char *) * (size_t)cap);
+    *lens = mem_alloc(a, sizeof(size_t) * (size_t)cap);
+    int n = 0, depth = 0;
+    const char *start = p;
+    for (const char *q = p;; q++) {
+        if (q >= end || (*q == ',' && depth == 0)) {
+            (*starts)[n] = start;
+            (*lens)[n] = (size_t)((q < end ? q : end) - start);
+            n++;
+            if (q >= end)
+                break;
+            start = q + 1;
+            continue;
+        }
+        if (*q == '\'' || *q == '"') {
+            const char *e = skip_quoted(q);
+            q = (e > end ? end : e) - 1;
+        } else if (*q == '(')
+            depth++;
+        else if (*q == ')')
+            depth--;
+    }
+    return n;
 }
 
 /* split_types - "int, numeric(10,2)" -> "NULL::int, NULL::numeric(10,2)". */
@@ -707,7 +746,14 @@ static int exec_result(sess_t *s, int rc)
         return H_DONE;
     }
     sql_kind_t kind = sql_stmt_kind(x->stmt);
-    pgp_put_command_complete(&s->out, sql_portal_tag(x->portal));
+    const char *tag = sql_portal_tag(x->portal);
+    char counted[32];
+    if (strncmp(tag, "SELECT ", 7) == 0) {
+        /* PostgreSQL counts the rows of this Execute, not of the portal. */
+        snprintf(counted, sizeof counted, "SELECT %llu", (unsigned long long)x->rows);
+        tag = counted;
+    }
+    pgp_put_command_complete(&s->out, tag);
     /* Only ROLLBACK TO passes the failed-transaction check; it recovers. */
     if (kind == SQL_K_SAVEPOINT && s->tx == 'E')
         s->tx = 'T';
@@ -825,9 +871,11 @@ static int exec_start(sess_t *s, sql_portal_t *portal, const sql_stmt_t *stmt, s
 
 static int query_continue(sess_t *s);
 
-/* query_execute - SQL-level EXECUTE name [(args)]: the arguments are
- * evaluated by the engine as a one-row SELECT and bound as text parameters
- * of the named statement, which then runs as this Query's statement. */
+/* query_execute - SQL-level EXECUTE name [(args)]: each argument is
+ * evaluated by the engine as "SELECT (arg)::type" of its parameter's type,
+ * so a bad value fails with the argument's position as in PostgreSQL, and
+ * bound as a text parameter of the named statement, which then runs as this
+ * Query's statement. */
 static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *text)
 {
     const char *target = sql_stmt_target(stmt);
@@ -837,17 +885,19 @@ static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *te
                 target ? target : "");
         return fail(s);
     }
+    if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(st->stmt))
+        return fail_aborted(s);
+    if (stmt_revalidate(s, st) < 0)
+        return fail(s);
     const char *p = skip_word(text->sql, "EXECUTE");
     p = p ? skip_ident(p) : NULL;
     int nargs = 0;
-    sql_param_t *params = NULL;
-    const type_oid_t *types;
+    const char **starts = NULL;
+    size_t *lens = NULL;
     if (p && *p == '(') {
         const char *close = match_paren(p);
-        if (close && skip_space(p + 1) < close &&
-            eval_list(s, p + 1, (size_t)(close - p - 1), text->offset + (int)(p + 1 - text->sql), &nargs, &params,
-                      &types) < 0)
-            return fail(s);
+        if (close && skip_space(p + 1) < close)
+            nargs = split_args(s->msg_arena, p + 1, close, &starts, &lens);
     }
     int need = sql_stmt_nparams(st->stmt);
     if (nargs != need) {
@@ -855,10 +905,25 @@ static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *te
         err_detail(&s->err, "Expected %d parameters but got %d.", need, nargs);
         return fail(s);
     }
-    if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(st->stmt))
-        return fail_aborted(s);
-    if (stmt_revalidate(s, st) < 0)
-        return fail(s);
+    sql_param_t *params = nargs ? mem_alloc0(s->msg_arena, sizeof(sql_param_t) * (size_t)nargs) : NULL;
+    const type_oid_t *ptypes = sql_stmt_param_types(st->stmt);
+    for (int i = 0; i < nargs; i++) {
+        const type_info_t *ti = type_lookup(ptypes[i]);
+        char *sql = ti ? mem_asprintf(s->msg_arena, "SELECT (%.*s)::%s", (int)lens[i], starts[i], ti->typname)
+                       : mem_asprintf(s->msg_arena, "SELECT (%.*s)", (int)lens[i], starts[i]);
+        /* The argument starts 9 characters into sql (1-based). */
+        int offset = text->offset + (int)(starts[i] - text->sql) - 8;
+        int n;
+        sql_param_t *one;
+        const type_oid_t *t;
+        if (eval_select(s, sql, offset, &n, &one, &t) < 0)
+            return fail(s);
+        if (n != 1) {
+            err_set(&s->err, ERRCODE_SYNTAX_ERROR, "syntax error in EXECUTE parameter %d", i + 1);
+            return fail(s);
+        }
+        params[i] = one[0];
+    }
     sql_portal_t *portal;
     if (sql_bind(s->ctx, st->stmt, s->query_arena, nargs, params, &portal, &s->err) < 0)
         return fail(s);
