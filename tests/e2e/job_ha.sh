@@ -7,6 +7,9 @@
 #   scheduler 2    kill -9 of the node running a job: another node takes the
 #                  job's lock after the session timeout and resumes it from
 #                  its first unfinished step; the job publishes once.
+#   scheduler 2    a node frozen past its session timeout learns on waking
+#                  that its session expired and stops its job (another node
+#                  finished it meanwhile).
 #   scheduler 2    a stale node (SIGSTOP past its session, then SIGCONT) whose
 #                  step goes on to publish is refused by the metastore's
 #                  fencing-token check; only the new owner's segment exists.
@@ -186,6 +189,28 @@ else
     not_ok "stale: a node starts the publishing step of job $K"
 fi
 stop_all "$PID_b1" "$PID_b2"
+
+# --------------------------- scheduler 2: an expired session stops its jobs
+C="-z $ZK -t $T -c job_e2e_expire_$$ -s 2"
+node c1 $C
+node c2 $C
+for n in c1 c2; do wait_line $n 'scheduler active' 20 >/dev/null || true; done
+E=$(jn submit 4 2000)
+X=$(wait_who 20 c1 c2 -- "step job=$E step=1 attempt=1 start") || X=
+if [ -n "$X" ]; then
+    Y=$([ "$X" = c1 ] && echo c2 || echo c1)
+    eval "xp=\$PID_$X"
+    kill -STOP "$xp"
+    check "expiry: $Y takes job $E over while $X is frozen" wait_line "$Y" "claimed job=$E " $((T / 1000 + 20))
+    kill -CONT "$xp"
+    check "expiry: $X learns its session expired and stops the job" wait_line "$X" "lost job=$E " 15
+    check "expiry: $Y finishes it" wait_line "$Y" "job job=$E state=SUCCEED" 40
+    unlike "$(grep -E "step job=$E step=[23]" "$work/$X.out")" . "expiry: $X ran no later step of job $E"
+    like "$(jn show "$E")" "^state=SUCCEED owner=$Y " "expiry: job SUCCEED owned by $Y"
+else
+    not_ok "expiry: a node runs job $E"
+fi
+stop_all "$PID_c1" "$PID_c2"
 
 # ------------------------------------------------------------- scheduler 100
 C="-z $ZK -t $T -c job_e2e_s100_$$ -s 100"
