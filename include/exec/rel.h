@@ -89,6 +89,19 @@ exec_catview_t *exec_catalog_pin(mem_arena_t *a);
 int exec_catalog_lookup(exec_catview_t *v, const char *schema, const char *const *path, int npath,
                         const char *name, const exec_rel_t **out, err_t *err);
 bool exec_catalog_schema_exists(exec_catview_t *v, const char *schema);
+/* exec_catalog_snap - the snapshot v pinned for provider cat (NULL when v is
+ * NULL or cat is not among its providers). Valid while v is. */
+void *exec_catalog_snap(const exec_catview_t *v, const exec_catalog_t *cat);
+
+/* The view of the statement the calling thread is preparing or executing.
+ * The SQL layer sets it around analysis and execution so that catalog
+ * functions and reg* output (pg_table_is_visible, 'x'::regclass::text)
+ * read the same snapshot as the statement's relations: psql passes c.oid
+ * from one query into the next, and within a statement everything must
+ * agree whatever DDL commits meanwhile. exec_catalog_set_current returns
+ * the previous one, to be restored (nesting). */
+exec_catview_t *exec_catalog_set_current(exec_catview_t *v);
+exec_catview_t *exec_catalog_current(void);
 
 /* ---- in-memory relations ---- */
 

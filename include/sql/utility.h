@@ -48,7 +48,19 @@ typedef struct sql_utility {
 
 typedef int (*sql_utility_claim_fn)(void *arg, const sql_utility_call_t *call, sql_utility_t *out, err_t *err);
 
-/* sql_utility_register - adds a claimer (startup only). At most 16. */
+/* sql_utility_register - adds a claimer (startup only). At most 16;
+ * several subsystems register (the catalog's DDL, the cube's materialized
+ * views), each passing (returning 0) on statements it does not own. */
 void sql_utility_register(sql_utility_claim_fn fn, void *arg);
+
+/* sql_utility_search_path - the session's search_path as names, unquoted
+ * and case-folded, "$user" kept as written (DDL resolves it itself), in a.
+ * Any thread. */
+int sql_utility_search_path(const sql_session_info_t *info, mem_arena_t *a, const char ***names, int *n);
+
+/* sql_current_session - the session whose statement the calling thread is
+ * preparing or executing (NULL outside one): reg* output formats names
+ * against its search_path. */
+const sql_session_info_t *sql_current_session(void);
 
 #endif

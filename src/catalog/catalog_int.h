@@ -52,6 +52,16 @@ typedef struct catalog_snap {
  * the metastore moved on); NULL before catalog_init. */
 catalog_snap_t *catalog__snap_current(void);
 void catalog__snap_release(catalog_snap_t *s);
+/* catalog__snap_stmt - the snapshot of the statement this thread runs
+ * (exec_catalog_current), with a reference; the current one outside a
+ * statement. Catalog functions use it so that they agree with the
+ * statement's relations. */
+catalog_snap_t *catalog__snap_stmt(void);
+/* catalog__store - the metastore given to catalog_init (NULL before). */
+meta_store_t *catalog__store(void);
+/* catalog__hooks_register - the DDL claimer, catalog functions and reg*
+ * namer (hooks.c); called by catalog_init. */
+void catalog__hooks_register(void);
 /* catalog__cfg - the server configuration given to catalog_init (NULL before). */
 const cfg_t *catalog__cfg(void);
 

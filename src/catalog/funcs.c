@@ -64,7 +64,7 @@ static uint32_t rel_oid(const catalog_snap_t *s, const char *schema, const char 
 
 uint32_t catalog_relation_oid(const char *schema, const char *name, const char *const *path, int npath)
 {
-    catalog_snap_t *s = catalog__snap_current();
+    catalog_snap_t *s = catalog__snap_stmt();
     if (!s)
         return 0;
     uint32_t oid = 0;
@@ -81,7 +81,7 @@ uint32_t catalog_relation_oid(const char *schema, const char *name, const char *
 
 bool catalog_table_is_visible(uint32_t oid, const char *const *path, int npath)
 {
-    catalog_snap_t *s = catalog__snap_current();
+    catalog_snap_t *s = catalog__snap_stmt();
     if (!s)
         return false;
     const char *schema, *name;
@@ -99,7 +99,7 @@ bool catalog_table_is_visible(uint32_t oid, const char *const *path, int npath)
 
 const char *catalog_relation_name(uint32_t oid, const char *const *path, int npath, mem_arena_t *a)
 {
-    catalog_snap_t *s = catalog__snap_current();
+    catalog_snap_t *s = catalog__snap_stmt();
     if (!s)
         return NULL;
     const char *schema, *name, *out = NULL;
@@ -126,7 +126,7 @@ const char *catalog_namespace_name(uint32_t oid, mem_arena_t *a)
     case 99: return copy(a, "pg_toast");
     default: break;
     }
-    catalog_snap_t *s = catalog__snap_current();
+    catalog_snap_t *s = catalog__snap_stmt();
     if (!s)
         return NULL;
     const meta_schema_t *m = meta_catalog_schema_by_id(s->mc, oid);
@@ -145,7 +145,7 @@ uint32_t catalog_namespace_oid(const char *name)
         return CATALOG_OID_INFORMATION_SCHEMA;
     if (strcmp(name, "pg_toast") == 0)
         return 99;
-    catalog_snap_t *s = catalog__snap_current();
+    catalog_snap_t *s = catalog__snap_stmt();
     if (!s)
         return 0;
     const meta_schema_t *m = meta_catalog_schema(s->mc, name);
@@ -158,7 +158,7 @@ const char *catalog_role_name(uint32_t oid, mem_arena_t *a)
 {
     if (oid == CATALOG_OID_BOOTSTRAP_SUPERUSER)
         return copy(a, CATALOG_SUPERUSER);
-    catalog_snap_t *s = catalog__snap_current();
+    catalog_snap_t *s = catalog__snap_stmt();
     if (!s)
         return NULL;
     const char *out = NULL;
@@ -173,7 +173,7 @@ uint32_t catalog_role_oid(const char *name)
 {
     if (strcmp(name, CATALOG_SUPERUSER) == 0)
         return CATALOG_OID_BOOTSTRAP_SUPERUSER;
-    catalog_snap_t *s = catalog__snap_current();
+    catalog_snap_t *s = catalog__snap_stmt();
     if (!s)
         return 0;
     uint32_t oid = 0;

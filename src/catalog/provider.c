@@ -27,6 +27,8 @@
 #include "pgdata.h"
 #include "types/value.h"
 
+static const exec_catalog_t provider;
+
 static struct {
     meta_store_t *store;
     const cfg_t *cfg;
@@ -37,6 +39,11 @@ static struct {
 const cfg_t *catalog__cfg(void)
 {
     return P.cfg;
+}
+
+meta_store_t *catalog__store(void)
+{
+    return P.store;
 }
 
 /* ---- helpers shared by the subsystem ---- */
@@ -273,6 +280,16 @@ catalog_snap_t *catalog__snap_current(void)
     return s;
 }
 
+catalog_snap_t *catalog__snap_stmt(void)
+{
+    catalog_snap_t *s = exec_catalog_snap(exec_catalog_current(), &provider);
+    if (s) {
+        __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+        return s;
+    }
+    return catalog__snap_current();
+}
+
 /* ---- the provider ---- */
 
 static void *prov_pin(void *arg)
@@ -340,6 +357,7 @@ int catalog_init(meta_store_t *store, const cfg_t *cfg, err_t *err)
     P.store = store;
     P.cfg = cfg;
     exec_catalog_register(&provider);
+    catalog__hooks_register();
     return 0;
 }
 

@@ -572,6 +572,9 @@ static int nextra;
 
 void exec_func_register(const exec_func_t *fns, int n)
 {
+    for (int i = 0; i < nextra; i++)
+        if (extra[i].t == fns)
+            return; /* registering twice (tests re-initialise) changes nothing */
     if (nextra < 16) {
         extra[nextra].t = fns;
         extra[nextra].n = n;

@@ -16,6 +16,9 @@ static int nproviders;
 
 void exec_catalog_register(const exec_catalog_t *cat)
 {
+    for (int i = 0; i < nproviders; i++)
+        if (providers[i] == cat)
+            return;
     if (nproviders < MAX_PROVIDERS)
         providers[nproviders++] = cat;
 }
@@ -49,6 +52,28 @@ exec_catview_t *exec_catalog_pin(mem_arena_t *a)
     }
     mem_arena_on_free(a, unpin_all, v);
     return v;
+}
+
+void *exec_catalog_snap(const exec_catview_t *v, const exec_catalog_t *cat)
+{
+    for (int i = 0; v && i < v->n; i++)
+        if (v->cats[i] == cat)
+            return v->snaps[i];
+    return NULL;
+}
+
+static _Thread_local exec_catview_t *current_view;
+
+exec_catview_t *exec_catalog_set_current(exec_catview_t *v)
+{
+    exec_catview_t *old = current_view;
+    current_view = v;
+    return old;
+}
+
+exec_catview_t *exec_catalog_current(void)
+{
+    return current_view;
 }
 
 static int lookup_in(exec_catview_t *v, const char *schema, const char *name, const exec_rel_t **out, err_t *err)

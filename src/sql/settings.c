@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "exec/rel.h"
+#include "sql/utility.h"
 
 static bool is_secret(const cfg_def_t *d)
 {
@@ -278,13 +279,12 @@ static bool builtin_schema(const char *s)
     return !strcmp(s, "pg_catalog") || !strcmp(s, "public") || !strcmp(s, "information_schema");
 }
 
-int sql__search_path(sql_ctx_t *ctx, bool implicit, mem_arena_t *a, const char ***names, int *n)
+/* split_path - the names of a search_path setting, unquoted and folded
+ * ("$user" kept as it is), in a. */
+static void split_path(const char *sp, mem_arena_t *a, const char ***names, int *n)
 {
-    const char *sp = cfg_str(ctx->info.settings, CFG_SEARCH_PATH);
     int cap = 8, k = 0;
     const char **out = mem_alloc(a, sizeof(char *) * (size_t)(cap + 1));
-    exec_catview_t *view = NULL;
-    bool has_catalog = false;
     const char *p = sp;
     while (p && *p) {
         while (*p == ' ' || *p == ',')
@@ -307,18 +307,6 @@ int sql__search_path(sql_ctx_t *ctx, bool implicit, mem_arena_t *a, const char *
         }
         const char *name = mem_astrdup(a, buf_cstr(&b));
         buf_free(&b);
-        if (!strcmp(name, "$user"))
-            name = ctx->info.user ? ctx->info.user : "";
-        bool exists = builtin_schema(name);
-        if (!exists && *name) {
-            if (!view)
-                view = exec_catalog_pin(a);
-            exists = exec_catalog_schema_exists(view, name);
-        }
-        if (!exists)
-            continue;
-        if (!strcmp(name, "pg_catalog"))
-            has_catalog = true;
         if (k == cap) {
             const char **no = mem_alloc(a, sizeof(char *) * (size_t)(cap * 2 + 1));
             memcpy(no, out, sizeof(char *) * (size_t)k);
@@ -327,11 +315,46 @@ int sql__search_path(sql_ctx_t *ctx, bool implicit, mem_arena_t *a, const char *
         }
         out[k++] = name;
     }
+    *names = out;
+    *n = k;
+}
+
+int sql_utility_search_path(const sql_session_info_t *info, mem_arena_t *a, const char ***names, int *n)
+{
+    split_path(info->settings ? cfg_str(info->settings, CFG_SEARCH_PATH) : "\"$user\", public", a, names, n);
+    return 0;
+}
+
+int sql__search_path(sql_ctx_t *ctx, bool implicit, mem_arena_t *a, const char ***names, int *n)
+{
+    const char **raw;
+    int nraw, k = 0;
+    split_path(cfg_str(ctx->info.settings, CFG_SEARCH_PATH), a, &raw, &nraw);
+    const char **out = mem_alloc(a, sizeof(char *) * (size_t)(nraw + 2));
+    exec_catview_t *view = NULL;
+    bool has_catalog = false;
+    for (int i = 0; i < nraw; i++) {
+        const char *name = raw[i];
+        if (!strcmp(name, "$user"))
+            name = ctx->info.user ? ctx->info.user : "";
+        bool exists = builtin_schema(name);
+        if (!exists && *name) {
+            /* the statement's own snapshot when there is one */
+            if (!view)
+                view = exec_catalog_current();
+            if (!view)
+                view = exec_catalog_pin(a);
+            exists = exec_catalog_schema_exists(view, name);
+        }
+        if (!exists)
+            continue;
+        if (!strcmp(name, "pg_catalog"))
+            has_catalog = true;
+        out[k++] = name;
+    }
     if (implicit && !has_catalog) {
-        const char **no = mem_alloc(a, sizeof(char *) * (size_t)(k + 2));
-        no[0] = "pg_catalog";
-        memcpy(no + 1, out, sizeof(char *) * (size_t)k);
-        out = no;
+        memmove(out + 1, out, sizeof(char *) * (size_t)k);
+        out[0] = "pg_catalog";
         k++;
     }
     *names = out;

@@ -49,11 +49,22 @@ static int nclaimers;
 
 void sql_utility_register(sql_utility_claim_fn fn, void *arg)
 {
+    for (int i = 0; i < nclaimers; i++)
+        if (claimers[i].fn == fn && claimers[i].arg == arg)
+            return; /* registering twice (tests re-initialise) changes nothing */
     if (nclaimers < 16) {
         claimers[nclaimers].fn = fn;
         claimers[nclaimers].arg = arg;
         nclaimers++;
     }
+}
+
+/* The session whose statement this thread prepares or executes. */
+static _Thread_local const sql_session_info_t *current_session;
+
+const sql_session_info_t *sql_current_session(void)
+{
+    return current_session;
 }
 
 /* ---- context ---- */
@@ -444,6 +455,9 @@ static int prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int of
     an.err = err;
     an.cat = exec_catalog_pin(a);
     an.cheap = true;
+    /* reg* output and catalog functions folded during analysis read the
+     * statement's own snapshot */
+    exec_catview_t *prev_view = exec_catalog_set_current(an.cat);
     if (nparams > 0) {
         an.cap_params = nparams < 16 ? 16 : nparams;
         an.param_types = mem_alloc0(a, sizeof(type_oid_t) * (size_t)an.cap_params);
@@ -452,7 +466,10 @@ static int prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int of
         an.nparams = nparams;
     }
     sql_stmt_t *s = stmt_new(a, ctx, SQL_K_ROWS, NULL);
-    if (sql__analyze_select(&an, node, &s->plan, &s->ncols, &s->cols) < 0) {
+    s->cat = an.cat;
+    int arc = sql__analyze_select(&an, node, &s->plan, &s->ncols, &s->cols);
+    exec_catalog_set_current(prev_view);
+    if (arc < 0) {
         if (err->position < 0)
             err->position = sql__position(&an, -err->position - 1);
         return -1;
@@ -472,6 +489,10 @@ static int prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int of
     s->cheap = an.cheap && plan_cheap(s->plan);
     s->const_row = const_row(a, s->plan, s->ncols);
     s->cacheable = !an.uses_catalog;
+    /* A statement shared by text (no relations) must not freeze its
+     * catalog functions on the snapshot of its first preparation. */
+    if (s->cacheable)
+        s->cat = NULL;
     *out = s;
     return 0;
 }
@@ -629,8 +650,21 @@ static sql_stmt_t *cache_get(sql_ctx_t *ctx, const char *sql, uint64_t h)
 static int prepare_uncached(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
                             const type_oid_t *param_types, sql_stmt_t **out, err_t *err);
 
+static int prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                   const type_oid_t *param_types, sql_stmt_t **out, err_t *err);
+
 int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
                 const type_oid_t *param_types, sql_stmt_t **out, err_t *err)
+{
+    const sql_session_info_t *prev = current_session;
+    current_session = &ctx->info;
+    int rc = prepare(ctx, a, sql, offset, nparams, param_types, out, err);
+    current_session = prev;
+    return rc;
+}
+
+static int prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                   const type_oid_t *param_types, sql_stmt_t **out, err_t *err)
 {
     *out = NULL;
     if (nparams > 0)
@@ -885,7 +919,22 @@ static size_t query_budget(sql_ctx_t *ctx)
     return b > 0 ? (size_t)b : 0;
 }
 
+static int execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_t *err);
+
 int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_t *err)
+{
+    /* Catalog functions and reg* output (also in the sink's row encoding)
+     * read the snapshot the statement was analyzed against. */
+    exec_catview_t *prev = exec_catalog_set_current(p->stmt->cat ? p->stmt->cat : exec_catalog_current());
+    const sql_session_info_t *prev_sess = current_session;
+    current_session = &p->stmt->ctx->info;
+    int rc = execute(p, max_rows, sink, err);
+    current_session = prev_sess;
+    exec_catalog_set_current(prev);
+    return rc;
+}
+
+static int execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_t *err)
 {
     sql_stmt_t *s = p->stmt;
     sql_ctx_t *ctx = s->ctx;

@@ -93,6 +93,7 @@ struct sql_stmt {
     const char *sql;        /* the statement text (positions of run-time errors) */
     int offset;
     bool cacheable;
+    exec_catview_t *cat;    /* the snapshot the statement was analyzed against (NULL: none) */
 };
 
 struct sql_portal {

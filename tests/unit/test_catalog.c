@@ -412,7 +412,8 @@ static void test_pg_catalog_contents(void)
     ASSERT(row);
     ASSERT_STREQ(field(row, rel, "oid"), "23");
     ASSERT_STREQ(field(row, rel, "typarray"), "1007");
-    ASSERT_STREQ(field(row, rel, "typreceive"), "2406");
+    /* regproc prints the function's name (catalog_init registers the namer) */
+    ASSERT_STREQ(field(row, rel, "typreceive"), "int4recv");
     ASSERT_STREQ(field(row, rel, "typcategory"), "N");
     ASSERT(find_row(buf_cstr(&out), rel, "typname", "_int4"));
 
