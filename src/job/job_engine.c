@@ -1131,6 +1131,9 @@ int job_engine_start(uv_loop_t *loop, const cfg_t *cfg, meta_store_t *store, coo
         err_hint(err, "Set kylin.env.zookeeper-connect-string, or use kylin.job.scheduler.default=0.");
         return -1;
     }
+    if (schedules && sched == 2 && !strcasestr(cfg_str(cfg, CFG_JOB_LOCK), "zookeeper"))
+        log_warn("kylin.job.lock=%s is not a ZooKeeper lock; kiln's scheduler 2 uses its ZooKeeper job lock "
+                 "(the only one it has)", cfg_str(cfg, CFG_JOB_LOCK));
     job_engine_t *e = mem_calloc(1, sizeof *e);
     e->loop = loop;
     e->store = store;

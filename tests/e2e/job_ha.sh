@@ -7,9 +7,9 @@
 #   scheduler 2    kill -9 of the node running a job: another node takes the
 #                  job's lock after the session timeout and resumes it from
 #                  its first unfinished step; the job publishes once.
-#   scheduler 2    a node frozen past its session timeout learns on waking
-#                  that its session expired and stops its job (another node
-#                  finished it meanwhile).
+#   scheduler 2    a node frozen past its session timeout stops its job on
+#                  waking (its next write is fenced, or its lock is reported
+#                  lost); another node finishes the job.
 #   scheduler 2    a stale node (SIGSTOP past its session, then SIGCONT) whose
 #                  step goes on to publish is refused by the metastore's
 #                  fencing-token check; only the new owner's segment exists.
@@ -203,7 +203,7 @@ if [ -n "$X" ]; then
     kill -STOP "$xp"
     check "expiry: $Y takes job $E over while $X is frozen" wait_line "$Y" "claimed job=$E " $((T / 1000 + 20))
     kill -CONT "$xp"
-    check "expiry: $X learns its session expired and stops the job" wait_line "$X" "lost job=$E " 15
+    check "expiry: $X, awake again, finds the job taken over (fenced write or lost lock) and stops it" wait_line "$X" "lost job=$E " 15
     check "expiry: $Y finishes it" wait_line "$Y" "job job=$E state=SUCCEED" 40
     unlike "$(grep -E "step job=$E step=[23]" "$work/$X.out")" . "expiry: $X ran no later step of job $E"
     like "$(jn show "$E")" "^state=SUCCEED owner=$Y " "expiry: job SUCCEED owned by $Y"
