@@ -84,6 +84,11 @@ typedef struct meta_options {
  * catalog snapshot. On failure *out is NULL and err says why (08006 when the
  * server is unreachable, F0000 for a bad URL). */
 int meta_open(const meta_options_t *opt, meta_store_t **out, err_t *err) MUST_CHECK;
+/* meta_set_commit_hook - fn(arg) runs after every commit that appended
+ * metadata events, on the committing thread, after the transaction ended.
+ * The node uses it to notify the other nodes; fn must not block. Set once at
+ * startup, before any transaction. */
+void meta_set_commit_hook(meta_store_t *s, void (*fn)(void *arg), void *arg);
 /* meta_close - closes connections, frees the store and its current catalog
  * (snapshots still acquired are freed by their last release). NULL ok. */
 void meta_close(meta_store_t *s);

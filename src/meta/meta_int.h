@@ -100,6 +100,10 @@ struct meta_store {
     atomic_long in_acquire;
     pthread_mutex_t refresh_lock; /* one refresher at a time (not readers) */
     meta_snap_t *retired;         /* old snapshots waiting for their readers; under refresh_lock */
+
+    /* called after each commit that appended events (any thread) */
+    void (*commit_hook)(void *arg);
+    void *commit_hook_arg;
 };
 
 struct meta_tx {

@@ -463,8 +463,18 @@ int meta_commit(meta_tx_t *tx, err_t *err)
         if (!tx->c->broken)
             (void)tx->s->drv->exec(tx->c, "ROLLBACK", NULL, 0, NULL, tx->arena, NULL, &e);
     }
+    meta_store_t *s = tx->s;
+    bool changed = rc == 0 && tx->nevents > 0;
     tx_end(tx);
+    if (changed && s->commit_hook)
+        s->commit_hook(s->commit_hook_arg);
     return rc;
+}
+
+void meta_set_commit_hook(meta_store_t *s, void (*fn)(void *arg), void *arg)
+{
+    s->commit_hook = fn;
+    s->commit_hook_arg = arg;
 }
 
 int meta_run(meta_store_t *s, int flags, meta_tx_fn fn, void *arg, err_t *err)

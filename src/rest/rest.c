@@ -622,7 +622,7 @@ int rest_start(rest_server_t *s, char *err, size_t err_n)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->bound_port = info ? info->port : s->port;
-    log_info("rest: listening on %s:%d", s->addr, s->bound_port);
+    log_info("rest: REST API on http://%s:%d", s->addr, s->bound_port);
     return 0;
 }
 
