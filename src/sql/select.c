@@ -1009,6 +1009,148 @@ static bool equi_key(sql_analyze_t *an, exec_expr_t *c, int llo, int lhi, int rl
     return false;
 }
 
+/* remap - e with input slots renumbered through map[old] = new. */
+static exec_expr_t *remap(sql_analyze_t *an, exec_expr_t *e, const int *map)
+{
+    if (!e)
+        return NULL;
+    if (e->kind == EXPR_VAR) {
+        exec_expr_t *c = copy_node(an, e);
+        c->u.slot = map[e->u.slot];
+        return c;
+    }
+    if (e->nargs == 0)
+        return e;
+    exec_expr_t *c = copy_node(an, e);
+    for (int i = 0; i < e->nargs; i++)
+        c->args[i] = remap(an, e->args[i], map);
+    return c;
+}
+
+/* covered - every input slot e reads has in[slot] set (and e reads one). */
+static bool covered(const exec_expr_t *e, const bool *in, bool *any)
+{
+    if (!e)
+        return true;
+    if (e->kind == EXPR_VAR) {
+        *any = true;
+        if (!in[e->u.slot])
+            return false;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        if (!covered(e->args[i], in, any))
+            return false;
+    return true;
+}
+
+/* join_key_to - when conjunct c is `a = b` with a over the joined slots
+ * (in) and b over item [off, off+w), the key pair (a remapped, b shifted). */
+static bool join_key_to(sql_analyze_t *an, exec_expr_t *c, const bool *in, const int *map, int off, int w,
+                        exec_expr_t **lk, exec_expr_t **rk)
+{
+    if (c->kind != EXPR_FUNC || c->nargs != 2 || strcmp(c->u.fn->name, "=") != 0 || c->type != TYPE_BOOL)
+        return false;
+    for (int sw = 0; sw < 2; sw++) {
+        exec_expr_t *a = c->args[sw], *b = c->args[1 - sw];
+        int blo = -1, bhi = -1;
+        bool bp = false, ap = false, any = false;
+        slot_range(b, &blo, &bhi, &bp);
+        int alo = -1, ahi = -1;
+        slot_range(a, &alo, &ahi, &ap);
+        if (ap || bp || blo < off || bhi >= off + w || !covered(a, in, &any) || !any)
+            continue;
+        if (lk) {
+            *lk = remap(an, a, map);
+            *rk = shift(an, b, -off);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* plan_comma_joins - inner joins of the FROM list in a greedy order instead
+ * of the written one: start from the largest item (the fact table of a star
+ * schema), then repeatedly join the smallest item that has an equi-key with
+ * what is joined so far, a cross join only when none has. Written order
+ * would cross-join the dimensions of `FROM dates, customer, supplier, part,
+ * lineorder` first. Conjuncts are over the FROM layout (items in order);
+ * they are renumbered as items join, and a final projection restores the
+ * layout. Marks the conjuncts it consumed in used[]. */
+static exec_plan_t *plan_comma_joins(sql_analyze_t *an, from_item_t *items, int nitems, exec_expr_t **conj,
+                                     int nconj, bool *used)
+{
+    int total = items[nitems - 1].offset + items[nitems - 1].width;
+    int *map = mem_alloc(an->a, sizeof(int) * (size_t)(total + 1));
+    bool *in = mem_alloc0(an->a, sizeof(bool) * (size_t)(total + 1));
+    bool *done = mem_alloc0(an->a, sizeof(bool) * (size_t)nitems);
+    int first = 0;
+    for (int i = 1; i < nitems; i++)
+        if (items[i].plan->est_rows > items[first].plan->est_rows)
+            first = i;
+    exec_plan_t *plan = items[first].plan;
+    int curw = 0;
+    for (int k = 0; k < items[first].width; k++) {
+        map[items[first].offset + k] = curw++;
+        in[items[first].offset + k] = true;
+    }
+    done[first] = true;
+    for (int step = 1; step < nitems; step++) {
+        int pick = -1;
+        bool pick_keyed = false;
+        for (int i = 0; i < nitems; i++) {
+            if (done[i])
+                continue;
+            bool keyed = false;
+            for (int c = 0; c < nconj && !keyed; c++)
+                keyed = !used[c] && join_key_to(an, conj[c], in, map, items[i].offset, items[i].width, NULL, NULL);
+            if (pick < 0 || (keyed && !pick_keyed) ||
+                (keyed == pick_keyed && items[i].plan->est_rows < items[pick].plan->est_rows)) {
+                pick = i;
+                pick_keyed = keyed;
+            }
+        }
+        exec_expr_t **lk = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
+        exec_expr_t **rk = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
+        int nk = 0;
+        for (int c = 0; c < nconj; c++)
+            if (!used[c] &&
+                join_key_to(an, conj[c], in, map, items[pick].offset, items[pick].width, &lk[nk], &rk[nk])) {
+                nk++;
+                used[c] = true;
+            }
+        plan = make_join(an, plan, items[pick].plan, JOIN_INNER, nk, lk, rk, NULL);
+        for (int k = 0; k < items[pick].width; k++) {
+            map[items[pick].offset + k] = curw++;
+            in[items[pick].offset + k] = true;
+        }
+        done[pick] = true;
+        /* conjuncts now fully covered filter the join's output */
+        for (int c = 0; c < nconj; c++) {
+            if (used[c])
+                continue;
+            int lo = -1, hi = -1;
+            bool pinned = false, any = false;
+            slot_range(conj[c], &lo, &hi, &pinned);
+            if (!pinned && covered(conj[c], in, &any) && any) {
+                plan = push_filter(an, plan, remap(an, conj[c], map));
+                used[c] = true;
+            }
+        }
+    }
+    exec_plan_t *pr = exec_plan_new(an->a, PLAN_PROJECT, total);
+    pr->left = plan;
+    pr->u.project.exprs = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(total + 1));
+    for (int i = 0; i < total; i++) {
+        int from = map[i];
+        pr->types[i] = plan->types[from];
+        pr->typmods[i] = plan->typmods[from];
+        pr->u.project.exprs[i] = var_node(an, from, plan->types[from], plan->typmods[from], -1);
+    }
+    pr->est_rows = plan->est_rows;
+    pr->cheap = plan->cheap;
+    return pr;
+}
+
 static int plan_join_expr(sql_analyze_t *an, sql_scope_t *scope, sql_scope_t *outer, const PgQuery__JoinExpr *j,
                           int item, exec_plan_t **out)
 {
@@ -1876,9 +2018,16 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
                     used[c] = true;
                 }
         }
-        plan = items[0].plan;
+        /* three or more independent items: join in a greedy order */
+        bool reorder = nitems >= 3;
+        for (int i = 0; i < nitems && reorder; i++)
+            reorder = s->from_clause[i]->node_case != PG_QUERY__NODE__NODE_RANGE_FUNCTION;
+        if (reorder)
+            plan = plan_comma_joins(an, items, nitems, conj, nconj, used);
+        else
+            plan = items[0].plan;
         int width = items[0].width;
-        for (int i = 1; i < nitems; i++) {
+        for (int i = 1; i < nitems && !reorder; i++) {
             exec_expr_t **lk = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
             exec_expr_t **rk = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
             int nk = 0;
@@ -1907,8 +2056,9 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
                     used[c] = true;
                 }
             }
+            /* a filter over the join (make_join may have put a projection on top) */
             if (nrest)
-                plan->u.join.qual = and_of(an, rest, nrest);
+                plan = push_filter(an, plan, and_of(an, rest, nrest));
         }
         exec_expr_t **rest = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
         int nrest = 0;
