@@ -20,8 +20,10 @@
 
 #include "common/log.h"
 
-/* Free space offered to each read; large messages grow the buffer further. */
-#define NET_READ_CHUNK 65536
+/* Free space offered to each read; large messages grow the buffer further.
+ * 16 KiB holds many pipelined messages and keeps an idle connection small
+ * (the buffer is kept between reads, so reading allocates nothing). */
+#define NET_READ_CHUNK 16384
 /* An idle input buffer larger than this is released. */
 #define NET_IN_KEEP (1u << 20)
 
