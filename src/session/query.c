@@ -225,6 +225,7 @@ static void portal_drop(sess_t *s, sess_portal_t *p)
     if (!p)
         return;
     sess_stmt_t *st = p->st;
+    sess_stmt_t *exec_st = p->exec_st;
     if (p->e.name[0]) {
         sess__map_del(&s->portals, &p->e);
         mem_arena_free(p->arena);
@@ -235,6 +236,8 @@ static void portal_drop(sess_t *s, sess_portal_t *p)
     /* After the portal's arena: the engine's portal may refer to the statement. */
     if (st)
         stmt_unref(s, st);
+    if (exec_st)
+        stmt_unref(s, exec_st);
 }
 
 void sess__drop_all_portals(sess_t *s)
@@ -871,25 +874,33 @@ static int exec_start(sess_t *s, sql_portal_t *portal, const sql_stmt_t *stmt, s
 
 static int query_continue(sess_t *s);
 
-/* query_execute - SQL-level EXECUTE name [(args)]: each argument is
- * evaluated by the engine as "SELECT (arg)::type" of its parameter's type,
- * so a bad value fails with the argument's position as in PostgreSQL, and
- * bound as a text parameter of the named statement, which then runs as this
- * Query's statement. */
-static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *text)
+/* execute_target - the prepared statement a SQL-level EXECUTE names. */
+static sess_stmt_t *execute_target(sess_t *s, const sql_stmt_t *stmt)
 {
     const char *target = sql_stmt_target(stmt);
-    sess_stmt_t *st = target ? (sess_stmt_t *)sess__map_get(&s->stmts, target) : NULL;
-    if (!st) {
-        err_set(&s->err, ERRCODE_UNDEFINED_PSTATEMENT, "prepared statement \"%s\" does not exist",
-                target ? target : "");
-        return fail(s);
-    }
+    return target ? (sess_stmt_t *)sess__map_get(&s->stmts, target) : NULL;
+}
+
+/* execute_bind - SQL-level EXECUTE name [(args)]: each argument is
+ * evaluated by the engine as "SELECT (arg)::type" of its parameter's type,
+ * so a bad value fails with the argument's position as in PostgreSQL, and
+ * bound as a text parameter of the named statement, into arena a. sql is
+ * the EXECUTE text, offset where it starts in the client's string. -1 with
+ * s->err set on failure. */
+static int execute_bind(sess_t *s, const sql_stmt_t *stmt, const char *sql, int offset, mem_arena_t *a,
+                        sess_stmt_t **out_st, sql_portal_t **out)
+{
+    const char *target = sql_stmt_target(stmt);
+    sess_stmt_t *st = execute_target(s, stmt);
+    if (!st)
+        return err_set(&s->err, ERRCODE_UNDEFINED_PSTATEMENT, "prepared statement \"%s\" does not exist",
+                       target ? target : "");
     if (s->tx == 'E' && !sql_stmt_allowed_in_failed_tx(st->stmt))
-        return fail_aborted(s);
+        return err_set(&s->err, ERRCODE_IN_FAILED_SQL_TRANSACTION,
+                       "current transaction is aborted, commands ignored until end of transaction block");
     if (stmt_revalidate(s, st) < 0)
-        return fail(s);
-    const char *p = skip_word(text->sql, "EXECUTE");
+        return -1;
+    const char *p = skip_word(sql, "EXECUTE");
     p = p ? skip_ident(p) : NULL;
     int nargs = 0;
     const char **starts = NULL;
@@ -903,29 +914,37 @@ static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *te
     if (nargs != need) {
         err_set(&s->err, ERRCODE_SYNTAX_ERROR, "wrong number of parameters for prepared statement \"%s\"", target);
         err_detail(&s->err, "Expected %d parameters but got %d.", need, nargs);
-        return fail(s);
+        return -1;
     }
     sql_param_t *params = nargs ? mem_alloc0(s->msg_arena, sizeof(sql_param_t) * (size_t)nargs) : NULL;
     const type_oid_t *ptypes = sql_stmt_param_types(st->stmt);
     for (int i = 0; i < nargs; i++) {
         const type_info_t *ti = type_lookup(ptypes[i]);
-        char *sql = ti ? mem_asprintf(s->msg_arena, "SELECT (%.*s)::%s", (int)lens[i], starts[i], ti->typname)
-                       : mem_asprintf(s->msg_arena, "SELECT (%.*s)", (int)lens[i], starts[i]);
-        /* The argument starts 9 characters into sql (1-based). */
-        int offset = text->offset + (int)(starts[i] - text->sql) - 8;
+        char *q = ti ? mem_asprintf(s->msg_arena, "SELECT (%.*s)::%s", (int)lens[i], starts[i], ti->typname)
+                     : mem_asprintf(s->msg_arena, "SELECT (%.*s)", (int)lens[i], starts[i]);
+        /* The argument starts 9 characters into q (1-based). */
+        int off = offset + (int)(starts[i] - sql) - 8;
         int n;
         sql_param_t *one;
         const type_oid_t *t;
-        if (eval_select(s, sql, offset, &n, &one, &t) < 0)
-            return fail(s);
-        if (n != 1) {
-            err_set(&s->err, ERRCODE_SYNTAX_ERROR, "syntax error in EXECUTE parameter %d", i + 1);
-            return fail(s);
-        }
+        if (eval_select(s, q, off, &n, &one, &t) < 0)
+            return -1;
+        if (n != 1)
+            return err_set(&s->err, ERRCODE_SYNTAX_ERROR, "syntax error in EXECUTE parameter %d", i + 1);
         params[i] = one[0];
     }
+    if (sql_bind(s->ctx, st->stmt, a, nargs, params, out, &s->err) < 0)
+        return -1;
+    *out_st = st;
+    return 0;
+}
+
+/* query_execute - EXECUTE as a statement of a simple Query. */
+static int query_execute(sess_t *s, const sql_stmt_t *stmt, const sql_text_t *text)
+{
+    sess_stmt_t *st;
     sql_portal_t *portal;
-    if (sql_bind(s->ctx, st->stmt, s->query_arena, nargs, params, &portal, &s->err) < 0)
+    if (execute_bind(s, stmt, text->sql, text->offset, s->query_arena, &st, &portal) < 0)
         return fail(s);
     if (st->ncols >= 0)
         put_row_description(s, st->cols, st->ncols, NULL);
@@ -1363,8 +1382,10 @@ static int handle_describe(sess_t *s, const pgp_frame_t *f)
         if (stmt_revalidate(s, st) < 0)
             return fail(s);
         pgp_put_parameter_description(&s->out, sql_stmt_nparams(st->stmt), sql_stmt_param_types(st->stmt));
-        if (st->ncols >= 0)
-            put_row_description(s, st->cols, st->ncols, NULL);
+        /* EXECUTE returns what the statement it names returns. */
+        const sess_stmt_t *rows = st->kind == SQL_K_EXECUTE ? execute_target(s, st->stmt) : st;
+        if (rows && rows->ncols >= 0)
+            put_row_description(s, rows->cols, rows->ncols, NULL);
         else
             pgp_put_empty(&s->out, 'n');
         return H_DONE;
@@ -1375,7 +1396,13 @@ static int handle_describe(sess_t *s, const pgp_frame_t *f)
             return no_portal(s, m.name);
         if (s->tx == 'E' && p->st->ncols >= 0 && !sql_stmt_allowed_in_failed_tx(p->st->stmt))
             return fail_aborted(s);
-        if (p->st->ncols >= 0)
+        if (p->st->kind == SQL_K_EXECUTE) {
+            const sess_stmt_t *rows = p->exec_st ? p->exec_st : execute_target(s, p->st->stmt);
+            if (rows && rows->ncols >= 0)
+                put_row_description(s, rows->cols, rows->ncols, NULL);
+            else
+                pgp_put_empty(&s->out, 'n');
+        } else if (p->st->ncols >= 0)
             put_row_description(s, p->st->cols, p->st->ncols, p->formats);
         else
             pgp_put_empty(&s->out, 'n');
@@ -1424,8 +1451,16 @@ static int handle_execute(sess_t *s, const pgp_frame_t *f)
         }
         break;
     case SQL_K_EXECUTE:
-        err_set(&s->err, ERRCODE_FEATURE_NOT_SUPPORTED, "EXECUTE in the extended protocol is not supported");
-        return fail(s);
+        /* The first Execute binds the named statement; later ones resume it. */
+        if (!p->exec_portal) {
+            sess_stmt_t *target;
+            mem_arena_t *pa = p->arena ? p->arena : s->unnamed_portal_arena;
+            if (execute_bind(s, st->stmt, st->sql, 0, pa, &target, &p->exec_portal) < 0)
+                return fail(s);
+            p->exec_st = target;
+            target->refs++;
+        }
+        return exec_start(s, p->exec_portal, p->exec_st->stmt, p, m.max_rows > 0 ? (uint64_t)m.max_rows : 0, false);
     default:
         break;
     }

@@ -68,6 +68,8 @@ typedef struct sess_portal {
     sql_portal_t *portal;
     int16_t *formats;     /* one per column; NULL when all are text */
     bool busy;            /* an Execute of it is in progress */
+    sess_stmt_t *exec_st; /* SQL EXECUTE: the statement it runs (reference held) */
+    sql_portal_t *exec_portal;
 } sess_portal_t;
 
 /* ---- the server ---- */

@@ -1013,6 +1013,23 @@ static void test_extended(void)
     ASSERT_STREQ(trace(c, true), "C(PREPARE) ZI T(?column?) D(42) C(SELECT 1) ZI C(SET) S:application_name=changed ZI "
                                  "1 ZI C(DISCARD ALL) S:application_name= ZI E(26000) ZI E(26000) ZI");
 
+    /* SQL EXECUTE through the extended protocol: Describe shows the named
+     * statement's columns; a row limit suspends and resumes it. */
+    buf_reset(&b);
+    q_msg(&b, "PREPARE r AS SELECT 7");
+    p_msg(&b, "", "EXECUTE r", 0, NULL);
+    target_msg(&b, 'D', 'S', "");
+    b_msg(&b, "", "", -1, 0, NULL, -1);
+    target_msg(&b, 'D', 'P', "");
+    e_msg(&b, "", 0);
+    empty_msg(&b, 'S');
+    p_msg(&b, "", "EXECUTE nope", 0, NULL);
+    b_msg(&b, "", "", -1, 0, NULL, -1);
+    e_msg(&b, "", 0);
+    empty_msg(&b, 'S');
+    feed(c, b.data, b.len);
+    EXPECT(c, "C(PREPARE) ZI 1 t() T(?column?) 2 T(?column?) D(7) C(SELECT 1) ZI 1 2 E(26000) ZI");
+
     /* Bind with a binary int4 parameter, parameter formats count mismatch. */
     buf_reset(&b);
     p_msg(&b, "", "SELECT $1", 1, t23);
