@@ -37,6 +37,12 @@
 #define CATALOG_OID_POSIX_COLLATION 951u
 #define CATALOG_OID_PG_CLASS 1259u
 #define CATALOG_FIRST_NORMAL_OID 16384u
+#define CATALOG_OID_DATABASE_OWNER 6171u      /* PostgreSQL 15's pg_database_owner: owns schema public */
+#define CATALOG_OID_PLPGSQL_EXT 13559u        /* pg_extension plpgsql, as initdb creates it */
+#define CATALOG_OID_FILE_FDW_EXT 16002u       /* pg_extension file_fdw (built in: always installed) */
+#define CATALOG_OID_FILE_FDW_HANDLER 16003u   /* pg_proc file_fdw_handler() in public */
+#define CATALOG_OID_FILE_FDW_VALIDATOR 16004u /* pg_proc file_fdw_validator(text[], oid) in public */
+#define CATALOG_OID_PG_EXTENSION 3079u
 
 /* One pinned catalog: the metastore snapshot and the relations built from
  * it. Immutable once built; freed by the last unpin. */
@@ -64,6 +70,39 @@ meta_store_t *catalog__store(void);
 void catalog__hooks_register(void);
 /* catalog__cfg - the server configuration given to catalog_init (NULL before). */
 const cfg_t *catalog__cfg(void);
+
+/* A role as pg_roles lists it: the bootstrap superuser, pg_database_owner,
+ * the metastore's roles and the users of kiln.auth.users. */
+typedef struct catalog_role {
+    uint32_t oid;
+    const char *name;
+    bool super, login;
+} catalog_role_t;
+
+/* catalog__roles - every role of snapshot s (in a); returns how many. */
+int catalog__roles(const catalog_snap_t *s, mem_arena_t *a, catalog_role_t **out);
+/* catalog__role_oid - the oid of role name in s (the superuser's when none). */
+uint32_t catalog__role_oid(const catalog_snap_t *s, mem_arena_t *a, const char *name);
+/* catalog__db_owner - the owner of the database and of the objects declared
+ * in it: the first user of kiln.auth.users (as the user who creates a
+ * PostgreSQL database and its tables owns them), else the superuser. The
+ * metastore records no per-table owner. */
+uint32_t catalog__db_owner(const catalog_snap_t *s, mem_arena_t *a);
+/* catalog__description - pg_description's text for (objoid, classoid), or
+ * NULL: the comments of the built-in extensions. */
+const char *catalog__description(uint32_t objoid, uint32_t classoid);
+
+/* A function kiln lists in pg_proc besides PostgreSQL's built-ins (file_fdw's). */
+typedef struct catalog_proc {
+    uint32_t oid;
+    const char *name;
+    uint32_t ret;
+    int nargs;
+    uint32_t args[2];
+} catalog_proc_t;
+
+/* catalog__extra_proc - the k-th of them (NULL past the end). */
+const catalog_proc_t *catalog__extra_proc(int k);
 
 /* Rows of a generated relation, column-major. */
 typedef struct catalog_rows {

@@ -15,6 +15,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog_int.h"
+#include "common/buf.h"
 #include "pgdata.h"
 #include "types/value.h"
 
@@ -159,12 +160,14 @@ const char *catalog_role_name(uint32_t oid, mem_arena_t *a)
     if (oid == CATALOG_OID_BOOTSTRAP_SUPERUSER)
         return copy(a, CATALOG_SUPERUSER);
     catalog_snap_t *s = catalog__snap_stmt();
-    if (!s)
-        return NULL;
+    mem_arena_t *tmp = mem_arena_new(NULL, "roles", 0);
+    catalog_role_t *ro;
+    int n = catalog__roles(s, tmp, &ro);
     const char *out = NULL;
-    for (size_t i = 0; i < s->mc->nroles; i++)
-        if ((uint32_t)s->mc->roles[i].h.id == oid)
-            out = mem_astrdup(a, s->mc->roles[i].name);
+    for (int i = 0; i < n && !out; i++)
+        if (ro[i].oid == oid)
+            out = mem_astrdup(a, ro[i].name);
+    mem_arena_free(tmp);
     catalog__snap_release(s);
     return out;
 }
@@ -174,18 +177,33 @@ uint32_t catalog_role_oid(const char *name)
     if (strcmp(name, CATALOG_SUPERUSER) == 0)
         return CATALOG_OID_BOOTSTRAP_SUPERUSER;
     catalog_snap_t *s = catalog__snap_stmt();
-    if (!s)
-        return 0;
+    mem_arena_t *tmp = mem_arena_new(NULL, "roles", 0);
+    catalog_role_t *ro;
+    int n = catalog__roles(s, tmp, &ro);
     uint32_t oid = 0;
-    for (size_t i = 0; i < s->mc->nroles; i++)
-        if (strcmp(s->mc->roles[i].name, name) == 0)
-            oid = (uint32_t)s->mc->roles[i].h.id;
+    for (int i = 0; i < n && !oid; i++)
+        if (strcmp(ro[i].name, name) == 0)
+            oid = ro[i].oid;
+    mem_arena_free(tmp);
     catalog__snap_release(s);
     return oid;
 }
 
+static const catalog_proc_t extra_procs[] = {
+    { CATALOG_OID_FILE_FDW_HANDLER, "file_fdw_handler", 3115 /* fdw_handler */, 0, { 0, 0 } },
+    { CATALOG_OID_FILE_FDW_VALIDATOR, "file_fdw_validator", 2278 /* void */, 2, { TYPE_TEXT_ARRAY, TYPE_OID } },
+};
+
+const catalog_proc_t *catalog__extra_proc(int k)
+{
+    return k >= 0 && k < (int)(sizeof extra_procs / sizeof extra_procs[0]) ? &extra_procs[k] : NULL;
+}
+
 const char *catalog_proc_name(uint32_t oid)
 {
+    for (const catalog_proc_t *p = catalog__extra_proc(0); p && p < extra_procs + 2; p++)
+        if (p->oid == oid)
+            return p->name;
     for (int i = 0; i < pgd_pg_proc.nrows; i++) {
         const char *const *c = pgd_pg_proc.cells + (size_t)i * (size_t)pgd_pg_proc.ncols;
         if ((uint32_t)strtoul(c[0], NULL, 10) == oid)
@@ -198,6 +216,9 @@ uint32_t catalog_proc_oid(const char *name)
 {
     if (strncmp(name, "pg_catalog.", 11) == 0)
         name += 11;
+    for (int k = 0; catalog__extra_proc(k); k++)
+        if (strcmp(catalog__extra_proc(k)->name, name) == 0)
+            return catalog__extra_proc(k)->oid;
     for (int i = 0; i < pgd_pg_proc.nrows; i++) {
         const char *const *c = pgd_pg_proc.cells + (size_t)i * (size_t)pgd_pg_proc.ncols;
         if (strcmp(c[1], name) == 0)
@@ -209,6 +230,8 @@ uint32_t catalog_proc_oid(const char *name)
 const char *catalog_format_type(uint32_t type, int32_t typmod, mem_arena_t *a)
 {
     const type_info_t *ti = type_lookup(type);
+    if (!ti && type == 3115)
+        return copy(a, "fdw_handler"); /* the result type of file_fdw_handler() */
     if (!ti)
         return copy(a, "???");
     if (ti->category == 'A' && ti->elem && type != TYPE_INT2VECTOR && type != TYPE_OIDVECTOR) {
@@ -326,6 +349,89 @@ static int f_zero8(exec_fctx_t *fc, const value_t *a, value_t *out)
     return 0;
 }
 
+static int f_obj_description(exec_fctx_t *fc, const value_t *a, value_t *out)
+{
+    uint32_t classoid = 0;
+    if (fc->nargs > 1) {
+        /* the catalog's name: 'pg_extension' -> its pg_class oid */
+        char name[64];
+        size_t n = a[1].u.s.len < sizeof name - 1 ? a[1].u.s.len : sizeof name - 1;
+        memcpy(name, a[1].u.s.p, n);
+        name[n] = '\0';
+        classoid = catalog_relation_oid("pg_catalog", name, NULL, 0);
+    }
+    const char *d = catalog__description((uint32_t)a[0].u.i, classoid);
+    return set_text(fc, out, d);
+}
+
+/* proc_signature - return type, argument types and retset of function oid
+ * (false when kiln does not list it). */
+static bool proc_signature(uint32_t oid, mem_arena_t *a, uint32_t *ret, uint32_t **args, int *nargs, bool *retset)
+{
+    for (int k = 0; catalog__extra_proc(k); k++) {
+        const catalog_proc_t *p = catalog__extra_proc(k);
+        if (p->oid == oid) {
+            *ret = p->ret;
+            *nargs = p->nargs;
+            *args = mem_alloc(a, sizeof(uint32_t) * 2);
+            memcpy(*args, p->args, sizeof(uint32_t) * 2);
+            *retset = false;
+            return true;
+        }
+    }
+    for (int i = 0; i < pgd_pg_proc.nrows; i++) {
+        const char *const *c = pgd_pg_proc.cells + (size_t)i * (size_t)pgd_pg_proc.ncols;
+        if ((uint32_t)strtoul(c[0], NULL, 10) != oid)
+            continue;
+        *ret = (uint32_t)strtoul(c[4], NULL, 10);
+        *retset = c[6][0] == 't';
+        int n = 0;
+        *args = mem_alloc(a, sizeof(uint32_t) * (strlen(c[5]) / 2 + 1));
+        for (const char *p = c[5]; *p;) {
+            char *end;
+            unsigned long v = strtoul(p, &end, 10);
+            if (end == p)
+                break;
+            (*args)[n++] = (uint32_t)v;
+            p = end;
+            while (*p == ' ')
+                p++;
+        }
+        *nargs = n;
+        return true;
+    }
+    return false;
+}
+
+static int f_function_result(exec_fctx_t *fc, const value_t *a, value_t *out)
+{
+    uint32_t ret, *args;
+    int n;
+    bool set;
+    if (!proc_signature((uint32_t)a[0].u.i, fc->arena, &ret, &args, &n, &set))
+        return set_text(fc, out, NULL);
+    const char *t = catalog_format_type(ret, -1, fc->arena);
+    return set_text(fc, out, set ? mem_asprintf(fc->arena, "SETOF %s", t) : t);
+}
+
+static int f_function_arguments(exec_fctx_t *fc, const value_t *a, value_t *out)
+{
+    uint32_t ret, *args;
+    int n;
+    bool set;
+    if (!proc_signature((uint32_t)a[0].u.i, fc->arena, &ret, &args, &n, &set))
+        return set_text(fc, out, NULL);
+    buf_t b = BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        if (i)
+            buf_puts(&b, ", ");
+        buf_puts(&b, catalog_format_type(args[i], -1, fc->arena));
+    }
+    int rc = set_text(fc, out, buf_cstr(&b));
+    buf_free(&b);
+    return rc;
+}
+
 static int f_get_userbyid(exec_fctx_t *fc, const value_t *a, value_t *out)
 {
     const char *n = catalog_role_name((uint32_t)a[0].u.i, fc->arena);
@@ -419,8 +525,11 @@ const exec_func_t catalog_funcs[] = {
     { "pg_function_is_visible", 1, { OI }, B, f_true1, ST, 2081 },
     { "pg_collation_is_visible", 1, { OI }, B, f_true1, ST, 3815 },
     { "pg_get_userbyid", 1, { OI }, NM, f_get_userbyid, ST, 1642 },
-    { "obj_description", 2, { OI, NM }, TX, f_null, ST, 1215 },
-    { "obj_description", 1, { OI }, TX, f_null, ST, 1348 },
+    { "obj_description", 2, { OI, NM }, TX, f_obj_description, ST, 1215 },
+    { "obj_description", 1, { OI }, TX, f_obj_description, ST, 1348 },
+    { "pg_get_function_result", 1, { OI }, TX, f_function_result, ST, 2165 },
+    { "pg_get_function_arguments", 1, { OI }, TX, f_function_arguments, ST, 2162 },
+    { "pg_get_function_identity_arguments", 1, { OI }, TX, f_function_arguments, ST, 2232 },
     { "col_description", 2, { OI, I4 }, TX, f_null, ST, 1216 },
     { "shobj_description", 2, { OI, NM }, TX, f_null, ST, 1993 },
     { "pg_get_expr", 2, { NT, OI }, TX, f_null, ST, 1716 },

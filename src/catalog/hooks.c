@@ -92,6 +92,22 @@ static int noop_run(void *state, const sql_utility_run_t *r, err_t *err)
     return 0;
 }
 
+/* CREATE EXTENSION IF NOT EXISTS file_fdw: it always exists (pg_extension
+ * lists it), so PostgreSQL's skip notice. */
+static int exists_run(void *state, const sql_utility_run_t *r, err_t *err)
+{
+    (void)state;
+    (void)err;
+    if (r->session->hooks.notice) {
+        err_t n;
+        memset(&n, 0, sizeof n);
+        err_set(&n, ERRCODE_DUPLICATE_OBJECT, "extension \"file_fdw\" already exists, skipping");
+        n.severity = ERR_NOTICE;
+        r->session->hooks.notice(r->session->hooks.arg, &n);
+    }
+    return 0;
+}
+
 static const char *drop_tag(const PgQuery__DropStmt *s)
 {
     switch (s->remove_type) {
@@ -116,7 +132,7 @@ static int claim_extension(const sql_utility_call_t *call, sql_utility_t *out, e
     out->tag = "CREATE EXTENSION";
     out->cheap = true;
     out->ncols = -1;
-    out->run = noop_run;
+    out->run = s->if_not_exists ? exists_run : noop_run;
     return 1;
 }
 

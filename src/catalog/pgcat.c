@@ -233,16 +233,6 @@ static void rel_col(const relinfo_t *ri, int c, const char **name, type_oid_t *t
     }
 }
 
-static uint32_t role_oid_of(const catalog_snap_t *s, const char *name)
-{
-    if (!name)
-        return CATALOG_OID_BOOTSTRAP_SUPERUSER;
-    for (size_t i = 0; i < s->mc->nroles; i++)
-        if (strcmp(s->mc->roles[i].name, name) == 0)
-            return (uint32_t)s->mc->roles[i].h.id;
-    return CATALOG_OID_BOOTSTRAP_SUPERUSER;
-}
-
 /* ---- generators ---- */
 
 static void gen_namespace(const catalog_snap_t *s, catalog_rows_t *r, int rel)
@@ -256,7 +246,9 @@ static void gen_namespace(const catalog_snap_t *s, catalog_rows_t *r, int rel)
         row_add(r, rel);
         SET(r, PGC_pg_namespace_oid, value_int(builtin[i].oid));
         SET(r, PGC_pg_namespace_nspname, vstr(r->a, builtin[i].name));
-        SET(r, PGC_pg_namespace_nspowner, value_int(CATALOG_OID_BOOTSTRAP_SUPERUSER));
+        /* PostgreSQL 15: public belongs to pg_database_owner */
+        SET(r, PGC_pg_namespace_nspowner, value_int(builtin[i].oid == CATALOG_OID_PUBLIC ? CATALOG_OID_DATABASE_OWNER
+                                                                                            : CATALOG_OID_BOOTSTRAP_SUPERUSER));
     }
     for (size_t i = 0; i < s->mc->nschemas; i++) {
         const meta_schema_t *m = &s->mc->schemas[i];
@@ -265,7 +257,7 @@ static void gen_namespace(const catalog_snap_t *s, catalog_rows_t *r, int rel)
         row_add(r, rel);
         SET(r, PGC_pg_namespace_oid, value_int(catalog__schema_oid(m)));
         SET(r, PGC_pg_namespace_nspname, vstr(r->a, m->name));
-        SET(r, PGC_pg_namespace_nspowner, value_int(role_oid_of(s, m->owner)));
+        SET(r, PGC_pg_namespace_nspowner, value_int(catalog__role_oid(s, r->a, m->owner)));
     }
 }
 
@@ -273,12 +265,14 @@ static void gen_class(const catalog_snap_t *s, catalog_rows_t *r, int rel)
 {
     relinfo_t *ri;
     int n = all_relations(s, r->a, &ri);
+    uint32_t owner = catalog__db_owner(s, r->a);
     for (int i = 0; i < n; i++) {
         row_add(r, rel);
         SET(r, PGC_pg_class_oid, value_int(ri[i].oid));
         SET(r, PGC_pg_class_relname, vstr(r->a, ri[i].name));
         SET(r, PGC_pg_class_relnamespace, value_int(ri[i].nsp));
-        SET(r, PGC_pg_class_relowner, value_int(CATALOG_OID_BOOTSTRAP_SUPERUSER));
+        SET(r, PGC_pg_class_relowner,
+            value_int(ri[i].oid >= CATALOG_FIRST_NORMAL_OID ? owner : CATALOG_OID_BOOTSTRAP_SUPERUSER));
         SET(r, PGC_pg_class_relam, value_int(ri[i].kind == 'r' ? CATALOG_OID_HEAP_AM : 0));
         SET(r, PGC_pg_class_relpersistence, vchar('p'));
         SET(r, PGC_pg_class_relkind, vchar(ri[i].kind));
@@ -382,15 +376,44 @@ static void gen_proc(catalog_rows_t *r, int rel)
         SET(r, PGC_pg_proc_proargtypes, args);
         SET(r, PGC_pg_proc_prosrc, vstr(r->a, c[12]));
     }
+    /* file_fdw's functions, in public as CREATE EXTENSION file_fdw puts them */
+    for (int k = 0; k < 2; k++) {
+        const catalog_proc_t *fp = catalog__extra_proc(k);
+        row_add(r, rel);
+        SET(r, PGC_pg_proc_oid, value_int(fp->oid));
+        SET(r, PGC_pg_proc_proname, vstr(r->a, fp->name));
+        SET(r, PGC_pg_proc_pronamespace, value_int(CATALOG_OID_PUBLIC));
+        SET(r, PGC_pg_proc_proowner, value_int(CATALOG_OID_BOOTSTRAP_SUPERUSER));
+        SET(r, PGC_pg_proc_prolang, value_int(13)); /* C */
+        SET(r, PGC_pg_proc_procost, vfloat(1));
+        SET(r, PGC_pg_proc_prorows, vfloat(0));
+        SET(r, PGC_pg_proc_provariadic, value_int(0));
+        SET(r, PGC_pg_proc_prokind, vchar('f'));
+        SET(r, PGC_pg_proc_proisstrict, vbool(true));
+        SET(r, PGC_pg_proc_proretset, vbool(false));
+        SET(r, PGC_pg_proc_provolatile, vchar('v'));
+        SET(r, PGC_pg_proc_proparallel, vchar('u'));
+        SET(r, PGC_pg_proc_pronargs, value_int(fp->nargs));
+        SET(r, PGC_pg_proc_pronargdefaults, value_int(0));
+        SET(r, PGC_pg_proc_prorettype, value_int(fp->ret));
+        type_array_t *args = type_array_new(r->a, TYPE_OID, fp->nargs);
+        for (int i = 0; i < fp->nargs; i++)
+            args->vals[i] = value_int(fp->args[i]);
+        value_t av = { .isnull = false };
+        av.u.arr = args;
+        SET(r, PGC_pg_proc_proargtypes, av);
+        SET(r, PGC_pg_proc_prosrc, vstr(r->a, fp->name));
+        SET(r, PGC_pg_proc_probin, vstr(r->a, "$libdir/file_fdw"));
+    }
 }
 
-static void gen_database(catalog_rows_t *r, int rel)
+static void gen_database(const catalog_snap_t *s, catalog_rows_t *r, int rel)
 {
     const cfg_t *cfg = catalog__cfg();
     row_add(r, rel);
     SET(r, PGC_pg_database_oid, value_int(CATALOG_OID_DATABASE));
     SET(r, PGC_pg_database_datname, vstr(r->a, cfg ? cfg_str(cfg, CFG_DATABASE) : "kiln"));
-    SET(r, PGC_pg_database_datdba, value_int(CATALOG_OID_BOOTSTRAP_SUPERUSER));
+    SET(r, PGC_pg_database_datdba, value_int(catalog__db_owner(s, r->a)));
     SET(r, PGC_pg_database_encoding, value_int(6)); /* PG_UTF8 */
     SET(r, PGC_pg_database_datlocprovider, vchar('c'));
     SET(r, PGC_pg_database_datistemplate, vbool(false));
@@ -398,30 +421,28 @@ static void gen_database(catalog_rows_t *r, int rel)
     SET(r, PGC_pg_database_datconnlimit, value_int(-1));
     SET(r, PGC_pg_database_datminmxid, value_int(1));
     SET(r, PGC_pg_database_dattablespace, value_int(CATALOG_OID_TABLESPACE_DEFAULT));
-    SET(r, PGC_pg_database_datcollate, vstr(r->a, "C"));
-    SET(r, PGC_pg_database_datctype, vstr(r->a, "C"));
+    /* kiln compares text by bytes, which for UTF-8 is code point order:
+     * what glibc's C.UTF-8 locale does */
+    SET(r, PGC_pg_database_datcollate, vstr(r->a, "C.UTF-8"));
+    SET(r, PGC_pg_database_datctype, vstr(r->a, "C.UTF-8"));
 }
 
-/* Roles: the bootstrap superuser, the metastore's roles, and the users of
- * kiln.auth.users that the metastore does not hold (oid 15000 + position:
- * stable while the list keeps its order). */
-typedef struct role {
-    uint32_t oid;
-    const char *name;
-    bool super, login;
-} role_t;
-
-static int all_roles(const catalog_snap_t *s, mem_arena_t *a, role_t **out)
+/* Roles: the bootstrap superuser, pg_database_owner, the metastore's roles,
+ * and the users of kiln.auth.users that the metastore does not hold (oid
+ * 15000 + position: stable while the list keeps its order). */
+int catalog__roles(const catalog_snap_t *s, mem_arena_t *a, catalog_role_t **out)
 {
     const cfg_t *cfg = catalog__cfg();
     const char *users = cfg ? cfg_str(cfg, CFG_AUTH_USERS) : "";
-    int cap = (int)s->mc->nroles + 2 + (int)strlen(users);
-    role_t *r = mem_alloc0(a, sizeof *r * (size_t)cap);
+    size_t nroles = s ? s->mc->nroles : 0;
+    int cap = (int)nroles + 3 + (int)strlen(users);
+    catalog_role_t *r = mem_alloc0(a, sizeof *r * (size_t)cap);
     int n = 0;
-    r[n++] = (role_t){ CATALOG_OID_BOOTSTRAP_SUPERUSER, CATALOG_SUPERUSER, true, true };
-    for (size_t i = 0; i < s->mc->nroles; i++)
-        r[n++] = (role_t){ (uint32_t)s->mc->roles[i].h.id, s->mc->roles[i].name, s->mc->roles[i].superuser,
-                           s->mc->roles[i].can_login };
+    r[n++] = (catalog_role_t){ CATALOG_OID_BOOTSTRAP_SUPERUSER, CATALOG_SUPERUSER, true, true };
+    r[n++] = (catalog_role_t){ CATALOG_OID_DATABASE_OWNER, "pg_database_owner", false, false };
+    for (size_t i = 0; i < nroles; i++)
+        r[n++] = (catalog_role_t){ (uint32_t)s->mc->roles[i].h.id, s->mc->roles[i].name, s->mc->roles[i].superuser,
+                                   s->mc->roles[i].can_login };
     int pos = 0;
     for (const char *p = users; *p;) {
         const char *end = strchr(p, ',');
@@ -435,7 +456,7 @@ static int all_roles(const catalog_snap_t *s, mem_arena_t *a, role_t **out)
         for (int i = 0; i < n; i++)
             dup |= strcmp(r[i].name, name) == 0;
         if (nl && !dup)
-            r[n++] = (role_t){ 15000u + (uint32_t)pos, name, false, true };
+            r[n++] = (catalog_role_t){ 15000u + (uint32_t)pos, name, false, true };
         pos++;
         p = end ? end + 1 : p + len;
     }
@@ -443,10 +464,47 @@ static int all_roles(const catalog_snap_t *s, mem_arena_t *a, role_t **out)
     return n;
 }
 
+uint32_t catalog__role_oid(const catalog_snap_t *s, mem_arena_t *a, const char *name)
+{
+    if (!name)
+        return CATALOG_OID_BOOTSTRAP_SUPERUSER;
+    catalog_role_t *ro;
+    int n = catalog__roles(s, a, &ro);
+    for (int i = 0; i < n; i++)
+        if (strcmp(ro[i].name, name) == 0)
+            return ro[i].oid;
+    return CATALOG_OID_BOOTSTRAP_SUPERUSER;
+}
+
+uint32_t catalog__db_owner(const catalog_snap_t *s, mem_arena_t *a)
+{
+    const cfg_t *cfg = catalog__cfg();
+    const char *users = cfg ? cfg_str(cfg, CFG_AUTH_USERS) : "";
+    while (*users == ' ')
+        users++;
+    size_t nl = strcspn(users, ":,");
+    while (nl && users[nl - 1] == ' ')
+        nl--;
+    if (!nl)
+        return CATALOG_OID_BOOTSTRAP_SUPERUSER;
+    return catalog__role_oid(s, a, mem_astrndup(a, users, nl));
+}
+
+const char *catalog__description(uint32_t objoid, uint32_t classoid)
+{
+    if (classoid != CATALOG_OID_PG_EXTENSION)
+        return NULL;
+    if (objoid == CATALOG_OID_PLPGSQL_EXT)
+        return "PL/pgSQL procedural language";
+    if (objoid == CATALOG_OID_FILE_FDW_EXT)
+        return "foreign-data wrapper for flat file access";
+    return NULL;
+}
+
 static void gen_roles(const catalog_snap_t *s, catalog_rows_t *r, int rel)
 {
-    role_t *ro;
-    int n = all_roles(s, r->a, &ro);
+    catalog_role_t *ro;
+    int n = catalog__roles(s, r->a, &ro);
     for (int i = 0; i < n; i++) {
         row_add(r, rel);
         switch (rel) {
@@ -540,6 +598,41 @@ static void gen_fdw(catalog_rows_t *r, int rel)
     SET(r, PGC_pg_foreign_data_wrapper_oid, value_int(CATALOG_OID_FILE_FDW));
     SET(r, PGC_pg_foreign_data_wrapper_fdwname, vstr(r->a, "file_fdw"));
     SET(r, PGC_pg_foreign_data_wrapper_fdwowner, value_int(CATALOG_OID_BOOTSTRAP_SUPERUSER));
+    SET(r, PGC_pg_foreign_data_wrapper_fdwhandler, value_int(CATALOG_OID_FILE_FDW_HANDLER));
+    SET(r, PGC_pg_foreign_data_wrapper_fdwvalidator, value_int(CATALOG_OID_FILE_FDW_VALIDATOR));
+}
+
+/* The extensions a PostgreSQL database with file_fdw has: plpgsql (initdb's)
+ * and file_fdw, which kiln has built in. */
+static void gen_extension(catalog_rows_t *r, int rel)
+{
+    static const struct {
+        uint32_t oid, nsp;
+        const char *name;
+        bool reloc;
+    } ext[] = { { CATALOG_OID_PLPGSQL_EXT, CATALOG_OID_PG_CATALOG, "plpgsql", false },
+                { CATALOG_OID_FILE_FDW_EXT, CATALOG_OID_PUBLIC, "file_fdw", true } };
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        row_add(r, rel);
+        SET(r, PGC_pg_extension_oid, value_int(ext[i].oid));
+        SET(r, PGC_pg_extension_extname, vstr(r->a, ext[i].name));
+        SET(r, PGC_pg_extension_extowner, value_int(CATALOG_OID_BOOTSTRAP_SUPERUSER));
+        SET(r, PGC_pg_extension_extnamespace, value_int(ext[i].nsp));
+        SET(r, PGC_pg_extension_extrelocatable, vbool(ext[i].reloc));
+        SET(r, PGC_pg_extension_extversion, vstr(r->a, "1.0"));
+    }
+}
+
+static void gen_description(catalog_rows_t *r, int rel)
+{
+    static const uint32_t objs[] = { CATALOG_OID_PLPGSQL_EXT, CATALOG_OID_FILE_FDW_EXT };
+    for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++) {
+        row_add(r, rel);
+        SET(r, PGC_pg_description_objoid, value_int(objs[i]));
+        SET(r, PGC_pg_description_classoid, value_int(CATALOG_OID_PG_EXTENSION));
+        SET(r, PGC_pg_description_objsubid, value_int(0));
+        SET(r, PGC_pg_description_description, vstr(r->a, catalog__description(objs[i], CATALOG_OID_PG_EXTENSION)));
+    }
 }
 
 static void gen_servers(const catalog_snap_t *s, catalog_rows_t *r, int rel)
@@ -549,7 +642,7 @@ static void gen_servers(const catalog_snap_t *s, catalog_rows_t *r, int rel)
         row_add(r, rel);
         SET(r, PGC_pg_foreign_server_oid, value_int(m->h.id));
         SET(r, PGC_pg_foreign_server_srvname, vstr(r->a, m->name));
-        SET(r, PGC_pg_foreign_server_srvowner, value_int(CATALOG_OID_BOOTSTRAP_SUPERUSER));
+        SET(r, PGC_pg_foreign_server_srvowner, value_int(catalog__db_owner(s, r->a)));
         SET(r, PGC_pg_foreign_server_srvfdw, value_int(CATALOG_OID_FILE_FDW));
         SET(r, PGC_pg_foreign_server_srvoptions, voptions(r->a, m->options, m->noptions));
     }
@@ -726,10 +819,12 @@ int catalog__sys_rows(const catalog_snap_t *s, int rel, mem_arena_t *a, catalog_
     case PGR_pg_language: static_rows(r, rel, &pgd_pg_language, NULL); break;
     case PGR_pg_tablespace: static_rows(r, rel, &pgd_pg_tablespace, NULL); break;
     case PGR_pg_range: break; /* kiln has no range types (pgd_pg_range lists PostgreSQL's) */
-    case PGR_pg_database: gen_database(r, rel); break;
+    case PGR_pg_database: gen_database(s, r, rel); break;
     case PGR_pg_roles: case PGR_pg_authid: case PGR_pg_user: gen_roles(s, r, rel); break;
     case PGR_pg_settings: gen_settings(r, rel); break;
     case PGR_pg_foreign_data_wrapper: gen_fdw(r, rel); break;
+    case PGR_pg_extension: gen_extension(r, rel); break;
+    case PGR_pg_description: gen_description(r, rel); break;
     case PGR_pg_foreign_server: gen_servers(s, r, rel); break;
     case PGR_pg_foreign_table: gen_foreign_tables(s, r, rel); break;
     case PGR_pg_tables: case PGR_pg_views: gen_tables_views(r, rel); break;

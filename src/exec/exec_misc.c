@@ -82,9 +82,25 @@ static int fscan_next(op_t *o, exec_batch_t **out)
             }
             v = arr->vals[st->idx++];
         }
-        o->out.cols[0][n] = v;
+        int oc = 1;
+        if (p->u.func.fn == 2) {
+            /* pg_options_to_table: "name=value" split at the first '=' */
+            value_t name = v, val = value_null();
+            if (!v.isnull) {
+                const char *eq = memchr(v.u.s.p, '=', v.u.s.len);
+                if (eq) {
+                    name = value_text(v.u.s.p, (size_t)(eq - v.u.s.p));
+                    val = value_text(eq + 1, v.u.s.len - (size_t)(eq - v.u.s.p) - 1);
+                }
+            }
+            o->out.cols[0][n] = name;
+            o->out.cols[1][n] = val;
+            oc = 2;
+        } else {
+            o->out.cols[0][n] = v;
+        }
         if (p->u.func.ordinality)
-            o->out.cols[1][n] = (value_t){ .u.i = ++st->ord, .isnull = false };
+            o->out.cols[oc][n] = (value_t){ .u.i = ++st->ord, .isnull = false };
         n++;
         if (st->done)
             break;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "types/array.h"
+#include "types/value.h"
 
 static int f_subscript(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
@@ -175,6 +176,45 @@ static int f_array_append(exec_fctx_t *fc, const value_t *a, value_t *o)
     return 0;
 }
 
+/* array_cat / anyarray || anyarray: NULL arrays count as empty, as in PostgreSQL. */
+static int f_array_cat(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    if (a[0].isnull && a[1].isnull) {
+        *o = value_null();
+        return 0;
+    }
+    if (a[0].isnull || a[0].u.arr->n == 0) {
+        *o = a[1];
+        return 0;
+    }
+    if (a[1].isnull || a[1].u.arr->n == 0) {
+        *o = a[0];
+        return 0;
+    }
+    const type_array_t *x = a[0].u.arr, *y = a[1].u.arr;
+    type_array_t *arr = type_array_new(fc->arena, x->elem, x->n + y->n);
+    memcpy(arr->vals, x->vals, sizeof(value_t) * (size_t)x->n);
+    memcpy(arr->vals + x->n, y->vals, sizeof(value_t) * (size_t)y->n);
+    arr->lbound = x->lbound;
+    o->isnull = false;
+    o->u.arr = arr;
+    return 0;
+}
+
+/* array_prepend / anyelement || anyarray */
+static int f_array_prepend(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    type_oid_t elem = type_lookup(fc->expr->type)->elem;
+    int n = a[1].isnull ? 0 : a[1].u.arr->n;
+    type_array_t *arr = type_array_new(fc->arena, elem, n + 1);
+    arr->vals[0] = a[0];
+    if (n)
+        memcpy(arr->vals + 1, a[1].u.arr->vals, sizeof(value_t) * (size_t)n);
+    o->isnull = false;
+    o->u.arr = arr;
+    return 0;
+}
+
 static int f_srf_misuse(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
     (void)a;
@@ -199,7 +239,12 @@ const exec_func_t exec__array_funcs[] = {
     { "array_to_string", 2, { AA, TX }, TX, f_array_to_string2, S, 395 },
     { "array_to_string", 3, { AA, TX, TX }, TX, f_array_to_string3, 0, 384 },
     { "string_to_array", 2, { TX, TX }, TYPE_TEXT_ARRAY, f_string_to_array, 0, 0 },
-    { "array_append", 2, { AA, AE }, AA, f_array_append, 0, 0 },
+    { "array_append", 2, { AA, AE }, AA, f_array_append, 0, 378 },
+    { "array_prepend", 2, { AE, AA }, AA, f_array_prepend, 0, 379 },
+    { "array_cat", 2, { AA, AA }, AA, f_array_cat, 0, 383 },
+    { "||", 2, { AA, AA }, AA, f_array_cat, EXEC_FN_OPERATOR, 383 },
+    { "||", 2, { AA, AE }, AA, f_array_append, EXEC_FN_OPERATOR, 378 },
+    { "||", 2, { AE, AA }, AA, f_array_prepend, EXEC_FN_OPERATOR, 379 },
     { "generate_series", 2, { I4, I4 }, I4, f_srf_misuse, SRF, 1067 },
     { "generate_series", 3, { I4, I4, I4 }, I4, f_srf_misuse, SRF, 1066 },
     { "generate_series", 2, { I8, I8 }, I8, f_srf_misuse, SRF, 1069 },

@@ -290,7 +290,10 @@ static int match(const exec_func_t *fn, int nargs, exec_expr_t **args, cand_scor
         }
         if (want == TYPE_ANYARRAY) {
             if (have == TYPE_UNKNOWN) {
-                sc->cost += 1;
+                /* PostgreSQL resolves unknown literals to the string
+                 * category when a candidate takes one there: 'a' || 1 is
+                 * text || anynonarray, not anyarray || anyelement */
+                sc->cost += 4;
                 continue;
             }
             if (!is_array_type(have))

@@ -741,16 +741,31 @@ static int plan_rangefunc(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__
     }
     const PgQuery__FuncCall *f = fn->func_call;
     const char *name = f->funcname[f->n_funcname - 1]->string->sval;
-    int kind = strcmp(name, "generate_series") == 0 ? 0 : strcmp(name, "unnest") == 0 ? 1 : -1;
-    sql_escope_t es = { scope->parent, NULL, "functions in FROM", false, false, false };
-    if (rf->lateral)
-        es.scope = scope;
+    int kind = strcmp(name, "generate_series") == 0 ? 0
+               : strcmp(name, "unnest") == 0        ? 1
+               : strcmp(name, "pg_options_to_table") == 0 ? 2
+                                                    : -1;
+    /* Analyzed in this query level, so that references to enclosing queries
+     * are outer references (correlated: the scan re-evaluates its arguments
+     * per outer row); the FROM items before this one are visible, as
+     * PostgreSQL makes functions in FROM implicitly LATERAL, but a
+     * reference to them would need a lateral join, which kiln lacks. */
+    sql_escope_t es = { scope, NULL, "functions in FROM", false, false, false };
     int nargs = (int)f->n_args;
     exec_expr_t **args = mem_alloc0(an->a, sizeof(exec_expr_t *) * (size_t)(nargs + 1));
     for (int i = 0; i < nargs; i++) {
         args[i] = sql__analyze_expr(an, &es, f->args[i]);
         if (!args[i])
             return -1;
+        int lo = -1, hi = -1;
+        bool pinned = false;
+        slot_range(args[i], &lo, &hi, &pinned);
+        if (lo >= 0) {
+            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED,
+                    "function arguments that refer to other FROM items (LATERAL) are not supported");
+            sql__err_at(an, f->location);
+            return -1;
+        }
     }
     type_oid_t rt = 0;
     if (kind == 0 && (nargs == 2 || nargs == 3)) {
@@ -771,6 +786,12 @@ static int plan_rangefunc(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__
             return -1;
         }
         rt = ti->elem;
+    } else if (kind == 2 && nargs == 1) {
+        /* pg_options_to_table(text[]): (option_name, option_value) per "name=value" */
+        args[0] = sql__coerce(an, args[0], TYPE_TEXT_ARRAY, -1, EXEC_CAST_IMPLICIT, f->location);
+        if (!args[0])
+            return -1;
+        rt = TYPE_TEXT;
     } else {
         /* any other function in FROM: a one-row scan of its value */
         exec_expr_t *call = sql__analyze_expr(an, &es, fn);
@@ -795,26 +816,35 @@ static int plan_rangefunc(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__
         *out = p;
         return 0;
     }
-    int ncols = rf->ordinality ? 2 : 1;
+    int nout = kind == 2 ? 2 : 1;
+    int ncols = nout + (rf->ordinality ? 1 : 0);
     exec_plan_t *p = exec_plan_new(an->a, PLAN_FUNCSCAN, ncols);
     p->u.func.args = args;
     p->u.func.nargs = nargs;
     p->u.func.fn = kind;
     p->u.func.ordinality = rf->ordinality;
-    p->types[0] = rt;
-    if (ncols == 2)
-        p->types[1] = TYPE_INT8;
+    for (int c = 0; c < nout; c++)
+        p->types[c] = rt;
+    if (rf->ordinality)
+        p->types[nout] = TYPE_INT8;
     p->est_rows = 1000;
     p->cheap = true;
     const char *alias = alias_name(rf->alias);
     sql_rte_t *r = rte_new(an, alias ? alias : name, ncols);
-    r->names[0] = alias ? alias : name;
-    r->types[0] = rt;
-    r->typmods[0] = -1;
-    if (ncols == 2) {
-        r->names[1] = "ordinality";
-        r->types[1] = TYPE_INT8;
-        r->typmods[1] = -1;
+    for (int c = 0; c < nout; c++) {
+        r->types[c] = rt;
+        r->typmods[c] = -1;
+    }
+    if (kind == 2) {
+        r->names[0] = "option_name";
+        r->names[1] = "option_value";
+    } else {
+        r->names[0] = alias ? alias : name;
+    }
+    if (rf->ordinality) {
+        r->names[nout] = "ordinality";
+        r->types[nout] = TYPE_INT8;
+        r->typmods[nout] = -1;
     }
     apply_colaliases(an, r, rf->alias);
     r->offset = scope->width;
