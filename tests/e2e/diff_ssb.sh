@@ -9,9 +9,8 @@
 # server (DIFF_SKIP_DDL=1 when its tables are already declared); KILN_TEST_TARGET=postgres
 # runs the same pipeline against PostgreSQL itself (kiln.sql on file_fdw), as a check.
 #
-# Until kilnd has a listener and CREATE FOREIGN TABLE, the corpus is skipped with a
-# TAP "# SKIP" line saying why, instead of failing CI; any other failure is "not ok".
-# DIFF_REQUIRE_KILN=1 turns those skips into failures (for when the engine has landed).
+# kilnd declares the tables with contrib/ssb/kiln.sql as PostgreSQL's file_fdw would; a
+# failure to start or to declare them is "not ok" (there is no skip path any more).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/kiln.sh"
@@ -39,24 +38,15 @@ if [ "${KILN_TEST_TARGET:-kiln}" != kiln ] && [ -z "${KILN_TEST_PORT:-}" ]; then
     target_dsn=$(ssb_ref_dsn ssb_target postgres)
 else
     if ! server_start trust 2>"$data/server_start.err"; then
-        if [ "${DIFF_REQUIRE_KILN:-0}" != 1 ] && grep -q 'no listener yet' "$data/server_start.err"; then
-            skip "differential corpus on kilnd" "kilnd does not accept connections yet"
-        else
-            not_ok "start ${KILN_TEST_TARGET:-kiln} for the differential test"
-            diag <"$data/server_start.err"
-        fi
+        not_ok "start ${KILN_TEST_TARGET:-kiln} for the differential test"
+        diag <"$data/server_start.err"
         done_testing
     fi
     label=$SRV_KIND
     if [ "${DIFF_SKIP_DDL:-0}" != 1 ]; then
         if ! ssb_sql kiln.sql "$data" | psql -X -q -v ON_ERROR_STOP=1 >"$data/ddl.out" 2>&1; then
-            if [ "${DIFF_REQUIRE_KILN:-0}" != 1 ] && grep -qiE 'FOREIGN|SERVER|syntax|not supported|0A000' "$data/ddl.out"; then
-                skip "differential corpus on $label" "kilnd cannot declare foreign tables yet"
-                diag <"$data/ddl.out"
-            else
-                not_ok "$label: declare the SSB tables with contrib/ssb/kiln.sql"
-                diag <"$data/ddl.out"
-            fi
+            not_ok "$label: declare the SSB tables with contrib/ssb/kiln.sql"
+            diag <"$data/ddl.out"
             done_testing
         fi
         ok "$label: declare the SSB tables with contrib/ssb/kiln.sql"
