@@ -89,6 +89,9 @@ exec_catview_t *exec_catalog_pin(mem_arena_t *a);
 int exec_catalog_lookup(exec_catview_t *v, const char *schema, const char *const *path, int npath,
                         const char *name, const exec_rel_t **out, err_t *err);
 bool exec_catalog_schema_exists(exec_catview_t *v, const char *schema);
+/* exec_catalog_is_current - true while every provider's current snapshot is
+ * still the one v pinned (no DDL since): a cached statement stays valid. */
+bool exec_catalog_is_current(const exec_catview_t *v);
 /* exec_catalog_snap - the snapshot v pinned for provider cat (NULL when v is
  * NULL or cat is not among its providers). Valid while v is. */
 void *exec_catalog_snap(const exec_catview_t *v, const exec_catalog_t *cat);

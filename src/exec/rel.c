@@ -34,6 +34,22 @@ struct exec_catview {
     void *snaps[MAX_PROVIDERS];
 };
 
+bool exec_catalog_is_current(const exec_catview_t *v)
+{
+    for (int i = 0; i < v->n; i++) {
+        const exec_catalog_t *c = v->cats[i];
+        if (!c->pin)
+            continue;
+        void *now = c->pin(c->arg);
+        bool same = now == v->snaps[i];
+        if (c->unpin)
+            c->unpin(c->arg, now);
+        if (!same)
+            return false;
+    }
+    return true;
+}
+
 static void unpin_all(void *arg)
 {
     exec_catview_t *v = arg;

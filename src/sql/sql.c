@@ -437,7 +437,16 @@ static bool plan_cheap(const exec_plan_t *p)
         return true;
     if (p->kind == PLAN_SCAN)
         return p->u.scan.rel->cheap;
+    /* generate_series and friends have no bound on their output: a worker
+     * runs them, so the loop thread stays free to read a CancelRequest. */
+    if (p->kind == PLAN_FUNCSCAN || p->kind == PLAN_PROJECT_SRF)
+        return false;
     return plan_cheap(p->left) && plan_cheap(p->right);
+}
+
+bool sql_stmt_is_current(const sql_stmt_t *s)
+{
+    return !s->cat || exec_catalog_is_current(s->cat);
 }
 
 static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
