@@ -134,16 +134,17 @@ static int scan(const char *schema, const char *name, buf_t *out, err_t *err, co
         cols[c] = mem_alloc(a, sizeof(value_t) * EXEC_BATCH_ROWS);
     exec_batch_t b = { rel->ncols, 0, cols };
     void *sc;
+    int rc = 0;
     if (rel->ops->open(rel, a, NULL, &sc, err) < 0) {
-        p->unpin(p->arg, snap);
-        return -1;
+        rc = -1;
+        goto out;
     }
     for (;;) {
         mem_arena_reset(scratch);
         b.nrows = EXEC_BATCH_ROWS;
         if (rel->ops->next(sc, &b, scratch, err) < 0) {
-            p->unpin(p->arg, snap);
-            return -1;
+            rc = -1;
+            break;
         }
         if (b.nrows == 0)
             break;
@@ -161,9 +162,11 @@ static int scan(const char *schema, const char *name, buf_t *out, err_t *err, co
     }
     if (rel->ops->close)
         rel->ops->close(sc);
+out:
+    mem_arena_free(a);
     mem_arena_free(scratch);
     p->unpin(p->arg, snap);
-    return 0;
+    return rc;
 }
 
 static int col_index(const exec_rel_t *rel, const char *name)
@@ -337,6 +340,7 @@ static void test_foreign_table_scan(void)
     ASSERT_STREQ(e.sqlstate, "58P01");
     ASSERT_STREQ(e.message, "could not open file \"/nonexistent/kiln.csv\" for reading: No such file or directory");
     catalog_shutdown();
+    buf_free(&out);
     meta_close(st);
 }
 
@@ -456,6 +460,7 @@ static void test_pg_catalog_contents(void)
     col_index(rel, "indkey");
     col_index(rel, "indisprimary");
     catalog_shutdown();
+    buf_free(&out);
     meta_close(st);
 }
 
@@ -530,6 +535,7 @@ static void test_functions(void)
     ASSERT(ft->impl(&fc, args, &out) == 0);
     ASSERT(!out.isnull && out.u.s.len == 21 && memcmp(out.u.s.p, "character varying(25)", 21) == 0);
     catalog_shutdown();
+    mem_arena_free(a);
     meta_close(st);
 }
 

@@ -65,16 +65,21 @@ static int scan_text(const catalog_copy_opts_t *o, int ncols, const exec_relcol_
     exec_batch_t b = { ncols, 0, cv };
     catalog_filescan_t *s;
     memset(err, 0, sizeof *err);
-    if (catalog_filescan_open(a, "t", o, ncols, cols, needed, &s, err) < 0)
-        return -1;
+    int rc = 0;
+    if (catalog_filescan_open(a, "t", o, ncols, cols, needed, &s, err) < 0) {
+        rc = -1;
+        goto out;
+    }
     for (;;) {
         mem_arena_reset(scratch);
         b.nrows = 7; /* small batches: exercise batch boundaries */
         for (int c = 0; c < ncols; c++)
             for (int i = 0; i < 7; i++)
                 cv[c][i].isnull = true;
-        if (catalog_filescan_next(s, &b, scratch, err) < 0)
-            return -1;
+        if (catalog_filescan_next(s, &b, scratch, err) < 0) {
+            rc = -1;
+            break;
+        }
         if (b.nrows == 0)
             break;
         for (int i = 0; i < b.nrows; i++) {
@@ -89,9 +94,11 @@ static int scan_text(const catalog_copy_opts_t *o, int ncols, const exec_relcol_
             buf_putc(out, '\n');
         }
     }
+    catalog_filescan_close(s);
+out:
     mem_arena_free(a);
     mem_arena_free(scratch);
-    return 0;
+    return rc;
 }
 
 static exec_relcol_t C(const char *name, type_oid_t t, int32_t typmod)
@@ -107,6 +114,7 @@ static exec_relcol_t C(const char *name, type_oid_t t, int32_t typmod)
         if (scan_text((o), (n), (cols), NULL, &out_, &e_) < 0)                \
             TAP_FAIL("scan failed: %s %s (%s)", e_.sqlstate, e_.message, e_.detail); \
         ASSERT_STREQ(buf_cstr(&out_), (expected));                            \
+        buf_free(&out_);                                                      \
     } while (0)
 
 static void check_detail(const char *got, const char *fmt, const char *path)
@@ -127,6 +135,7 @@ static void check_detail(const char *got, const char *fmt, const char *path)
         const char *det_ = (det);                                             \
         if (det_)                                                             \
             check_detail(e_.detail, det_, (o)->filename);                     \
+        buf_free(&out_);                                                      \
     } while (0)
 
 static void test_csv_quoting_nulls_header(void)
@@ -232,6 +241,9 @@ static void test_numeric_fast_matches_numeric_in(void)
     catalog_copy_opts_t o = csv_opts(p, ',', 0);
     exec_relcol_t cols[] = { C("n", TYPE_NUMERIC, -1) };
     EXPECT_ROWS(&o, 1, cols, buf_cstr(&want));
+    buf_free(&file);
+    buf_free(&want);
+    mem_arena_free(a);
 }
 
 static void test_errors(void)
@@ -356,6 +368,10 @@ static void test_large_file_buffer_boundaries(void)
     ASSERT_EQ(n, rows);
     ASSERT_EQ(got, sum);
     ASSERT(quoted > 100);
+    catalog_filescan_close(s);
+    mem_arena_free(a);
+    mem_arena_free(scratch);
+    buf_free(&f);
 }
 
 static void test_needed_columns(void)
@@ -368,6 +384,7 @@ static void test_needed_columns(void)
     err_t e;
     ASSERT(scan_text(&o, 3, cols, needed, &out, &e) == 0);
     ASSERT_STREQ(buf_cstr(&out), "1|a|b|N\n2|c|N\n");
+    buf_free(&out);
 }
 
 static int opts_error(const char *const *kv, int n, err_t *e)

@@ -227,6 +227,7 @@ static void test_binary(void)
     static const unsigned char want[] = { 0, 2, 0, 0, 0, 0, 0, 2, 0, 1, 0x13, 0x88 };
     ASSERT_EQ(b.len, sizeof want);
     ASSERT(memcmp(b.data, want, sizeof want) == 0);
+    buf_free(&b);
     /* bad lengths */
     ASSERT_EQ(type_in_binary(TYPE_INT4, -1, "\0\0\0", 3, A, &v, &e), -1);
     ASSERT_STREQ(e.sqlstate, "22P03");
