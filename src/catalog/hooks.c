@@ -206,10 +206,21 @@ static bool reg_namer(type_oid_t t, uint32_t oid, buf_t *out)
     return name != NULL;
 }
 
+static uint32_t reg_resolver(type_oid_t t, const char *name)
+{
+    switch (t) {
+    case TYPE_REGPROC: return catalog_proc_oid(name);
+    case TYPE_REGNAMESPACE: return catalog_namespace_oid(name);
+    case TYPE_REGROLE: return catalog_role_oid(name);
+    default: return 0;
+    }
+}
+
 void catalog__hooks_register(void)
 {
     if (sql_utility_register)
         sql_utility_register(claim, NULL);
     exec_func_register(catalog_funcs, catalog_nfuncs);
     type_reg_set_namer(reg_namer);
+    type_reg_set_resolver(reg_resolver);
 }

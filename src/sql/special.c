@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "types/reg.h"
 #include "types/value.h"
 
 exec_expr_t *sql__special_func(sql_analyze_t *an, sql_escope_t *es, const char *name, int nargs, exec_expr_t **args,
@@ -94,7 +95,8 @@ static bool all_digits(const char *s, size_t n)
 
 exec_expr_t *sql__special_cast(sql_analyze_t *an, exec_expr_t *arg, type_oid_t t, int loc)
 {
-    if (t != TYPE_REGCLASS && t != TYPE_REGTYPE && t != TYPE_REGNAMESPACE)
+    if (t != TYPE_REGCLASS && t != TYPE_REGTYPE && t != TYPE_REGNAMESPACE && t != TYPE_REGPROC &&
+        t != TYPE_REGROLE)
         return NULL;
     if (arg->kind != EXPR_CONST || arg->u.cval.isnull)
         return NULL;
@@ -139,18 +141,19 @@ exec_expr_t *sql__special_cast(sql_analyze_t *an, exec_expr_t *arg, type_oid_t t
         }
         return sql__const(an, TYPE_REGTYPE, value_int(ti->oid), arg->location);
     }
-    /* regnamespace: the fixed OIDs of the built-in schemas */
-    uint32_t oid = 0;
-    if (strcmp(name, "pg_catalog") == 0)
-        oid = 11;
-    else if (strcmp(name, "public") == 0)
-        oid = 2200;
-    else if (strcmp(name, "information_schema") == 0)
-        oid = 13183;
+    /* regproc, regnamespace, regrole: the catalog's names (include/types/reg.h) */
+    uint32_t oid = type_reg_resolve(t, t == TYPE_REGPROC && schema ? mem_asprintf(an->a, "%s.%s", schema, name) : name);
+    if (!oid && t == TYPE_REGNAMESPACE) /* no catalog registered: the fixed built-in schemas */
+        oid = strcmp(name, "pg_catalog") == 0 ? 11 : strcmp(name, "public") == 0 ? 2200 : 0;
     if (!oid) {
-        err_set(an->err, ERRCODE_UNDEFINED_SCHEMA, "schema \"%s\" does not exist", name);
+        if (t == TYPE_REGNAMESPACE)
+            err_set(an->err, ERRCODE_UNDEFINED_SCHEMA, "schema \"%s\" does not exist", name);
+        else if (t == TYPE_REGROLE)
+            err_set(an->err, ERRCODE_UNDEFINED_OBJECT, "role \"%s\" does not exist", name);
+        else
+            err_set(an->err, ERRCODE_UNDEFINED_FUNCTION, "function \"%.*s\" does not exist", (int)n, s);
         sql__err_at(an, arg->location >= 0 ? arg->location : loc);
         return NULL;
     }
-    return sql__const(an, TYPE_REGNAMESPACE, value_int(oid), arg->location);
+    return sql__const(an, t, value_int(oid), arg->location);
 }

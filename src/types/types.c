@@ -466,6 +466,18 @@ void type_reg_set_namer(type_reg_namer_t fn)
     reg_namer = fn;
 }
 
+static type_reg_resolver_t reg_resolver;
+
+void type_reg_set_resolver(type_reg_resolver_t fn)
+{
+    reg_resolver = fn;
+}
+
+uint32_t type_reg_resolve(type_oid_t t, const char *name)
+{
+    return reg_resolver ? reg_resolver(t, name) : 0;
+}
+
 /* reg_out - a name for an OID alias value, or false for the number. */
 static bool reg_out(type_oid_t t, uint32_t oid, buf_t *out)
 {
