@@ -165,6 +165,17 @@ static int srf_values(op_t *o, psrf_st_t *st, const exec_expr_t *e, const value_
         *n = arr->n;
         return 0;
     }
+    if (!strcmp(e->u.fn->name, "generate_subscripts")) {
+        /* the subscripts of dimension args[1] of a 1-D array (none for others) */
+        const type_array_t *arr = args[0].u.arr;
+        int cnt = args[1].u.i == 1 ? arr->n : 0;
+        value_t *vals2 = mem_alloc(st->rowarena, sizeof(value_t) * (size_t)(cnt + 1));
+        for (int i = 0; i < cnt; i++)
+            vals2[i] = value_int(arr->lbound + i);
+        *out = vals2;
+        *n = cnt;
+        return 0;
+    }
     bool ts = e->type == TYPE_TIMESTAMP || e->type == TYPE_TIMESTAMPTZ;
     int64_t cur = args[0].u.i, stop = args[1].u.i, step = e->nargs == 3 && !ts ? args[2].u.i : 1;
     if (!ts && step == 0)

@@ -253,5 +253,6 @@ const exec_func_t exec__array_funcs[] = {
     { "generate_series", 3, { TYPE_TIMESTAMPTZ, TYPE_TIMESTAMPTZ, TYPE_INTERVAL }, TYPE_TIMESTAMPTZ, f_srf_misuse, SRF,
       939 },
     { "unnest", 1, { AA }, AE, f_srf_misuse, SRF, 2331 },
+    { "generate_subscripts", 2, { AA, I4 }, I4, f_srf_misuse, SRF, 1191 },
 };
 const int exec__n_array_funcs = (int)(sizeof exec__array_funcs / sizeof exec__array_funcs[0]);

@@ -15,6 +15,7 @@
 #include "types/array.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
+#include "types/value.h"
 
 void exec__set_text(exec_fctx_t *fc, value_t *out, const char *p, size_t n)
 {
@@ -363,6 +364,80 @@ static int f_concat(exec_fctx_t *fc, const value_t *a, value_t *o)
     for (int i = 0; i < fc->nargs; i++)
         if (!a[i].isnull)
             append_any(fc, i, &a[i], &b);
+    exec__set_text(fc, o, b.data, b.len);
+    buf_free(&b);
+    return 0;
+}
+
+/* json_put - v (argument i) as a JSON value, the way PostgreSQL's
+ * json_build_object writes it: numbers and booleans bare, NULL as null,
+ * everything else a string. */
+static void json_put(exec_fctx_t *fc, int i, const value_t *v, buf_t *b)
+{
+    type_oid_t t = fc->expr->args[i]->type;
+    if (v->isnull) {
+        buf_puts(b, "null");
+        return;
+    }
+    char cat = exec_type_category(t);
+    if (t == TYPE_BOOL) {
+        buf_puts(b, v->u.i ? "true" : "false");
+        return;
+    }
+    buf_t tmp = BUF_INIT;
+    append_any(fc, i, v, &tmp);
+    if (cat == 'N' || t == TYPE_JSON) {
+        buf_append(b, tmp.data, tmp.len);
+    } else {
+        buf_putc(b, '"');
+        for (size_t k = 0; k < tmp.len; k++) {
+            unsigned char c = (unsigned char)tmp.data[k];
+            switch (c) {
+            case '"': buf_puts(b, "\\\""); break;
+            case '\\': buf_puts(b, "\\\\"); break;
+            case '\n': buf_puts(b, "\\n"); break;
+            case '\r': buf_puts(b, "\\r"); break;
+            case '\t': buf_puts(b, "\\t"); break;
+            case '\b': buf_puts(b, "\\b"); break;
+            case '\f': buf_puts(b, "\\f"); break;
+            default:
+                if (c < 0x20)
+                    buf_printf(b, "\\u%04x", c);
+                else
+                    buf_putc(b, (char)c);
+            }
+        }
+        buf_putc(b, '"');
+    }
+    buf_free(&tmp);
+}
+
+static int f_json_build_object(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    if (fc->nargs % 2)
+        return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "argument list must have even number of elements");
+    buf_t b = BUF_INIT;
+    buf_putc(&b, '{');
+    for (int i = 0; i < fc->nargs; i += 2) {
+        if (a[i].isnull) {
+            buf_free(&b);
+            return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "null value not allowed for object key");
+        }
+        if (i)
+            buf_puts(&b, ", ");
+        value_t k = a[i];
+        buf_t key = BUF_INIT;
+        append_any(fc, i, &k, &key);
+        value_t kv = value_text(key.data ? key.data : "", key.len);
+        /* keys are always strings */
+        buf_putc(&b, '"');
+        buf_append(&b, kv.u.s.p, kv.u.s.len);
+        buf_putc(&b, '"');
+        buf_free(&key);
+        buf_puts(&b, " : ");
+        json_put(fc, i + 1, &a[i + 1], &b);
+    }
+    buf_putc(&b, '}');
     exec__set_text(fc, o, b.data, b.len);
     buf_free(&b);
     return 0;
@@ -945,6 +1020,7 @@ const exec_func_t exec__str_funcs[] = {
     { "rpad", 2, { TX, I4 }, TX, f_rpad2, S, 0 }, { "rpad", 3, { TX, I4, TX }, TX, f_rpad3, S, 0 },
     { "split_part", 3, { TX, TX, I4 }, TX, f_split_part, S, 0 },
     { "concat", 1, { AN }, TX, f_concat, EXEC_FN_VARIADIC, 0 },
+    { "json_build_object", 1, { AN }, TYPE_JSON, f_json_build_object, EXEC_FN_VARIADIC | EXEC_FN_STABLE, 3200 },
     { "concat_ws", 2, { TX, AN }, TX, f_concat_ws, EXEC_FN_VARIADIC, 0 },
     { "ascii", 1, { TX }, I4, f_ascii, S, 0 }, { "chr", 1, { I4 }, TX, f_chr, S, 0 },
     { "starts_with", 2, { TX, TX }, B, f_starts_with, S, 0 },
