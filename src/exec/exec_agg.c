@@ -610,6 +610,9 @@ const exec_agg_t *exec_agg_find(const char *name, int nargs, const type_oid_t *a
     *ret = best->ret;
     if (best->ret == TYPE_ANYELEMENT)
         *ret = argtypes[0];
+    /* PostgreSQL has min/max(text), not (varchar): the result is text */
+    if ((!strcmp(name, "min") || !strcmp(name, "max")) && (t == TYPE_VARCHAR || t == TYPE_NAME))
+        *ret = TYPE_TEXT;
     else if (best->ret == TYPE_ANYARRAY) {
         const type_info_t *ti = type_lookup(argtypes[0]);
         if (!ti || !ti->array)

@@ -883,6 +883,14 @@ static int via_text(exec_fctx_t *fc, const value_t *a, value_t *o)
     return rc;
 }
 
+/* bool::text is 'true' / 'false' (PostgreSQL's booltext), not boolout's t / f. */
+static int bool_to_text(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    const char *t = a[0].u.i ? "true" : "false";
+    value_t tv = { .u.s = { t, (uint32_t)strlen(t) } };
+    return str_to_str(fc, &tv, o);
+}
+
 const exec_func_t exec_cast_via_text = { "io", 1, { AN }, AN, via_text, S | EXEC_FN_CAST, 0 };
 
 typedef struct cast_def {
@@ -909,6 +917,7 @@ static const cast_def_t casts[] = {
     CAST(NU, I2, CA, num_to_int), CAST(NU, I4, CA, num_to_int), CAST(NU, I8, CA, num_to_int),
     CAST(NU, F4, CI, num_to_flt), CAST(NU, F8, CI, num_to_flt),
     CAST(B, I4, CE, bool_to_int), CAST(I4, B, CE, int_to_bool),
+    CAST(B, TX, CA, bool_to_text), CAST(B, VC, CA, bool_to_text), CAST(B, BP, CA, bool_to_text),
     CAST(I2, OI, CI, int_to_oid), CAST(I4, OI, CI, int_to_oid), CAST(I8, OI, CI, int_to_oid),
     CAST(OI, I4, CA, oid_to_int4), CAST(OI, I8, CA, f_ident),
     CAST(I4, TYPE_REGCLASS, CI, int_to_oid), CAST(I8, TYPE_REGCLASS, CI, int_to_oid),
