@@ -36,6 +36,7 @@
 #include "rest/notify.h"
 #include "rest/rest.h"
 #include "session/session.h"
+#include "sql/cube_route.h"
 
 /* Clients get this long to read their last replies after a shutdown signal. */
 #define NODE_SHUTDOWN_GRACE_MS 5000
@@ -244,6 +245,7 @@ static void on_jobs_stopped(void *arg)
 {
     node_t *n = arg;
     n->jobs = NULL;
+    sql_cube_route_set_jobs(NULL);
     /* The REST server's wake-up handle would keep the loop alive. */
     if (n->rest) {
         rest_close(n->rest);
@@ -272,6 +274,7 @@ static void stop_metadata(node_t *n)
     if (n->rest)
         rest_close(n->rest);
     n->rest = NULL;
+    sql_cube_route_shutdown();
     catalog_shutdown();
     meta_close(n->meta);
     n->meta = NULL;
@@ -340,8 +343,14 @@ int node_run(cfg_t *cfg)
         uv_loop_close(&n.loop);
         return -1;
     }
-    n.srv = sess_server_new(&n.loop, cfg);
     err_t err = { 0 };
+    /* materialized views, kiln.jobs and cube answers: before any session */
+    if (sql_cube_route_init(n.meta, cfg, n.storage_root, &err) != 0) {
+        log_error("cube routing: %s", err.message);
+        return -1;
+    }
+    sql_cube_route_set_jobs(n.jobs);
+    n.srv = sess_server_new(&n.loop, cfg);
     if (sess_server_listen(n.srv, &err) < 0) {
         log_error("%s", err.message);
         sess_server_free(n.srv);

@@ -12,6 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cube_route_int.h"
+
+/* Weak: programs linking src/sql without src/cube have no cube scans. */
+#pragma weak sql__cube_route_explain
+
 typedef struct lines {
     char **l;
     int n, cap;
@@ -87,7 +92,7 @@ static void walk(lines_t *ls, const exec_plan_t *p, int depth, bool filtered)
     switch (p->kind) {
     case PLAN_RESULT: name = p->u.result.nrows > 1 ? "Values Scan" : "Result"; break;
     case PLAN_SCAN:
-        name = p->u.scan.rel->kind == 'f' ? "Foreign Scan" : "Seq Scan";
+        name = p->u.scan.rel->kind == 'f' ? "Foreign Scan" : p->u.scan.rel->kind == 'm' ? "Cube Scan" : "Seq Scan";
         snprintf(extra, sizeof extra, " on %s", p->u.scan.rel->name);
         break;
     case PLAN_FILTER: name = "Filter"; break;
@@ -132,6 +137,14 @@ static void walk(lines_t *ls, const exec_plan_t *p, int depth, bool filtered)
         add_line(ls, depth, true, "Join Filter: (condition)");
     if (filtered)
         add_line(ls, depth, true, "Filter: (condition)");
+    if (p->kind == PLAN_SCAN && p->u.scan.rel->kind == 'm' && sql__cube_route_explain) {
+        /* which cube, segment and cuboid, the rows it touches, filters and derivations */
+        char **cl;
+        int ncl;
+        sql__cube_route_explain(p->u.scan.rel, ls->a, &cl, &ncl);
+        for (int i = 0; i < ncl; i++)
+            add_line(ls, depth, true, cl[i]);
+    }
     if (p->left)
         walk(ls, p->left, depth + 1, false);
     if (p->right)

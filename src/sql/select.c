@@ -20,7 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cube_route_int.h"
 #include "types/value.h"
+
+/* Weak: programs linking src/sql without src/cube aggregate everything themselves. */
+#pragma weak sql__cube_route_agg
 
 /* ---- scopes ---- */
 
@@ -2300,7 +2304,11 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         }
         ap->est_rows = gi.n ? plan->est_rows / 10 + 1 : 1;
         ap->cheap = plan->cheap;
-        plan = ap;
+        /* a cube may answer the aggregate: its scan then replaces the node */
+        exec_plan_t *cube_scan = NULL;
+        if (sql__cube_route_agg && sql__cube_route_agg(an, ap, &cube_scan) < 0)
+            return -1;
+        plan = cube_scan ? cube_scan : ap;
         for (int i = 0; i < tl.n; i++) {
             tl.t[i].expr = rewrite_agg(&ac, tl.t[i].expr);
             if (!tl.t[i].expr)

@@ -1,0 +1,683 @@
+/*
+ * cube_route_plan.c - answering aggregate query blocks from cubes: the
+ * planner hands over the aggregate node it built (grouping keys and
+ * aggregate calls over its input plan); this file describes that block as
+ * a cube_query_t (include/cube/match.h), asks the node's matcher, and on a
+ * match returns a cube scan (cube_plan_rel) that replaces the aggregate
+ * node, so HAVING, expressions over aggregates, ORDER BY, LIMIT and joins
+ * of the result stay the executor's.
+ *
+ * The description is read off the planned input, not the SQL text, so
+ * every join syntax the planner accepts is covered the same way (JOIN ...
+ * ON / USING, comma joins with the conditions in WHERE, in any order the
+ * planner chose): scans are the tables, hash-join keys the equi-joins,
+ * filters (WHERE conjuncts the planner pushed down, wherever they landed)
+ * the predicates, projections only move columns. Anything else in the
+ * input (a subquery, a function scan, an outer join with a filter on its
+ * optional side, a condition that is not a column compared with
+ * constants) makes the block one the cubes cannot answer, with a reason.
+ *
+ * Policy (see include/sql/cube_route.h): a block whose scanned tables
+ * include no cube's fact table is left to the executor; otherwise a cube
+ * answers it, or it fails with 0A000 and the reasons, unless
+ * kylin.query.pushdown is on (then the executor computes it from the
+ * sources and a NOTICE says so). Never a wrong answer: when in doubt, the
+ * block is described as unanswerable.
+ *
+ * Threads: prepare, on the loop thread. The plan holds its segment open
+ * for as long as the statement's arena lives.
+ */
+#include <string.h>
+
+#include "cube_route_int.h"
+#include "types/value.h"
+
+#define MAXT 64   /* tables of one block */
+#define MAXJ 128  /* join keys of one block */
+#define MAXC 256  /* WHERE conjuncts of one block */
+
+/* Where an input column comes from: a table of the block and its column. */
+typedef struct origin {
+    int table; /* -1: computed, not a column */
+    int col;
+} origin_t;
+
+typedef struct jkey {
+    int lt, lc, rt, rc;
+    bool right_optional;
+} jkey_t;
+
+typedef struct tr {
+    sql_analyze_t *an;
+    mem_arena_t *a;
+    int ntables;
+    const exec_rel_t *rels[MAXT];
+    int njk;
+    jkey_t jk[MAXJ];
+    int nconj;
+    const cube_q_pred_t *conj[MAXC];
+    const char *why; /* the first reason the block cannot be described */
+    bool has_source; /* a scan of a source table ('f') */
+} tr_t;
+
+static int fail(tr_t *t, const char *why)
+{
+    if (!t->why)
+        t->why = why;
+    return 0;
+}
+
+/* ---- expressions ---- */
+
+static bool is_int(type_oid_t t)
+{
+    return t == TYPE_INT2 || t == TYPE_INT4 || t == TYPE_INT8;
+}
+
+static bool is_str(type_oid_t t)
+{
+    return t == TYPE_TEXT || t == TYPE_VARCHAR;
+}
+
+/* strip_cast - e without casts that keep values and their order: integer
+ * widening and integers to numeric / float8 (exact for the values integer
+ * columns hold), and varchar to text. */
+static const exec_expr_t *strip_cast(const exec_expr_t *e)
+{
+    while (e && e->kind == EXPR_FUNC && e->nargs == 1 && (e->u.fn->flags & EXEC_FN_CAST)) {
+        type_oid_t from = e->args[0]->type, to = e->type;
+        bool keeps = (is_int(from) && (is_int(to) || to == TYPE_NUMERIC || to == TYPE_FLOAT8) &&
+                      !(from == TYPE_INT8 && to == TYPE_INT4) && !(to == TYPE_INT2 && from != TYPE_INT2)) ||
+                     (is_str(from) && is_str(to) && e->typmod < 0);
+        if (!keeps)
+            break;
+        e = e->args[0];
+    }
+    return e;
+}
+
+/* column_of - the table column e reads (through value-keeping casts). */
+static bool column_of(const exec_expr_t *e, const origin_t *org, int width, origin_t *out)
+{
+    e = strip_cast(e);
+    if (!e || e->kind != EXPR_VAR || e->u.slot < 0 || e->u.slot >= width || org[e->u.slot].table < 0)
+        return false;
+    *out = org[e->u.slot];
+    return true;
+}
+
+static cube_q_col_t qcol(const tr_t *t, origin_t o)
+{
+    return (cube_q_col_t){ o.table, t->rels[o.table]->cols[o.col].name };
+}
+
+static cube_q_pred_t *pred_new(tr_t *t, cube_q_op_t op)
+{
+    cube_q_pred_t *p = MEM_NEW(t->a, cube_q_pred_t);
+    p->op = op;
+    p->col.table = -1;
+    return p;
+}
+
+static int op_of(const char *name, bool flip)
+{
+    static const struct {
+        const char *name;
+        cube_q_op_t op, flipped;
+    } ops[] = { { "=", CUBE_Q_EQ, CUBE_Q_EQ },  { "<>", CUBE_Q_NE, CUBE_Q_NE }, { "<", CUBE_Q_LT, CUBE_Q_GT },
+                { "<=", CUBE_Q_LE, CUBE_Q_GE }, { ">", CUBE_Q_GT, CUBE_Q_LT },  { ">=", CUBE_Q_GE, CUBE_Q_LE } };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(ops[i].name, name) == 0)
+            return flip ? ops[i].flipped : ops[i].op;
+    return 0;
+}
+
+/* pred_of - the predicate e (over an input whose columns come from org)
+ * means, or NULL with t->why. */
+static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_t *org, int width)
+{
+    switch (e->kind) {
+    case EXPR_AND:
+    case EXPR_OR:
+    case EXPR_NOT: {
+        cube_q_pred_t *p = pred_new(t, e->kind == EXPR_AND ? CUBE_Q_AND : e->kind == EXPR_OR ? CUBE_Q_OR : CUBE_Q_NOT);
+        const cube_q_pred_t **args = MEM_NEW_N(t->a, const cube_q_pred_t *, e->nargs + 1);
+        for (int i = 0; i < e->nargs; i++)
+            if (!(args[i] = pred_of(t, e->args[i], org, width)))
+                return NULL;
+        p->nargs = e->nargs;
+        p->args = args;
+        return p;
+    }
+    case EXPR_IS_NULL: {
+        origin_t o;
+        if (e->nargs != 1 || !column_of(e->args[0], org, width, &o))
+            break;
+        cube_q_pred_t *p = pred_new(t, e->u.ival == 0 ? CUBE_Q_IS_NULL : CUBE_Q_IS_NOT_NULL);
+        p->col = qcol(t, o);
+        return p;
+    }
+    case EXPR_IN_LIST: {
+        origin_t o;
+        if ((e->ival2 & ~1) != 0 || !column_of(e->args[0], org, width, &o))
+            break;
+        value_t *vals = MEM_NEW_N(t->a, value_t, e->nargs);
+        for (int i = 1; i < e->nargs; i++) {
+            if (e->args[i]->kind != EXPR_CONST)
+                return fail(t, "an IN list that is not made of constants cannot be answered from a cube"), NULL;
+            vals[i - 1] = e->args[i]->u.cval;
+        }
+        cube_q_pred_t *p = pred_new(t, e->ival2 & 1 ? CUBE_Q_NE : CUBE_Q_IN);
+        p->col = qcol(t, o);
+        p->type = e->args[1]->type;
+        p->nvals = e->nargs - 1;
+        p->vals = vals;
+        return p;
+    }
+    case EXPR_FUNC: {
+        if (e->nargs != 2 || !(e->u.fn->flags & EXEC_FN_OPERATOR) || e->type != TYPE_BOOL)
+            break;
+        for (int side = 0; side < 2; side++) {
+            origin_t o;
+            const exec_expr_t *k = e->args[1 - side];
+            int op = op_of(e->u.fn->name, side == 1);
+            if (!op || !column_of(e->args[side], org, width, &o))
+                continue;
+            if (k->kind == EXPR_PARAM)
+                return fail(t, "a filter compares a column with a parameter, which cube matching does not take "
+                               "yet (send the value as a literal)"),
+                       NULL;
+            if (k->kind != EXPR_CONST)
+                continue;
+            cube_q_pred_t *p = pred_new(t, (cube_q_op_t)op);
+            p->col = qcol(t, o);
+            p->type = k->type;
+            p->nvals = 1;
+            p->vals = &k->u.cval;
+            return p;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return fail(t, "a condition of the query is not a column compared with constants (=, <>, <, <=, >, >=, "
+                   "BETWEEN, IN, IS NULL, combined with AND, OR, NOT), so no cube can evaluate it"),
+           NULL;
+}
+
+static void add_conj(tr_t *t, const exec_expr_t *qual, const origin_t *org, int width)
+{
+    if (qual->kind == EXPR_AND) {
+        for (int i = 0; i < qual->nargs; i++)
+            add_conj(t, qual->args[i], org, width);
+        return;
+    }
+    /* an equality of two columns is a join (comma joins the planner kept as a filter) */
+    origin_t l, r;
+    if (qual->kind == EXPR_FUNC && qual->nargs == 2 && (qual->u.fn->flags & EXEC_FN_OPERATOR) &&
+        strcmp(qual->u.fn->name, "=") == 0 && column_of(qual->args[0], org, width, &l) &&
+        column_of(qual->args[1], org, width, &r)) {
+        if (l.table == r.table)
+            fail(t, "a condition compares two columns of one table, which no cube can evaluate");
+        else if (t->njk < MAXJ)
+            t->jk[t->njk++] = (jkey_t){ l.table, l.col, r.table, r.col, false };
+        return;
+    }
+    const cube_q_pred_t *p = pred_of(t, qual, org, width);
+    if (p && t->nconj < MAXC)
+        t->conj[t->nconj++] = p;
+    else if (p)
+        fail(t, "too many conditions");
+}
+
+/* ---- the input plan ---- */
+
+/* walk - describes plan p; *org gets where each of its output columns comes
+ * from. optional: p is the nullable side of an outer join. 1 described, 0 not
+ * (t->why). */
+static int walk(tr_t *t, const exec_plan_t *p, bool optional, origin_t **org)
+{
+    origin_t *o = MEM_NEW_N(t->a, origin_t, p->ncols + 1);
+    *org = o;
+    switch (p->kind) {
+    case PLAN_SCAN: {
+        const exec_rel_t *rel = p->u.scan.rel;
+        if (rel->kind != 'f')
+            return fail(t, "the query reads a relation that is not a source table");
+        t->has_source = true;
+        if (t->ntables >= MAXT)
+            return fail(t, "the query joins too many tables");
+        int ti = t->ntables++;
+        t->rels[ti] = rel;
+        for (int c = 0; c < p->ncols; c++)
+            o[c] = (origin_t){ ti, c };
+        return 1;
+    }
+    case PLAN_FILTER: {
+        origin_t *co;
+        if (!walk(t, p->left, optional, &co))
+            return 0;
+        memcpy(o, co, sizeof *o * (size_t)p->ncols);
+        if (optional)
+            return fail(t, "a condition on the optional side of an outer join cannot be answered from a cube");
+        add_conj(t, p->u.filter.qual, co, p->left->ncols);
+        return t->why ? 0 : 1;
+    }
+    case PLAN_PROJECT: {
+        origin_t *co;
+        if (!walk(t, p->left, optional, &co))
+            return 0;
+        for (int c = 0; c < p->ncols; c++) {
+            const exec_expr_t *e = p->u.project.exprs[c];
+            o[c] = e->kind == EXPR_VAR && e->u.slot >= 0 && e->u.slot < p->left->ncols ? co[e->u.slot]
+                                                                                        : (origin_t){ -1, 0 };
+        }
+        return 1;
+    }
+    case PLAN_JOIN: {
+        exec_join_type_t jt = p->u.join.type;
+        if (jt != JOIN_INNER && jt != JOIN_LEFT && jt != JOIN_RIGHT)
+            return fail(t, "FULL, SEMI and ANTI joins cannot be answered from a cube");
+        const exec_plan_t *keep = jt == JOIN_RIGHT ? p->right : p->left;
+        const exec_plan_t *opt = jt == JOIN_RIGHT ? p->left : p->right;
+        bool outer = jt != JOIN_INNER;
+        if (outer && opt->kind != PLAN_SCAN)
+            return fail(t, "an outer join whose optional side is not a single table cannot be answered from a cube");
+        origin_t *lo, *ro;
+        if (!walk(t, p->left, optional || (outer && opt == p->left), &lo) ||
+            !walk(t, p->right, optional || (outer && opt == p->right), &ro))
+            return 0;
+        (void)keep;
+        int nl = p->left->ncols;
+        memcpy(o, lo, sizeof *o * (size_t)nl);
+        if (p->ncols > nl)
+            memcpy(o + nl, ro, sizeof *o * (size_t)(p->ncols - nl));
+        if (p->u.join.nkeys == 0 && outer)
+            return fail(t, "an outer join without an equality condition cannot be answered from a cube");
+        for (int k = 0; k < p->u.join.nkeys; k++) {
+            origin_t a, b;
+            if (!column_of(p->u.join.lkeys[k], lo, nl, &a) || !column_of(p->u.join.rkeys[k], ro, p->right->ncols, &b))
+                return fail(t, "a join condition is not an equality of columns");
+            if (t->njk >= MAXJ)
+                return fail(t, "too many join conditions");
+            /* kept side first, the optional one second */
+            if (jt == JOIN_RIGHT)
+                t->jk[t->njk++] = (jkey_t){ b.table, b.col, a.table, a.col, true };
+            else
+                t->jk[t->njk++] = (jkey_t){ a.table, a.col, b.table, b.col, jt == JOIN_LEFT };
+        }
+        if (p->u.join.qual) {
+            if (outer)
+                return fail(t, "an outer join with a condition besides column equalities cannot be answered "
+                               "from a cube");
+            add_conj(t, p->u.join.qual, o, p->ncols);
+            if (t->why)
+                return 0;
+        }
+        return 1;
+    }
+    default:
+        return fail(t, "the query reads a subquery, a function or a set operation, which cube matching does "
+                       "not look into");
+    }
+}
+
+/* sources - the source tables under p, whatever p is (for the policy). */
+static void sources(const exec_plan_t *p, const exec_rel_t **rels, int *n)
+{
+    if (!p)
+        return;
+    if (p->kind == PLAN_SCAN && p->u.scan.rel->kind == 'f' && *n < MAXT)
+        rels[(*n)++] = p->u.scan.rel;
+    sources(p->left, rels, n);
+    sources(p->right, rels, n);
+}
+
+/* ---- aggregates ---- */
+
+typedef struct lin {
+    int n;
+    cube_q_term_t t[16];
+} lin_t;
+
+static bool lin_add(lin_t *l, int64_t coef, origin_t a, origin_t b, const tr_t *t)
+{
+    if (l->n >= 16)
+        return false;
+    l->t[l->n].coef = coef;
+    l->t[l->n].a = qcol(t, a);
+    l->t[l->n].b = b.table >= 0 ? qcol(t, b) : (cube_q_col_t){ -1, NULL };
+    l->n++;
+    return true;
+}
+
+static bool int_const(const exec_expr_t *e, int64_t *v)
+{
+    e = strip_cast(e);
+    if (!e || e->kind != EXPR_CONST || e->u.cval.isnull || !is_int(e->type))
+        return false;
+    *v = e->u.cval.u.i;
+    return true;
+}
+
+/* linear - e as a sum of coef * column [* column] terms. */
+static bool linear(tr_t *t, const exec_expr_t *e, const origin_t *org, int width, int64_t coef, lin_t *out)
+{
+    origin_t a, b;
+    e = strip_cast(e);
+    if (column_of(e, org, width, &a))
+        return lin_add(out, coef, a, (origin_t){ -1, 0 }, t);
+    if (e->kind != EXPR_FUNC || !(e->u.fn->flags & EXEC_FN_OPERATOR))
+        return false;
+    const char *op = e->u.fn->name;
+    if (e->nargs == 1 && strcmp(op, "-") == 0)
+        return linear(t, e->args[0], org, width, -coef, out);
+    if (e->nargs == 1 && strcmp(op, "+") == 0)
+        return linear(t, e->args[0], org, width, coef, out);
+    if (e->nargs != 2)
+        return false;
+    if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0)
+        return linear(t, e->args[0], org, width, coef, out) &&
+               linear(t, e->args[1], org, width, strcmp(op, "-") == 0 ? -coef : coef, out);
+    if (strcmp(op, "*") == 0) {
+        int64_t k;
+        if (int_const(e->args[0], &k))
+            return linear(t, e->args[1], org, width, coef * k, out);
+        if (int_const(e->args[1], &k))
+            return linear(t, e->args[0], org, width, coef * k, out);
+        if (column_of(e->args[0], org, width, &a) && column_of(e->args[1], org, width, &b))
+            return lin_add(out, coef, a, b, t);
+    }
+    return false;
+}
+
+static int agg_of(tr_t *t, const exec_aggcall_t *call, const exec_expr_t *arg, const origin_t *org, int width,
+                  cube_q_agg_t *out)
+{
+    const char *name = call->agg ? call->agg->name : "?";
+    static const struct {
+        const char *name;
+        cube_q_fn_t fn;
+    } fns[] = { { "sum", CUBE_Q_SUM }, { "count", CUBE_Q_COUNT }, { "avg", CUBE_Q_AVG },
+                { "min", CUBE_Q_MIN }, { "max", CUBE_Q_MAX } };
+    out->fn = 0;
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (strcmp(fns[i].name, name) == 0)
+            out->fn = fns[i].fn;
+    if (!out->fn)
+        return fail(t, mem_asprintf(t->a, "aggregate %s cannot be answered from a cube", name));
+    if (call->filter || call->norder > 0)
+        return fail(t, mem_asprintf(t->a, "%s with FILTER or ORDER BY cannot be answered from a cube", name));
+    out->distinct = call->distinct;
+    out->star = call->star || !arg;
+    if (out->star) {
+        out->nterms = 0;
+        return 1;
+    }
+    lin_t l = { 0 };
+    if (!linear(t, arg, org, width, 1, &l) || l.n == 0)
+        return fail(t, mem_asprintf(t->a, "the argument of %s is not a column or a sum of columns and products "
+                                          "of two columns",
+                                    name));
+    if (out->fn != CUBE_Q_SUM && out->fn != CUBE_Q_AVG && (l.n != 1 || l.t[0].coef != 1 || l.t[0].b.table >= 0))
+        return fail(t, mem_asprintf(t->a, "the argument of %s is not a column", name));
+    out->nterms = l.n;
+    out->terms = mem_amemdup(t->a, l.t, sizeof l.t[0] * (size_t)l.n);
+    return 1;
+}
+
+/* ---- the cube scan ---- */
+
+/* The relation the router puts in the plan: the matcher's, plus the plan
+ * for EXPLAIN. */
+typedef struct route_rel {
+    exec_rel_t rel;
+    const exec_rel_t *inner;
+    const cube_plan_t *plan;
+} route_rel_t;
+
+static int rr_open(const exec_rel_t *rel, mem_arena_t *a, const bool *needed, void **scan, err_t *err)
+{
+    const route_rel_t *rr = rel->impl;
+    return rr->inner->ops->open(rr->inner, a, needed, scan, err);
+}
+
+static int rr_next(void *scan, exec_batch_t *out, mem_arena_t *scratch, err_t *err);
+static void rr_close(void *scan);
+
+static const exec_scan_ops_t *inner_ops; /* every plan relation shares the matcher's ops */
+static const exec_scan_ops_t rr_ops = { rr_open, rr_next, rr_close };
+
+static int rr_next(void *scan, exec_batch_t *out, mem_arena_t *scratch, err_t *err)
+{
+    return inner_ops->next(scan, out, scratch, err);
+}
+
+static void rr_close(void *scan)
+{
+    if (inner_ops->close)
+        inner_ops->close(scan);
+}
+
+int sql__cube_route_explain(const exec_rel_t *rel, mem_arena_t *a, char ***lines, int *n)
+{
+    *lines = NULL;
+    *n = 0;
+    if (!rel || rel->ops != &rr_ops)
+        return 0;
+    const route_rel_t *rr = rel->impl;
+    buf_t b = BUF_INIT;
+    cube_plan_explain(rr->plan, &b);
+    const char *s = buf_cstr(&b);
+    int cnt = 0;
+    for (const char *p = s; *p; p++)
+        cnt += *p == '\n';
+    char **out = MEM_NEW_N(a, char *, cnt + 2);
+    int k = 0;
+    for (const char *p = s; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        out[k++] = mem_astrndup(a, p, len);
+        p += len + (e ? 1 : 0);
+    }
+    buf_free(&b);
+    *lines = out;
+    *n = k;
+    return k;
+}
+
+static exec_plan_t *scan_plan(sql_analyze_t *an, const exec_plan_t *agg, const cube_plan_t *cp)
+{
+    const exec_rel_t *inner = cube_plan_rel(cp, an->a);
+    inner_ops = inner->ops;
+    route_rel_t *rr = MEM_NEW(an->a, route_rel_t);
+    rr->rel = *inner;
+    rr->rel.ops = &rr_ops;
+    rr->rel.impl = rr;
+    rr->inner = inner;
+    rr->plan = cp;
+    exec_plan_t *p = exec_plan_new(an->a, PLAN_SCAN, inner->ncols);
+    p->u.scan.rel = &rr->rel;
+    p->u.scan.needed = MEM_NEW_N(an->a, bool, inner->ncols + 1);
+    for (int i = 0; i < inner->ncols; i++) {
+        p->u.scan.needed[i] = true;
+        p->types[i] = inner->cols[i].type;
+        p->typmods[i] = inner->cols[i].typmod;
+    }
+    p->est_rows = inner->est_rows;
+    p->cheap = inner->cheap;
+    /* the aggregate's own output types: cast where the cube's differ */
+    bool same = true;
+    for (int i = 0; i < agg->ncols && same; i++)
+        same = p->types[i] == agg->types[i];
+    if (same)
+        return p;
+    exec_plan_t *pr = exec_plan_new(an->a, PLAN_PROJECT, agg->ncols);
+    pr->left = p;
+    pr->u.project.exprs = MEM_NEW_N(an->a, exec_expr_t *, agg->ncols + 1);
+    for (int i = 0; i < agg->ncols; i++) {
+        exec_expr_t *v = exec_expr_new(an->a, EXPR_VAR, p->types[i], 0);
+        v->u.slot = i;
+        v->typmod = p->typmods[i];
+        v->location = -1;
+        exec_expr_t *c = p->types[i] == agg->types[i] ? v
+                                                       : sql__coerce(an, v, agg->types[i], -1, EXEC_CAST_EXPLICIT, -1);
+        if (!c)
+            return NULL;
+        pr->u.project.exprs[i] = c;
+        pr->types[i] = agg->types[i];
+        pr->typmods[i] = c->typmod;
+    }
+    pr->est_rows = p->est_rows;
+    pr->cheap = p->cheap;
+    return pr;
+}
+
+/* ---- the policy ---- */
+
+/* modeled - whether a cube's model has one of rels as its fact table. */
+static bool modeled(const meta_catalog_t *cat, const exec_rel_t *const *rels, int n)
+{
+    for (size_t i = 0; i < cat->ncubes; i++) {
+        const meta_model_t *mo = meta_catalog_model_by_id(cat, cat->cubes[i].model_id);
+        const meta_table_t *ft = mo ? meta_catalog_table_by_id(cat, mo->fact_table_id) : NULL;
+        const meta_schema_t *sc = ft ? meta_catalog_schema_by_id(cat, ft->schema_id) : NULL;
+        for (int k = 0; ft && k < n; k++)
+            if (strcmp(rels[k]->name, ft->name) == 0 && strcmp(rels[k]->schema ? rels[k]->schema : "public",
+                                                              sc ? sc->name : "public") == 0)
+                return true;
+    }
+    return false;
+}
+
+static int build_query(tr_t *t, const exec_plan_t *agg, cube_query_t *q, origin_t *org)
+{
+    const exec_plan_t *in = agg->left;
+    int width = in->ncols;
+    cube_q_table_t *tabs = MEM_NEW_N(t->a, cube_q_table_t, t->ntables + 1);
+    for (int i = 0; i < t->ntables; i++)
+        tabs[i] = (cube_q_table_t){ t->rels[i]->schema, t->rels[i]->name };
+    /* join keys grouped per pair of tables (a composite key is one join) */
+    cube_q_join_t *joins = MEM_NEW_N(t->a, cube_q_join_t, t->njk + 1);
+    bool *done = MEM_NEW_N(t->a, bool, t->njk + 1);
+    int nj = 0;
+    for (int i = 0; i < t->njk; i++) {
+        if (done[i])
+            continue;
+        const jkey_t *k = &t->jk[i];
+        const char **lc = MEM_NEW_N(t->a, const char *, t->njk);
+        const char **rc = MEM_NEW_N(t->a, const char *, t->njk);
+        int nk = 0;
+        for (int m = i; m < t->njk; m++) {
+            const jkey_t *x = &t->jk[m];
+            if (done[m])
+                continue;
+            bool same = x->lt == k->lt && x->rt == k->rt, rev = x->lt == k->rt && x->rt == k->lt;
+            if (!same && !(rev && !x->right_optional && !k->right_optional))
+                continue;
+            if (x->right_optional != k->right_optional)
+                continue;
+            lc[nk] = t->rels[k->lt]->cols[same ? x->lc : x->rc].name;
+            rc[nk] = t->rels[k->rt]->cols[same ? x->rc : x->lc].name;
+            nk++;
+            done[m] = true;
+        }
+        joins[nj++] = (cube_q_join_t){ k->lt, k->rt, k->right_optional, nk, lc, rc };
+    }
+    q->ntables = t->ntables;
+    q->tables = tabs;
+    q->njoins = nj;
+    q->joins = joins;
+    /* WHERE */
+    if (t->nconj == 1) {
+        q->where = t->conj[0];
+    } else if (t->nconj > 1) {
+        cube_q_pred_t *p = pred_new(t, CUBE_Q_AND);
+        p->nargs = t->nconj;
+        p->args = mem_amemdup(t->a, t->conj, sizeof t->conj[0] * (size_t)t->nconj);
+        q->where = p;
+    }
+    /* GROUP BY */
+    int ng = agg->u.agg.ngroup;
+    cube_q_col_t *group = MEM_NEW_N(t->a, cube_q_col_t, ng + 1);
+    for (int i = 0; i < ng; i++) {
+        const exec_expr_t *g = agg->u.agg.group[i];
+        origin_t o;
+        if (g->kind != EXPR_VAR || !column_of(g, org, width, &o))
+            return fail(t, "a GROUP BY item is an expression, not a column");
+        group[i] = qcol(t, o);
+    }
+    q->ngroup = ng;
+    q->group = group;
+    /* aggregates */
+    int na = agg->u.agg.naggs;
+    cube_q_agg_t *aggs = MEM_NEW_N(t->a, cube_q_agg_t, na + 1);
+    for (int i = 0; i < na; i++)
+        if (!agg_of(t, agg->u.agg.aggs[i], agg->u.agg.aggargs[2 * i], org, width, &aggs[i]))
+            return 0;
+    q->naggs = na;
+    q->aggs = aggs;
+    return 1;
+}
+
+int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out)
+{
+    *out = NULL;
+    cube_matcher_t *m = atomic_load(&sql__cr.matcher);
+    if (!m || !sql__cr.store || agg->kind != PLAN_AGG || !agg->left)
+        return 0;
+    const exec_rel_t *srcs[MAXT];
+    int nsrc = 0;
+    sources(agg->left, srcs, &nsrc);
+    if (nsrc == 0)
+        return 0;
+    const meta_catalog_t *cat = meta_catalog_acquire(sql__cr.store);
+    if (!modeled(cat, srcs, nsrc)) {
+        meta_catalog_release(cat);
+        return 0;
+    }
+    tr_t t = { 0 };
+    t.an = an;
+    t.a = an->a;
+    origin_t *org = NULL;
+    cube_query_t q = { 0 };
+    cube_plan_t *plan = NULL;
+    err_t merr = { 0 };
+    int rc = 0;
+    if (agg->u.agg.ngsets > 0)
+        fail(&t, "GROUPING SETS, CUBE and ROLLUP in a query cannot be answered from a cube yet");
+    else if (walk(&t, agg->left, false, &org) && build_query(&t, agg, &q, org))
+        rc = cube_match(m, cat, &q, an->a, &plan, &merr);
+    meta_catalog_release(cat);
+    if (rc < 0) {
+        *an->err = merr;
+        return -1;
+    }
+    if (rc > 0) {
+        exec_plan_t *p = scan_plan(an, agg, plan);
+        if (!p)
+            return -1;
+        *out = p;
+        return 1;
+    }
+    /* a cube models these tables and none answers */
+    const char *why = t.why ? mem_asprintf(an->a, "no cube can answer this query: %s", t.why) : merr.message;
+    cfg_t *settings = an->ctx->info.settings;
+    if (settings && cfg_bool(settings, CFG_QUERY_PUSHDOWN)) {
+        if (an->ctx->info.hooks.notice) {
+            err_t n = { 0 };
+            err_set(&n, ERRCODE_SUCCESSFUL_COMPLETION, "computed from the source tables (kylin.query.pushdown is on)");
+            err_detail(&n, "%s", why);
+            n.severity = ERR_NOTICE;
+            an->ctx->info.hooks.notice(an->ctx->info.hooks.arg, &n);
+        }
+        return 0;
+    }
+    err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "%s", why);
+    if (merr.hint[0] && !t.why)
+        err_hint(an->err, "%s Or SET kylin.query.pushdown = on to compute it from the source tables.", merr.hint);
+    else
+        err_hint(an->err, "SET kylin.query.pushdown = on computes such queries from the source tables.");
+    return -1;
+}
