@@ -41,6 +41,13 @@ int catalog_init(meta_store_t *store, const cfg_t *cfg, err_t *err) MUST_CHECK;
 /* catalog_shutdown - drops the cached snapshot (call before meta_close).
  * Statements still holding a pin keep theirs until they unpin. */
 void catalog_shutdown(void);
+/* catalog_set_matview_columns - how pg_class / pg_attribute get the columns
+ * of materialized views (cubes: relkind 'm', oid = the cube's metastore id).
+ * fn fills *cols (allocated in a) and *n for cube in snapshot mc, 0 or -1.
+ * Startup only (the cube router registers it). */
+typedef int (*catalog_matview_cols_fn)(mem_arena_t *a, const meta_catalog_t *mc, const meta_cube_t *cube,
+                                       exec_relcol_t **cols, int *n);
+void catalog_set_matview_columns(catalog_matview_cols_fn fn);
 /* catalog_provider - the provider catalog_init registers (tests register it
  * themselves, or use it without the engine's registry). */
 const exec_catalog_t *catalog_provider(void);

@@ -46,11 +46,12 @@ static bool rel_by_oid(const catalog_snap_t *s, uint32_t oid, const char **schem
             return true;
         }
     const meta_table_t *t = meta_catalog_table_by_id(s->mc, oid);
-    if (!t)
+    const meta_cube_t *c = t ? NULL : meta_catalog_cube_by_id(s->mc, oid); /* materialized views */
+    if (!t && !c)
         return false;
-    const meta_schema_t *sch = meta_catalog_schema_by_id(s->mc, t->schema_id);
+    const meta_schema_t *sch = meta_catalog_schema_by_id(s->mc, t ? t->schema_id : c->schema_id);
     *schema = sch ? sch->name : "public";
-    *name = t->name;
+    *name = t ? t->name : c->name;
     return true;
 }
 
@@ -60,7 +61,10 @@ static uint32_t rel_oid(const catalog_snap_t *s, const char *schema, const char 
         if (strcmp(pgd_rels[i].schema, schema) == 0 && strcmp(pgd_rels[i].name, name) == 0)
             return pgd_rels[i].oid;
     const meta_table_t *t = meta_catalog_table(s->mc, schema, name);
-    return t ? catalog__table_oid(t) : 0;
+    if (t)
+        return catalog__table_oid(t);
+    const meta_cube_t *c = meta_catalog_cube(s->mc, schema, name); /* materialized views */
+    return c ? (uint32_t)c->h.id : 0;
 }
 
 uint32_t catalog_relation_oid(const char *schema, const char *name, const char *const *path, int npath)

@@ -188,9 +188,18 @@ typedef struct relinfo {
     const pgd_col_t *pcols;
 } relinfo_t;
 
+/* Columns of materialized views (cubes), from whoever registered them (the
+ * cube router in src/sql): the catalog does not know cube definitions. */
+static catalog_matview_cols_fn matview_cols;
+
+void catalog_set_matview_columns(catalog_matview_cols_fn fn)
+{
+    matview_cols = fn;
+}
+
 static int all_relations(const catalog_snap_t *s, mem_arena_t *a, relinfo_t **out)
 {
-    int n = pgd_nrels + (int)s->mc->ntables;
+    int n = pgd_nrels + (int)s->mc->ntables + (int)s->mc->ncubes;
     relinfo_t *r = mem_alloc0(a, sizeof *r * (size_t)(n ? n : 1));
     int k = 0;
     for (int i = 0; i < pgd_nrels; i++, k++) {
@@ -213,6 +222,21 @@ static int all_relations(const catalog_snap_t *s, mem_arena_t *a, relinfo_t **ou
         r[k].kind = 'f';
         r[k].ncols = s->tables[i].ncols;
         r[k].cols = s->tables[i].cols;
+    }
+    for (size_t i = 0; i < s->mc->ncubes; i++, k++) {
+        const meta_cube_t *c = &s->mc->cubes[i];
+        const meta_schema_t *sch = meta_catalog_schema_by_id(s->mc, c->schema_id);
+        r[k].oid = (uint32_t)c->h.id;
+        r[k].nsp = sch ? catalog__schema_oid(sch) : CATALOG_OID_PUBLIC;
+        r[k].schema = sch ? sch->name : "public";
+        r[k].name = c->name;
+        r[k].kind = 'm';
+        exec_relcol_t *cols = NULL;
+        int nc = 0;
+        if (matview_cols && matview_cols(a, s->mc, c, &cols, &nc) != 0)
+            nc = 0; /* a view whose tables changed under it: listed, without columns */
+        r[k].ncols = nc;
+        r[k].cols = cols;
     }
     *out = r;
     return k;
