@@ -64,6 +64,7 @@ int sql_cube_route_init(meta_store_t *store, const cfg_t *cfg, const char *stora
     atomic_store(&sql__cr.matcher, cube_matcher_new(storage_root));
     sql_utility_register(sql__cube_route_claim, NULL);
     exec_catalog_register(sql__cube_route_provider());
+    sql__cube_route_catalog_hooks();
     return 0;
 }
 

@@ -49,6 +49,8 @@ int sql__cube_route_explain(const exec_rel_t *rel, mem_arena_t *a, char ***lines
 
 /* cube_route_rel.c: the provider for schema kiln (jobs, job_steps) and the views. */
 const exec_catalog_t *sql__cube_route_provider(void);
+/* sql__cube_route_catalog_hooks - gives the catalog the views' columns (pg_class, pg_attribute). */
+void sql__cube_route_catalog_hooks(void);
 
 /* cube_route.c: the claimer. */
 int sql__cube_route_claim(void *arg, const sql_utility_call_t *call, sql_utility_t *out, err_t *err);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog/catalog.h"
+#include "cube/mv.h"
 #include "cube_route_int.h"
 #include "job/job.h"
 #include "types/value.h"
@@ -222,6 +224,31 @@ static int prov_schema_exists(void *arg, void *snap, const char *schema)
     (void)arg;
     (void)snap;
     return strcmp(schema, "kiln") == 0;
+}
+
+/* ---- the views in pg_class / pg_attribute ---- */
+
+/* matview_cols - a view's columns as \d shows them (cube_mv_columns), for
+ * the catalog's pg_class / pg_attribute rows. */
+static int matview_cols(mem_arena_t *a, const meta_catalog_t *mc, const meta_cube_t *cube, exec_relcol_t **cols,
+                        int *n)
+{
+    cube_mv_column_t *mcols;
+    int nc;
+    err_t err = { 0 };
+    if (cube_mv_columns(a, mc, cube, &mcols, &nc, &err) != 0)
+        return -1;
+    exec_relcol_t *out = MEM_NEW_N(a, exec_relcol_t, nc + 1);
+    for (int i = 0; i < nc; i++)
+        out[i] = (exec_relcol_t){ mcols[i].name, mcols[i].type, mcols[i].typmod, false };
+    *cols = out;
+    *n = nc;
+    return 0;
+}
+
+void sql__cube_route_catalog_hooks(void)
+{
+    catalog_set_matview_columns(matview_cols);
 }
 
 static const exec_catalog_t provider = { "cube route", NULL, NULL, NULL, prov_lookup, prov_schema_exists };
