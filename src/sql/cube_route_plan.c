@@ -478,7 +478,13 @@ int sql__cube_route_explain(const exec_rel_t *rel, mem_arena_t *a, char ***lines
     for (const char *p = s; *p;) {
         const char *e = strchr(p, '\n');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        out[k++] = mem_astrndup(a, p, len);
+        /* the node line already says "Cube Scan on <cube>": of the
+         * matcher's heading keep the segment */
+        const char *seg = p == s && strncmp(p, "Cube Scan", 9) == 0 ? strstr(p, "(segment ") : NULL;
+        if (seg && seg < p + len)
+            out[k++] = mem_asprintf(a, "Segment: %.*s", (int)strcspn(seg + 9, ")\n"), seg + 9);
+        else if (!(p == s && strncmp(p, "Cube Scan", 9) == 0))
+            out[k++] = mem_astrndup(a, p, len);
         p += len + (e ? 1 : 0);
     }
     buf_free(&b);
