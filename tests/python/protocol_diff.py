@@ -1,4 +1,4 @@
-"""protocol_diff.py HOST PORT USER PASSWORD DB [SCENARIO...] - protocol transcripts for differential tests.
+"""protocol_diff.py HOST PORT USER PASSWORD DB [SCENARIO | -SCENARIO ...] - protocol transcripts for differential tests.
 
 Runs scenarios of PostgreSQL protocol 3.0 message exchanges (simple and extended query,
 transaction status, Describe, row limits and PortalSuspended, error recovery up to Sync,
@@ -31,7 +31,8 @@ import pgwire  # noqa: E402
 DIV0 = "SELECT 1/x FROM (VALUES (1), (0)) AS v(x)"
 
 host, port, user, password, db = sys.argv[1:6]
-only = set(sys.argv[6:])
+only = set(a for a in sys.argv[6:] if not a.startswith("-"))
+skip = set(a[1:] for a in sys.argv[6:] if a.startswith("-"))
 WAIT = 5.0
 
 
@@ -507,7 +508,7 @@ def terminate(o):
 
 
 for fn in SCENARIOS:
-    if only and fn.__name__ not in only:
+    if (only and fn.__name__ not in only) or fn.__name__ in skip:
         continue
     out = []
     try:
