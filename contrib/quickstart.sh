@@ -1,8 +1,11 @@
 #!/bin/bash
 # quickstart.sh - one command for a new user on a fresh Debian 12 machine:
-# installs what is missing (apt-get), builds kiln, and starts one kilnd on the
+# installs what is missing (apt-get), builds kiln, starts one kilnd on the
 # embedded default (SQLite metastore under ./data, no MySQL, no ZooKeeper),
-# listening on 127.0.0.1:5433 for psql. Stop it with: kill $(cat data/kilnd.pid)
+# listening on 127.0.0.1:5433 for psql, generates Star Schema Benchmark data
+# (scale factor $KILN_SSB_SF, default 0.1), declares the source tables, and
+# creates and builds Kylin's SSB cube, so the first query is answered from it.
+# Stop the node with: kill $(cat data/kilnd.pid)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -26,4 +29,19 @@ if ! pg_isready -q -h 127.0.0.1 -p 5433; then
     tail -20 data/kilnd.log >&2
     exit 1
 fi
+
+# Sample data and the sample cube, once.
+sf=${KILN_SSB_SF:-0.1}
+psql_k() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 5433 kiln "$@"; }
+if ! psql_k -tAc "select 1 from pg_class where relname = 'lineorder'" | grep -q 1; then
+    echo "generating SSB data at scale factor $sf into data/ssb"
+    ./kiln-ssbgen -s "$sf" -o "$top/data/ssb" -q
+    sed "s|@SSB_DIR@|$top/data/ssb|g" contrib/ssb/kiln.sql | psql_k
+fi
+if ! psql_k -tAc "select 1 from pg_class where relname = 'ssb_cube'" | grep -q 1; then
+    echo "creating and building the sample cube ssb_cube (Kylin's SSB design)"
+    psql_k -f contrib/ssb/cube.sql
+    psql_k -c 'REFRESH MATERIALIZED VIEW ssb_cube'
+fi
 echo "kilnd is running (pid $(cat data/kilnd.pid)); connect with: psql -h 127.0.0.1 -p 5433 kiln"
+echo "try: psql -h 127.0.0.1 -p 5433 kiln -f contrib/ssb/queries/q2.1.sql   (EXPLAIN shows the cube)"
