@@ -20,6 +20,11 @@
 typedef enum cfg_type { CFG_BOOL, CFG_INT, CFG_REAL, CFG_STRING, CFG_ENUM } cfg_type_t;
 typedef enum cfg_context { CFG_C_INTERNAL, CFG_C_STARTUP, CFG_C_SIGHUP, CFG_C_SESSION } cfg_context_t;
 #define CFG_F_REPORT 0x1 /* sent to clients as ParameterStatus when it changes */
+/* The unit of a CFG_INT option, as PostgreSQL's GUC_UNIT_MS / GUC_UNIT_KB:
+ * values may carry a unit ('5s', '1MB'), are stored in this base unit, and
+ * SHOW prints the largest unit that divides the value evenly. */
+#define CFG_F_UNIT_MS 0x2
+#define CFG_F_UNIT_KB 0x4
 
 typedef enum cfg_id {
 #define CFG_OPTION(id, name, type, def, min, max, ctx, flags, enums, doc) CFG_##id,

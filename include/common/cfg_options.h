@@ -10,6 +10,8 @@
  *   type:    CFG_BOOL, CFG_INT, CFG_REAL, CFG_STRING, CFG_ENUM
  *   context: CFG_C_INTERNAL (read-only, shown), CFG_C_STARTUP (file only),
  *            CFG_C_SIGHUP (file, reloadable), CFG_C_SESSION (file default, SET per session)
+ *   flags:   CFG_F_REPORT (ParameterStatus), CFG_F_UNIT_MS / CFG_F_UNIT_KB (the
+ *            base unit of a CFG_INT; min, max and the value are in it)
  *   enum values: "a|b|c" for CFG_ENUM, NULL otherwise.
  * Kylin's keys keep Kylin's names and defaults (shared reference kylin.md s.11);
  * PostgreSQL session parameters keep PostgreSQL's names.
@@ -109,11 +111,11 @@ CFG_OPTION(SEARCH_PATH, "search_path", CFG_STRING, "\"$user\", public", 0, 0, CF
            "Schemas searched for unqualified names.")
 CFG_OPTION(EXTRA_FLOAT_DIGITS, "extra_float_digits", CFG_INT, "1", -15, 3, CFG_C_SESSION, 0, NULL,
            "Digits of float output; 1 or more gives the shortest exact form.")
-CFG_OPTION(STATEMENT_TIMEOUT, "statement_timeout", CFG_INT, "0", 0, 2147483647, CFG_C_SESSION, 0, NULL,
+CFG_OPTION(STATEMENT_TIMEOUT, "statement_timeout", CFG_INT, "0", 0, 2147483647, CFG_C_SESSION, CFG_F_UNIT_MS, NULL,
            "Cancel a statement after this many milliseconds (0: no limit).")
-CFG_OPTION(LOCK_TIMEOUT, "lock_timeout", CFG_INT, "0", 0, 2147483647, CFG_C_SESSION, 0, NULL,
+CFG_OPTION(LOCK_TIMEOUT, "lock_timeout", CFG_INT, "0", 0, 2147483647, CFG_C_SESSION, CFG_F_UNIT_MS, NULL,
            "Accepted for compatibility; kiln takes no row locks.")
-CFG_OPTION(IDLE_TX_TIMEOUT, "idle_in_transaction_session_timeout", CFG_INT, "0", 0, 2147483647, CFG_C_SESSION, 0, NULL,
+CFG_OPTION(IDLE_TX_TIMEOUT, "idle_in_transaction_session_timeout", CFG_INT, "0", 0, 2147483647, CFG_C_SESSION, CFG_F_UNIT_MS, NULL,
            "Accepted for compatibility.")
 CFG_OPTION(TX_ISOLATION, "transaction_isolation", CFG_STRING, "read committed", 0, 0, CFG_C_SESSION, 0, NULL,
            "Isolation level of the current transaction (kiln reads immutable snapshots).")
@@ -135,7 +137,7 @@ CFG_OPTION(SSL, "ssl", CFG_BOOL, "off", 0, 0, CFG_C_INTERNAL, 0, NULL,
            "Whether TLS is enabled (not yet: SSLRequest is answered N).")
 CFG_OPTION(JIT, "jit", CFG_BOOL, "off", 0, 0, CFG_C_SESSION, 0, NULL,
            "Accepted for compatibility.")
-CFG_OPTION(WORK_MEM, "work_mem", CFG_STRING, "4MB", 0, 0, CFG_C_SESSION, 0, NULL,
+CFG_OPTION(WORK_MEM, "work_mem", CFG_INT, "4MB", 64, 2147483647, CFG_C_SESSION, CFG_F_UNIT_KB, NULL,
            "Accepted for compatibility; see kiln.query.memory-limit-bytes.")
 CFG_OPTION(SYNC_COMMIT, "synchronous_commit", CFG_STRING, "on", 0, 0, CFG_C_SESSION, 0, NULL,
            "Accepted for compatibility.")

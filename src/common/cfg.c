@@ -81,6 +81,104 @@ static int parse_bool(const char *s, int *out)
     return -1;
 }
 
+/* Units of CFG_F_UNIT_* options, largest first, with their size in the base
+ * unit (PostgreSQL's memory_unit_conversion_table / time_unit_...). */
+typedef struct cfg_unit {
+    const char *name;
+    double mult;
+} cfg_unit_t;
+static const cfg_unit_t kb_units[] = { { "TB", 1024.0 * 1024 * 1024 }, { "GB", 1024.0 * 1024 }, { "MB", 1024 },
+                                       { "kB", 1 },                    { "B", 1.0 / 1024 },         { NULL, 0 } };
+static const cfg_unit_t ms_units[] = { { "d", 86400000 }, { "h", 3600000 }, { "min", 60000 }, { "s", 1000 },
+                                       { "ms", 1 },       { "us", 0.001 },  { NULL, 0 } };
+
+static const cfg_unit_t *unit_table(int flags)
+{
+    return (flags & CFG_F_UNIT_MS) ? ms_units : (flags & CFG_F_UNIT_KB) ? kb_units : NULL;
+}
+
+/* unit_name - the base unit as PostgreSQL names it in range errors, or NULL. */
+static const char *unit_name(int flags)
+{
+    return (flags & CFG_F_UNIT_MS) ? "ms" : (flags & CFG_F_UNIT_KB) ? "kB" : NULL;
+}
+
+/* parse_int_unit - an integer, or with a unit option a number (fractions
+ * allowed, as PostgreSQL 12+) and an optional unit, converted to the base
+ * unit and rounded. Units are case-sensitive, as in PostgreSQL. */
+static int parse_int_unit(const cfg_def_t *d, const char *text, long long *out, err_t *err)
+{
+    const cfg_unit_t *units = unit_table(d->flags);
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 0);
+    double dv = (double)v;
+    bool frac = false;
+    if (units && end != text && (*end == '.' || *end == 'e' || *end == 'E')) {
+        errno = 0;
+        dv = strtod(text, &end);
+        frac = true;
+    }
+    if (errno || end == text)
+        goto bad;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end) {
+        if (!units)
+            goto bad;
+        const cfg_unit_t *u = units;
+        for (; u->name; u++) {
+            size_t n = strlen(u->name);
+            if (strncmp(end, u->name, n) == 0) {
+                const char *rest = end + n;
+                while (isspace((unsigned char)*rest))
+                    rest++;
+                if (!*rest)
+                    break;
+            }
+        }
+        if (!u->name) {
+            err_set(err, ERRCODE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"%s\": \"%s\"", d->name,
+                    text);
+            err_hint(err, (d->flags & CFG_F_UNIT_KB)
+                              ? "Valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\"."
+                              : "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
+            return -1;
+        }
+        dv *= u->mult;
+        frac = true;
+    }
+    if (frac) {
+        dv = dv < 0 ? -(double)(long long)(-dv + 0.5) : (double)(long long)(dv + 0.5);
+        if (dv > 9.2e18 || dv < -9.2e18)
+            goto bad;
+        v = (long long)dv;
+    }
+    *out = v;
+    return 0;
+bad:
+    return err_set(err, ERRCODE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"%s\": \"%s\"", d->name,
+                   text);
+}
+
+/* show_int_unit - v in the largest unit that divides it evenly ("5s",
+ * "4MB"), as SHOW prints it in PostgreSQL; 0 and negatives stay plain. */
+static char *show_int_unit(int flags, long long v)
+{
+    char buf[48];
+    const char *suffix = "";
+    if (v > 0) {
+        for (const cfg_unit_t *u = unit_table(flags); u->name; u++)
+            if (u->mult >= 1 && v % (long long)u->mult == 0) {
+                v /= (long long)u->mult;
+                suffix = u->name;
+                break;
+            }
+    }
+    snprintf(buf, sizeof buf, "%lld%s", v, suffix);
+    return mem_strdup(buf);
+}
+
 /* store - validate text for option id, then replace the value. */
 static int store(cfg_t *c, cfg_id_t id, const char *text, err_t *err)
 {
@@ -101,23 +199,19 @@ static int store(cfg_t *c, cfg_id_t id, const char *text, err_t *err)
         break;
     }
     case CFG_INT: {
-        char *end;
-        errno = 0;
-        long long v = strtoll(text, &end, 10);
-        while (end && isspace((unsigned char)*end))
-            end++;
-        if (errno || end == text || *end)
-            return err_set(err, ERRCODE_INVALID_PARAMETER_VALUE,
-                           "invalid value for parameter \"%s\": \"%s\"", d->name, text);
+        long long v = 0;
+        if (parse_int_unit(d, text, &v, err) < 0)
+            return -1;
         if (v < d->min || v > d->max) {
+            const char *unit = unit_name(d->flags);
             err_set(err, ERRCODE_INVALID_PARAMETER_VALUE,
-                    "%lld is outside the valid range for parameter \"%s\" (%lld .. %lld)",
-                    v, d->name, (long long)d->min, (long long)d->max);
+                    "%lld%s%s is outside the valid range for parameter \"%s\" (%lld .. %lld)",
+                    v, unit ? " " : "", unit ? unit : "", d->name, (long long)d->min, (long long)d->max);
             return -1;
         }
         nv.i = v;
         nv.r = (double)v;
-        nv.str = mem_strdup(text);
+        nv.str = (d->flags & (CFG_F_UNIT_MS | CFG_F_UNIT_KB)) ? show_int_unit(d->flags, v) : mem_strdup(text);
         break;
     }
     case CFG_REAL: {
@@ -135,7 +229,18 @@ static int store(cfg_t *c, cfg_id_t id, const char *text, err_t *err)
         if (idx < 0) {
             err_set(err, ERRCODE_INVALID_PARAMETER_VALUE,
                     "invalid value for parameter \"%s\": \"%s\"", d->name, text);
-            err_hint(err, "Available values: %s.", d->enums);
+            /* PostgreSQL lists the values separated by commas */
+            char list[512];
+            size_t k = 0;
+            for (const char *p = d->enums; *p && k + 3 < sizeof list; p++) {
+                if (*p == '|') {
+                    list[k++] = ',';
+                    list[k++] = ' ';
+                } else
+                    list[k++] = *p;
+            }
+            list[k] = '\0';
+            err_hint(err, "Available values: %s.", list);
             return -1;
         }
         nv.i = idx;
@@ -312,7 +417,8 @@ void cfg_describe_markdown(FILE *out)
         if (d->type == CFG_ENUM)
             fprintf(out, " (%s)", d->enums);
         else if (d->type == CFG_INT)
-            fprintf(out, " %lld..%lld", (long long)d->min, (long long)d->max);
+            fprintf(out, " %lld..%lld%s%s", (long long)d->min, (long long)d->max, unit_name(d->flags) ? " " : "",
+                    unit_name(d->flags) ? unit_name(d->flags) : "");
         fprintf(out, " | `%s` | %s | %s |\n", d->def, context_name(d->context), d->doc);
     }
 }

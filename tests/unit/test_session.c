@@ -402,7 +402,7 @@ static void test_startup_trust(void)
     send_q(c, "SHOW search_path");
     EXPECT(c, "T(search_path) D(x) C(SHOW) ZI");
     send_q(c, "SHOW statement_timeout");
-    EXPECT(c, "T(statement_timeout) D(5) C(SHOW) ZI");
+    EXPECT(c, "T(statement_timeout) D(5ms) C(SHOW) ZI");
     send_q(c, "SHOW extra_float_digits; SHOW work_mem");
     EXPECT(c, "T(extra_float_digits) D(2) C(SHOW) T(work_mem) D(1MB) C(SHOW) ZI");
     ASSERT(c->reading);
