@@ -79,7 +79,7 @@ typedef struct sql_session_info {
 /* A statement within a simple Query string. */
 typedef struct sql_text {
     const char *sql; /* NUL-terminated copy */
-    int offset;      /* byte offset of sql within the whole string */
+    int offset;      /* offset of sql within the whole string, in characters (error positions are) */
 } sql_text_t;
 
 /* sql_ctx_new - engine state of one session; lives in conn_arena. info is

@@ -330,18 +330,22 @@ static void tx_control(sess_t *s, sql_kind_t kind, const char *sql)
     case SQL_K_COMMIT:
         /* COMMIT of a failed block rolls back and says so. */
         tag = s->tx == 'E' ? "ROLLBACK" : "COMMIT";
-        if (s->tx == 'I')
+        /* Outside a block, COMMIT still ends the implicit transaction of a
+         * multi-statement message (PostgreSQL's TBLOCK_IMPLICIT_INPROGRESS):
+         * what ran before it stays even if a later statement fails. */
+        if (s->tx == 'I') {
             warn(s, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
-        else
+            sess__end_tx(s, !s->implicit_failed);
+        } else
             sess__end_tx(s, s->tx == 'T');
         s->tx = 'I';
         break;
     default:
         tag = "ROLLBACK";
+        /* ROLLBACK outside a block rolls the implicit transaction back. */
         if (s->tx == 'I')
             warn(s, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
-        else
-            sess__end_tx(s, false);
+        sess__end_tx(s, false);
         s->tx = 'I';
         break;
     }

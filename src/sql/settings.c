@@ -266,6 +266,7 @@ void sql__end_tx(sql_ctx_t *ctx, bool commit)
         }
     }
     clear_log(ctx);
+    ctx->in_block = false;
     /* transaction characteristics go back to the session defaults */
     err_t e = { 0 };
     (void)cfg_set(ctx->info.settings, CFG_TX_ISOLATION, cfg_str(ctx->info.settings, CFG_DEFAULT_TX_ISOLATION),

@@ -130,9 +130,11 @@ static int chars_upto(const char *s, int bytes)
 static int parse_error(const PgQueryError *pe, const char *sql, int offset, err_t *err)
 {
     err_set(err, ERRCODE_SYNTAX_ERROR, "%s", pe->message);
-    /* cursorpos is a 1-based byte offset into sql */
+    /* cursorpos is already 1-based in characters (PostgreSQL's scanner counts
+     * with pg_mbstrlen_with_len), unlike node locations, which are bytes */
+    (void)sql;
     if (pe->cursorpos > 0)
-        err_position(err, chars_upto(sql, pe->cursorpos - 1) + 1 + offset);
+        err_position(err, pe->cursorpos + offset);
     return -1;
 }
 
@@ -157,7 +159,8 @@ int sql_split(mem_arena_t *a, const char *query, sql_text_t **stmts, int *n, err
             len = (int)qlen - loc;
         /* skip statements that are only whitespace/comments */
         out[k].sql = mem_astrndup(a, query + loc, (size_t)len);
-        out[k].offset = loc;
+        /* positions are in characters: so is the statement's offset */
+        out[k].offset = chars_upto(query, loc);
         k++;
     }
     pg_query_free_split_result(r);
@@ -890,6 +893,13 @@ static int run_utility(sql_portal_t *p, err_t *err)
         const char *name = s->opt_name;
         if (!strcasecmp(name, "session_authorization"))
             return 0;
+        if (s->opt_local && !ctx->in_block && ctx->info.hooks.notice) {
+            /* It still applies, until the implicit transaction ends. */
+            err_t w = { 0 };
+            err_set(&w, ERRCODE_NO_ACTIVE_SQL_TRANSACTION, "SET LOCAL can only be used in transaction blocks");
+            w.severity = ERR_WARNING;
+            ctx->info.hooks.notice(ctx->info.hooks.arg, &w);
+        }
         return sql__set_option(ctx, name, s->opt_value, s->opt_local, err);
     }
     case UTIL_RESET:
@@ -901,6 +911,8 @@ static int run_utility(sql_portal_t *p, err_t *err)
         /* the session reports the end of the transaction (sql_ctx_end_tx) */
         if (s->kind == SQL_K_COMMIT || s->kind == SQL_K_ROLLBACK)
             return 0;
+        if (s->kind == SQL_K_BEGIN)
+            ctx->in_block = true;
         for (int i = 0; i < s->ntx_opts; i++)
             if (sql__set_option(ctx, s->tx_opt_names[i], s->tx_opt_values[i], false, err) < 0)
                 return -1;

@@ -36,6 +36,9 @@ struct sql_ctx {
     sql_custom_opt_t *custom;
     sql_undo_t *undo;  /* mem_realloc'ed log of this transaction's setting changes */
     size_t nundo, capundo;
+    /* BEGIN ran and the transaction has not ended: SET LOCAL outside one
+     * gets PostgreSQL's 25P01 warning (the session keeps the real state). */
+    bool in_block;
     /* Prepared statements that depend on nothing but their text (no
      * relations, no declared parameter types), reused by text: pgbench's
      * simple and extended modes re-send the same string every time. */
