@@ -42,6 +42,19 @@ int dt_ts_make(const dt_fields_t *f, int64_t *ts);
 /* dt_now - the current time as a timestamp (UTC). */
 int64_t dt_now(void);
 
+/* DateStyle output (PostgreSQL's DateStyle = 'Style, Order'). The style is a
+ * per-thread setting that src/sql sets around the execution of a statement
+ * from the session's DateStyle, so every date/timestamp printed for it (rows,
+ * casts to text) follows the session; elsewhere it is ISO, MDY. */
+typedef enum dt_style { DT_STYLE_ISO, DT_STYLE_POSTGRES, DT_STYLE_SQL, DT_STYLE_GERMAN } dt_style_t;
+typedef enum dt_order { DT_ORDER_MDY, DT_ORDER_DMY, DT_ORDER_YMD } dt_order_t;
+/* dt_style_parse - the style and order of a DateStyle value such as "ISO, MDY". */
+void dt_style_parse(const char *datestyle, dt_style_t *style, dt_order_t *order);
+/* dt_style_set - sets this thread's output style; returns the previous one
+ * packed (style | order << 8) for dt_style_restore. */
+int dt_style_set(dt_style_t style, dt_order_t order);
+void dt_style_restore(int packed);
+
 int dt_date_in(const char *p, size_t len, int32_t *out, err_t *err);
 void dt_date_out(int32_t d, buf_t *out);
 int dt_time_in(const char *p, size_t len, int64_t *out, err_t *err);

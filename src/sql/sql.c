@@ -949,7 +949,13 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
     exec_catview_t *prev = exec_catalog_set_current(p->stmt->cat ? p->stmt->cat : exec_catalog_current());
     const sql_session_info_t *prev_sess = current_session;
     current_session = &p->stmt->ctx->info;
+    /* dates and timestamps print in the session's DateStyle (rows and casts) */
+    dt_style_t style;
+    dt_order_t order;
+    dt_style_parse(cfg_str(p->stmt->ctx->info.settings, CFG_DATESTYLE), &style, &order);
+    int prev_style = dt_style_set(style, order);
     int rc = execute(p, max_rows, sink, err);
+    dt_style_restore(prev_style);
     current_session = prev_sess;
     exec_catalog_set_current(prev);
     return rc;

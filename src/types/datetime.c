@@ -126,6 +126,72 @@ static void put_year(buf_t *out, int year)
     buf_printf(out, "%04d", y);
 }
 
+static _Thread_local int out_style = DT_STYLE_ISO, out_order = DT_ORDER_MDY;
+
+void dt_style_parse(const char *v, dt_style_t *style, dt_order_t *order)
+{
+    *style = DT_STYLE_ISO;
+    *order = DT_ORDER_MDY;
+    if (!v)
+        return;
+    /* settings.c normalises the value to "Style, Order" */
+    if (!strncasecmp(v, "postgres", 8))
+        *style = DT_STYLE_POSTGRES;
+    else if (!strncasecmp(v, "sql", 3))
+        *style = DT_STYLE_SQL;
+    else if (!strncasecmp(v, "german", 6))
+        *style = DT_STYLE_GERMAN;
+    const char *c = strchr(v, ',');
+    if (c) {
+        while (*++c == ' ')
+            ;
+        if (!strncasecmp(c, "dmy", 3))
+            *order = DT_ORDER_DMY;
+        else if (!strncasecmp(c, "ymd", 3))
+            *order = DT_ORDER_YMD;
+    }
+}
+
+int dt_style_set(dt_style_t style, dt_order_t order)
+{
+    int prev = out_style | out_order << 8;
+    out_style = (int)style;
+    out_order = (int)order;
+    return prev;
+}
+
+void dt_style_restore(int packed)
+{
+    out_style = packed & 0xff;
+    out_order = packed >> 8;
+}
+
+static const char *const month_abbr[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+static const char *const day_abbr[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+
+/* put_date_fields - the date part in the thread's style (EncodeDateOnly). */
+static void put_date_fields(buf_t *out, int y, int m, int d)
+{
+    switch (out_style) {
+    case DT_STYLE_SQL:
+        buf_printf(out, "%02d/%02d/", out_order == DT_ORDER_DMY ? d : m, out_order == DT_ORDER_DMY ? m : d);
+        put_year(out, y);
+        break;
+    case DT_STYLE_GERMAN:
+        buf_printf(out, "%02d.%02d.", d, m);
+        put_year(out, y);
+        break;
+    case DT_STYLE_POSTGRES:
+        buf_printf(out, "%02d-%02d-", out_order == DT_ORDER_DMY ? d : m, out_order == DT_ORDER_DMY ? m : d);
+        put_year(out, y);
+        break;
+    default:
+        put_year(out, y);
+        buf_printf(out, "-%02d-%02d", m, d);
+    }
+}
+
 void dt_date_out(int32_t d, buf_t *out)
 {
     if (d == DT_DATE_NOBEGIN) {
@@ -138,8 +204,7 @@ void dt_date_out(int32_t d, buf_t *out)
     }
     int y, m, dd;
     dt_j2date(d + DT_POSTGRES_EPOCH_JDATE, &y, &m, &dd);
-    put_year(out, y);
-    buf_printf(out, "-%02d-%02d", m, dd);
+    put_date_fields(out, y, m, dd);
     if (y <= 0)
         buf_puts(out, " BC");
 }
@@ -182,11 +247,27 @@ void dt_timestamp_out(int64_t ts, bool tz, buf_t *out)
     }
     dt_fields_t f;
     dt_ts_split(ts, &f);
-    put_year(out, f.year);
-    buf_printf(out, "-%02d-%02d %02d:%02d:", f.month, f.day, f.hour, f.minute);
-    put_seconds(out, f.second, f.usec);
+    if (out_style == DT_STYLE_POSTGRES) {
+        /* "Wed Dec 17 07:37:16 1997 UTC" (EncodeDateTime, USE_POSTGRES_DATES) */
+        int jd = dt_date2j(f.year, f.month, f.day);
+        buf_printf(out, "%s ", day_abbr[(jd + 1) % 7]);
+        if (out_order == DT_ORDER_DMY)
+            buf_printf(out, "%02d %s", f.day, month_abbr[f.month - 1]);
+        else
+            buf_printf(out, "%s %02d", month_abbr[f.month - 1], f.day);
+        buf_printf(out, " %02d:%02d:", f.hour, f.minute);
+        put_seconds(out, f.second, f.usec);
+        buf_putc(out, ' ');
+        put_year(out, f.year);
+    } else {
+        put_date_fields(out, f.year, f.month, f.day);
+        buf_printf(out, " %02d:%02d:", f.hour, f.minute);
+        put_seconds(out, f.second, f.usec);
+    }
+    /* times are printed in UTC (see README): ISO gives the offset, the
+     * other styles the zone's abbreviation */
     if (tz)
-        buf_puts(out, "+00");
+        buf_puts(out, out_style == DT_STYLE_ISO ? "+00" : " UTC");
     if (f.year <= 0)
         buf_puts(out, " BC");
 }
