@@ -7,7 +7,8 @@
 #                            (default), md5, password or trust. Sets PGREF_DIR,
 #                            PGREF_PORT, PGREF_HOST; stops it at exit (at_exit).
 #                            Creates login role $KILN_TEST_USER (alice) with password
-#                            $KILN_TEST_PASSWORD (secret) and database $KILN_TEST_DB (kiln).
+#                            $KILN_TEST_PASSWORD (secret) and database $KILN_TEST_DB (kiln),
+#                            in which file_fdw is installed and usable by that role.
 #   pgref_set_auth METHOD    rewrites pg_hba.conf for TCP clients and reloads; for md5
 #                            the password is stored as md5 so the md5 exchange really runs
 #   pgref_admin ARGS...      psql as superuser postgres over the Unix socket
@@ -87,6 +88,13 @@ CONF
 SET password_encryption = '$( [ "$method" = md5 ] && echo md5 || echo scram-sha-256 )';
 CREATE ROLE "$KILN_TEST_USER" LOGIN PASSWORD '$KILN_TEST_PASSWORD';
 CREATE DATABASE "$KILN_TEST_DB" OWNER "$KILN_TEST_USER";
+\connect "$KILN_TEST_DB"
+-- The regression tests declare file_fdw foreign tables as the test user (psql \d of
+-- a foreign table, COPY-free data loading): only a superuser may create the
+-- extension, and reading server files needs pg_read_server_files.
+CREATE EXTENSION file_fdw;
+GRANT USAGE ON FOREIGN DATA WRAPPER file_fdw TO "$KILN_TEST_USER";
+GRANT pg_read_server_files TO "$KILN_TEST_USER";
 SQL
 }
 
