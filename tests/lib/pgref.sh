@@ -11,6 +11,7 @@
 #                            in which file_fdw is installed and usable by that role.
 #   pgref_set_auth METHOD    rewrites pg_hba.conf for TCP clients and reloads; for md5
 #                            the password is stored as md5 so the md5 exchange really runs
+#   pgref_conf 'k = v'...    appends settings to postgresql.conf and restarts
 #   pgref_admin ARGS...      psql as superuser postgres over the Unix socket
 #   pgref_stop               pg_ctl stop -m fast
 # Set PGREF_LOG_ALL=1 to log every statement and connection to $PGREF_DIR/server.log.
@@ -118,6 +119,11 @@ SQL
         sleep 0.1
     done
     sleep 0.1
+}
+
+pgref_conf() { # pgref_conf 'key = value'...: appends to postgresql.conf and restarts
+    printf '%s\n' "$@" >>"$PGREF_DIR/data/postgresql.conf"
+    pgref__as_postgres "$PG_BIN/pg_ctl" -D "$PGREF_DIR/data" -l "$PGREF_DIR/server.log" -m fast -w -t 30 restart >/dev/null
 }
 
 pgref_stop() {
