@@ -1,6 +1,8 @@
 # tap.sh - TAP output for the e2e scripts (sourced, bash).
 #
 #   ok DESC / not_ok DESC       one result line, numbered
+#   todo DESC REASON            "not ok N - DESC # TODO REASON": a known bug, listed in the
+#                               test's own known-failures file; not counted as a failure
 #   check DESC CMD [ARG...]     runs CMD; ok when it exits 0
 #   is GOT WANT DESC            string equality; on failure prints both as diagnostics
 #   like GOT ERE DESC           GOT matches the extended regex ERE (grep -E, multi-line GOT)
@@ -26,6 +28,11 @@ not_ok() {
     TAP_N=$((TAP_N + 1))
     TAP_FAILED=$((TAP_FAILED + 1))
     echo "not ok $TAP_N - $*"
+}
+
+todo() {
+    TAP_N=$((TAP_N + 1))
+    echo "not ok $TAP_N - $1 # TODO $2"
 }
 
 diag() {
