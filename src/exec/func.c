@@ -513,13 +513,14 @@ static int f_bool_eq(exec_fctx_t *fc, const value_t *a, value_t *o)
         { "*", 2, { t, t }, t, f_int_mul, OP, 0 }, { "/", 2, { t, t }, t, f_int_div, OP, 0 },                       \
         { "%", 2, { t, t }, t, f_int_mod, OP, 0 }, { "-", 1, { t }, t, f_int_neg, OP, 0 },                          \
         { "+", 1, { t }, t, f_ident, OP, 0 }, { "abs", 1, { t }, t, f_int_abs, S, 0 },                              \
+        { "@", 1, { t }, t, f_int_abs, OP, 0 },                                                                        \
         { "mod", 2, { t, t }, t, f_int_mod, S, 0 }, CMP_OPS(t)
 
 #define FLT_OPS(t)                                                                                                    \
     { "+", 2, { t, t }, t, f_flt_add, OP, 0 }, { "-", 2, { t, t }, t, f_flt_sub, OP, 0 },                           \
         { "*", 2, { t, t }, t, f_flt_mul, OP, 0 }, { "/", 2, { t, t }, t, f_flt_div, OP, 0 },                       \
         { "-", 1, { t }, t, f_flt_neg, OP, 0 }, { "+", 1, { t }, t, f_ident, OP, 0 },                               \
-        { "abs", 1, { t }, t, f_flt_abs, S, 0 }, CMP_OPS(t)
+        { "abs", 1, { t }, t, f_flt_abs, S, 0 }, { "@", 1, { t }, t, f_flt_abs, OP, 0 }, CMP_OPS(t)
 
 static const exec_func_t core_funcs[] = {
     INT_OPS(I2), INT_OPS(I4), INT_OPS(I8), FLT_OPS(F4), FLT_OPS(F8),
@@ -527,7 +528,7 @@ static const exec_func_t core_funcs[] = {
     { "*", 2, { NU, NU }, NU, f_num_mul, OP, 0 }, { "/", 2, { NU, NU }, NU, f_num_div, OP, 0 },
     { "%", 2, { NU, NU }, NU, f_num_mod, OP, 0 }, { "mod", 2, { NU, NU }, NU, f_num_mod, S, 0 },
     { "-", 1, { NU }, NU, f_num_neg, OP, 0 }, { "+", 1, { NU }, NU, f_ident, OP, 0 },
-    { "abs", 1, { NU }, NU, f_num_abs, S, 0 }, CMP_OPS(NU),
+    { "abs", 1, { NU }, NU, f_num_abs, S, 0 }, { "@", 1, { NU }, NU, f_num_abs, OP, 0 }, CMP_OPS(NU),
     { "=", 2, { B, B }, B, f_bool_eq, OP, 0 }, { "<>", 2, { B, B }, B, f_ne, OP, 0 },
     { "<", 2, { B, B }, B, f_lt, OP, 0 }, { ">", 2, { B, B }, B, f_gt, OP, 0 },
     { "<=", 2, { B, B }, B, f_le, OP, 0 }, { ">=", 2, { B, B }, B, f_ge, OP, 0 },

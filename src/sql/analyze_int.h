@@ -29,6 +29,8 @@ typedef struct sql_cte {
     const char *name;
     const PgQuery__CommonTableExpr *def;
     struct sql_scope *scope; /* where it was defined (for its own outer references) */
+    bool recursive;          /* declared under WITH RECURSIVE */
+    bool planning;           /* its query is being planned: a reference now is to itself */
 } sql_cte_t;
 
 typedef struct sql_qstate sql_qstate_t;

@@ -48,6 +48,25 @@ static void scope_add(sql_analyze_t *an, sql_scope_t *s, sql_rte_t *r)
     s->rtes[s->nrtes++] = r;
 }
 
+/* alias_conflict - 42712 when r's name is already used by a FROM item of the
+ * same query level (PostgreSQL's checkNameSpaceConflicts): two unaliased
+ * tables of different schemas may share a name. */
+static int alias_conflict(sql_analyze_t *an, const sql_scope_t *s, const sql_rte_t *r)
+{
+    if (!r->alias)
+        return 0;
+    for (int i = 0; i < s->nrtes; i++) {
+        const sql_rte_t *o = s->rtes[i];
+        if (!o->alias || strcmp(o->alias, r->alias) != 0)
+            continue;
+        if (o->schema && r->schema && o->table_oid && r->table_oid && o->table_oid != r->table_oid)
+            continue;
+        /* PostgreSQL gives this error no position */
+        return err_set(an->err, ERRCODE_DUPLICATE_ALIAS, "table name \"%s\" specified more than once", r->alias);
+    }
+    return 0;
+}
+
 static sql_rte_t *rte_new(sql_analyze_t *an, const char *alias, int ncols)
 {
     sql_rte_t *r = mem_alloc0(an->a, sizeof *r);
@@ -668,9 +687,34 @@ static int plan_rangevar(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__R
     if (!schema) {
         sql_scope_t *where;
         sql_cte_t *cte = find_cte(scope, rv->relname, &where);
+        if (cte && cte->planning) {
+            /* A reference to a CTE from its own query. Without RECURSIVE it
+             * is not in scope there (PostgreSQL: 42P01 with a detail); with
+             * it, it must be the recursive term of a UNION. */
+            if (!cte->recursive) {
+                err_set(an->err, ERRCODE_UNDEFINED_TABLE, "relation \"%s\" does not exist", rv->relname);
+                err_detail(an->err, "There is a WITH item named \"%s\", but it cannot be referenced from this part of the query.",
+                           rv->relname);
+                err_hint(an->err, "Use WITH RECURSIVE, or re-order the WITH items to remove forward references.");
+                return sql__err_at(an, rv->location);
+            }
+            const PgQuery__Node *cq = cte->def->ctequery;
+            const PgQuery__SelectStmt *ss = cq && cq->node_case == PG_QUERY__NODE__NODE_SELECT_STMT ? cq->select_stmt : NULL;
+            if (!ss || ss->op != PG_QUERY__SET_OPERATION__SETOP_UNION) {
+                err_set(an->err, ERRCODE_INVALID_RECURSION,
+                        "recursive query \"%s\" does not have the form non-recursive-term UNION [ALL] recursive-term",
+                        cte->name);
+                return sql__err_at(an, cte->def->location);
+            }
+            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "WITH RECURSIVE is not supported");
+            return sql__err_at(an, rv->location);
+        }
         if (cte) {
             sql_planned_t p;
-            if (sql__plan_query(an, where, cte->def->ctequery, &p) < 0)
+            cte->planning = true;
+            int prc = sql__plan_query(an, where, cte->def->ctequery, &p);
+            cte->planning = false;
+            if (prc < 0)
                 return -1;
             if (p.outer_refs > 0 && scope->outer_refs < p.outer_refs)
                 scope->outer_refs = p.outer_refs;
@@ -679,6 +723,8 @@ static int plan_rangevar(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__R
                 r->names[i] = cte->def->aliascolnames[i]->string->sval;
             apply_colaliases(an, r, rv->alias);
             r->item = item;
+            if (alias_conflict(an, scope, r) < 0)
+                return -1;
             scope_add(an, scope, r);
             scope->width += r->ncols;
             *out = trim_plan(an, p.plan, p.ncols);
@@ -724,6 +770,8 @@ static int plan_rangevar(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__R
     r->needed = p->u.scan.needed;
     r->offset = scope->width;
     r->item = item;
+    if (alias_conflict(an, scope, r) < 0)
+        return -1;
     scope_add(an, scope, r);
     scope->width += rel->ncols;
     *out = p;
@@ -1339,6 +1387,8 @@ static int plan_from(sql_analyze_t *an, sql_scope_t *scope, sql_scope_t *outer, 
         sql_rte_t *r = rte_from_planned(an, &p, alias, scope->width);
         apply_colaliases(an, r, rs->alias);
         r->item = item;
+        if (alias_conflict(an, scope, r) < 0)
+            return -1;
         scope_add(an, scope, r);
         scope->width += r->ncols;
         *out = trim_plan(an, p.plan, p.ncols);
@@ -1979,15 +2029,14 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
     q->stmt = s;
     scope->q = q;
     if (s->with_clause) {
-        if (s->with_clause->recursive) {
-            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "WITH RECURSIVE is not supported");
-            return -1;
-        }
+        /* WITH RECURSIVE is accepted as long as no CTE refers to itself
+         * (plan_rangevar rejects the recursive ones when it meets them) */
         for (size_t i = 0; i < s->with_clause->n_ctes; i++) {
             const PgQuery__CommonTableExpr *c = s->with_clause->ctes[i]->common_table_expr;
             sql_cte_t *ct = mem_alloc0(an->a, sizeof *ct);
             ct->name = c->ctename;
             ct->def = c;
+            ct->recursive = s->with_clause->recursive;
             ct->next = scope->ctes;
             scope->ctes = ct;
         }
