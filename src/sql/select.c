@@ -2316,6 +2316,27 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
             }
             don[ndon++] = t;
         }
+        /* As PostgreSQL: once an ORDER BY item that is not a DISTINCT ON
+         * expression has been passed, every DISTINCT ON expression must have
+         * come before it (the leading ORDER BY items are the DISTINCT ON ones). */
+        int skipped = -1;
+        for (int i = 0; i < nsort && skipped < 0; i++) {
+            bool in = false;
+            for (int j = 0; j < ndon; j++)
+                in = in || don[j] == key_target[i];
+            if (!in)
+                skipped = i;
+        }
+        for (int j = 0; skipped >= 0 && j < ndon; j++) {
+            bool before = false;
+            for (int i = 0; i < skipped; i++)
+                before = before || key_target[i] == don[j];
+            if (!before) {
+                err_set(an->err, ERRCODE_INVALID_COLUMN_REFERENCE,
+                        "SELECT DISTINCT ON expressions must match initial ORDER BY expressions");
+                return sql__err_at(an, tl.t[don[j]].expr->location);
+            }
+        }
     } else if (distinct) {
         for (int i = 0; i < nsort; i++)
             if (key_target[i] >= nvis) {
