@@ -1,0 +1,200 @@
+/*
+ * ssb_lat.c - client-observed latency of SQL queries over the PostgreSQL wire protocol, one
+ * client, warm (a benchmark tool, not a test; tests/bench/ssb_bench.sh drives it against kilnd
+ * and PostgreSQL 15 alike).
+ *
+ *   ssb_lat -d CONNINFO [-w WARMUP] [-n RUNS] [-m MIN_RUNS] [-t SECONDS] [-o DIR] FILE.sql...
+ *
+ * Per file: the whole file is sent as one simple-protocol Query (PQexec, as psql -f sends a
+ * one-statement file), WARMUP times untimed (default 3), then up to RUNS times (default 1000)
+ * timed from PQexec's call to its return (send, server work, every row received and parsed by
+ * libpq), stopping early once SECONDS (default 30) have passed and at least MIN_RUNS (default 5)
+ * runs are in. Prints one tab-separated line per file:
+ *
+ *   name  runs  p50_us  p99_us  min_us  mean_us  max_us  rows
+ *
+ * p50/p99 are nearest-rank percentiles. With -o DIR the rows of the first run are written to
+ * DIR/NAME.out as psql -A -t -F '|' prints them (NULL as an empty field), for comparison.
+ * Exits 1 if any execution fails (the error is printed on stderr).
+ *
+ * Build: cc -O2 -o ssb_lat ssb_lat.c -I$(pg_config --includedir) -lpq
+ */
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "ssb_lat: %s: %s\n", path, strerror(errno));
+        exit(2);
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (cap - n < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    fclose(f);
+    if (!buf) {
+        fprintf(stderr, "ssb_lat: out of memory\n");
+        exit(2);
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(const double *sorted, int n, double p)
+{
+    int k = (int)(p * n + 0.999999999) - 1; /* nearest rank: ceil(p*n) - 1 */
+    if (k < 0)
+        k = 0;
+    if (k >= n)
+        k = n - 1;
+    return sorted[k];
+}
+
+static const char *base_name(const char *path, char *out, size_t outsz)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    snprintf(out, outsz, "%s", b);
+    char *dot = strstr(out, ".sql");
+    if (dot && dot[4] == '\0')
+        *dot = '\0';
+    return out;
+}
+
+static int run_once(PGconn *conn, const char *sql, const char *name, PGresult **keep)
+{
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "ssb_lat: %s: %s", name, res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+        PQclear(res);
+        return -1;
+    }
+    int rows = PQntuples(res);
+    if (keep && !*keep)
+        *keep = res;
+    else
+        PQclear(res);
+    return rows;
+}
+
+static void write_rows(const char *dir, const char *name, PGresult *res)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.out", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "ssb_lat: %s: %s\n", path, strerror(errno));
+        exit(2);
+    }
+    int nr = PQntuples(res), nc = PQnfields(res);
+    for (int r = 0; r < nr; r++) {
+        for (int c = 0; c < nc; c++) {
+            if (c)
+                fputc('|', f);
+            if (!PQgetisnull(res, r, c))
+                fputs(PQgetvalue(res, r, c), f);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    const char *conninfo = "", *outdir = NULL;
+    int warmup = 3, runs = 1000, min_runs = 5, opt;
+    double budget_s = 30;
+    while ((opt = getopt(argc, argv, "d:w:n:m:t:o:")) != -1) {
+        switch (opt) {
+        case 'd': conninfo = optarg; break;
+        case 'w': warmup = atoi(optarg); break;
+        case 'n': runs = atoi(optarg); break;
+        case 'm': min_runs = atoi(optarg); break;
+        case 't': budget_s = atof(optarg); break;
+        case 'o': outdir = optarg; break;
+        default:
+            fprintf(stderr, "usage: ssb_lat -d CONNINFO [-w WARMUP] [-n RUNS] [-m MIN_RUNS] [-t SECONDS] [-o DIR] FILE.sql...\n");
+            return 2;
+        }
+    }
+    if (runs < 1)
+        runs = 1;
+    PGconn *conn = PQconnectdb(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "ssb_lat: connect: %s", PQerrorMessage(conn));
+        return 2;
+    }
+    double *lat = malloc(sizeof(double) * (size_t)runs);
+    int failed = 0;
+    for (int i = optind; i < argc; i++) {
+        char name[256];
+        base_name(argv[i], name, sizeof name);
+        char *sql = slurp(argv[i]);
+        PGresult *first = NULL;
+        int rows = -1, n = 0;
+        for (int w = 0; w < warmup; w++)
+            if ((rows = run_once(conn, sql, name, outdir ? &first : NULL)) < 0)
+                break;
+        if (warmup > 0 && rows < 0) {
+            failed = 1;
+            free(sql);
+            continue;
+        }
+        double start = now_us();
+        for (n = 0; n < runs; n++) {
+            if (n >= min_runs && now_us() - start > budget_s * 1e6)
+                break;
+            double t0 = now_us();
+            rows = run_once(conn, sql, name, outdir ? &first : NULL);
+            lat[n] = now_us() - t0;
+            if (rows < 0)
+                break;
+        }
+        if (rows < 0) {
+            failed = 1;
+            PQclear(first);
+            free(sql);
+            continue;
+        }
+        if (outdir && first)
+            write_rows(outdir, name, first);
+        PQclear(first);
+        double sum = 0;
+        for (int k = 0; k < n; k++)
+            sum += lat[k];
+        qsort(lat, (size_t)n, sizeof(double), cmp_double);
+        printf("%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\n", name, n, pct(lat, n, 0.50), pct(lat, n, 0.99), lat[0],
+               sum / n, lat[n - 1], rows);
+        fflush(stdout);
+        free(sql);
+    }
+    free(lat);
+    PQfinish(conn);
+    return failed;
+}
