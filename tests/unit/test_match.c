@@ -971,6 +971,9 @@ static void test_refresh_job(void)
         usleep(2000);
     }
     uv_run(&loop, UV_RUN_NOWAIT);
+    ASSERT(done);
+    ASSERT_EQ(uv_loop_close(&loop), 0);
+    cfg_free(cfg); /* the engine copied what it needs from cfg */
     mem_arena_free(a);
     teardown();
 }
