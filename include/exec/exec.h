@@ -76,6 +76,10 @@ struct exec_agg {
     int (*step2)(void *state, type_oid_t argtype, const value_t *v, const value_t *v2, mem_arena_t *a, err_t *err);
 };
 
+/* exec_agg_grouping - the pseudo-aggregate behind GROUPING(): folds
+ * nothing; the aggregate operator computes it from the row's grouping set. */
+extern const exec_agg_t exec_agg_grouping;
+
 /* exec_agg_find - built-in aggregate by name and argument type (0 = star). */
 const exec_agg_t *exec_agg_find(const char *name, int nargs, const type_oid_t *argtypes, type_oid_t *ret);
 bool exec_agg_exists(const char *name);

@@ -83,6 +83,12 @@ typedef struct exec_aggcall {
     bool *order_desc;
     int index;           /* position among the query's aggregates, set by the analyzer */
     void *window;        /* analyzer-only: window clause of a window function call */
+    /* GROUPING(args): agg is exec_agg_grouping; grouping_items[j] is the
+     * group item of argument j; the result has bit (n-1-j) set when that
+     * item is not in the row's grouping set */
+    int ngrouping;
+    int *grouping_items;
+    exec_expr_t **grouping_args; /* analyzer-only: the analyzed arguments */
 } exec_aggcall_t;
 
 struct exec_expr {

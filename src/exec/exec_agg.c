@@ -525,6 +525,22 @@ static int iv_avg_final(void *st, type_oid_t t, type_oid_t rt, mem_arena_t *a, v
 
 #define AGG(name, arg, ret, oid, st, strict, step, final) { name, arg, ret, oid, sizeof(st), strict, step, final, NULL }
 
+static int grouping_step(void *state, type_oid_t argtype, const value_t *v, mem_arena_t *a, err_t *err)
+{
+    (void)state, (void)argtype, (void)v, (void)a, (void)err;
+    return 0;
+}
+
+static int grouping_final(void *state, type_oid_t argtype, type_oid_t rettype, mem_arena_t *a, value_t *out,
+                          err_t *err)
+{
+    (void)state, (void)argtype, (void)rettype, (void)a, (void)err;
+    *out = value_int(0);
+    return 0;
+}
+
+const exec_agg_t exec_agg_grouping = { "grouping", 0, TYPE_INT4, 0, 0, false, grouping_step, grouping_final, NULL };
+
 static const exec_agg_t aggs[] = {
     AGG("count", 0, TYPE_INT8, 2803, cnt_st_t, false, count_step, count_final),
     AGG("count", TYPE_ANY, TYPE_INT8, 2147, cnt_st_t, true, count_step, count_final),
@@ -1028,6 +1044,14 @@ static int agg_next(op_t *o, exec_batch_t **out)
             value_t *ov = &o->out.cols[ng + i][n];
             ov->isnull = false;
             ov->u.i = 0;
+            if (call->agg == &exec_agg_grouping) {
+                uint64_t mask = p->u.agg.ngsets > 0 ? p->u.agg.gsets[g->set] : ~0ULL;
+                int64_t bits = 0;
+                for (int j = 0; j < call->ngrouping; j++)
+                    bits = bits << 1 | (int64_t)(((mask >> call->grouping_items[j]) & 1) == 0);
+                *ov = value_int(bits);
+                continue;
+            }
             if (call->agg->final(g->slots[i].state, a0 ? a0->type : 0, p->types[ng + i], o->scratch, ov,
                                  o->run->err) < 0)
                 return -1;

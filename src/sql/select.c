@@ -504,12 +504,51 @@ exec_expr_t *sql__analyze_agg(sql_analyze_t *an, sql_escope_t *es, const PgQuery
     return e;
 }
 
+/* sql__analyze_grouping - GROUPING(args) as a pseudo-aggregate of the query
+ * level: its arguments are matched to the group items once GROUP BY is
+ * analyzed (grouping_bind), and the aggregate operator computes its value
+ * from each row's grouping set. */
 exec_expr_t *sql__analyze_grouping(sql_analyze_t *an, sql_escope_t *es, const PgQuery__GroupingFunc *g)
 {
-    (void)es;
-    err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "GROUPING() is not supported yet");
-    sql__err_at(an, g->location);
-    return NULL;
+    if (!es || !es->allow_agg || !es->q) {
+        err_set(an->err, ERRCODE_GROUPING_ERROR, "grouping operations are not allowed in %s",
+                es && es->clause ? es->clause : "this context");
+        sql__err_at(an, g->location);
+        return NULL;
+    }
+    if (g->n_args > 31) {
+        err_set(an->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "GROUPING must have fewer than 32 arguments");
+        sql__err_at(an, g->location);
+        return NULL;
+    }
+    sql_qstate_t *q = es->q;
+    sql_escope_t inner = *es;
+    inner.allow_agg = false;
+    inner.allow_window = false;
+    inner.in_agg = true;
+    exec_aggcall_t *call = mem_alloc0(an->a, sizeof *call);
+    call->agg = &exec_agg_grouping;
+    call->ngrouping = (int)g->n_args;
+    call->grouping_args = mem_alloc0(an->a, sizeof(exec_expr_t *) * (g->n_args + 1));
+    call->grouping_items = mem_alloc0(an->a, sizeof(int) * (g->n_args + 1));
+    for (size_t i = 0; i < g->n_args; i++)
+        if (!(call->grouping_args[i] = sql__analyze_expr(an, &inner, g->args[i])))
+            return NULL;
+    exec_expr_t *e = exec_expr_new(an->a, EXPR_AGGREF, TYPE_INT4, 0);
+    e->u.agg = call;
+    e->location = g->location;
+    e->ival2 = (int64_t)(intptr_t) "grouping";
+    if (q->naggs == q->capaggs) {
+        int nc = q->capaggs ? q->capaggs * 2 : 8;
+        exec_expr_t **na = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)nc);
+        if (q->naggs)
+            memcpy(na, q->aggrefs, sizeof(exec_expr_t *) * (size_t)q->naggs);
+        q->aggrefs = na;
+        q->capaggs = nc;
+    }
+    call->index = q->naggs;
+    q->aggrefs[q->naggs++] = e;
+    return e;
 }
 
 /* rewrite_agg - e (over the FROM layout) rewritten over the aggregate's output. */
@@ -2222,6 +2261,18 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
                     gs_add(an, &nx, acc.s[a] | one.s[b]);
             acc = nx;
         }
+        if (s->group_distinct) {
+            /* GROUP BY DISTINCT: each set once, first occurrence kept */
+            int k = 0;
+            for (int a = 0; a < acc.n; a++) {
+                bool dup = false;
+                for (int b = 0; b < k && !dup; b++)
+                    dup = acc.s[b] == acc.s[a];
+                if (!dup)
+                    acc.s[k++] = acc.s[a];
+            }
+            acc.n = k;
+        }
         gs = acc;
     }
 
@@ -2348,6 +2399,21 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
 
     /* aggregation */
     bool aggregated = q->naggs > 0 || gi.n > 0 || having || has_gsets;
+    /* GROUPING() arguments name group items */
+    for (int i = 0; i < q->naggs; i++) {
+        exec_aggcall_t *call = q->aggrefs[i]->u.agg;
+        for (int j = 0; j < call->ngrouping; j++) {
+            int k = 0;
+            while (k < gi.n && !expr_equal(call->grouping_args[j], gi.e[k]))
+                k++;
+            if (k == gi.n) {
+                err_set(an->err, ERRCODE_GROUPING_ERROR,
+                        "arguments to GROUPING must be grouping expressions of the associated query level");
+                return sql__err_at(an, call->grouping_args[j]->location);
+            }
+            call->grouping_items[j] = k;
+        }
+    }
     if (aggregated) {
         agg_ctx_t ac = { an, scope, gi.n, gi.e };
         exec_plan_t *ap = exec_plan_new(an->a, PLAN_AGG, gi.n + q->naggs);
