@@ -52,6 +52,8 @@ CFG_OPTION(SERVER_MODE, "kylin.server.mode", CFG_ENUM, "all", 0, 0, CFG_C_STARTU
            "What the node does: all (queries and jobs), job (builds only), query (queries only).")
 CFG_OPTION(CLUSTER_SERVERS, "kylin.server.cluster-servers", CFG_STRING, "localhost:7070", 0, 0, CFG_C_SIGHUP, 0, NULL,
            "REST addresses (host:port, comma separated) of every node, this one included, notified of metadata changes.")
+CFG_OPTION(CLUSTER_PG_SERVERS, "kiln.cluster.pg-servers", CFG_STRING, "", 0, 0, CFG_C_STARTUP, 0, NULL,
+           "PostgreSQL-protocol addresses (host:port, comma separated) of the cluster's nodes; a CancelRequest for a query this node does not run is forwarded to them. Empty: no forwarding.")
 CFG_OPTION(HOST_ADDRESS, "kylin.server.host-address", CFG_STRING, "localhost:7070", 0, 0, CFG_C_STARTUP, 0, NULL,
            "This node's REST address as other nodes reach it.")
 CFG_OPTION(SELF_DISCOVERY, "kylin.server.self-discovery-enabled", CFG_BOOL, "false", 0, 0, CFG_C_STARTUP, 0, NULL,

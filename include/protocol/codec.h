@@ -35,6 +35,9 @@
 #define PGP_CANCEL_REQUEST_CODE PGP_PROTOCOL(1234, 5678)
 #define PGP_SSL_REQUEST_CODE PGP_PROTOCOL(1234, 5679)
 #define PGP_GSSENC_REQUEST_CODE PGP_PROTOCOL(1234, 5680)
+/* kiln only: a CancelRequest one node forwards to the others (src/session/cancel_fwd.c);
+ * same layout as PostgreSQL's, looked up locally and never forwarded again. */
+#define PGP_KILN_CANCEL_FORWARD_CODE PGP_PROTOCOL(1234, 5701)
 /* PostgreSQL's MAX_STARTUP_PACKET_LENGTH. */
 #define PGP_MAX_STARTUP_PACKET 10000
 /* PostgreSQL's PQ_SMALL_MESSAGE_LIMIT: Describe, Execute, Close, Sync ... */

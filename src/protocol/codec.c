@@ -169,7 +169,7 @@ int pgp_parse_startup(const pgp_frame_t *f, mem_arena_t *a, pgp_startup_t *out, 
     memset(out, 0, sizeof *out);
     if (rd_u32(&r, &out->code, err) < 0)
         return -1;
-    if (out->code == PGP_CANCEL_REQUEST_CODE) {
+    if (out->code == PGP_CANCEL_REQUEST_CODE || out->code == PGP_KILN_CANCEL_FORWARD_CODE) {
         if (rd_u32(&r, &out->cancel_pid, err) < 0 || rd_u32(&r, &out->cancel_key, err) < 0)
             return -1;
         return rd_end(&r, err);

@@ -252,21 +252,24 @@ void sess__unregister(sess_t *s)
     }
 }
 
-void sess__cancel(sess_server_t *srv, uint32_t pid, uint32_t key)
+/* sess__cancel - true when pid and key name a session of this node (the
+ * request is then settled here, whether or not a statement was running). */
+bool sess__cancel(sess_server_t *srv, uint32_t pid, uint32_t key)
 {
     char name[16];
     snprintf(name, sizeof name, "%u", pid);
     sess_entry_t *e = sess__map_get(&srv->by_pid, name);
     if (!e)
-        return;
+        return false;
     sess_t *s = (sess_t *)((char *)e - offsetof(sess_t, pid_entry));
     if (s->key != key)
-        return;
+        return false;
     /* Only a statement in flight is cancelled; an idle session ignores it. */
     if (s->ctx && (s->busy || s->x.active)) {
         s->x.cancel_requested = true;
         sql_ctx_cancel(s->ctx);
     }
+    return true;
 }
 
 /* ---- deadlines: authentication, statement_timeout ---- */
@@ -383,6 +386,7 @@ sess_server_t *sess_server_new(uv_loop_t *loop, const cfg_t *cfg)
         log_warn("random bytes unavailable; backend keys are predictable");
     srv->next_pid = 10000 + r % 1000000;
     load_users(srv);
+    sess__cancel_peers_init(srv);
     if (srv->auth_method != 0 && srv->users.count == 0)
         log_warn("kiln.auth.method is %s but kiln.auth.users is empty: nobody can log in",
                  cfg_str(cfg, CFG_AUTH_METHOD));
@@ -481,5 +485,6 @@ void sess_server_free(sess_server_t *srv)
     }
     sess__map_free(&srv->users);
     sess__map_free(&srv->by_pid);
+    sess__cancel_peers_free(srv);
     mem_free(srv);
 }

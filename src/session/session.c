@@ -260,9 +260,12 @@ static int handle_startup(sess_t *s, const pgp_frame_t *f)
         pgp_put_byte(&s->out, 'N');
         return H_DONE;
     }
-    if (st.code == PGP_CANCEL_REQUEST_CODE) {
-        /* No reply on the cancel connection, ever. */
-        sess__cancel(s->srv, st.cancel_pid, st.cancel_key);
+    if (st.code == PGP_CANCEL_REQUEST_CODE || st.code == PGP_KILN_CANCEL_FORWARD_CODE) {
+        /* No reply on the cancel connection, ever. A client's request for a
+         * session of another node (a load balancer chose this one) goes on to
+         * the cluster's other nodes; a forwarded one stops here. */
+        if (!sess__cancel(s->srv, st.cancel_pid, st.cancel_key) && st.code == PGP_CANCEL_REQUEST_CODE)
+            sess__cancel_forward(s->srv, st.cancel_pid, st.cancel_key);
         sess__close(s);
         return H_CLOSE;
     }

@@ -100,6 +100,8 @@ struct sess_server {
     uint64_t last_slow_log;   /* rate limit of the "ran long on the loop" warning */
     uv_timer_t tick;          /* authentication deadlines, once a second */
     bool tick_on;
+    struct sockaddr_storage *peers; /* kiln.cluster.pg-servers, for cancel forwarding */
+    size_t npeers, peers_cap;
 };
 
 /* ---- the session ---- */
@@ -247,7 +249,12 @@ int sess__auth_start(sess_t *s);
 int sess__auth_message(sess_t *s, const pgp_frame_t *f);
 void sess__register(sess_t *s);
 void sess__unregister(sess_t *s);
-void sess__cancel(sess_server_t *srv, uint32_t pid, uint32_t key);
+bool sess__cancel(sess_server_t *srv, uint32_t pid, uint32_t key);
+
+/* cancel_fwd.c */
+void sess__cancel_peers_init(sess_server_t *srv);
+void sess__cancel_peers_free(sess_server_t *srv);
+void sess__cancel_forward(sess_server_t *srv, uint32_t pid, uint32_t key);
 void sess__check_deadlines(sess_server_t *srv, uint64_t now);
 
 #endif
