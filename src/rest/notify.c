@@ -342,7 +342,11 @@ static void *notify_main(void *arg)
                     t->sent = id;
                 t->down = false;
                 t->retry_at = 0;
-                t->tried = true;
+                /* Only an attempt with the newest id settles the node for
+                 * flush: an older id delivered while a newer one was queued
+                 * leaves it still to send. */
+                if (id >= n->latest)
+                    t->tried = true;
             }
         } else {
             n->failed++;
@@ -351,7 +355,8 @@ static void *notify_main(void *arg)
                     log_warn("notify: cannot notify %s:%d of metadata event %lld (%s); it will catch up by replay",
                              a.host, a.port, (long long)id, status < 0 ? "unreachable or timed out" : "HTTP error");
                 t->down = true;
-                t->tried = true;
+                if (id >= n->latest)
+                    t->tried = true;
                 t->retry_at = now_ms() + 1000;
             }
         }
