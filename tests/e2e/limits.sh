@@ -2,7 +2,7 @@
 # limits.sh - hard limits and timeouts (tests/python/limits.py): the connection limit
 # (53300 "sorry, too many clients already"), the message size limit (08P01, kiln only:
 # PostgreSQL's is a fixed 1 GB), statement_timeout (57014), idle_in_transaction_session_timeout
-# (FATAL 25P03), and back-pressure: a client that stops reading a ~1 GB result must not grow
+# (FATAL 25P03), a long statement must not keep other sessions from connecting, and back-pressure: a client that stops reading a ~1 GB result must not grow
 # the server's memory nor slow other sessions down.
 # e2e-timeout: 300
 set -u
@@ -46,6 +46,7 @@ if [ "$SRV_KIND" = kiln ]; then
 else
     skip "message size limit" "PostgreSQL's is a fixed 1 GB"
 fi
+lim long_query
 lim statement_timeout
 lim idle_tx_timeout
 lim slow_reader "$tmp/pid"

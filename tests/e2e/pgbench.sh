@@ -55,6 +55,7 @@ done
 bench "pgbench -M prepared, untyped parameter, answers checked" -f "$tmp/param.sql" -M prepared -c 4 -j 2 -T "$SECS"
 bench "pgbench -M extended, untyped parameter, answers checked" -f "$tmp/param.sql" -M extended -c 4 -j 2 -T "$SECS"
 bench "pgbench -M simple, transaction blocks" -f "$tmp/txn.sql" -M simple -c 4 -j 2 -T "$SECS"
+bench "pgbench -M extended with 64 clients" -f "$tmp/select1.sql" -M extended -c 64 -j 2 -T "$SECS"
 bench "pgbench -C (a new connection and login per transaction)" -f "$tmp/select1.sql" -M simple -C -c 4 -j 2 -T "$SECS"
 
 # the answer check above can fail: the same script expecting a wrong answer must abort

@@ -126,6 +126,13 @@ else
     skip "psql on a tty" "no script(1)"
 fi
 
+# ---- TLS is not offered: the SSLRequest is answered N ----
+out=$(PGSSLMODE=require psql -X -tA -c 'select 1' 2>&1)
+is "$?:$out" "2:psql: error: connection to server at \"$SRV_HOST\", port $SRV_PORT failed: server does not support SSL, but SSL was required" \
+    "sslmode=require fails with libpq's 'server does not support SSL' (the server answered N)"
+out=$(PGSSLMODE=disable psql -X -tA -c 'select 3' 2>&1)
+is "$out" 3 "sslmode=disable (no SSLRequest at all) works"
+
 # ---- several connections at once ----
 kiln_tmpdir tmp psql
 pids=()
