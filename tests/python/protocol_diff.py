@@ -387,9 +387,9 @@ def error_skips_to_sync(o):
 def flush_and_sync(o):
     s = Session(o)
     s.send("Parse s 'SELECT 1'; Flush (ParseComplete must arrive before any Sync)", parse("s", "SELECT 1") + FLUSH)
-    s.expect(timeout=1.0)
+    s.expect(timeout=2.0)
     s.send("Bind; Execute; Flush", bind("", "s") + execute("") + FLUSH)
-    s.expect(timeout=1.0)
+    s.expect(timeout=2.0)
     s.send("Sync", SYNC)
     s.expect()
     s.send("Sync; Sync; Sync", SYNC + SYNC + SYNC)
