@@ -138,6 +138,10 @@ struct exec_plan {
         struct {
             exec_expr_t *offset; /* NULL when absent; evaluated once per run */
             exec_expr_t *count;
+            /* FETCH FIRST ... WITH TIES: rows equal to the last counted
+             * one on these columns (the ORDER BY keys) are returned too */
+            int ntie;
+            int *tie_cols;
         } limit;
         struct {
             int nkeys;           /* columns compared (keys[]): all visible ones, or the DISTINCT ON expressions */

@@ -251,7 +251,23 @@ static int project_next(op_t *o, exec_batch_t **out)
 typedef struct limit_st {
     bool started;
     int64_t skip, left; /* left < 0: no limit */
+    value_t *tie;       /* WITH TIES: ORDER BY keys of the last counted row, NULL until then */
+    bool ties_done;
 } limit_st_t;
+
+/* same_keys - row r of b equals the saved tie keys (NULLs equal, as in sorting). */
+static bool same_keys(const exec_plan_t *p, const limit_st_t *st, const exec_batch_t *b, int r)
+{
+    for (int k = 0; k < p->u.limit.ntie; k++) {
+        int c = p->u.limit.tie_cols[k];
+        const value_t *v = &b->cols[c][r];
+        if (v->isnull != st->tie[k].isnull)
+            return false;
+        if (!v->isnull && value_cmp(p->types[c], v, &st->tie[k]) != 0)
+            return false;
+    }
+    return true;
+}
 
 static int limit_value(op_t *o, const exec_expr_t *e, bool is_offset, int64_t *v)
 {
@@ -286,8 +302,9 @@ static int limit_next(op_t *o, exec_batch_t **out)
         if (o->plan->u.limit.count && limit_value(o, o->plan->u.limit.count, false, &st->left) < 0)
             return -1;
     }
+    const exec_plan_t *p = o->plan;
     for (;;) {
-        if (st->left == 0) {
+        if (st->left == 0 && (p->u.limit.ntie == 0 || !st->tie || st->ties_done)) {
             *out = NULL;
             return 0;
         }
@@ -307,10 +324,25 @@ static int limit_next(op_t *o, exec_batch_t **out)
         int take = n - start;
         if (st->left >= 0 && take > st->left)
             take = (int)st->left;
+        if (st->left > 0) {
+            st->left -= take;
+            if (st->left == 0 && p->u.limit.ntie > 0 && take > 0) {
+                /* the last counted row: its keys decide the ties */
+                st->tie = mem_alloc(o->arena, sizeof(value_t) * (size_t)p->u.limit.ntie);
+                for (int k = 0; k < p->u.limit.ntie; k++) {
+                    int c = p->u.limit.tie_cols[k];
+                    value_copy(o->arena, p->types[c], &st->tie[k], &in->cols[c][start + take - 1]);
+                }
+            }
+        }
+        if (st->left == 0 && st->tie && !st->ties_done) {
+            while (start + take < n && same_keys(p, st, in, start + take))
+                take++;
+            if (start + take < n)
+                st->ties_done = true;
+        }
         if (take <= 0)
             continue;
-        if (st->left > 0)
-            st->left -= take;
         for (int c = 0; c < o->out.ncols; c++)
             memcpy(o->out.cols[c], in->cols[c] + start, sizeof(value_t) * (size_t)take);
         o->out.nrows = take;

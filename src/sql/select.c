@@ -1688,12 +1688,15 @@ static exec_expr_t *limit_expr(sql_analyze_t *an, sql_scope_t *scope, const PgQu
     return sql__coerce(an, e, TYPE_INT8, -1, EXEC_CAST_ASSIGNMENT, -1);
 }
 
-static exec_plan_t *add_limit(sql_analyze_t *an, exec_plan_t *p, exec_expr_t *off, exec_expr_t *cnt)
+/* add_limit - LIMIT / OFFSET over p; with ntie > 0 (FETCH FIRST ... WITH
+ * TIES) rows equal to the last counted one on the sort keys follow it. */
+static exec_plan_t *add_limit(sql_analyze_t *an, exec_plan_t *p, exec_expr_t *off, exec_expr_t *cnt, int ntie,
+                              const exec_sortkey_t *keys)
 {
     if (!off && !cnt)
         return p;
     /* ORDER BY ... LIMIT n: the sort keeps only the rows it can return (top-N) */
-    if (p->kind == PLAN_SORT && cnt && cnt->kind == EXPR_CONST && !cnt->u.cval.isnull && cnt->u.cval.u.i >= 0 &&
+    if (p->kind == PLAN_SORT && ntie == 0 && cnt && cnt->kind == EXPR_CONST && !cnt->u.cval.isnull && cnt->u.cval.u.i >= 0 &&
         (!off || (off->kind == EXPR_CONST && !off->u.cval.isnull && off->u.cval.u.i >= 0)))
         p->u.sort.limit = cnt->u.cval.u.i + (off ? off->u.cval.u.i : 0) + 0;
     exec_plan_t *l = exec_plan_new(an->a, PLAN_LIMIT, p->ncols);
@@ -1702,6 +1705,12 @@ static exec_plan_t *add_limit(sql_analyze_t *an, exec_plan_t *p, exec_expr_t *of
     l->left = p;
     l->u.limit.offset = off;
     l->u.limit.count = cnt;
+    if (ntie > 0) {
+        l->u.limit.ntie = ntie;
+        l->u.limit.tie_cols = mem_alloc(an->a, sizeof(int) * (size_t)ntie);
+        for (int i = 0; i < ntie; i++)
+            l->u.limit.tie_cols[i] = keys[i].expr->u.slot;
+    }
     l->est_rows = p->est_rows;
     l->cheap = p->cheap;
     return l;
@@ -1770,7 +1779,12 @@ static int sort_over_output(sql_analyze_t *an, sql_scope_t *parent, const PgQuer
     exec_expr_t *cnt = limit_expr(an, scope, s->limit_count, "LIMIT");
     if (s->limit_count && !cnt)
         return -1;
-    p->plan = add_limit(an, p->plan, off, cnt);
+    if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES && nk == 0) {
+        err_set(an->err, ERRCODE_SYNTAX_ERROR, "WITH TIES cannot be specified without ORDER BY clause");
+        return -1;
+    }
+    p->plan = add_limit(an, p->plan, off, cnt,
+                        s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES ? nk : 0, keys);
     return 0;
 }
 
@@ -2602,7 +2616,12 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
     exec_expr_t *cnt = limit_expr(an, scope, s->limit_count, "LIMIT");
     if (s->limit_count && !cnt)
         return -1;
-    plan = add_limit(an, plan, off, cnt);
+    if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES && nsort == 0) {
+        err_set(an->err, ERRCODE_SYNTAX_ERROR, "WITH TIES cannot be specified without ORDER BY clause");
+        return -1;
+    }
+    plan = add_limit(an, plan, off, cnt, s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES ? nsort : 0,
+                     keys);
 
     out->plan = plan;
     out->ncols = nvis;
