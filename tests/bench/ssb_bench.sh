@@ -35,10 +35,10 @@
 #     per query p50 / p99 in ms for each system and the speedups (peer p50 / kiln p50).
 # Results: DIR/report.md (also printed), DIR/{kiln,pg,duckdb}.lat, DIR/*/qN.out, DIR/explain/.
 set -u
+KILN_CLIENT_TIMEOUT=${KILN_CLIENT_TIMEOUT:-14400} # psql's bound (common.sh): builds and loads take minutes
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/kiln.sh"
 . "$KILN_TOP/tests/diff/lib.sh"
-KILN_CLIENT_TIMEOUT=${KILN_CLIENT_TIMEOUT:-14400} # builds and loads at SF 10 take minutes
 
 sf=1 kruns=2000 pgruns=15 duckruns=30 budget=60 threads=$(nproc) do_pg=1 do_duck=1 out=
 while [ $# -gt 0 ]; do
@@ -98,7 +98,8 @@ kdsn="host=127.0.0.1 port=$KILN_PORT user=$KILN_TEST_USER dbname=$KILN_TEST_DB"
 kpsql() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$KILN_PORT" -U "$KILN_TEST_USER" -d "$KILN_TEST_DB" "$@"; }
 ssb_sql kiln.sql "$ssb" | kpsql >"$out/kiln/ddl.out" 2>&1 || { cat "$out/kiln/ddl.out" >&2; exit 1; }
 c0=$(cpu_ticks "$KILN_PID") t0=$(now)
-kpsql -f "$KILN_TOP/contrib/ssb/cube.sql" >"$out/kiln/build.out" 2>&1 || { cat "$out/kiln/build.out" >&2; exit 1; }
+kpsql -f "$KILN_TOP/contrib/ssb/cube.sql" >"$out/kiln/build.out" 2>&1 ||
+    { echo "the build failed (psql exit $?):" >&2; cat "$out/kiln/build.out" >&2; tail "$KILN_LOG" >&2; exit 1; }
 t1=$(now) c1=$(cpu_ticks "$KILN_PID")
 hz=$(getconf CLK_TCK)
 k_build=$(secs "$t0" "$t1")
@@ -108,7 +109,7 @@ storage=$KILN_DATA/data/storage
 k_bytes=$(du -sb "$storage" | cut -f1)
 k_files=$(find "$storage" -type f | wc -l)
 log "build (CREATE MATERIALIZED VIEW): $k_build s wall, $k_build_cpu s CPU of kilnd; load average $(load)"
-log "  $(grep -o 'refresh of.*' "$out/kiln/build.out" | head -1)"
+log "  $(grep -o 'refresh of.* done.*' "$out/kiln/build.out" | tail -1)"
 log "  storage root $storage: $k_bytes bytes ($(mib "$k_bytes")) in $k_files files; kilnd VmHWM $k_hwm_build kB"
 for q in "${queries[@]}"; do
     n=$(basename "$q" .sql)
