@@ -10,12 +10,15 @@
  *   fds.kfd         optional: verified functional dependencies (child code ->
  *                   parent code maps) between dimensions
  *   c<hex id>.kcub  one file per cuboid: a header (magic, version, counts,
- *                   checksums, column directory) then 64-byte aligned columns:
- *                   dimension codes (u8/u16/u32, the narrowest that fits the
- *                   dimension's code space) in the cuboid's dimension order,
- *                   then measures (int64 or double); rows sorted by the codes
- *                   in that order, so a filter on leading dimensions is a key
- *                   range found by binary search
+ *                   checksums, column directory, block directory) then the
+ *                   rows in blocks of 4096: per block and column an encoding
+ *                   chosen by size (run-length or frame-of-reference bit
+ *                   packing to the block's code or value range; raw int64
+ *                   for wide measures). Rows are sorted by the codes in the
+ *                   cuboid's dimension order, so a filter on leading
+ *                   dimensions is a key range found by binary search; every
+ *                   encoding keeps random access, so the search needs no
+ *                   block decoded
  *
  * A cuboid id is a bit mask over the segment's dimensions (bit i = dimension
  * i, at most 63); a cuboid's dimension order is the segment's rowkey order
@@ -162,17 +165,27 @@ int stor_segment_remove(const char *dir, err_t *err);
 typedef struct stor_segment stor_segment_t;
 
 /* A cuboid as mapped from its file. Pointers stay valid while the segment is
- * open. dims[k] is the segment dimension at sort position k. */
+ * open. dims[k] is the segment dimension at sort position k. Column k <
+ * ndims holds the codes of position k, column ndims + m measure m; read
+ * them with stor_cuboid_code / stor_cuboid_codes / stor_cuboid_meas. */
 typedef struct stor_cuboid {
     uint64_t id;
     uint64_t nrows;
     int ndims;
     int dims[STOR_MAX_DIMS];
-    uint8_t width[STOR_MAX_DIMS];       /* bytes per code: 1, 2 or 4 */
-    const void *codes[STOR_MAX_DIMS];   /* code column per sort position */
+    uint32_t ncodes[STOR_MAX_DIMS];     /* code space per sort position */
     int nmeasures;
-    const void *const *meas;            /* [nmeasures]: int64_t* or double* */
+    int block_shift;                    /* 1 << block_shift rows per block */
+    uint64_t nblocks;
+    const unsigned char *const *blocks; /* [nblocks] block starts in the mapping */
 } stor_cuboid_t;
+
+/* stor_cuboid_code - the code of sort position pos at row (< nrows). */
+uint32_t stor_cuboid_code(const stor_cuboid_t *c, int pos, uint64_t row);
+/* stor_cuboid_codes - codes of sort position pos, rows [lo, hi), into out. */
+void stor_cuboid_codes(const stor_cuboid_t *c, int pos, uint64_t lo, uint64_t hi, uint32_t *out);
+/* stor_cuboid_meas - cells of measure m (int64 or double bits), rows [lo, hi). */
+void stor_cuboid_meas(const stor_cuboid_t *c, int m, uint64_t lo, uint64_t hi, uint64_t *out);
 
 #define STOR_OPEN_NO_VERIFY 0x1 /* skip data checksums (structure still checked) */
 

@@ -14,8 +14,11 @@
  * fewer than the rows, which is what lets `WHERE p_category = x` use a
  * cuboid sorted (p_mfgr, p_category, ...).
  *
- * Execution walks the ranges in chunks of batch_rows, builds a selection
- * vector with the remaining filters, then either gathers the selected rows
+ * Execution walks the ranges in chunks of batch_rows that never cross a
+ * block of the cuboid file, decodes the columns it needs for the chunk's rows
+ * only (each encoding decodes from any row: a bit offset or a run found by
+ * binary search), builds a selection vector with the remaining filters,
+ * then either gathers the selected rows
  * into the batch (no rollup: rows stay in sorted order) or merges them into
  * the rollup state: a dense array indexed by the mixed-radix group key when
  * that is small relative to the rows read, else an open-addressing hash on
@@ -61,6 +64,13 @@ struct stor_scan {
     uint32_t nranges, cap_ranges, cur;
     uint64_t row, rows_in_ranges, touched;
     int budget;
+    /* the current chunk: rows [chunk_lo, chunk_hi) of block chunk_blk */
+    const unsigned char *chunk_blk;
+    uint32_t chunk_lo, chunk_hi;
+    uint64_t chunk_no;               /* stamps of the decoded columns */
+    uint32_t *dec[STOR_MAX_DIMS];    /* decoded codes per sort position */
+    uint64_t dec_no[STOR_MAX_DIMS];
+    uint64_t **mdec;                 /* decoded cells per output measure */
     /* batch buffers */
     uint32_t *sel;
     uint32_t **codes;
@@ -73,21 +83,12 @@ struct stor_scan {
     void **gmeas;
 };
 
-static inline uint32_t code_at(const void *col, int w, uint64_t i)
-{
-    switch (w) {
-    case 1: return ((const uint8_t *)col)[i];
-    case 2: return ((const uint16_t *)col)[i];
-    default: return ((const uint32_t *)col)[i];
-    }
-}
-
-/* lower - first row in [lo, hi) whose code at column col is >= code. */
-static uint64_t lower(const void *col, int w, uint64_t lo, uint64_t hi, uint32_t code)
+/* lower - first row in [lo, hi) whose code at sort position pos is >= code. */
+static uint64_t lower(const stor_cuboid_t *c, int pos, uint64_t lo, uint64_t hi, uint32_t code)
 {
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (code_at(col, w, mid) < code)
+        if (storage__code(c, pos, mid) < code)
             lo = mid + 1;
         else
             hi = mid;
@@ -130,10 +131,8 @@ static void seek(stor_scan_t *sc, uint64_t lo, uint64_t hi, int pos)
         add_range(sc, lo, hi, pos);
         return;
     }
-    const void *col = c->codes[pos];
-    int w = c->width[pos];
     const stor_filter_t *f = sc->filt[pos];
-    uint32_t first = code_at(col, w, lo), last = code_at(col, w, hi - 1);
+    uint32_t first = storage__code(c, pos, lo), last = storage__code(c, pos, hi - 1);
     if (!f) {
         /* Skip-scan only when the codes present are few compared with rows. */
         if ((uint64_t)(last - first + 1) * 16 > hi - lo || pos == sc->last_filtered) {
@@ -142,8 +141,8 @@ static void seek(stor_scan_t *sc, uint64_t lo, uint64_t hi, int pos)
         }
         uint64_t a = lo;
         while (a < hi && sc->budget > 0) {
-            uint32_t code = code_at(col, w, a);
-            uint64_t b = lower(col, w, a, hi, code + 1);
+            uint32_t code = storage__code(c, pos, a);
+            uint64_t b = lower(c, pos, a, hi, code + 1);
             sc->budget--;
             seek(sc, a, b, pos + 1);
             a = b;
@@ -157,8 +156,8 @@ static void seek(stor_scan_t *sc, uint64_t lo, uint64_t hi, int pos)
         uint32_t flo = f->ranges[r].lo, fhi = f->ranges[r].hi;
         if (fhi < first || flo > last)
             continue;
-        uint64_t a = flo <= first ? lo : lower(col, w, lo, hi, flo);
-        uint64_t b = fhi >= last ? hi : lower(col, w, a, hi, fhi + 1);
+        uint64_t a = flo <= first ? lo : lower(c, pos, lo, hi, flo);
+        uint64_t b = fhi >= last ? hi : lower(c, pos, a, hi, fhi + 1);
         sc->budget -= 2;
         if (a >= b)
             continue;
@@ -168,8 +167,8 @@ static void seek(stor_scan_t *sc, uint64_t lo, uint64_t hi, int pos)
         }
         /* Split per code present so position pos + 1 is sorted in each part. */
         while (a < b) {
-            uint32_t code = code_at(col, w, a);
-            uint64_t e = lower(col, w, a, b, code + 1);
+            uint32_t code = storage__code(c, pos, a);
+            uint64_t e = lower(c, pos, a, b, code + 1);
             sc->budget--;
             seek(sc, a, e, pos + 1);
             a = e;
@@ -177,17 +176,15 @@ static void seek(stor_scan_t *sc, uint64_t lo, uint64_t hi, int pos)
     }
 }
 
-static uint64_t *make_bitmap(mem_arena_t *a, const stor_filter_t *f, int width)
+static uint64_t *make_bitmap(mem_arena_t *a, const stor_filter_t *f, uint32_t ncodes)
 {
-    /* Sized to the full range of the column's width, so any stored code
-     * indexes inside it even when a file lies about its code space. */
-    uint64_t bits = width == 1 ? 256 : width == 2 ? 65536 : 0;
-    if (!bits) {
-        for (uint32_t r = 0; r < f->n; r++)
-            if ((uint64_t)f->ranges[r].hi + 1 > bits)
-                bits = (uint64_t)f->ranges[r].hi + 1;
-        bits = (bits + 63) & ~63ULL;
-    }
+    /* Sized to the dimension's code space at least: decoded codes are
+     * clamped below it (storage_int.h), so every one indexes inside. */
+    uint64_t bits = ncodes;
+    for (uint32_t r = 0; r < f->n; r++)
+        if ((uint64_t)f->ranges[r].hi + 1 > bits)
+            bits = (uint64_t)f->ranges[r].hi + 1;
+    bits = (bits + 63) & ~63ULL;
     uint64_t *bm = mem_alloc0(a, bits / 8 + 8);
     for (uint32_t r = 0; r < f->n; r++)
         for (uint64_t x = f->ranges[r].lo; x <= f->ranges[r].hi && x < bits; x++)
@@ -333,6 +330,9 @@ int stor_scan_open(stor_segment_t *seg, const stor_scan_spec_t *spec, mem_arena_
         sc->magg[m] = stor_segment_measure(seg, mi)->agg;
     }
     sc->sel = mem_alloc(a, sc->batch_rows * sizeof(uint32_t));
+    sc->mdec = MEM_NEW_N(a, uint64_t *, sc->nmeas + 1);
+    for (int m = 0; m < sc->nmeas; m++)
+        sc->mdec[m] = mem_alloc(a, sc->batch_rows * 8);
     sc->codes = MEM_NEW_N(a, uint32_t *, sc->ngroup + 1);
     sc->mbuf = MEM_NEW_N(a, void *, sc->nmeas + 1);
     if (!sc->rollup) {
@@ -346,7 +346,7 @@ int stor_scan_open(stor_segment_t *seg, const stor_scan_spec_t *spec, mem_arena_
     if (!sc->none) {
         for (int p = 0; p < c->ndims; p++)
             if (sc->filt[p])
-                sc->bitmap[p] = make_bitmap(a, sc->filt[p], c->width[p]);
+                sc->bitmap[p] = make_bitmap(a, sc->filt[p], c->ncodes[p]);
         seek(sc, 0, c->nrows, 0);
     }
     if (sc->nranges)
@@ -358,10 +358,32 @@ int stor_scan_open(stor_segment_t *seg, const stor_scan_spec_t *spec, mem_arena_
 uint64_t stor_scan_rows_touched(const stor_scan_t *sc) { return sc->touched; }
 uint32_t stor_scan_ranges(const stor_scan_t *sc) { return sc->nranges; }
 
-/* next_chunk - selects the passing rows of the next chunk into sc->sel
- * (as offsets from *base); returns the count, or -1 when the ranges are done. */
-static int64_t next_chunk(stor_scan_t *sc, uint64_t *base)
+/* chunk_codes - the codes of sort position pos for the current chunk,
+ * decoded once per chunk. */
+static const uint32_t *chunk_codes(stor_scan_t *sc, int pos)
 {
+    if (sc->dec_no[pos] != sc->chunk_no) {
+        if (!sc->dec[pos])
+            sc->dec[pos] = mem_alloc(sc->a, sc->batch_rows * sizeof(uint32_t));
+        storage__block_codes(sc->chunk_blk, pos, sc->chunk_lo, sc->chunk_hi, sc->dec[pos]);
+        sc->dec_no[pos] = sc->chunk_no;
+    }
+    return sc->dec[pos];
+}
+
+/* chunk_meas - output measure m's cells for the current chunk. */
+static const uint64_t *chunk_meas(stor_scan_t *sc, int m)
+{
+    storage__block_meas(sc->chunk_blk, sc->c->ndims + sc->meas[m], sc->chunk_lo, sc->chunk_hi, sc->mdec[m]);
+    return sc->mdec[m];
+}
+
+/* next_chunk - selects the passing rows of the next chunk into sc->sel
+ * (as offsets from the chunk's first row); returns the count, or -1 when
+ * the ranges are done. */
+static int64_t next_chunk(stor_scan_t *sc)
+{
+    const stor_cuboid_t *c = sc->c;
     while (sc->cur < sc->nranges) {
         range_t *r = &sc->ranges[sc->cur];
         if (sc->row >= r->hi) {
@@ -370,44 +392,38 @@ static int64_t next_chunk(stor_scan_t *sc, uint64_t *base)
             continue;
         }
         uint64_t lo = sc->row, hi = r->hi;
+        uint64_t blk = lo >> c->block_shift, blk_end = (blk + 1) << c->block_shift;
         if (hi - lo > sc->batch_rows)
             hi = lo + sc->batch_rows;
+        if (hi > blk_end)
+            hi = blk_end;
         sc->row = hi;
         sc->touched += hi - lo;
-        *base = lo;
+        sc->chunk_blk = c->blocks[blk];
+        sc->chunk_lo = (uint32_t)(lo - (blk << c->block_shift));
+        sc->chunk_hi = (uint32_t)(hi - (blk << c->block_shift));
+        sc->chunk_no++;
         uint32_t n = (uint32_t)(hi - lo);
         bool first = true;
         for (int p = r->exact; p <= sc->last_filtered; p++) {
             const uint64_t *bm = sc->bitmap[p];
             if (!bm)
                 continue;
-            const void *col = sc->c->codes[p];
-            int w = sc->c->width[p];
+            const uint32_t *cc = chunk_codes(sc, p);
             uint32_t k = 0;
-#define FILTER_LOOP(T)                                                        \
-    do {                                                                      \
-        const T *cc = (const T *)col + lo;                                    \
-        if (first) {                                                          \
-            for (uint32_t i = 0; i < n; i++) {                                \
-                uint32_t v = cc[i];                                           \
-                sc->sel[k] = i;                                               \
-                k += (uint32_t)(bm[v >> 6] >> (v & 63)) & 1;                  \
-            }                                                                 \
-        } else {                                                              \
-            for (uint32_t j = 0; j < n; j++) {                                \
-                uint32_t i = sc->sel[j], v = cc[i];                           \
-                sc->sel[k] = i;                                               \
-                k += (uint32_t)(bm[v >> 6] >> (v & 63)) & 1;                  \
-            }                                                                 \
-        }                                                                     \
-    } while (0)
-            if (w == 1)
-                FILTER_LOOP(uint8_t);
-            else if (w == 2)
-                FILTER_LOOP(uint16_t);
-            else
-                FILTER_LOOP(uint32_t);
-#undef FILTER_LOOP
+            if (first) {
+                for (uint32_t i = 0; i < n; i++) {
+                    uint32_t v = cc[i];
+                    sc->sel[k] = i;
+                    k += (uint32_t)(bm[v >> 6] >> (v & 63)) & 1;
+                }
+            } else {
+                for (uint32_t j = 0; j < n; j++) {
+                    uint32_t i = sc->sel[j], v = cc[i];
+                    sc->sel[k] = i;
+                    k += (uint32_t)(bm[v >> 6] >> (v & 63)) & 1;
+                }
+            }
             n = k;
             first = false;
             if (n == 0)
@@ -421,22 +437,10 @@ static int64_t next_chunk(stor_scan_t *sc, uint64_t *base)
     return -1;
 }
 
-static void gather_codes(uint32_t *dst, const void *col, int w, uint64_t base, const uint32_t *sel,
-                         uint32_t n)
+static void gather_codes(uint32_t *dst, const uint32_t *cc, const uint32_t *sel, uint32_t n)
 {
-    if (w == 1) {
-        const uint8_t *cc = (const uint8_t *)col + base;
-        for (uint32_t i = 0; i < n; i++)
-            dst[i] = cc[sel[i]];
-    } else if (w == 2) {
-        const uint16_t *cc = (const uint16_t *)col + base;
-        for (uint32_t i = 0; i < n; i++)
-            dst[i] = cc[sel[i]];
-    } else {
-        const uint32_t *cc = (const uint32_t *)col + base;
-        for (uint32_t i = 0; i < n; i++)
-            dst[i] = cc[sel[i]];
-    }
+    for (uint32_t i = 0; i < n; i++)
+        dst[i] = cc[sel[i]];
 }
 
 /* ---- rollup ---- */
@@ -470,12 +474,12 @@ static void init_state(void *arr, stor_kind_t k, stor_agg_t g, uint64_t from, ui
     }
 }
 
-static void merge_rows(void *state, const void *col, stor_kind_t k, stor_agg_t g, uint64_t base,
-                       const uint32_t *sel, const uint64_t *cell, uint32_t n)
+static void merge_rows(void *state, const void *col, stor_kind_t k, stor_agg_t g, const uint32_t *sel,
+                       const uint64_t *cell, uint32_t n)
 {
     if (k == STOR_KIND_INT) {
         int64_t *s = state;
-        const int64_t *v = (const int64_t *)col + base;
+        const int64_t *v = col;
         switch (g) {
         case STOR_AGG_SUM: case STOR_AGG_COUNT:
             for (uint32_t i = 0; i < n; i++)
@@ -494,7 +498,7 @@ static void merge_rows(void *state, const void *col, stor_kind_t k, stor_agg_t g
         }
     } else {
         double *s = state;
-        const double *v = (const double *)col + base;
+        const double *v = col;
         switch (g) {
         case STOR_AGG_SUM: case STOR_AGG_COUNT:
             for (uint32_t i = 0; i < n; i++)
@@ -596,16 +600,15 @@ static int aggregate(stor_scan_t *sc, err_t *err)
     }
     ru.cellv = mem_alloc(sc->a, sc->batch_rows * 8);
     uint32_t *tmp = mem_alloc(sc->a, sc->batch_rows * 4);
-    uint64_t base;
     int64_t n;
-    while ((n = next_chunk(sc, &base)) >= 0) {
+    while ((n = next_chunk(sc)) >= 0) {
         if (n == 0)
             continue;
         for (uint32_t i = 0; i < n; i++)
             ru.cellv[i] = 0;
         for (int k = 0; k < sc->ngroup; k++) {
             int p = sc->gpos[k];
-            gather_codes(tmp, c->codes[p], c->width[p], base, sc->sel, (uint32_t)n);
+            gather_codes(tmp, chunk_codes(sc, p), sc->sel, (uint32_t)n);
             uint64_t st = ru.stride[k];
             uint64_t sp = span[k];
             bool bad = false;
@@ -642,8 +645,8 @@ static int aggregate(stor_scan_t *sc, err_t *err)
             }
         }
         for (int m = 0; m < sc->nmeas; m++)
-            merge_rows(ru.state[m], c->meas[sc->meas[m]], sc->mkind[m], sc->magg[m], base, sc->sel,
-                       ru.cellv, (uint32_t)n);
+            merge_rows(ru.state[m], chunk_meas(sc, m), sc->mkind[m], sc->magg[m], sc->sel, ru.cellv,
+                       (uint32_t)n);
     }
     /* Materialize the groups sorted by key. */
     uint64_t ng = 0;
@@ -713,17 +716,14 @@ int stor_scan_next(stor_scan_t *sc, const stor_batch_t **out, err_t *err)
         *out = &sc->batch;
         return 1;
     }
-    uint64_t base;
     int64_t n;
-    while ((n = next_chunk(sc, &base)) >= 0) {
+    while ((n = next_chunk(sc)) >= 0) {
         if (n == 0)
             continue;
-        for (int k = 0; k < sc->ngroup; k++) {
-            int p = sc->gpos[k];
-            gather_codes(sc->codes[k], sc->c->codes[p], sc->c->width[p], base, sc->sel, (uint32_t)n);
-        }
+        for (int k = 0; k < sc->ngroup; k++)
+            gather_codes(sc->codes[k], chunk_codes(sc, sc->gpos[k]), sc->sel, (uint32_t)n);
         for (int m = 0; m < sc->nmeas; m++) {
-            const uint64_t *col = (const uint64_t *)sc->c->meas[sc->meas[m]] + base;
+            const uint64_t *col = chunk_meas(sc, m);
             uint64_t *dst = sc->mbuf[m];
             for (uint32_t i = 0; i < n; i++)
                 dst[i] = col[sc->sel[i]];

@@ -11,12 +11,16 @@
  *                {u8 kind, u8 has_null, u16 0, u32 type, u32 n, u32 0,
  *                u64 offset, u64 bytes}, then 64-byte aligned data: int64[n]
  *                or double[n], or for text u32 offsets[n+1] and the bytes.
- *   c<id>.kcub   64-byte header {magic "KILNCUB1", u32 version,
+ *   c<id>.kcub   64-byte header {magic "KILNCUB1", u32 version (2),
  *                u32 header_bytes, u64 id, u64 nrows, u32 ndims,
- *                u32 nmeasures, u64 file_bytes, u64 data_checksum, u32 0,
- *                u32 header_checksum}, then (ndims + nmeasures) descriptors
- *                of 16 bytes {u16 index, u8 width or kind, u8 agg, u32 0,
- *                u64 offset}, then 64-byte aligned columns.
+ *                u32 nmeasures, u64 file_bytes, u64 data_checksum,
+ *                u32 block_shift, u32 header_checksum}, then (ndims +
+ *                nmeasures) descriptors of 16 bytes {u16 index, u8 width or
+ *                kind, u8 agg, u32 0, u64 0}, then nblocks + 1 u64 block
+ *                offsets (the last = file_bytes), then the blocks from the
+ *                next 64-byte boundary, contiguous (layout of a block in
+ *                storage_int.h). The header checksum covers the block
+ *                directory, so structure is trusted without reading data.
  *   fds.kfd      64-byte header {magic "KILNFDS1", u32 version, u32 count,
  *                u64 file_bytes, u64 data_checksum, u32 header_bytes,
  *                u32 header_checksum}, count descriptors of 16 bytes
@@ -26,7 +30,7 @@
  *                before it.
  *
  * data_checksum chains stor_checksum over the columns in descriptor order
- * (padding excluded). The reader validates every offset and length against
+ * (padding excluded); for cuboids over the blocks in order. The reader validates every offset and length against
  * the mapped size before touching data, then the checksums.
  */
 #include "storage/segment.h"
@@ -54,7 +58,10 @@
 #define FDS_MAGIC "KILNFDS1"
 #define FDS "fds.kfd"
 #define CUB_MAGIC "KILNCUB1"
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 1 /* dicts.kdic, fds.kfd */
+#define SEG_VERSION 2    /* the manifest: version 2 segments hold version 2 cuboids */
+#define CUB_VERSION 2    /* c<id>.kcub: blocks of encoded columns (storage_int.h) */
+#define STAGE_BYTES (1u << 20)
 #define HDR_BYTES 64
 #define ALIGN 64
 #define MANIFEST "manifest.kseg"
@@ -475,6 +482,16 @@ out:
     return rc;
 }
 
+/* stage_flush - writes the staged bytes at *off and advances it. */
+static int stage_flush(int fd, unsigned char *stage, size_t *len, uint64_t *off)
+{
+    if (*len && write_all(fd, stage, *len, *off) < 0)
+        return -1;
+    *off += *len;
+    *len = 0;
+    return 0;
+}
+
 int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
                            const void *const *dim_cols, const void *const *meas_cols, err_t *err)
 {
@@ -483,11 +500,11 @@ int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
     if ((cuboid >> w->ndims) != 0)
         return err_set(err, ERRCODE_INTERNAL_ERROR, "cuboid id %" PRIx64 " is not over this segment's dimensions", cuboid);
     int nd = __builtin_popcountll(cuboid), nm = w->nmeasures, ncols = nd + nm;
-    size_t hdr_len = HDR_BYTES + 16 * (size_t)ncols;
+    uint32_t brows = 1u << STOR_BLOCK_SHIFT;
+    uint64_t nblocks = (nrows + brows - 1) / brows;
+    size_t hdr_len = HDR_BYTES + 16 * (size_t)ncols + 8 * ((size_t)nblocks + 1);
     unsigned char *hdr = mem_calloc(1, hdr_len);
-    const void **cols = mem_calloc((size_t)ncols + 1, sizeof *cols);
-    uint64_t *offs = mem_calloc((size_t)ncols + 1, 8), *lens = mem_calloc((size_t)ncols + 1, 8);
-    uint64_t pos = align_up(hdr_len), checksum = 0;
+    int width[STOR_MAX_DIMS];
     int k = 0;
     for (int r = 0; r < w->ndims; r++) {
         int d = w->rowkey[r];
@@ -496,11 +513,7 @@ int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
         unsigned char *de = hdr + HDR_BYTES + 16 * k;
         put16(de, (uint16_t)d);
         de[2] = (unsigned char)w->width[d];
-        put64(de + 8, pos);
-        cols[k] = dim_cols[k];
-        offs[k] = pos;
-        lens[k] = nrows * (uint64_t)w->width[d];
-        pos = align_up(pos + lens[k]);
+        width[k] = w->width[d];
         k++;
     }
     for (int m = 0; m < nm; m++, k++) {
@@ -508,18 +521,38 @@ int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
         put16(de, (uint16_t)m);
         de[2] = (unsigned char)w->measures[m].kind;
         de[3] = (unsigned char)w->measures[m].agg;
-        put64(de + 8, pos);
-        cols[k] = meas_cols[m];
-        offs[k] = pos;
-        lens[k] = nrows * 8;
-        pos = align_up(pos + lens[k]);
     }
-    for (int i = 0; i < ncols; i++)
-        checksum = stor_checksum(cols[i], lens[i], checksum);
-    /* No trailing padding: every byte after the last column start is data. */
-    pos = ncols ? offs[ncols - 1] + lens[ncols - 1] : hdr_len;
+    /* Blocks are encoded one at a time straight into a staging buffer, so
+     * memory stays at ~1 MB whatever the cuboid's size; the header with the
+     * block directory is written last, at offset 0. */
+    size_t bound = storage__block_bound(nd, nm, brows);
+    unsigned char *stage = mem_malloc(STAGE_BYTES + bound);
+    size_t staged = 0;
+    uint64_t checksum = 0, pos = align_up(hdr_len), wpos = pos;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/c%016" PRIx64 ".kcub", w->tmp, cuboid);
+    int rc = -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        io_error(err, "create file", path);
+        goto out;
+    }
+    for (uint64_t b = 0; b < nblocks; b++) {
+        uint64_t lo = b * brows;
+        uint32_t n = (uint32_t)(nrows - lo < brows ? nrows - lo : brows);
+        size_t len = storage__encode_block(stage + staged, nd, width, dim_cols, nm, meas_cols, lo, n);
+        checksum = stor_checksum(stage + staged, len, checksum);
+        put64(hdr + HDR_BYTES + 16 * (size_t)ncols + 8 * b, pos);
+        pos += len;
+        staged += len;
+        if (staged >= STAGE_BYTES && stage_flush(fd, stage, &staged, &wpos) < 0)
+            goto io_fail;
+    }
+    if (stage_flush(fd, stage, &staged, &wpos) < 0)
+        goto io_fail;
+    put64(hdr + HDR_BYTES + 16 * (size_t)ncols + 8 * nblocks, pos);
     memcpy(hdr, CUB_MAGIC, 8);
-    put32(hdr + 8, FORMAT_VERSION);
+    put32(hdr + 8, CUB_VERSION);
     put32(hdr + 12, (uint32_t)hdr_len);
     put64(hdr + 16, cuboid);
     put64(hdr + 24, nrows);
@@ -527,14 +560,22 @@ int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
     put32(hdr + 36, (uint32_t)nm);
     put64(hdr + 40, pos);
     put64(hdr + 48, checksum);
+    put32(hdr + 56, STOR_BLOCK_SHIFT);
     put32(hdr + 60, header_checksum(hdr, hdr_len));
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/c%016" PRIx64 ".kcub", w->tmp, cuboid);
-    int rc = write_file(path, hdr, hdr_len, ncols, cols, offs, lens, pos, err);
+    if (write_all(fd, hdr, hdr_len, 0) < 0 || ftruncate(fd, (off_t)pos) < 0 || fsync(fd) < 0)
+        goto io_fail;
+    if (close(fd) < 0) {
+        io_error(err, "close file", path);
+        goto out;
+    }
+    rc = 0;
+    goto out;
+io_fail:
+    io_error(err, "write file", path);
+    close(fd);
+out:
+    mem_free(stage);
     mem_free(hdr);
-    mem_free(cols);
-    mem_free(offs);
-    mem_free(lens);
     pthread_mutex_lock(&w->lock);
     if (rc == 0) {
         if (w->ncuboids == w->cap) {
@@ -580,7 +621,7 @@ int stor_writer_commit(stor_writer_t *w, err_t *err)
     }
     qsort(w->cuboids, w->ncuboids, sizeof *w->cuboids, cmp_wcuboid);
     buf_t b = BUF_INIT;
-    buf_printf(&b, "kiln-segment %d\nrowkey", FORMAT_VERSION);
+    buf_printf(&b, "kiln-segment %d\nrowkey", SEG_VERSION);
     for (int i = 0; i < w->ndims; i++)
         buf_printf(&b, " %d", w->rowkey[i]);
     buf_puts(&b, "\n");
@@ -838,9 +879,9 @@ static int parse_manifest(stor_segment_t *s, const char *path, const unsigned ch
             return corrupt(err, path, "unknown manifest line");
         }
     }
-    if (version != FORMAT_VERSION)
+    if (version != SEG_VERSION)
         return err_set(err, ERRCODE_DATA_CORRUPTED, "segment \"%s\" has format version %d, kiln reads %d",
-                       s->dir, version, FORMAT_VERSION);
+                       s->dir, version, SEG_VERSION);
     uint64_t seen = 0;
     for (int i = 0; i < nd; i++) {
         if (!s->dims[i].name)
@@ -1038,7 +1079,10 @@ const char *stor_segment_info(const stor_segment_t *s, const char *key)
     return NULL;
 }
 
-/* open_cuboid - maps and validates one cuboid file (s->lock held). */
+/* open_cuboid - maps and validates one cuboid file (s->lock held). The
+ * structure of every block (encodings, offsets, run ends, code maxima) is
+ * checked even without data verification: it is what keeps a corrupt file
+ * from making a scan read outside the mapping or the dictionaries. */
 static int open_cuboid(stor_segment_t *s, rcuboid_t *rc, err_t *err)
 {
     char *path = mem_asprintf(s->arena, "%s/c%016" PRIx64 ".kcub", s->dir, rc->id);
@@ -1048,11 +1092,15 @@ static int open_cuboid(stor_segment_t *s, rcuboid_t *rc, err_t *err)
         return -1;
     if (n < HDR_BYTES || memcmp(p, CUB_MAGIC, 8) != 0)
         return corrupt(err, path, "bad magic or truncated header");
-    if (get32(p + 8) != FORMAT_VERSION)
-        return corrupt(err, path, "unknown version");
-    uint32_t hdr_len = get32(p + 12), nd = get32(p + 32), nm = get32(p + 36);
+    if (get32(p + 8) != CUB_VERSION)
+        return err_set(err, ERRCODE_DATA_CORRUPTED, "segment file \"%s\" has cuboid format version %u, kiln reads %d",
+                       path, get32(p + 8), CUB_VERSION);
+    uint32_t hdr_len = get32(p + 12), nd = get32(p + 32), nm = get32(p + 36), shift = get32(p + 56);
     uint64_t id = get64(p + 16), nrows = get64(p + 24);
-    if (nd > STOR_MAX_DIMS || nm > 4096 || hdr_len != HDR_BYTES + 16 * (nd + nm) || hdr_len > n)
+    if (nd > STOR_MAX_DIMS || nm > 4096 || shift < 6 || shift > 15 || hdr_len > n)
+        return corrupt(err, path, "bad header");
+    uint64_t nblocks = (nrows >> shift) + ((nrows & ((1ULL << shift) - 1)) != 0);
+    if (hdr_len != HDR_BYTES + 16 * (uint64_t)(nd + nm) + 8 * (nblocks + 1))
         return corrupt(err, path, "bad header");
     if (get64(p + 40) != n)
         return corrupt(err, path, "file size does not match its header (truncated?)");
@@ -1066,16 +1114,12 @@ static int open_cuboid(stor_segment_t *s, rcuboid_t *rc, err_t *err)
     c->nrows = nrows;
     c->ndims = (int)nd;
     c->nmeasures = (int)nm;
-    const void **meas = MEM_NEW_N(s->arena, const void *, nm + 1);
-    c->meas = meas;
+    c->block_shift = (int)shift;
+    c->nblocks = nblocks;
     int r = 0;
-    uint64_t checksum = 0;
     for (uint32_t k = 0; k < nd + nm; k++) {
         const unsigned char *de = p + HDR_BYTES + 16 * k;
         uint16_t idx = get16(de);
-        uint64_t off = get64(de + 8), width = k < nd ? de[2] : 8;
-        if (off % ALIGN || off < hdr_len || off > n || (nrows && (n - off) / nrows < width))
-            return corrupt(err, path, "column extends past the end of the file");
         if (k < nd) {
             /* Dimensions come in rowkey order: advance r to idx. */
             while (r < s->ndims && s->rowkey[r] != idx)
@@ -1083,19 +1127,31 @@ static int open_cuboid(stor_segment_t *s, rcuboid_t *rc, err_t *err)
             if (r == s->ndims || !(id >> idx & 1))
                 return corrupt(err, path, "dimension columns do not match the cuboid id");
             r++;
-            if (width != (uint64_t)storage__code_width(stor_dict_ncodes(&s->dicts[idx])))
-                return corrupt(err, path, "code width does not match the dictionary");
             c->dims[k] = idx;
-            c->width[k] = (uint8_t)width;
-            c->codes[k] = p + off;
-        } else {
-            if (idx != k - nd || de[2] != s->measures[idx].kind || de[3] != s->measures[idx].agg)
-                return corrupt(err, path, "measure columns do not match the manifest");
-            meas[idx] = p + off;
+            c->ncodes[k] = stor_dict_ncodes(&s->dicts[idx]);
+        } else if (idx != k - nd || de[2] != s->measures[idx].kind || de[3] != s->measures[idx].agg) {
+            return corrupt(err, path, "measure columns do not match the manifest");
         }
-        if (!(s->flags & STOR_OPEN_NO_VERIFY))
-            checksum = stor_checksum(p + off, nrows * width, checksum);
     }
+    const unsigned char **blocks = MEM_NEW_N(s->arena, const unsigned char *, nblocks + 1);
+    const unsigned char *dir = p + HDR_BYTES + 16 * (size_t)(nd + nm);
+    uint64_t prev = align_up(hdr_len), checksum = 0;
+    if (get64(dir) != prev || get64(dir + 8 * nblocks) != n)
+        return corrupt(err, path, "block directory does not match the file");
+    for (uint64_t b = 0; b < nblocks; b++) {
+        uint64_t lo = get64(dir + 8 * b), hi = get64(dir + 8 * (b + 1));
+        if (lo != prev || hi <= lo || hi > n)
+            return corrupt(err, path, "block directory out of order");
+        prev = hi;
+        uint32_t rows = (uint32_t)(b + 1 < nblocks ? 1ULL << shift : nrows - (b << shift));
+        const char *what;
+        if (storage__check_block(p + lo, hi - lo, rows, (int)nd, (int)nm, c->ncodes, &what) < 0)
+            return corrupt(err, path, what);
+        blocks[b] = p + lo;
+        if (!(s->flags & STOR_OPEN_NO_VERIFY))
+            checksum = stor_checksum(p + lo, hi - lo, checksum);
+    }
+    c->blocks = blocks;
     if (!(s->flags & STOR_OPEN_NO_VERIFY) && checksum != rc->checksum)
         return corrupt(err, path, "data checksum mismatch");
     __atomic_store_n(&rc->open, c, __ATOMIC_RELEASE);

@@ -103,8 +103,11 @@ static void test_roundtrip(void)
     ASSERT_EQ(stor_segment_cuboid(s, 3, &c, &err), 0);
     ASSERT_EQ(c->nrows, 5);
     ASSERT_EQ(c->dims[0], 0);
-    ASSERT_EQ(c->width[1], 1);
-    ASSERT_EQ(((const int64_t *)c->meas[0])[4], 5);
+    ASSERT_EQ(c->ncodes[1], 3);
+    ASSERT_EQ(stor_cuboid_code(c, 1, 1), 2);
+    uint64_t cells[5];
+    stor_cuboid_meas(c, 0, 0, 5, cells);
+    ASSERT_EQ(cells[4], 5);
     ASSERT_EQ(stor_segment_cuboid(s, 2, &c, &err), -1);
     stor_segment_close(s);
 }
