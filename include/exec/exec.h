@@ -95,6 +95,7 @@ typedef struct exec_winfunc {
     type_oid_t ret;
     bool star;
     int frame;           /* 0: default (RANGE UNBOUNDED PRECEDING..CURRENT ROW with ORDER BY, else whole partition); 1: whole partition; 2: ROWS .. CURRENT ROW */
+    exec_expr_t *filter; /* aggregate FILTER (WHERE ...) over the child's slots, or NULL */
 } exec_winfunc_t;
 
 struct exec_plan {

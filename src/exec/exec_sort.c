@@ -219,6 +219,18 @@ static int win_partition(op_t *o, win_st_t *st, size_t b, size_t e)
         value_t *res = st->results[f];
         /* evaluate arguments per row of the partition */
         value_t *args[3] = { NULL, NULL, NULL };
+        bool *skip = NULL; /* rows the aggregate's FILTER rejects */
+        if (wf->filter) {
+            skip = exec__alloc(o, sizeof(bool) * (e - b + 1));
+            if (!skip)
+                return -1;
+            for (size_t i = b; i < e; i++) {
+                value_t fv;
+                if (exec_eval_row(&o->ec, wf->filter, rows[i], nc, &fv) < 0)
+                    return -1;
+                skip[i - b] = fv.isnull || !fv.u.i;
+            }
+        }
         for (int a = 0; a < wf->nargs && a < 3; a++) {
             args[a] = exec__alloc(o, sizeof(value_t) * (e - b + 1));
             if (!args[a])
@@ -242,7 +254,9 @@ static int win_partition(op_t *o, win_st_t *st, size_t b, size_t e)
                     value_t v0 = wf->nargs > 0 ? args[0][fed - b] : value_null();
                     value_t v1 = wf->nargs > 1 ? args[1][fed - b] : value_null();
                     int rc;
-                    if (wf->agg->step2)
+                    if (skip && skip[fed - b])
+                        rc = 0;
+                    else if (wf->agg->step2)
                         rc = wf->agg->step2(state, at, &v0, &v1, o->arena, o->run->err);
                     else if (wf->agg->strict && !wf->star && v0.isnull)
                         rc = 0;

@@ -608,6 +608,8 @@ static exec_expr_t *rewrite_agg(agg_ctx_t *ac, exec_expr_t *e)
                 return NULL;
         exec_aggcall_t *call = mem_alloc(ac->an->a, sizeof *call);
         *call = *e->u.agg;
+        if (call->filter && !(call->filter = rewrite_agg(ac, call->filter)))
+            return NULL;
         sql_window_t *w = mem_alloc(ac->an->a, sizeof *w);
         *w = *(sql_window_t *)e->u.agg->window;
         w->part = mem_alloc0(ac->an->a, sizeof(exec_expr_t *) * (size_t)(w->npart + 1));
@@ -2530,6 +2532,7 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
                 wf->args = ce->args;
                 wf->ret = ce->type;
                 wf->star = ce->u.agg->star;
+                wf->filter = ce->u.agg->filter;
                 wf->frame = ((sql_window_t *)ce->u.agg->window)->frame;
                 wp->types[base + m] = ce->type;
                 slot_of[members[m]] = base + m;
