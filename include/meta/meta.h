@@ -105,7 +105,9 @@ bool meta_is_mysql(const meta_store_t *s);
 #define META_TX_READ 0x1 /* read-only: a consistent snapshot, no write lock */
 
 /* meta_begin - starts a transaction on a pooled connection, reconnecting
- * (with backoff, up to the bounded wait) if the server went away. Write
+ * (with backoff, up to the bounded wait) if the server went away, and
+ * waiting on a busy lock up to the same bounded wait (META_CONFLICT only
+ * past it). Write
  * transactions take the store's write lock at their first write and keep it
  * until commit, so metadata writers are serialized (metadata writes are
  * rare; this is what keeps event ids in commit order). */

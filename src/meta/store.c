@@ -339,7 +339,7 @@ int meta_begin(meta_store_t *s, int flags, meta_tx_t **out, err_t *err)
     tx->c = c;
     tx->arena = arena;
     tx->flags = flags;
-    int64_t deadline = mono_ms() + s->wait_ms;
+    int64_t deadline = mono_ms() + s->wait_ms, backoff = 1;
     const char *sql = (flags & META_TX_READ) ? s->drv->begin_read : s->drv->begin_write;
     for (;;) {
         if ((rc = conn_ensure(s, c, deadline, err)) != 0)
@@ -357,6 +357,16 @@ int meta_begin(meta_store_t *s, int flags, meta_tx_t **out, err_t *err)
         }
         if (rc == 0)
             break;
+        if (rc == META_CONFLICT && mono_ms() < deadline) {
+            /* The lock is busy past the driver's own wait, or the driver
+             * reported busy without waiting at all (SQLite does that rather
+             * than risk a deadlock, and while another connection recovers
+             * or checkpoints the WAL): the bounded wait is ours, so wait on. */
+            int64_t left = deadline - mono_ms();
+            sleep_ms(backoff < left ? backoff : left);
+            backoff = backoff * 2 > 50 ? 50 : backoff * 2;
+            continue;
+        }
         if (rc != META_UNAVAILABLE || !c->broken || mono_ms() >= deadline) {
             if (rc == META_UNAVAILABLE)
                 unavailable(s, err, &e);
