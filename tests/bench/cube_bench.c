@@ -3,7 +3,10 @@
  * throughput and the latency of the 13 SSB queries answered from cuboids
  * through the scan API (no SQL, no wire: what the engine adds comes on top).
  *
- *   cube_bench [-s SF] [-t THREADS] [-d kylin|queries] [-n RUNS] [-o DIR]
+ *   cube_bench [-s SF] [-t THREADS] [-d kylin|queries] [-n RUNS] [-o DIR] [-k]
+ *
+ * -k keeps the segment directory (its manifest lists rows and bytes per
+ * cuboid) instead of removing it.
  *
  * Data: lineorder rows generated in memory with SSB's cardinalities (6M*SF
  * rows; 30000*SF customers, 2000*SF suppliers, 200000*floor(1+log2 SF)
@@ -331,18 +334,19 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     double sf = 1;
-    int threads = 0, runs = 200;
+    int threads = 0, runs = 200, keep = 0;
     const char *design = "queries", *outdir = "/tmp/kiln-cube-bench";
     int opt;
-    while ((opt = getopt(argc, argv, "s:t:d:n:o:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:t:d:n:o:k")) != -1) {
         switch (opt) {
         case 's': sf = atof(optarg); break;
         case 't': threads = atoi(optarg); break;
         case 'd': design = optarg; break;
         case 'n': runs = atoi(optarg); break;
         case 'o': outdir = optarg; break;
+        case 'k': keep = 1; break;
         default:
-            fprintf(stderr, "usage: cube_bench [-s SF] [-t THREADS] [-d kylin|queries] [-n RUNS] [-o DIR]\n");
+            fprintf(stderr, "usage: cube_bench [-s SF] [-t THREADS] [-d kylin|queries] [-n RUNS] [-o DIR] [-k]\n");
             return 2;
         }
     }
@@ -478,7 +482,9 @@ int main(int argc, char **argv)
     stor_segment_close(seg);
     mem_arena_free(a);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
+    if (keep)
+        printf("# kept %s\n", dir);
+    else if (system(cmd) != 0)
         return 1;
     cube_def_free(def);
     return 0;
