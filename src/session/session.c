@@ -251,12 +251,19 @@ static int handle_startup(sess_t *s, const pgp_frame_t *f)
     pgp_startup_t st;
     if (pgp_parse_startup(f, s->msg_arena, &st, &s->err) < 0)
         return fatal_at_startup(s);
-    if (st.code == PGP_SSL_REQUEST_CODE || st.code == PGP_GSSENC_REQUEST_CODE) {
-        if (++s->negotiations > 2) {
-            err_set(&s->err, ERRCODE_PROTOCOL_VIOLATION, "unsupported frontend protocol %u.%u: server supports 3.0 to 3.0",
-                    st.code >> 16, st.code & 0xffff);
-            return fatal_at_startup(s);
-        }
+    /* Both are refused with 'N'. As PostgreSQL 15 (ProcessStartupPacket):
+     * refusing one allows the other, and a repeated request is not a
+     * negotiation but an unknown protocol version (1234.5679 / 1234.5680),
+     * rejected below with 0A000. */
+    if (st.code == PGP_SSL_REQUEST_CODE && !s->ssl_done) {
+        s->ssl_done = true;
+        s->gss_done = false;
+        pgp_put_byte(&s->out, 'N');
+        return H_DONE;
+    }
+    if (st.code == PGP_GSSENC_REQUEST_CODE && !s->gss_done) {
+        s->gss_done = true;
+        s->ssl_done = false;
         pgp_put_byte(&s->out, 'N');
         return H_DONE;
     }

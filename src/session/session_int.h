@@ -167,7 +167,7 @@ struct sess {
     sess_io_t io;
     sess_phase_t phase;
     sess_auth_step_t auth;
-    int negotiations;         /* SSL/GSS requests answered */
+    bool ssl_done, gss_done;  /* an SSLRequest / GSSENCRequest may not come again (PostgreSQL's flags) */
     uint64_t started;         /* uv_now() at accept, for the authentication deadline */
     bool registered;          /* in srv->by_pid */
     bool counted;             /* in srv->nsessions limit */

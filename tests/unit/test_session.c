@@ -469,6 +469,33 @@ static void test_startup_errors(void)
     ASSERT(c->closed);
     conn_free(c);
 
+    /* A second SSLRequest is not answered N again: PostgreSQL 15 takes it
+     * for protocol version 1234.5679 and rejects it (0A000). */
+    static const char ssl_req[] = "\x00\x00\x00\x08\x04\xd2\x16\x2f";
+    static const char gss_req[] = "\x00\x00\x00\x08\x04\xd2\x16\x30";
+    c = conn_new(srv);
+    feed(c, ssl_req, 8);
+    ASSERT_EQ(c->out.len, 1);
+    ASSERT_EQ(c->out.data[0], 'N');
+    c->out_read = 1;
+    feed(c, ssl_req, 8);
+    EXPECT(c, "E(0A000)");
+    ASSERT_STREQ(last_error, "unsupported frontend protocol 1234.5679: server supports 3.0 to 3.0");
+    ASSERT(c->closed);
+    conn_free(c);
+    /* SSL refused, then GSS encryption refused, then the startup packet. */
+    c = conn_new(srv);
+    feed(c, ssl_req, 8);
+    feed(c, gss_req, 8);
+    ASSERT_EQ(c->out.len, 2);
+    ASSERT(memcmp(c->out.data, "NN", 2) == 0);
+    c->out_read = 2;
+    buf_reset(&b);
+    startup_v(&b, PGP_PROTOCOL(3, 0), (const char *const[]){ "user", "bob", NULL });
+    feed(c, b.data, b.len);
+    EXPECT(c, "R0 K ZI");
+    conn_free(c);
+
     /* Startup arriving one byte at a time. */
     c = conn_new(srv);
     buf_reset(&b);
