@@ -23,7 +23,7 @@ check "kiln-ssbgen -s 0.01" ssb_generate 0.01 "$work/ssb" || bail "cannot genera
 
 # The oracle: PostgreSQL 15, file_fdw usable by the test user, the same DDL.
 pgref_start trust || bail "cannot start the reference PostgreSQL 15"
-pgref_admin -d "$KILN_TEST_DB" -c "CREATE EXTENSION file_fdw" \
+pgref_admin -d "$KILN_TEST_DB" -c "CREATE EXTENSION IF NOT EXISTS file_fdw" \
     -c "GRANT USAGE ON FOREIGN DATA WRAPPER file_fdw TO \"$KILN_TEST_USER\"" \
     -c "GRANT pg_read_server_files TO \"$KILN_TEST_USER\"" >/dev/null || bail "cannot set up file_fdw"
 ssb_sql kiln.sql "$work/ssb" | PGPASSWORD=$KILN_TEST_PASSWORD psql -X -q -v ON_ERROR_STOP=1 -h "$PGREF_HOST" \
