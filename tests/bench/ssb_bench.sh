@@ -59,6 +59,7 @@ ssb=${SSB_DIR:-/tmp/kiln-ssb-sf$sf}
 out=${out:-/tmp/kiln-ssb-bench-sf$sf.$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"/kiln "$out"/pg "$out"/duckdb "$out"/explain
 queries=("$KILN_TOP"/contrib/ssb/queries/q*.sql)
+base=$here/select1.sql # SELECT 1: the round trip and the machine's scheduling noise, as a baseline
 log() { echo "$*" | tee -a "$out/log.txt"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 hwm_kb() { sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null; }
@@ -116,7 +117,7 @@ for q in "${queries[@]}"; do
     { echo "EXPLAIN"; cat "$q"; } | kpsql -A -t >"$out/explain/$n.txt" 2>&1
 done
 log "kiln latency: $kruns runs per query (budget $budget s), load average $(load)"
-"$lat" -d "$kdsn" -n "$kruns" -t "$budget" -o "$out/kiln" "${queries[@]}" >"$out/kiln.lat" || log "  (kiln: some query failed, see above)"
+"$lat" -d "$kdsn" -n "$kruns" -t "$budget" -o "$out/kiln" "$base" "${queries[@]}" >"$out/kiln.lat" || log "  (kiln: some query failed, see above)"
 k_hwm=$(hwm_kb "$KILN_PID")
 log "  done; kilnd VmHWM $k_hwm kB; load average $(load)"
 kiln_stop
@@ -135,15 +136,16 @@ if [ "$do_pg" = 1 ]; then
     pg_version=$(ssb_ref_psql ssb -A -t -c "SHOW server_version")
     log "PostgreSQL $pg_version: load (\\copy + ANALYZE) $pg_load s; tables $pg_bytes bytes ($(mib "$pg_bytes")); load average $(load)"
     log "PostgreSQL latency: $pgruns runs per query (budget $budget s)"
-    "$lat" -d "$(ssb_ref_dsn ssb)" -w 2 -n "$pgruns" -t "$budget" -o "$out/pg" "${queries[@]}" >"$out/pg.lat" ||
+    "$lat" -d "$(ssb_ref_dsn ssb)" -n "$kruns" -t "$budget" "$base" >"$out/pg.lat" &&
+    "$lat" -d "$(ssb_ref_dsn ssb)" -w 2 -n "$pgruns" -t "$budget" -o "$out/pg" "${queries[@]}" >>"$out/pg.lat" ||
         log "  (PostgreSQL: some query failed)"
-    pg_hwm=0
+    pg_hwm=$(awk '$1 == "backend" && $4 ~ /^[0-9]+$/ {if ($4 > m) m = $4} END {print m + 0}' "$out/pg.lat")
     pm=$(head -1 "$PGREF_DIR/data/postmaster.pid")
     for p in $pm $(ps -o pid= --ppid "$pm"); do
         h=$(hwm_kb "$p")
         [ -n "$h" ] && [ "$h" -gt "$pg_hwm" ] && pg_hwm=$h
     done
-    log "  done; largest VmHWM of the server processes alive now: $pg_hwm kB; load average $(load)"
+    log "  done; largest VmHWM of the query backend and the server processes alive now: $pg_hwm kB; load average $(load)"
     pgref_stop
 fi
 
@@ -161,7 +163,7 @@ if [ "$do_duck" = 1 ]; then
     rm -f "$ddb" "$ddb.wal"
     node "$here/ssb_duckdb.mjs" --modules "$ddir/node_modules" --db "$ddb" --ssb "$ssb" \
         --postgres-sql "$KILN_TOP/contrib/ssb/postgres.sql" --threads "$threads" --runs "$duckruns" \
-        --seconds "$budget" --out "$out/duckdb" "${queries[@]}" >"$out/duckdb.raw" 2>"$out/duckdb.err" ||
+        --seconds "$budget" --out "$out/duckdb" "$base" "${queries[@]}" >"$out/duckdb.raw" 2>"$out/duckdb.err" ||
         { cat "$out/duckdb.err" >&2; log "  (DuckDB failed)"; }
     grep -v '^load_ms\|^vmhwm_kb' "$out/duckdb.raw" >"$out/duckdb.lat"
     duck_load=$(awk '$1 == "load_ms" {printf "%.2f", $2 / 1000}' "$out/duckdb.raw")
@@ -202,25 +204,27 @@ done
     echo ""
     echo "| query | rows | kiln p50 | kiln p99 | PG p50 | PG p99 | DuckDB p50 | DuckDB p99 | PG / kiln | DuckDB / kiln | kiln cuboid (rows) |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
-    for q in "${queries[@]}"; do
+    for q in "$base" "${queries[@]}"; do
         n=$(basename "$q" .sql)
         k=$(awk -v n="$n" '$1 == n' "$out/kiln.lat")
         p=$(awk -v n="$n" '$1 == n' "$out/pg.lat" 2>/dev/null)
         d=$(awk -v n="$n" '$1 == n' "$out/duckdb.lat" 2>/dev/null)
-        cub=$(grep -m1 -i 'cuboid' "$out/explain/$n.txt" | sed 's/^ *//; s/^Cuboid: *//; s/|/\\|/g')
+        cub=$([ -f "$out/explain/$n.txt" ] && grep -m1 -i 'cuboid' "$out/explain/$n.txt" | sed 's/^ *//; s/^Cuboid: *//; s/|/\\|/g')
+        [ "$n" = select1 ] && cub="(baseline: no table)"
         awk -v n="${n#q}" -v k="$k" -v p="$p" -v d="$d" -v cub="$cub" 'BEGIN {
             split(k, K, "\t"); split(p, P, "\t"); split(d, D, "\t")
             f = "%.3f"
             kp50 = K[3] / 1000; kp99 = K[4] / 1000
-            printf "| Q%s | %s | " f " | " f " | ", n, K[8], kp50, kp99
-            if (p != "") printf "%.1f | %.1f | ", P[3] / 1000, P[4] / 1000; else printf "- | - | "
-            if (d != "") printf "%.1f | %.1f | ", D[3] / 1000, D[4] / 1000; else printf "- | - | "
+            printf "| %s | %s | " f " | " f " | ", (n == "select1" ? "SELECT 1" : "Q" n), K[8], kp50, kp99
+            g = (n == "select1" ? "%.3f" : "%.1f")
+            if (p != "") printf g " | " g " | ", P[3] / 1000, P[4] / 1000; else printf "- | - | "
+            if (d != "") printf g " | " g " | ", D[3] / 1000, D[4] / 1000; else printf "- | - | "
             if (p != "" && kp50 > 0) printf "%.0fx | ", P[3] / K[3]; else printf "- | "
             if (d != "" && kp50 > 0) printf "%.0fx | ", D[3] / K[3]; else printf "- | "
             printf "%s |\n", cub
         }'
     done
-    awk -F'\t' '{s += $3 / 1000; if ($3 / 1000 > 0.5) slow50++; if ($4 / 1000 > 2) slow99++; n++}
+    awk -F'\t' '$1 !~ /^q/ {next} {s += $3 / 1000; if ($3 / 1000 > 0.5) slow50++; if ($4 / 1000 > 2) slow99++; n++}
         END {printf "\nkiln: sum of p50 over the %d queries %.2f ms; p50 > 0.5 ms: %d, p99 > 2 ms: %d\n", n, s, slow50, slow99}' "$out/kiln.lat"
     echo ""
     echo "| | kiln | PostgreSQL 15 | DuckDB |"

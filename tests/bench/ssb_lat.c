@@ -15,6 +15,9 @@
  *
  * p50/p99 are nearest-rank percentiles. With -o DIR the rows of the first run are written to
  * DIR/NAME.out as psql -A -t -F '|' prints them (NULL as an empty field), for comparison.
+ * Last line, before disconnecting: "backend <pid> vmhwm_kb <peak RSS>" of the server process
+ * serving this connection (PQbackendPID, /proc/<pid>/status; the server runs on this machine;
+ * "n/a" if unreadable): PostgreSQL's backend exits with the connection.
  * Exits 1 if any execution fails (the error is printed on stderr).
  *
  * Build: cc -O2 -o ssb_lat ssb_lat.c -I$(pg_config --includedir) -lpq
@@ -195,6 +198,15 @@ int main(int argc, char **argv)
         free(sql);
     }
     free(lat);
+    char path[64], line[256], hwm[64] = "n/a";
+    snprintf(path, sizeof path, "/proc/%d/status", PQbackendPID(conn));
+    FILE *st = fopen(path, "r");
+    while (st && fgets(line, sizeof line, st))
+        if (sscanf(line, "VmHWM: %63s", hwm) == 1)
+            break;
+    if (st)
+        fclose(st);
+    printf("backend\t%d\tvmhwm_kb\t%s\n", PQbackendPID(conn), hwm);
     PQfinish(conn);
     return failed;
 }
