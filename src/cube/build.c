@@ -94,7 +94,7 @@ typedef struct bcub {
     int width[CUBE_MAX_DIMS];
     uint64_t **meas;
     int minsub;                  /* lowest dimension count of a valid proper subset; -1 none */
-    bool done, freed;
+    bool done, freed, stored;
 } bcub_t;
 
 struct cube_build {
@@ -178,6 +178,8 @@ cube_build_t *cube_build_new(const cube_def_t *def, const cube_build_opts_t *opt
         b->threads = 1;
     if (!b->opts.progress_every)
         b->opts.progress_every = 1000000;
+    if (b->opts.skip_ratio == 0)
+        b->opts.skip_ratio = CUBE_SKIP_RATIO;
     b->next_report = b->opts.progress_every;
     for (int d = 0; d < b->ndims; d++) {
         bdim_t *bd = &b->dims[d];
@@ -260,6 +262,11 @@ uint64_t cube_build_rows_read(const cube_build_t *b) { return b->rows; }
 uint64_t cube_build_cuboid_rows(const cube_build_t *b, int i)
 {
     return b->cubs && i >= 0 && i < b->ncubs ? b->cubs[i].nrows : 0;
+}
+
+bool cube_build_cuboid_stored(const cube_build_t *b, int i)
+{
+    return b->cubs && i >= 0 && i < b->ncubs && b->cubs[i].stored;
 }
 
 void cube_build_set_info(cube_build_t *b, const char *key, const char *value)
@@ -1229,7 +1236,16 @@ static void compute_child(cube_build_t *b, int t)
     src_t s;
     src_of_cub(&b->cubs[best], &s);
     compute(b, &s, c);
-    if (write_cub(b, c, &err) < 0) {
+    /* Supersets all sit at earlier levels, so their stored flags are final. */
+    c->stored = true;
+    if (b->opts.skip_ratio >= 1)
+        for (int j = 0; j < i && c->stored; j++) {
+            const bcub_t *p = &b->cubs[j];
+            if (p->stored && p->ndims > c->ndims && (p->id & c->id) == c->id &&
+                (double)p->nrows <= b->opts.skip_ratio * (double)c->nrows)
+                c->stored = false;
+        }
+    if (c->stored && write_cub(b, c, &err) < 0) {
         fail(b, &err);
         return;
     }
@@ -1378,6 +1394,7 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
         compute(b, &s, &b->cubs[0]);
         mem_free(mv);
         free_rows(b);
+        b->cubs[0].stored = true;
         if (write_cub(b, &b->cubs[0], err) < 0)
             goto fail;
         cuboid_done(b, &b->cubs[0]);
@@ -1411,6 +1428,12 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
     for (int j = 0; j < nc; j++)
         if (!b->cubs[j].freed)
             free_cub(&b->cubs[j], b->nmeasures);
+
+    int skipped = 0;
+    for (int j = 0; j < nc; j++)
+        skipped += !b->cubs[j].stored;
+    snprintf(num, sizeof num, "%d", skipped);
+    stor_writer_set_info(b->writer, "cuboids_not_stored", num);
 
     /* 4. publish */
     report(b, "publish");

@@ -3,10 +3,12 @@
  * throughput and the latency of the 13 SSB queries answered from cuboids
  * through the scan API (no SQL, no wire: what the engine adds comes on top).
  *
- *   cube_bench [-s SF] [-t THREADS] [-d kylin|queries] [-n RUNS] [-o DIR] [-k]
+ *   cube_bench [-s SF] [-t THREADS] [-d kylin|queries] [-n RUNS] [-o DIR] [-k] [-r RATIO]
  *
  * -k keeps the segment directory (its manifest lists rows and bytes per
- * cuboid) instead of removing it.
+ * cuboid) instead of removing it. -r sets the build's skip_ratio (cuboids
+ * not stored when a stored superset has at most RATIO times their rows;
+ * -1 stores all; default CUBE_SKIP_RATIO).
  *
  * Data: lineorder rows generated in memory with SSB's cardinalities (6M*SF
  * rows; 30000*SF customers, 2000*SF suppliers, 200000*floor(1+log2 SF)
@@ -335,9 +337,10 @@ int main(int argc, char **argv)
 {
     double sf = 1;
     int threads = 0, runs = 200, keep = 0;
+    double skip_ratio = 0;
     const char *design = "queries", *outdir = "/tmp/kiln-cube-bench";
     int opt;
-    while ((opt = getopt(argc, argv, "s:t:d:n:o:k")) != -1) {
+    while ((opt = getopt(argc, argv, "s:t:d:n:o:kr:")) != -1) {
         switch (opt) {
         case 's': sf = atof(optarg); break;
         case 't': threads = atoi(optarg); break;
@@ -345,8 +348,9 @@ int main(int argc, char **argv)
         case 'n': runs = atoi(optarg); break;
         case 'o': outdir = optarg; break;
         case 'k': keep = 1; break;
+        case 'r': skip_ratio = atof(optarg); break;
         default:
-            fprintf(stderr, "usage: cube_bench [-s SF] [-t THREADS] [-d kylin|queries] [-n RUNS] [-o DIR] [-k]\n");
+            fprintf(stderr, "usage: cube_bench [-s SF] [-t THREADS] [-d kylin|queries] [-n RUNS] [-o DIR] [-k] [-r RATIO]\n");
             return 2;
         }
     }
@@ -385,7 +389,7 @@ int main(int argc, char **argv)
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
     double t0 = now();
-    cube_build_opts_t o = {threads, on_progress, NULL, 10000000};
+    cube_build_opts_t o = {threads, on_progress, NULL, 10000000, skip_ratio};
     cube_build_t *b = cube_build_new(def, &o);
     err_t err = {0};
     cube_col_t vt[NDIMS] = {
@@ -436,8 +440,12 @@ int main(int argc, char **argv)
     double cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6 +
                  (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
     uint64_t total_rows = 0;
+    int nstored = 0;
     for (int i = 0; i < cube_def_ncuboids(def); i++)
-        total_rows += cube_build_cuboid_rows(b, i);
+        if (cube_build_cuboid_stored(b, i)) {
+            total_rows += cube_build_cuboid_rows(b, i);
+            nstored++;
+        }
     cube_build_free(b);
     snprintf(cmd, sizeof cmd, "du -sb %s | cut -f1", dir);
     FILE *du = popen(cmd, "r");
@@ -448,8 +456,8 @@ int main(int argc, char **argv)
         pclose(du);
     }
     printf("build: %.2f s wall (ingest %.2f s), %.2f s CPU, %.2f M rows/s, %.2f M rows/s/core (CPU), "
-           "%llu cuboid rows, %.1f MB on disk, peak RSS %ld MB\n",
-           t_build, t_ingest, cpu, nrows / t_build / 1e6, nrows / cpu / 1e6, (unsigned long long)total_rows,
+           "%d cuboids stored, %llu cuboid rows, %.1f MB on disk, peak RSS %ld MB\n",
+           t_build, t_ingest, cpu, nrows / t_build / 1e6, nrows / cpu / 1e6, nstored, (unsigned long long)total_rows,
            bytes / 1e6, ru1.ru_maxrss / 1024);
 
     stor_segment_t *seg;
@@ -459,8 +467,10 @@ int main(int argc, char **argv)
     }
     int nc = cube_def_ncuboids(def);
     int64_t *rows = calloc((size_t)nc, 8);
-    for (int i = 0; i < nc; i++)
-        rows[i] = (int64_t)stor_segment_cuboid_rows(seg, stor_segment_find_cuboid(seg, cube_def_cuboid(def, i)));
+    for (int i = 0; i < nc; i++) {
+        int si = stor_segment_find_cuboid(seg, cube_def_cuboid(def, i));
+        rows[i] = si < 0 ? -1 : (int64_t)stor_segment_cuboid_rows(seg, si); /* -1: not stored */
+    }
     mem_arena_t *a = mem_arena_new(NULL, "query", 0);
     double *lat = calloc((size_t)runs, sizeof *lat);
     printf("%-5s %8s %10s %10s %10s %10s\n", "query", "groups", "touched", "cuboid", "p50_us", "p99_us");
