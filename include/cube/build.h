@@ -96,7 +96,7 @@ typedef struct cube_build_opts {
     double skip_ratio;
 } cube_build_opts_t;
 
-/* Measured on SSB SF1 (src/storage/README.md): 1.4 leaves out 12 of Kylin's
+/* Measured on SSB SF1 (src/storage/README.md): 1.4 leaves out 20 of Kylin's
  * 199 cuboids (1.75 GB -> 0.67 GB) and none that an SSB query picks; 2.0
  * leaves out Q3.4's (0.49 GB, but Q3.4 then seeks the base cuboid: 1.5 ->
  * 10 us) and, in the per-query design, Q4.3's (50 -> 140 us). */
