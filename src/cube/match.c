@@ -511,8 +511,11 @@ static rset_t rs_or(mem_arena_t *a, rset_t x, rset_t y)
 {
     rset_t s = { 0, MEM_NEW_N(a, stor_code_range_t, x.n + y.n + 1) };
     stor_code_range_t *all = MEM_NEW_N(a, stor_code_range_t, x.n + y.n + 1);
-    memcpy(all, x.r, sizeof *all * (size_t)x.n);
-    memcpy(all + x.n, y.r, sizeof *all * (size_t)y.n);
+    /* An empty set may have no array (r NULL): memcpy's source must not be NULL even for 0 bytes. */
+    if (x.n > 0)
+        memcpy(all, x.r, sizeof *all * (size_t)x.n);
+    if (y.n > 0)
+        memcpy(all + x.n, y.r, sizeof *all * (size_t)y.n);
     qsort(all, (size_t)(x.n + y.n), sizeof *all, rng_cmp);
     for (int i = 0; i < x.n + y.n; i++) {
         if (s.n > 0 && (uint64_t)all[i].lo <= (uint64_t)s.r[s.n - 1].hi + 1) {
