@@ -28,7 +28,14 @@ typedef struct rest_ctx {
     meta_store_t *store;
     uv_mutex_t mu;        /* guards engine: the engine may stop while the port still serves */
     job_engine_t *engine; /* NULL once detached */
+    struct rest_ctx *next; /* in all_contexts */
 } rest_ctx_t;
+
+/* Every context registered, for the life of the process: routes cannot be
+ * removed and the REST port may outlive the engine (job__rest_detach). A
+ * list that is read as well as written stays: a static only ever stored to
+ * is optimized away, and the context then shows up as lost under valgrind. */
+static rest_ctx_t *all_contexts;
 
 static void wake_engine(rest_ctx_t *c)
 {
@@ -336,15 +343,12 @@ static void h_cancel(rest_req_t *r, void *a) { handle(r, a, OP_CANCEL); }
 
 int job__rest_register(rest_server_t *rs, uv_loop_t *loop, meta_store_t *store, job_engine_t *e, void **ctx)
 {
-    /* The context lives as long as the process: routes cannot be removed
-     * and the REST port may outlive the engine (job__rest_detach). */
-    static rest_ctx_t *keep;
     rest_ctx_t *c = mem_calloc(1, sizeof *c);
     c->loop = loop;
     c->store = store;
     uv_mutex_init(&c->mu);
     c->engine = e;
-    keep = c;
+    c->next = __atomic_exchange_n(&all_contexts, c, __ATOMIC_ACQ_REL);
     *ctx = c;
     int rc = 0;
     rc |= rest_route(rs, "GET", "/kylin/api/jobs", REST_ON_LOOP, h_list, c);
@@ -353,6 +357,5 @@ int job__rest_register(rest_server_t *rs, uv_loop_t *loop, meta_store_t *store, 
     rc |= rest_route(rs, "PUT", "/kylin/api/jobs/{id}/resume", REST_ON_LOOP, h_resume, c);
     rc |= rest_route(rs, "PUT", "/kylin/api/jobs/{id}/pause", REST_ON_LOOP, h_pause, c);
     rc |= rest_route(rs, "PUT", "/kylin/api/jobs/{id}/cancel", REST_ON_LOOP, h_cancel, c);
-    (void)keep;
     return rc ? -1 : 0;
 }
