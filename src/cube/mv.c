@@ -1549,26 +1549,38 @@ fail:
     return -1;
 }
 
-int cube_mv_parse(const meta_catalog_t *cat, const char *sql, const cube_mv_opts_t *opts, cube_mv_t **out, err_t *err)
+PgQuery__ParseResult *cube__parse_ctas(const char *sql, const cube_mv_opts_t *opts, PgQuery__CreateTableAsStmt **ctas,
+                                       err_t *err)
 {
-    *out = NULL;
+    *ctas = NULL;
     PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
     if (r.error) {
         err_set(err, ERRCODE_SYNTAX_ERROR, "%s", r.error->message);
         err_position(err, r.error->cursorpos + (opts ? opts->offset : 0));
         pg_query_free_protobuf_parse_result(r);
-        return -1;
+        return NULL;
     }
     PgQuery__ParseResult *pr = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
     pg_query_free_protobuf_parse_result(r);
-    if (!pr)
-        return err_set(err, ERRCODE_INTERNAL_ERROR, "could not decode the parse tree");
-    int rc = -1;
+    if (!pr) {
+        err_set(err, ERRCODE_INTERNAL_ERROR, "could not decode the parse tree");
+        return NULL;
+    }
     if (pr->n_stmts != 1 || !pr->stmts[0]->stmt ||
         pr->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT)
         err_set(err, ERRCODE_SYNTAX_ERROR, "expected one CREATE MATERIALIZED VIEW statement");
     else
-        rc = cube_mv_analyze(cat, pr->stmts[0]->stmt->create_table_as_stmt, sql, opts, out, err);
-    pg_query__parse_result__free_unpacked(pr, NULL);
+        *ctas = pr->stmts[0]->stmt->create_table_as_stmt;
+    return pr;
+}
+
+int cube_mv_parse(const meta_catalog_t *cat, const char *sql, const cube_mv_opts_t *opts, cube_mv_t **out, err_t *err)
+{
+    *out = NULL;
+    PgQuery__CreateTableAsStmt *ctas;
+    PgQuery__ParseResult *pr = cube__parse_ctas(sql, opts, &ctas, err);
+    int rc = ctas ? cube_mv_analyze(cat, ctas, sql, opts, out, err) : -1;
+    if (pr)
+        pg_query__parse_result__free_unpacked(pr, NULL);
     return rc;
 }

@@ -159,6 +159,13 @@ int cube__table_col(const cube_mv_table_t *t, const char *name);
 int cube__mv_parse_arg(cube_mv_t *mv, const char *text, cube_mv_measure_t *m, err_t *err);
 /* cube__promote - PostgreSQL's result type of + - * over two numeric types. */
 type_oid_t cube__promote(type_oid_t x, type_oid_t y);
+/* cube__parse_ctas - parses sql as one CREATE MATERIALIZED VIEW; *ctas points
+ * into the returned tree (free it with pg_query__parse_result__free_unpacked,
+ * NULL ok) and is NULL with err set (42601) when sql is anything else. */
+struct PgQuery__ParseResult;
+struct PgQuery__CreateTableAsStmt;
+struct PgQuery__ParseResult *cube__parse_ctas(const char *sql, const cube_mv_opts_t *opts,
+                                              struct PgQuery__CreateTableAsStmt **ctas, err_t *err);
 /* cube__result_type - PostgreSQL's type of fn(argument of type arg_type). */
 type_oid_t cube__result_type(cube_mv_fn_t fn, type_oid_t arg_type);
 /* cube__load_table - fills a model table's columns from the catalog. */

@@ -196,24 +196,11 @@ int cube_mv_create(meta_store_t *s, const struct PgQuery__CreateTableAsStmt *stm
 
 int cube_mv_create_sql(meta_store_t *s, const char *sql, const cube_mv_opts_t *opts, err_t *err)
 {
-    PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
-    if (r.error) {
-        err_set(err, ERRCODE_SYNTAX_ERROR, "%s", r.error->message);
-        err_position(err, r.error->cursorpos + (opts ? opts->offset : 0));
-        pg_query_free_protobuf_parse_result(r);
-        return -1;
-    }
-    PgQuery__ParseResult *pr = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-    pg_query_free_protobuf_parse_result(r);
-    if (!pr)
-        return err_set(err, ERRCODE_INTERNAL_ERROR, "could not decode the parse tree");
-    int rc = -1;
-    if (pr->n_stmts != 1 || !pr->stmts[0]->stmt ||
-        pr->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT)
-        err_set(err, ERRCODE_SYNTAX_ERROR, "expected one CREATE MATERIALIZED VIEW statement");
-    else
-        rc = cube_mv_create(s, pr->stmts[0]->stmt->create_table_as_stmt, sql, opts, NULL, err);
-    pg_query__parse_result__free_unpacked(pr, NULL);
+    PgQuery__CreateTableAsStmt *ctas;
+    PgQuery__ParseResult *pr = cube__parse_ctas(sql, opts, &ctas, err);
+    int rc = ctas ? cube_mv_create(s, ctas, sql, opts, NULL, err) : -1;
+    if (pr)
+        pg_query__parse_result__free_unpacked(pr, NULL);
     return rc;
 }
 
