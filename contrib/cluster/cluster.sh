@@ -25,6 +25,8 @@
 #   KILN_CLUSTER_RO      1 (default): query nodes see the storage root read-only (a read-only
 #                        bind mount in a private mount namespace; needs root, else not enforced);
 #                        0: no enforcement
+#   KILN_CLUSTER_DEAF    (tests) node number whose REST address every node's cluster-servers
+#                        gets wrong: it learns metadata changes only from the periodic replay
 #   KILN_BUILD / KILN_TOP where kilnd was built / the source tree (as tests/lib/kiln.sh)
 #
 # After cluster_up: CL_DIR, CL_N (nodes), CL_MODE[i], CL_PG[i], CL_REST[i], CL_PID[i],
@@ -70,7 +72,15 @@ cl_ro_ok() {
 
 cl_write_props() { # cl_write_props I
     local i=$1 servers="" j
-    for ((j = 1; j <= CL_N; j++)); do servers="${servers:+$servers,}127.0.0.1:${CL_REST[$j]}"; done
+    for ((j = 1; j <= CL_N; j++)); do
+        # KILN_CLUSTER_DEAF=j (tests): node j is listed at a port nobody listens on, so every
+        # notification to it is lost and only the periodic replay brings it news.
+        if [ "$j" = "${KILN_CLUSTER_DEAF:-}" ]; then
+            servers="${servers:+$servers,}127.0.0.1:$CL_DEAD_PORT"
+        else
+            servers="${servers:+$servers,}127.0.0.1:${CL_REST[$j]}"
+        fi
+    done
     cat >"$CL_DIR/node$i/kylin.properties" <<PROPS
 # node $i of the kiln cluster in $CL_DIR (written by contrib/cluster/cluster.sh)
 kiln.pg.listen-address = 127.0.0.1
@@ -126,10 +136,10 @@ cl_node_start() {
     return 1
 }
 
-cl_node_stop() {
+cl_node_stop() { # cl_node_stop I [nosignal]: nosignal when SIGTERM was sent already (a second one exits at once)
     local i=$1 k
     cl_node_alive "$i" || return 0
-    kill -TERM "${CL_PID[$i]}" 2>/dev/null
+    [ "${2:-}" = nosignal ] || kill -TERM "${CL_PID[$i]}" 2>/dev/null
     for ((k = 0; k < 100; k++)); do
         cl_node_alive "$i" || return 0
         sleep 0.1
@@ -192,6 +202,7 @@ cluster_up() {
         { cl_say "ZooKeeper did not start:"; cat "$CL_DIR/zk-start.log" >&2; return 1; }
 
     CL_PG_SERVERS=""
+    CL_DEAD_PORT=$(cl_free_port) || return 1
     for ((i = 1; i <= CL_N; i++)); do
         CL_MODE[$i]=${modes[$((i - 1))]}
         CL_PG[$i]=$(cl_free_port) && CL_REST[$i]=$(cl_free_port) || return 1
@@ -232,7 +243,7 @@ cluster_up() {
 cl_save() {
     {
         declare -p CL_N CL_MODE CL_PG CL_REST CL_PID CL_DATA CL_LOG CL_STORAGE CL_URL CL_ZK CL_HAPROXY CL_RO \
-            CL_SCHEDULER CL_SESSION_MS CL_SYNC_MS CL_MDB_PORT CL_PG_SERVERS
+            CL_SCHEDULER CL_SESSION_MS CL_SYNC_MS CL_MDB_PORT CL_PG_SERVERS CL_DEAD_PORT CL_PG_LINE
     } | sed 's/^declare -/declare -g -/' >"$CL_DIR/cluster.env" # -g: cl_load sources it in a function
 }
 
@@ -251,7 +262,7 @@ cluster_down() {
     local i
     bash "$CL_LIB/haproxy.sh" stop >/dev/null 2>&1
     for ((i = 1; i <= ${CL_N:-0}; i++)); do cl_node_alive "$i" && kill -TERM "${CL_PID[$i]}" 2>/dev/null; done
-    for ((i = 1; i <= ${CL_N:-0}; i++)); do cl_node_stop "$i"; done
+    for ((i = 1; i <= ${CL_N:-0}; i++)); do cl_node_stop "$i" nosignal; done
     bash "$CL_LIB/zookeeper.sh" stop >/dev/null 2>&1
     bash "$CL_LIB/mariadb.sh" stop >/dev/null 2>&1
     return 0
