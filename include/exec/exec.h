@@ -160,9 +160,11 @@ struct exec_plan {
             bool all;
         } setop;
         struct {
-            exec_expr_t **args;  /* no input slots */
-            int nargs;
-            int fn;              /* 0 generate_series, 1 unnest */
+            /* the call (EXPR_FUNC, arguments without input slots): a set-
+             * returning function gives its rows, any other one row; a
+             * record-returning one gives one column per field */
+            exec_expr_t *call;
+            bool expand;         /* the call returns a record: its fields are the columns */
             bool ordinality;
         } func;
         struct {
@@ -177,8 +179,12 @@ struct exec_plan {
             exec_winfunc_t *funcs; /* output = child columns then one per func */
         } window;
         struct {
-            exec_expr_t **exprs; /* ncols; the SRF call is exprs[srf] */
-            int srf;
+            /* output = the child's columns, then one per call: the set-
+             * returning calls (args over the child's slots) run in lockstep
+             * per input row, as PostgreSQL's ProjectSet; the shorter ones
+             * give NULLs, and a row with no set rows at all gives none */
+            int ncalls;
+            exec_expr_t **calls;
         } psrf;
     } u;
 };

@@ -48,9 +48,12 @@ typedef enum exec_expr_kind {
     EXPR_WINDOWREF,  /* analyzer only: window function call u.agg */
     EXPR_IN_LIST,    /* args[0] IN (args[1..]) with comparator u.fn (= of the common type); u2 negate */
     EXPR_DISTINCT,   /* IS [NOT] DISTINCT FROM: args a, b; u.fn the = ; ival 1 = NOT DISTINCT */
+    EXPR_FIELD,      /* field u.ival of the record args[0] ((f(x)).n) */
+    EXPR_ROW,        /* ROW(args...): a record of rowdesc */
 } exec_expr_kind_t;
 
 typedef struct exec_expr exec_expr_t;
+struct type_rowdesc; /* types/record.h */
 typedef struct exec_func exec_func_t;
 typedef struct exec_agg exec_agg_t;
 typedef struct exec_plan exec_plan_t;
@@ -115,6 +118,9 @@ struct exec_expr {
         exec_aggcall_t *agg;
     } u;
     int64_t ival2; /* second small parameter: IN_LIST negation, DISTINCT mode */
+    /* type record (a call of a function with OUT parameters, ROW()): the
+     * fields of the values it makes; the analyzer's typmod names it too */
+    const struct type_rowdesc *rowdesc;
 };
 
 /* ---- functions ---- */
@@ -126,6 +132,7 @@ struct exec_expr {
 #define EXEC_FN_OPERATOR 0x10  /* an operator: name is the symbol */
 #define EXEC_FN_CAST 0x20      /* a cast function (name is the target type) */
 #define EXEC_FN_SETOF 0x40     /* returns a set (generate_series, unnest): FROM / target list only */
+#define EXEC_FN_EXT 0x80       /* the entry is the base of an exec_func_ext_t */
 
 /* Context of one function call. */
 typedef struct exec_fctx {
@@ -138,6 +145,19 @@ typedef struct exec_fctx {
 
 typedef int (*exec_fn_impl_t)(exec_fctx_t *fc, const value_t *args, value_t *out);
 
+/* State of one call of a set-returning function, zeroed before its first row. */
+typedef struct exec_srf_state {
+    int64_t pos;     /* rows produced so far */
+    int64_t cur;     /* the function's own position (generate_series) */
+    const void *p;
+} exec_srf_state_t;
+
+/* exec_srf_impl_t - the next row of a set-returning call into *out: 1 a
+ * row, 0 no more rows, -1 error. Arguments are the call's (strict SRFs are
+ * not called with NULLs); variable-width results go to fc->arena, which
+ * must live until the row is consumed. */
+typedef int (*exec_srf_impl_t)(exec_fctx_t *fc, const value_t *args, exec_srf_state_t *st, value_t *out);
+
 struct exec_func {
     const char *name;
     int nargs;
@@ -147,6 +167,25 @@ struct exec_func {
     uint32_t flags;
     uint32_t oid;        /* pg_proc oid where PostgreSQL has one (0 otherwise) */
 };
+
+/* A function with more than a scalar signature (flag EXEC_FN_EXT on its
+ * base): set-returning functions and functions with OUT parameters. The
+ * base comes first, so a call node's u.fn leads back to the whole entry
+ * (exec_func_ext); the plain tables keep their short initializers. */
+typedef struct exec_func_ext {
+    exec_func_t base;
+    exec_srf_impl_t srf; /* EXEC_FN_SETOF: the rows of a call (base.impl reports misuse) */
+    /* base.ret TYPE_RECORD: the OUT parameters, as PostgreSQL's proargnames /
+     * proallargtypes give them (TYPE_ANYELEMENT resolves like ret does) */
+    int nout;
+    const char *outnames[4];
+    type_oid_t outtypes[4];
+} exec_func_ext_t;
+
+static inline const exec_func_ext_t *exec_func_ext(const exec_func_t *fn)
+{
+    return (fn->flags & EXEC_FN_EXT) ? (const exec_func_ext_t *)fn : NULL;
+}
 
 /* Session state functions read (current_user, settings, now()). */
 struct exec_session {
@@ -181,6 +220,9 @@ const exec_func_t *exec_cast_find(type_oid_t from, type_oid_t to, int *context);
 #define EXEC_CAST_IMPLICIT 0
 #define EXEC_CAST_ASSIGNMENT 1
 #define EXEC_CAST_EXPLICIT 2
+/* exec_rows_eq / exec_rows_ne - (a, b) = / <> (c, d) over two records whose
+ * columns have the same types: (a, b) IN (SELECT c, d ...) compares this way. */
+extern const exec_func_t exec_rows_eq, exec_rows_ne;
 /* exec_cast_io - generic cast through the text form (explicit casts to/from text). */
 extern const exec_func_t exec_cast_via_text;
 /* exec_type_preferred - PostgreSQL's preferred type of t's category. */

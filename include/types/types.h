@@ -18,6 +18,7 @@
  *   text/varchar/bpchar/name/"char"/bytea/unknown  s {p, len} (not NUL-terminated)
  *   numeric         num (see types/numeric.h; exact decimal)
  *   arrays          arr (see types/array.h)
+ *   record          rec (see types/record.h)
  * Output functions append to a buf_t and never fail; input functions report
  * 22P02 / 22003 / 22008 / 22P03 with PostgreSQL's messages.
  */
@@ -60,6 +61,7 @@ typedef struct type_interval {
 
 struct type_numeric; /* types/numeric.h */
 struct type_array;   /* types/array.h */
+struct type_record;  /* types/record.h */
 
 typedef struct value {
     union {
@@ -72,6 +74,7 @@ typedef struct value {
         type_interval_t iv;
         const struct type_numeric *num;
         const struct type_array *arr;
+        const struct type_record *rec;
     } u;
     bool isnull;
 } value_t;

@@ -13,6 +13,7 @@
 
 #include "exec/exec.h"
 #include "types/array.h"
+#include "types/record.h"
 #include "types/value.h"
 
 exec_expr_t *exec_expr_new(mem_arena_t *a, exec_expr_kind_t kind, type_oid_t type, int nargs)
@@ -453,6 +454,30 @@ int exec_eval(exec_ectx_t *ec, const exec_expr_t *e, const exec_batch_t *in, con
     }
     case EXPR_SUBPLAN:
         return exec__eval_subplan(ec, e, in, sel, nsel, out);
+    case EXPR_FIELD:
+        /* a NULL record has NULL fields */
+        if (exec_eval(ec, e->args[0], in, sel, nsel, out) < 0)
+            return -1;
+        FOR_SEL(i, r)
+        out[r] = out[r].isnull ? out[r] : out[r].u.rec->vals[e->u.ival];
+        return 0;
+    case EXPR_ROW: {
+        value_t **vs = mem_alloc(ec->arena, sizeof(value_t *) * (size_t)(e->nargs + 1));
+        for (int k = 0; k < e->nargs; k++) {
+            vs[k] = vec_alloc(ec, in);
+            if (exec_eval(ec, e->args[k], in, sel, nsel, vs[k]) < 0)
+                return -1;
+        }
+        FOR_SEL(i, r)
+        {
+            type_record_t *rec = type_record_new(ec->arena, e->rowdesc);
+            for (int k = 0; k < e->nargs; k++)
+                rec->vals[k] = vs[k][r];
+            out[r].isnull = false;
+            out[r].u.rec = rec;
+        }
+        return 0;
+    }
     case EXPR_COLREF:
     case EXPR_AGGREF:
     case EXPR_WINDOWREF:

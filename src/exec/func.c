@@ -23,6 +23,7 @@
 #include "types/array.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
+#include "types/record.h"
 #include "types/value.h"
 
 /* ---- helpers ---- */
@@ -564,6 +565,8 @@ extern const exec_func_t exec__catalog_funcs[];
 extern const int exec__n_catalog_funcs;
 extern const exec_func_t exec__regex_funcs[];
 extern const int exec__n_regex_funcs;
+extern const exec_func_ext_t exec__srf_funcs[];
+extern const int exec__n_srf_funcs;
 
 static struct {
     const exec_func_t *t;
@@ -627,6 +630,9 @@ int exec_func_candidates(const char *name, const exec_func_t **out, int max)
                 if (!dup)
                     out[n++] = &tabs[k].t[i];
             }
+    for (int i = 0; i < exec__n_srf_funcs; i++)
+        if (strcmp(exec__srf_funcs[i].base.name, name) == 0 && n < max)
+            out[n++] = &exec__srf_funcs[i].base;
     return n;
 }
 
@@ -891,6 +897,43 @@ static int bool_to_text(exec_fctx_t *fc, const value_t *a, value_t *o)
     value_t tv = { .u.s = { t, (uint32_t)strlen(t) } };
     return str_to_str(fc, &tv, o);
 }
+
+/* record_rows_eq - rows compared column by column with SQL's NULL logic: a
+ * differing column decides false, else a NULL column gives NULL. The columns
+ * have one type on both sides (the analyzer coerces them). */
+static int record_rows_eq(exec_fctx_t *fc, const value_t *a, value_t *o, bool negate)
+{
+    (void)fc;
+    const type_record_t *x = a[0].u.rec, *y = a[1].u.rec;
+    bool sawnull = false;
+    for (int i = 0; i < x->desc->n && i < y->desc->n; i++) {
+        if (x->vals[i].isnull || y->vals[i].isnull) {
+            sawnull = true;
+            continue;
+        }
+        if (value_cmp(x->desc->types[i], &x->vals[i], &y->vals[i]) != 0) {
+            o->isnull = false;
+            o->u.i = negate;
+            return 0;
+        }
+    }
+    o->isnull = sawnull;
+    o->u.i = !negate;
+    return 0;
+}
+
+static int f_record_eq(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    return record_rows_eq(fc, a, o, false);
+}
+
+static int f_record_ne(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    return record_rows_eq(fc, a, o, true);
+}
+
+const exec_func_t exec_rows_eq = { "=", 2, { TYPE_RECORD, TYPE_RECORD }, TYPE_BOOL, f_record_eq, S | OP, 0 };
+const exec_func_t exec_rows_ne = { "<>", 2, { TYPE_RECORD, TYPE_RECORD }, TYPE_BOOL, f_record_ne, S | OP, 0 };
 
 const exec_func_t exec_cast_via_text = { "io", 1, { AN }, AN, via_text, S | EXEC_FN_CAST, 0 };
 

@@ -1,14 +1,17 @@
 /*
  * func_array.c - array functions catalog SQL needs (subscripts, lengths,
- * array_to_string, string_to_array, array_append) and the signatures of the
- * set-returning functions generate_series and unnest, whose rows are
- * produced by the function-scan operator (exec_misc.c).
+ * array_to_string, string_to_array, array_append) and the set-returning
+ * functions (generate_series, unnest, generate_subscripts, _pg_expandarray,
+ * pg_options_to_table) as row iterators the function scan and ProjectSet
+ * operators drive (exec_misc.c).
  */
 #include "func_int.h"
 
 #include <string.h>
 
 #include "types/array.h"
+#include "types/datetime.h"
+#include "types/record.h"
 #include "types/value.h"
 
 static int f_subscript(exec_fctx_t *fc, const value_t *a, value_t *o)
@@ -222,13 +225,120 @@ static int f_srf_misuse(exec_fctx_t *fc, const value_t *a, value_t *o)
     return err_set(fc->err, ERRCODE_FEATURE_NOT_SUPPORTED, "set-returning functions are not supported in this context");
 }
 
+/* ---- set-returning functions: one row per call of the iterator ---- */
+
+static int srf_zero_step(exec_fctx_t *fc)
+{
+    return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "step size cannot equal zero");
+}
+
+/* generate_series(start, stop [, step]) over integers */
+static int srf_series_int(exec_fctx_t *fc, const value_t *a, exec_srf_state_t *st, value_t *o)
+{
+    int64_t step = fc->nargs == 3 ? a[2].u.i : 1;
+    if (step == 0)
+        return srf_zero_step(fc);
+    if (st->pos == 0)
+        st->cur = a[0].u.i;
+    else if (__builtin_add_overflow(st->cur, step, &st->cur))
+        return 0; /* the next value would overflow: the series ends, as in PostgreSQL */
+    if (step > 0 ? st->cur > a[1].u.i : st->cur < a[1].u.i)
+        return 0;
+    st->pos++;
+    *o = value_int(st->cur);
+    return 1;
+}
+
+/* generate_series(start, stop, interval) over timestamps */
+static int srf_series_ts(exec_fctx_t *fc, const value_t *a, exec_srf_state_t *st, value_t *o)
+{
+    const type_interval_t *iv = &a[2].u.iv;
+    bool up = iv->months > 0 || iv->days > 0 || iv->micros > 0;
+    bool down = iv->months < 0 || iv->days < 0 || iv->micros < 0;
+    if (!up && !down)
+        return srf_zero_step(fc);
+    if (st->pos == 0)
+        st->cur = a[0].u.i;
+    else if (dt_ts_add_interval(st->cur, iv, &st->cur, fc->err) < 0)
+        return -1;
+    if (up ? st->cur > a[1].u.i : st->cur < a[1].u.i)
+        return 0;
+    st->pos++;
+    *o = value_int(st->cur);
+    return 1;
+}
+
+static int srf_unnest(exec_fctx_t *fc, const value_t *a, exec_srf_state_t *st, value_t *o)
+{
+    (void)fc;
+    const type_array_t *arr = a[0].u.arr;
+    if (st->pos >= arr->n)
+        return 0;
+    *o = arr->vals[st->pos++];
+    return 1;
+}
+
+/* generate_subscripts(array, dim): arrays here have one dimension */
+static int srf_subscripts(exec_fctx_t *fc, const value_t *a, exec_srf_state_t *st, value_t *o)
+{
+    (void)fc;
+    const type_array_t *arr = a[0].u.arr;
+    if (a[1].u.i != 1 || st->pos >= arr->n)
+        return 0;
+    *o = value_int(arr->lbound + st->pos++);
+    return 1;
+}
+
+static value_t record_value(const type_record_t *r)
+{
+    value_t v;
+    v.isnull = false;
+    v.u.rec = r;
+    return v;
+}
+
+/* information_schema._pg_expandarray(anyarray, OUT x anyelement, OUT n int):
+ * each element with its 1-based position (pgjdbc's getPrimaryKeys) */
+static int srf_expandarray(exec_fctx_t *fc, const value_t *a, exec_srf_state_t *st, value_t *o)
+{
+    const type_array_t *arr = a[0].u.arr;
+    if (st->pos >= arr->n)
+        return 0;
+    type_record_t *r = type_record_new(fc->arena, fc->expr->rowdesc);
+    r->vals[0] = arr->vals[st->pos];
+    r->vals[1] = value_int(st->pos + 1);
+    st->pos++;
+    *o = record_value(r);
+    return 1;
+}
+
+/* pg_options_to_table(text[], OUT option_name text, OUT option_value text):
+ * "name=value" split at the first '=' */
+static int srf_options(exec_fctx_t *fc, const value_t *a, exec_srf_state_t *st, value_t *o)
+{
+    const type_array_t *arr = a[0].u.arr;
+    if (st->pos >= arr->n)
+        return 0;
+    value_t v = arr->vals[st->pos++];
+    type_record_t *r = type_record_new(fc->arena, fc->expr->rowdesc);
+    r->vals[0] = v;
+    if (!v.isnull) {
+        const char *eq = memchr(v.u.s.p, '=', v.u.s.len);
+        if (eq) {
+            r->vals[0] = value_text(v.u.s.p, (size_t)(eq - v.u.s.p));
+            r->vals[1] = value_text(eq + 1, v.u.s.len - (size_t)(eq - v.u.s.p) - 1);
+        }
+    }
+    *o = record_value(r);
+    return 1;
+}
+
 #define AA TYPE_ANYARRAY
 #define AE TYPE_ANYELEMENT
 #define I4 TYPE_INT4
 #define I8 TYPE_INT8
 #define TX TYPE_TEXT
 #define S EXEC_FN_STRICT
-#define SRF (EXEC_FN_SETOF | EXEC_FN_STRICT)
 
 const exec_func_t exec__array_funcs[] = {
     { "array_subscript", 2, { AA, I4 }, AE, f_subscript, S, 0 },
@@ -245,14 +355,25 @@ const exec_func_t exec__array_funcs[] = {
     { "||", 2, { AA, AA }, AA, f_array_cat, EXEC_FN_OPERATOR, 383 },
     { "||", 2, { AA, AE }, AA, f_array_append, EXEC_FN_OPERATOR, 378 },
     { "||", 2, { AE, AA }, AA, f_array_prepend, EXEC_FN_OPERATOR, 379 },
-    { "generate_series", 2, { I4, I4 }, I4, f_srf_misuse, SRF, 1067 },
-    { "generate_series", 3, { I4, I4, I4 }, I4, f_srf_misuse, SRF, 1066 },
-    { "generate_series", 2, { I8, I8 }, I8, f_srf_misuse, SRF, 1069 },
-    { "generate_series", 3, { I8, I8, I8 }, I8, f_srf_misuse, SRF, 1068 },
-    { "generate_series", 3, { TYPE_TIMESTAMP, TYPE_TIMESTAMP, TYPE_INTERVAL }, TYPE_TIMESTAMP, f_srf_misuse, SRF, 938 },
-    { "generate_series", 3, { TYPE_TIMESTAMPTZ, TYPE_TIMESTAMPTZ, TYPE_INTERVAL }, TYPE_TIMESTAMPTZ, f_srf_misuse, SRF,
-      939 },
-    { "unnest", 1, { AA }, AE, f_srf_misuse, SRF, 2331 },
-    { "generate_subscripts", 2, { AA, I4 }, I4, f_srf_misuse, SRF, 1191 },
 };
 const int exec__n_array_funcs = (int)(sizeof exec__array_funcs / sizeof exec__array_funcs[0]);
+
+/* The set-returning functions: rows come from their iterators. */
+#define X (EXEC_FN_SETOF | EXEC_FN_STRICT | EXEC_FN_EXT)
+const exec_func_ext_t exec__srf_funcs[] = {
+    { { "generate_series", 2, { I4, I4 }, I4, f_srf_misuse, X, 1067 }, srf_series_int, 0, { 0 }, { 0 } },
+    { { "generate_series", 3, { I4, I4, I4 }, I4, f_srf_misuse, X, 1066 }, srf_series_int, 0, { 0 }, { 0 } },
+    { { "generate_series", 2, { I8, I8 }, I8, f_srf_misuse, X, 1069 }, srf_series_int, 0, { 0 }, { 0 } },
+    { { "generate_series", 3, { I8, I8, I8 }, I8, f_srf_misuse, X, 1068 }, srf_series_int, 0, { 0 }, { 0 } },
+    { { "generate_series", 3, { TYPE_TIMESTAMP, TYPE_TIMESTAMP, TYPE_INTERVAL }, TYPE_TIMESTAMP, f_srf_misuse, X, 938 },
+      srf_series_ts, 0, { 0 }, { 0 } },
+    { { "generate_series", 3, { TYPE_TIMESTAMPTZ, TYPE_TIMESTAMPTZ, TYPE_INTERVAL }, TYPE_TIMESTAMPTZ, f_srf_misuse, X,
+        939 },
+      srf_series_ts, 0, { 0 }, { 0 } },
+    { { "unnest", 1, { AA }, AE, f_srf_misuse, X, 2331 }, srf_unnest, 0, { 0 }, { 0 } },
+    { { "generate_subscripts", 2, { AA, I4 }, I4, f_srf_misuse, X, 1191 }, srf_subscripts, 0, { 0 }, { 0 } },
+    { { "_pg_expandarray", 1, { AA }, TYPE_RECORD, f_srf_misuse, X, 0 }, srf_expandarray, 2, { "x", "n" }, { AE, I4 } },
+    { { "pg_options_to_table", 1, { TYPE_TEXT_ARRAY }, TYPE_RECORD, f_srf_misuse, X, 2289 }, srf_options, 2,
+      { "option_name", "option_value" }, { TX, TX } },
+};
+const int exec__n_srf_funcs = (int)(sizeof exec__srf_funcs / sizeof exec__srf_funcs[0]);

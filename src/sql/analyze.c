@@ -26,6 +26,7 @@
 
 #include "types/array.h"
 #include "types/numeric.h"
+#include "types/record.h"
 #include "types/value.h"
 
 /* ---- positions and errors ---- */
@@ -433,7 +434,51 @@ exec_expr_t *sql__resolve_call(sql_analyze_t *an, const char *name, bool is_op, 
         ret = ti && ti->array ? ti->array : TYPE_TEXT_ARRAY;
     }
     exec_expr_t *e = func_node(an, best, ret, nargs, cargs, loc);
+    const exec_func_ext_t *ext = exec_func_ext(best);
+    if (ret == TYPE_RECORD && ext && ext->nout > 0) {
+        /* OUT parameters: the record's fields, polymorphic ones resolved like ret */
+        type_rowdesc_t *d = type_rowdesc_new(an->a, ext->nout);
+        for (int k = 0; k < ext->nout; k++) {
+            type_oid_t t = ext->outtypes[k];
+            if (t == TYPE_ANYELEMENT)
+                t = anyelem ? anyelem : TYPE_TEXT;
+            else if (t == TYPE_ANYARRAY) {
+                const type_info_t *ti = type_lookup(anyelem ? anyelem : TYPE_TEXT);
+                t = ti && ti->array ? ti->array : TYPE_TEXT_ARRAY;
+            }
+            d->names[k] = ext->outnames[k];
+            d->types[k] = t;
+        }
+        e->rowdesc = d;
+        e->typmod = sql__record_typmod(an, d);
+    }
     return sql__fold(an, e);
+}
+
+/* ---- anonymous records ---- */
+
+int32_t sql__record_typmod(sql_analyze_t *an, const type_rowdesc_t *desc)
+{
+    for (int i = 0; i < an->nrowdescs; i++)
+        if (an->rowdescs[i] == desc)
+            return i;
+    if (an->nrowdescs == an->caprowdescs) {
+        int nc = an->caprowdescs ? an->caprowdescs * 2 : 8;
+        const type_rowdesc_t **n = mem_alloc(an->a, sizeof(type_rowdesc_t *) * (size_t)nc);
+        if (an->nrowdescs)
+            memcpy(n, an->rowdescs, sizeof(type_rowdesc_t *) * (size_t)an->nrowdescs);
+        an->rowdescs = n;
+        an->caprowdescs = nc;
+    }
+    an->rowdescs[an->nrowdescs] = desc;
+    return an->nrowdescs++;
+}
+
+const type_rowdesc_t *sql__rowdesc(const sql_analyze_t *an, type_oid_t t, int32_t typmod)
+{
+    if (t != TYPE_RECORD || typmod < 0 || typmod >= an->nrowdescs)
+        return NULL;
+    return an->rowdescs[typmod];
 }
 
 /* sql__make_op - resolves a binary (or prefix when l is NULL) operator. */
@@ -734,6 +779,73 @@ static exec_expr_t *analyze_list_in(sql_analyze_t *an, sql_escope_t *es, exec_ex
     return sql__fold(an, e);
 }
 
+static exec_expr_t *bool_node(sql_analyze_t *an, exec_expr_kind_t k, exec_expr_t *a, exec_expr_t *b)
+{
+    exec_expr_t *e = exec_expr_new(an->a, k, TYPE_BOOL, 2);
+    e->args[0] = a;
+    e->args[1] = b;
+    return e;
+}
+
+/* row_compare - (l1, l2, ...) op (r1, r2, ...) as PostgreSQL's
+ * make_row_comparison_op: = and <> pairwise (AND / OR), the orderings
+ * lexicographic (l1 < r1 OR (l1 = r1 AND (l2, ...) < (r2, ...))), which
+ * gives NULL where a NULL column decides, as PostgreSQL's RowCompareExpr. */
+static exec_expr_t *row_compare(sql_analyze_t *an, const char *op, exec_expr_t **l, int nl, exec_expr_t **r, int nr,
+                                int loc)
+{
+    if (nl != nr) {
+        err_set(an->err, ERRCODE_SYNTAX_ERROR, "unequal number of entries in row expressions");
+        sql__err_at(an, loc);
+        return NULL;
+    }
+    if (nl == 0) {
+        err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "cannot compare rows of zero length");
+        sql__err_at(an, loc);
+        return NULL;
+    }
+    bool eq = strcmp(op, "=") == 0, ne = strcmp(op, "<>") == 0;
+    bool lt = strcmp(op, "<") == 0 || strcmp(op, "<=") == 0, gt = strcmp(op, ">") == 0 || strcmp(op, ">=") == 0;
+    if (!eq && !ne && !lt && !gt) {
+        err_set(an->err, ERRCODE_UNDEFINED_FUNCTION, "could not determine interpretation of row comparison operator %s",
+                op);
+        sql__err_at(an, loc);
+        return NULL;
+    }
+    exec_expr_t *res = sql__make_op(an, op, l[nl - 1], r[nl - 1], loc);
+    for (int i = nl - 2; res && i >= 0; i--) {
+        exec_expr_t *c = sql__make_op(an, eq || ne ? op : lt ? "<" : ">", l[i], r[i], loc);
+        if (!c)
+            return NULL;
+        if (eq)
+            res = bool_node(an, EXPR_AND, c, res);
+        else if (ne)
+            res = bool_node(an, EXPR_OR, c, res);
+        else {
+            exec_expr_t *same = sql__make_op(an, "=", l[i], r[i], loc);
+            if (!same)
+                return NULL;
+            res = bool_node(an, EXPR_OR, c, bool_node(an, EXPR_AND, same, res));
+        }
+    }
+    return res ? sql__fold(an, res) : NULL;
+}
+
+/* row_items - the analyzed elements of a ROW(...) parse node. */
+static exec_expr_t **row_items(sql_analyze_t *an, sql_escope_t *es, const PgQuery__RowExpr *r)
+{
+    exec_expr_t **xs = mem_alloc(an->a, sizeof(exec_expr_t *) * (r->n_args + 1));
+    for (size_t i = 0; i < r->n_args; i++)
+        if (!(xs[i] = sql__analyze_expr(an, es, r->args[i])))
+            return NULL;
+    return xs;
+}
+
+static bool is_row(const PgQuery__Node *n)
+{
+    return n && n->node_case == PG_QUERY__NODE__NODE_ROW_EXPR;
+}
+
 static exec_expr_t *analyze_aexpr(sql_analyze_t *an, sql_escope_t *es, const PgQuery__AExpr *x)
 {
     const char *op = x->n_name > 0 ? strval(x->name[x->n_name - 1]) : "";
@@ -747,6 +859,14 @@ static exec_expr_t *analyze_aexpr(sql_analyze_t *an, sql_escope_t *es, const PgQ
     case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
     case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE: {
         exec_expr_t *l = NULL, *r;
+        if (x->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && is_row(x->lexpr) && is_row(x->rexpr)) {
+            exec_expr_t **lx = row_items(an, es, x->lexpr->row_expr);
+            exec_expr_t **rx = lx ? row_items(an, es, x->rexpr->row_expr) : NULL;
+            if (!rx)
+                return NULL;
+            return row_compare(an, op, lx, (int)x->lexpr->row_expr->n_args, rx, (int)x->rexpr->row_expr->n_args,
+                               x->location);
+        }
         if (x->lexpr) {
             l = sql__analyze_expr(an, es, x->lexpr);
             if (!l)
@@ -824,6 +944,35 @@ static exec_expr_t *analyze_aexpr(sql_analyze_t *an, sql_escope_t *es, const PgQ
         return sql__fold(an, e);
     }
     case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
+        if (is_row(x->lexpr)) {
+            /* (a, b) IN ((1, 2), (3, 4)): OR of row equalities */
+            const PgQuery__List *items = x->rexpr->list;
+            exec_expr_t **lx = row_items(an, es, x->lexpr->row_expr);
+            if (!lx)
+                return NULL;
+            exec_expr_t *res = NULL;
+            for (size_t i = 0; i < items->n_items; i++) {
+                const PgQuery__Node *it = items->items[i];
+                exec_expr_t **rx = is_row(it) ? row_items(an, es, it->row_expr) : NULL;
+                if (!is_row(it)) {
+                    err_set(an->err, ERRCODE_SYNTAX_ERROR, "unequal number of entries in row expressions");
+                    sql__err_at(an, x->location);
+                    return NULL;
+                }
+                exec_expr_t *c = rx ? row_compare(an, "=", lx, (int)x->lexpr->row_expr->n_args, rx,
+                                                  (int)it->row_expr->n_args, x->location)
+                                    : NULL;
+                if (!c)
+                    return NULL;
+                res = res ? bool_node(an, EXPR_OR, res, c) : c;
+            }
+            if (strcmp(op, "<>") == 0) {
+                exec_expr_t *n = exec_expr_new(an->a, EXPR_NOT, TYPE_BOOL, 1);
+                n->args[0] = res;
+                res = n;
+            }
+            return sql__fold(an, res);
+        }
         exec_expr_t *l = sql__analyze_expr(an, es, x->lexpr);
         if (!l)
             return NULL;
@@ -917,6 +1066,57 @@ static exec_expr_t *analyze_func(sql_analyze_t *an, sql_escope_t *es, const PgQu
     return sql__resolve_call(an, lname, false, nargs, args, f->location);
 }
 
+/* sql__field_select - field name of the record e ((f(x)).n, (t.rec).x), with
+ * PostgreSQL's errors for a type without fields or an unknown field. */
+exec_expr_t *sql__field_select(sql_analyze_t *an, exec_expr_t *e, const char *name, int loc)
+{
+    const type_rowdesc_t *d = sql__rowdesc(an, e->type, e->typmod);
+    int k = -1;
+    for (int i = 0; d && i < d->n && k < 0; i++)
+        if (strcmp(d->names[i], name) == 0)
+            k = i;
+    if (k < 0) {
+        if (e->type == TYPE_RECORD)
+            err_set(an->err, ERRCODE_UNDEFINED_COLUMN, "could not identify column \"%s\" in record data type", name);
+        else
+            err_set(an->err, ERRCODE_WRONG_OBJECT_TYPE,
+                    "column notation .%s applied to type %s, which is not a composite type", name,
+                    sql__type_name(e->type));
+        sql__err_at(an, loc);
+        return NULL;
+    }
+    exec_expr_t *f = exec_expr_new(an->a, EXPR_FIELD, d->types[k], 1);
+    f->args[0] = e;
+    f->u.ival = k;
+    f->typmod = d->typmods[k];
+    f->location = loc;
+    return sql__fold(an, f);
+}
+
+/* analyze_row - ROW(a, b, ...) or (a, b, ...): an anonymous record with
+ * fields f1, f2 ... as PostgreSQL names them. */
+static exec_expr_t *analyze_row(sql_analyze_t *an, sql_escope_t *es, const PgQuery__RowExpr *r)
+{
+    int n = (int)r->n_args;
+    exec_expr_t *e = exec_expr_new(an->a, EXPR_ROW, TYPE_RECORD, n);
+    type_rowdesc_t *d = type_rowdesc_new(an->a, n);
+    for (int i = 0; i < n; i++) {
+        exec_expr_t *x = sql__analyze_expr(an, es, r->args[i]);
+        if (!x)
+            return NULL;
+        if (is_unknown(x) && !(x = sql__coerce(an, x, TYPE_TEXT, -1, EXEC_CAST_IMPLICIT, r->location)))
+            return NULL;
+        e->args[i] = x;
+        d->names[i] = mem_asprintf(an->a, "f%d", i + 1);
+        d->types[i] = x->type;
+        d->typmods[i] = x->typmod;
+    }
+    e->rowdesc = d;
+    e->typmod = sql__record_typmod(an, d);
+    e->location = r->location;
+    return sql__fold(an, e);
+}
+
 static exec_expr_t *analyze_indirection(sql_analyze_t *an, sql_escope_t *es, const PgQuery__AIndirection *ind)
 {
     exec_expr_t *e = sql__analyze_expr(an, es, ind->arg);
@@ -924,9 +1124,15 @@ static exec_expr_t *analyze_indirection(sql_analyze_t *an, sql_escope_t *es, con
         return NULL;
     for (size_t i = 0; i < ind->n_indirection; i++) {
         const PgQuery__Node *n = ind->indirection[i];
+        if (n->node_case == PG_QUERY__NODE__NODE_STRING) {
+            e = sql__field_select(an, e, n->string->sval, e->location);
+            if (!e)
+                return NULL;
+            continue;
+        }
         if (n->node_case != PG_QUERY__NODE__NODE_A_INDICES) {
-            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "field selection is not supported");
-            return NULL;
+            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "(record).* is not supported here");
+            return sql__err_at(an, e->location), NULL;
         }
         const PgQuery__AIndices *ix = n->a_indices;
         if (ix->is_slice) {
@@ -1065,9 +1271,7 @@ exec_expr_t *sql__analyze_expr(sql_analyze_t *an, sql_escope_t *es, const PgQuer
     case PG_QUERY__NODE__NODE_GROUPING_FUNC:
         return sql__analyze_grouping(an, es, n->grouping_func);
     case PG_QUERY__NODE__NODE_ROW_EXPR:
-        err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "row expressions are not supported");
-        sql__err_at(an, n->row_expr->location);
-        return NULL;
+        return analyze_row(an, es, n->row_expr);
     default:
         err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "expression of this kind is not supported (node %d)",
                 (int)n->node_case);

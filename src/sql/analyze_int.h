@@ -88,6 +88,11 @@ exec_expr_t *sql__const(sql_analyze_t *an, type_oid_t t, value_t v, int loc);
 exec_expr_t *sql__const_null(sql_analyze_t *an, type_oid_t t, int loc);
 int sql__typename(sql_analyze_t *an, const PgQuery__TypeName *tn, type_oid_t *oid, int32_t *typmod);
 const char *sql__figure_colname(const PgQuery__Node *n);
+/* sql__record_typmod - the typmod naming desc (a record type of this statement). */
+int32_t sql__record_typmod(sql_analyze_t *an, const struct type_rowdesc *desc);
+exec_expr_t *sql__field_select(sql_analyze_t *an, exec_expr_t *e, const char *name, int loc);
+/* sql__rowdesc - the fields of record type (t, typmod); NULL when not a known record. */
+const struct type_rowdesc *sql__rowdesc(const sql_analyze_t *an, type_oid_t t, int32_t typmod);
 const char *sql__type_name(type_oid_t t);
 
 /* Planning of a query block (select.c). */

@@ -113,7 +113,7 @@ static void walk(lines_t *ls, const exec_plan_t *p, int depth, bool filtered)
         break;
     case PLAN_FUNCSCAN:
         name = "Function Scan";
-        snprintf(extra, sizeof extra, " on %s", p->u.func.fn == 0 ? "generate_series" : "unnest");
+        snprintf(extra, sizeof extra, " on %s", p->u.func.call->u.fn->name);
         break;
     case PLAN_WINDOW: name = "WindowAgg"; break;
     default: name = "Materialize"; break;

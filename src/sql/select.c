@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cube_route_int.h"
+#include "types/record.h"
 #include "types/value.h"
 
 /* Weak: programs linking src/sql without src/cube aggregate everything themselves. */
@@ -119,6 +120,7 @@ static bool expr_equal(const exec_expr_t *a, const exec_expr_t *b)
     case EXPR_MINMAX:
     case EXPR_IS_NULL:
     case EXPR_BOOLTEST:
+    case EXPR_FIELD:
         if (a->u.ival != b->u.ival)
             return false;
         break;
@@ -834,114 +836,64 @@ static int plan_rangefunc(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__
     }
     const PgQuery__FuncCall *f = fn->func_call;
     const char *name = f->funcname[f->n_funcname - 1]->string->sval;
-    int kind = strcmp(name, "generate_series") == 0 ? 0
-               : strcmp(name, "unnest") == 0        ? 1
-               : strcmp(name, "pg_options_to_table") == 0 ? 2
-                                                    : -1;
     /* Analyzed in this query level, so that references to enclosing queries
      * are outer references (correlated: the scan re-evaluates its arguments
      * per outer row); the FROM items before this one are visible, as
      * PostgreSQL makes functions in FROM implicitly LATERAL, but a
      * reference to them would need a lateral join, which kiln lacks. */
     sql_escope_t es = { scope, NULL, "functions in FROM", false, false, false };
-    int nargs = (int)f->n_args;
-    exec_expr_t **args = mem_alloc0(an->a, sizeof(exec_expr_t *) * (size_t)(nargs + 1));
-    for (int i = 0; i < nargs; i++) {
-        args[i] = sql__analyze_expr(an, &es, f->args[i]);
-        if (!args[i])
-            return -1;
-        int lo = -1, hi = -1;
-        bool pinned = false;
-        slot_range(args[i], &lo, &hi, &pinned);
-        if (lo >= 0) {
-            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED,
-                    "function arguments that refer to other FROM items (LATERAL) are not supported");
-            sql__err_at(an, f->location);
-            return -1;
-        }
+    exec_expr_t *call = sql__analyze_expr(an, &es, fn);
+    if (!call)
+        return -1;
+    int lo = -1, hi = -1;
+    bool pinned = false;
+    slot_range(call, &lo, &hi, &pinned);
+    if (lo >= 0) {
+        err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED,
+                "function arguments that refer to other FROM items (LATERAL) are not supported");
+        sql__err_at(an, f->location);
+        return -1;
     }
-    type_oid_t rt = 0;
-    if (kind == 0 && (nargs == 2 || nargs == 3)) {
-        exec_expr_t *probe = sql__resolve_call(an, "generate_series", false, nargs, args, f->location);
-        if (!probe)
-            return -1;
-        rt = probe->type;
-        for (int i = 0; i < nargs; i++)
-            args[i] = probe->kind == EXPR_FUNC ? probe->args[i] : args[i];
-    } else if (kind == 1 && nargs == 1) {
-        if (args[0]->type == TYPE_UNKNOWN)
-            args[0] = sql__coerce(an, args[0], TYPE_TEXT_ARRAY, -1, EXEC_CAST_IMPLICIT, f->location);
-        const type_info_t *ti = args[0] ? type_lookup(args[0]->type) : NULL;
-        if (!ti || ti->category != 'A' || !ti->elem) {
-            err_set(an->err, ERRCODE_UNDEFINED_FUNCTION, "function unnest(%s) does not exist",
-                    args[0] ? sql__type_name(args[0]->type) : "unknown");
-            sql__err_at(an, f->location);
-            return -1;
-        }
-        rt = ti->elem;
-    } else if (kind == 2 && nargs == 1) {
-        /* pg_options_to_table(text[]): (option_name, option_value) per "name=value" */
-        args[0] = sql__coerce(an, args[0], TYPE_TEXT_ARRAY, -1, EXEC_CAST_IMPLICIT, f->location);
-        if (!args[0])
-            return -1;
-        rt = TYPE_TEXT;
-    } else {
-        /* any other function in FROM: a one-row scan of its value */
-        exec_expr_t *call = sql__analyze_expr(an, &es, fn);
-        if (!call)
-            return -1;
-        exec_plan_t *p = exec_plan_new(an->a, PLAN_RESULT, 1);
-        p->u.result.nrows = 1;
-        p->u.result.exprs = mem_alloc(an->a, sizeof(exec_expr_t *));
-        p->u.result.exprs[0] = call;
-        p->types[0] = call->type;
-        p->cheap = true;
-        const char *alias = alias_name(rf->alias);
-        sql_rte_t *r = rte_new(an, alias ? alias : name, 1);
-        r->names[0] = alias ? alias : name;
-        r->types[0] = call->type;
-        r->typmods[0] = -1;
-        apply_colaliases(an, r, rf->alias);
-        r->offset = scope->width;
-        r->item = item;
-        scope_add(an, scope, r);
-        scope->width += 1;
-        *out = p;
-        return 0;
-    }
-    int nout = kind == 2 ? 2 : 1;
+    bool is_call = call->kind == EXPR_FUNC;
+    bool setof = is_call && (call->u.fn->flags & EXEC_FN_SETOF);
+    const type_rowdesc_t *rd = is_call ? call->rowdesc : NULL;
+    int nout = rd ? rd->n : 1;
     int ncols = nout + (rf->ordinality ? 1 : 0);
-    exec_plan_t *p = exec_plan_new(an->a, PLAN_FUNCSCAN, ncols);
-    p->u.func.args = args;
-    p->u.func.nargs = nargs;
-    p->u.func.fn = kind;
-    p->u.func.ordinality = rf->ordinality;
-    for (int c = 0; c < nout; c++)
-        p->types[c] = rt;
-    if (rf->ordinality)
-        p->types[nout] = TYPE_INT8;
-    p->est_rows = 1000;
+    exec_plan_t *p;
+    if (is_call) {
+        p = exec_plan_new(an->a, PLAN_FUNCSCAN, ncols);
+        p->u.func.call = call;
+        p->u.func.expand = rd != NULL;
+        p->u.func.ordinality = rf->ordinality;
+        p->est_rows = setof ? 1000 : 1;
+    } else {
+        /* folded to a constant (or not a plain call): a one-row result */
+        p = exec_plan_new(an->a, PLAN_RESULT, ncols);
+        p->u.result.nrows = 1;
+        p->u.result.exprs = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)ncols);
+        p->u.result.exprs[0] = call;
+        if (rf->ordinality)
+            p->u.result.exprs[1] = sql__const(an, TYPE_INT8, value_int(1), -1);
+        p->est_rows = 1;
+    }
     p->cheap = true;
     const char *alias = alias_name(rf->alias);
     sql_rte_t *r = rte_new(an, alias ? alias : name, ncols);
     for (int c = 0; c < nout; c++) {
-        r->types[c] = rt;
-        r->typmods[c] = -1;
-    }
-    if (kind == 2) {
-        r->names[0] = "option_name";
-        r->names[1] = "option_value";
-    } else {
-        r->names[0] = alias ? alias : name;
+        p->types[c] = r->types[c] = rd ? rd->types[c] : call->type;
+        p->typmods[c] = r->typmods[c] = rd ? rd->typmods[c] : call->typmod;
+        r->names[c] = rd ? rd->names[c] : alias ? alias : name;
     }
     if (rf->ordinality) {
         r->names[nout] = "ordinality";
-        r->types[nout] = TYPE_INT8;
-        r->typmods[nout] = -1;
+        p->types[nout] = r->types[nout] = TYPE_INT8;
+        p->typmods[nout] = r->typmods[nout] = -1;
     }
     apply_colaliases(an, r, rf->alias);
     r->offset = scope->width;
     r->item = item;
+    if (alias_conflict(an, scope, r) < 0)
+        return -1;
     scope_add(an, scope, r);
     scope->width += ncols;
     *out = p;
@@ -1521,6 +1473,63 @@ static int expand_star(sql_analyze_t *an, sql_scope_t *scope, const char *qual, 
 
 /* ---- sublinks ---- */
 
+/* row_sublink - (a, b) IN / = ANY / <> ALL (SELECT x, y ...): the left row
+ * and each subquery row become records of the columns' common types,
+ * compared by exec_rows_eq / _ne (NULL logic of PostgreSQL's row-wise
+ * comparison of a multi-column sublink). */
+static exec_expr_t *row_sublink(sql_analyze_t *an, sql_escope_t *es, const PgQuery__SubLink *s, exec_subplan_t *sub,
+                                int ncols)
+{
+    const PgQuery__RowExpr *row = s->testexpr->row_expr;
+    int n = (int)row->n_args;
+    if (n != ncols) {
+        err_set(an->err, ERRCODE_SYNTAX_ERROR, ncols > n ? "subquery has too many columns" : "subquery has too few columns");
+        sql__err_at(an, s->location);
+        return NULL;
+    }
+    const char *op = s->n_oper_name ? s->oper_name[s->n_oper_name - 1]->string->sval : "=";
+    if (strcmp(op, "=") != 0 && strcmp(op, "<>") != 0) {
+        err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "row comparison with %s against a subquery is not supported", op);
+        sql__err_at(an, s->location);
+        return NULL;
+    }
+    exec_expr_t *lrow = exec_expr_new(an->a, EXPR_ROW, TYPE_RECORD, n);
+    exec_expr_t *rrow = exec_expr_new(an->a, EXPR_ROW, TYPE_RECORD, n);
+    type_rowdesc_t *d = type_rowdesc_new(an->a, n);
+    for (int k = 0; k < n; k++) {
+        exec_expr_t *l = sql__analyze_expr(an, es, row->args[k]);
+        if (!l)
+            return NULL;
+        exec_expr_t *c = var_node(an, k, sub->plan->types[k], sub->plan->typmods[k], -1);
+        exec_expr_t *pair[2] = { l, c };
+        type_oid_t t;
+        if (sql__common_type(an, pair, 2, "IN", &t) < 0)
+            return NULL;
+        lrow->args[k] = sql__coerce(an, l, t, -1, EXEC_CAST_IMPLICIT, s->location);
+        rrow->args[k] = sql__coerce(an, c, t, -1, EXEC_CAST_IMPLICIT, s->location);
+        if (!lrow->args[k] || !rrow->args[k])
+            return NULL;
+        d->names[k] = mem_asprintf(an->a, "f%d", k + 1);
+        d->types[k] = t;
+    }
+    lrow->rowdesc = rrow->rowdesc = d;
+    lrow->typmod = rrow->typmod = sql__record_typmod(an, d);
+    exec_plan_t *pr = exec_plan_new(an->a, PLAN_PROJECT, 1);
+    pr->left = sub->plan;
+    pr->u.project.exprs = mem_alloc(an->a, sizeof(exec_expr_t *));
+    pr->u.project.exprs[0] = rrow;
+    pr->types[0] = TYPE_RECORD;
+    pr->typmods[0] = rrow->typmod;
+    pr->est_rows = sub->plan->est_rows;
+    pr->cheap = sub->plan->cheap;
+    sub->plan = pr;
+    sub->kind = s->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK ? SUBLINK_ANY : SUBLINK_ALL;
+    sub->cmp = strcmp(op, "=") == 0 ? &exec_rows_eq : &exec_rows_ne;
+    exec_expr_t *e = exec_expr_new(an->a, EXPR_SUBPLAN, TYPE_BOOL, 1);
+    e->args[0] = lrow;
+    return e;
+}
+
 exec_expr_t *sql__analyze_sublink(sql_analyze_t *an, sql_escope_t *es, const PgQuery__SubLink *s)
 {
     sql_scope_t *parent = es ? es->scope : NULL;
@@ -1562,6 +1571,12 @@ exec_expr_t *sql__analyze_sublink(sql_analyze_t *an, sql_escope_t *es, const PgQ
         break;
     case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK:
     case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK: {
+        if (s->testexpr && s->testexpr->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+            e = row_sublink(an, es, s, sub, p.ncols);
+            if (!e)
+                return NULL;
+            break;
+        }
         if (p.ncols != 1) {
             err_set(an->err, ERRCODE_SYNTAX_ERROR, p.ncols > 1 ? "subquery has too many columns"
                                                                : "subquery has too few columns");
@@ -2067,6 +2082,63 @@ static int expand_gset(sql_analyze_t *an, sql_escope_t *es, tlist_t *tl, int nvi
 
 /* ---- SELECT ---- */
 
+/* Set-returning calls of one ProjectSet level. */
+typedef struct srf_calls {
+    int n, cap;
+    exec_expr_t **calls;
+} srf_calls_t;
+
+static bool is_srf_call(const exec_expr_t *e)
+{
+    return e->kind == EXPR_FUNC && (e->u.fn->flags & EXEC_FN_SETOF);
+}
+
+/* collect_srfs - the set-returning calls in e whose arguments hold none
+ * (a call over another one's rows runs in the next ProjectSet up). */
+static bool collect_srfs(sql_analyze_t *an, exec_expr_t *e, srf_calls_t *sc)
+{
+    if (!e)
+        return false;
+    bool below = false;
+    for (int i = 0; i < e->nargs; i++)
+        below |= collect_srfs(an, e->args[i], sc);
+    if (!is_srf_call(e) || below)
+        return below || is_srf_call(e);
+    for (int k = 0; k < sc->n; k++)
+        if (sc->calls[k] == e)
+            return true;
+    if (sc->n == sc->cap) {
+        int nc = sc->cap ? sc->cap * 2 : 4;
+        exec_expr_t **n = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)nc);
+        if (sc->n)
+            memcpy(n, sc->calls, sizeof(exec_expr_t *) * (size_t)sc->n);
+        sc->calls = n;
+        sc->cap = nc;
+    }
+    sc->calls[sc->n++] = e;
+    return true;
+}
+
+/* replace_srfs - e with the calls of sc replaced by their ProjectSet columns (base + k). */
+static exec_expr_t *replace_srfs(sql_analyze_t *an, exec_expr_t *e, const srf_calls_t *sc, int base)
+{
+    for (int k = 0; k < sc->n; k++)
+        if (sc->calls[k] == e)
+            return var_node(an, base + k, e->type, e->typmod, e->location);
+    if (e->nargs == 0)
+        return e;
+    exec_expr_t *c = NULL;
+    for (int i = 0; i < e->nargs; i++) {
+        exec_expr_t *a = e->args[i] ? replace_srfs(an, e->args[i], sc, base) : NULL;
+        if (a != e->args[i]) {
+            if (!c)
+                c = copy_node(an, e);
+            c->args[i] = a;
+        }
+    }
+    return c ? c : e;
+}
+
 static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__SelectStmt *s, sql_planned_t *out)
 {
     if (s->into_clause) {
@@ -2545,6 +2617,33 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
             tl.t[i].expr = rewrite_win(an, tl.t[i].expr, slot_of, q->nwins);
     }
 
+    /* set-returning functions in the select list: ProjectSet nodes below
+     * the projection, innermost calls first */
+    bool has_srf = false;
+    for (;;) {
+        srf_calls_t sc = { 0 };
+        for (int i = 0; i < tl.n; i++)
+            collect_srfs(an, tl.t[i].expr, &sc);
+        if (sc.n == 0)
+            break;
+        has_srf = true;
+        exec_plan_t *ps = exec_plan_new(an->a, PLAN_PROJECT_SRF, plan->ncols + sc.n);
+        memcpy(ps->types, plan->types, sizeof(type_oid_t) * (size_t)plan->ncols);
+        memcpy(ps->typmods, plan->typmods, sizeof(int32_t) * (size_t)plan->ncols);
+        for (int k = 0; k < sc.n; k++) {
+            ps->types[plan->ncols + k] = sc.calls[k]->type;
+            ps->typmods[plan->ncols + k] = sc.calls[k]->typmod;
+        }
+        ps->left = plan;
+        ps->u.psrf.ncalls = sc.n;
+        ps->u.psrf.calls = sc.calls;
+        ps->est_rows = plan->est_rows * 10;
+        ps->cheap = plan->cheap;
+        for (int i = 0; i < tl.n; i++)
+            tl.t[i].expr = replace_srfs(an, tl.t[i].expr, &sc, plan->ncols);
+        plan = ps;
+    }
+
     /* projection (visible + hidden sort/distinct columns) */
     exec_plan_t *pr = exec_plan_new(an->a, PLAN_PROJECT, tl.n);
     pr->left = plan;
@@ -2558,18 +2657,7 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
     }
     pr->est_rows = plan->est_rows;
     pr->cheap = plan->cheap;
-    bool has_srf = false;
-    for (int i = 0; i < tl.n; i++) {
-        exec_expr_t *e = tl.t[i].expr;
-        if (e->kind == EXPR_FUNC && (e->u.fn->flags & EXEC_FN_SETOF))
-            has_srf = true;
-    }
-    if (has_srf) {
-        pr->kind = PLAN_PROJECT_SRF;
-        pr->u.psrf.exprs = pr->u.project.exprs;
-        identity = false;
-        plan = pr;
-    } else if (plan->kind == PLAN_RESULT && plan->ncols == 0 && plan->u.result.nrows == 1) {
+    if (plan->kind == PLAN_RESULT && plan->ncols == 0 && plan->u.result.nrows == 1) {
         /* SELECT without FROM: evaluate the targets as the result row itself */
         plan->kind = PLAN_RESULT;
         exec_plan_t *rp = exec_plan_new(an->a, PLAN_RESULT, tl.n);
@@ -2579,7 +2667,7 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         memcpy(rp->typmods, pr->typmods, sizeof(int32_t) * (size_t)tl.n);
         rp->cheap = true;
         plan = rp;
-    } else if (!identity && !has_srf) {
+    } else if (!identity || has_srf) {
         plan = pr;
     }
 
@@ -2663,7 +2751,8 @@ int sql__analyze_select(sql_analyze_t *an, const PgQuery__Node *stmt, exec_plan_
         const type_info_t *ti = type_lookup(p.plan->types[i]);
         c[i].name = p.names[i];
         c[i].type = p.plan->types[i];
-        c[i].typmod = p.plan->typmods[i];
+        /* a record's typmod is this statement's own numbering: clients see -1 */
+        c[i].typmod = p.plan->types[i] == TYPE_RECORD ? -1 : p.plan->typmods[i];
         c[i].typlen = ti ? ti->typlen : -1;
         c[i].table_oid = p.table_oids[i];
         c[i].attnum = p.attnums[i];

@@ -130,6 +130,12 @@ typedef struct sql_analyze {
     bool cheap;
     bool uses_catalog;        /* looked up a relation: the plan depends on the catalog */
     int nsubplans;
+    /* Anonymous record types seen by this statement: the typmod of a record
+     * expression indexes this list (PostgreSQL's "blessed" record typmods),
+     * so columns of subqueries and CTEs keep their fields. Result columns
+     * report typmod -1, as PostgreSQL does. */
+    const struct type_rowdesc **rowdescs;
+    int nrowdescs, caprowdescs;
 } sql_analyze_t;
 
 int sql__analyze_select(sql_analyze_t *an, const PgQuery__Node *stmt, exec_plan_t **plan, int *ncols,

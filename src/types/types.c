@@ -27,6 +27,7 @@
 #include "types/array.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
+#include "types/record.h"
 #include "types/reg.h"
 
 static const type_info_t type_table[] = {
@@ -567,6 +568,9 @@ void type_out_text(type_oid_t t, int32_t typmod, const value_t *v, int extra_flo
     case TYPE_OIDVECTOR:
         type_vector_out(v->u.arr, out);
         return;
+    case TYPE_RECORD:
+        type_record_out(v->u.rec, extra_float_digits, out);
+        return;
     case TYPE_VOID:
         return;
     default:
@@ -664,6 +668,8 @@ int type_in_text(type_oid_t t, int32_t typmod, const char *p, size_t len, mem_ar
         return type_vector_in(TYPE_INT2, p, len, a, v, err);
     case TYPE_OIDVECTOR:
         return type_vector_in(TYPE_OID, p, len, a, v, err);
+    case TYPE_RECORD:
+        return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "input of anonymous composite types is not implemented");
     case TYPE_VOID:
         v->u.i = 0;
         return 0;
@@ -686,7 +692,6 @@ bool type_has_binary(type_oid_t t)
     if (!ti)
         return false;
     switch (t) {
-    case TYPE_RECORD:
     case TYPE_CSTRING:
     case TYPE_ANY:
     case TYPE_ANYARRAY:
@@ -761,6 +766,9 @@ void type_out_binary(type_oid_t t, int32_t typmod, const value_t *v, buf_t *out)
         return;
     case TYPE_OIDVECTOR:
         type_array_send(TYPE_OID, v->u.arr, out);
+        return;
+    case TYPE_RECORD:
+        type_record_send(v->u.rec, out);
         return;
     case TYPE_VOID:
         return;
@@ -864,6 +872,9 @@ int type_in_binary(type_oid_t t, int32_t typmod, const char *p, size_t len, mem_
         return type_array_recv(TYPE_INT2, p, len, a, v, err);
     case TYPE_OIDVECTOR:
         return type_array_recv(TYPE_OID, p, len, a, v, err);
+    case TYPE_RECORD:
+        /* as PostgreSQL's record_recv for an anonymous record */
+        return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "input of anonymous composite types is not implemented");
     case TYPE_VOID:
         v->u.i = 0;
         return 0;

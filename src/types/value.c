@@ -12,6 +12,7 @@
 #include "types/array.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
+#include "types/record.h"
 
 static uint64_t mix64(uint64_t x)
 {
@@ -77,6 +78,8 @@ int value_cmp(type_oid_t t, const value_t *a, const value_t *b)
         __int128 x = dt_interval_key(&a->u.iv), y = dt_interval_key(&b->u.iv);
         return (x > y) - (x < y);
     }
+    case TYPE_RECORD:
+        return type_record_cmp(a->u.rec, b->u.rec);
     default:
         break;
     }
@@ -130,6 +133,13 @@ uint64_t value_hash(type_oid_t t, const value_t *v)
         __int128 k = dt_interval_key(&v->u.iv);
         return mix64((uint64_t)k ^ mix64((uint64_t)(k >> 64)));
     }
+    case TYPE_RECORD: {
+        const type_record_t *r = v->u.rec;
+        uint64_t h = 0x5eed;
+        for (int i = 0; i < r->desc->n; i++)
+            h = mix64(h ^ (r->vals[i].isnull ? 0xabcdef : value_hash(r->desc->types[i], &r->vals[i])));
+        return h;
+    }
     default:
         break;
     }
@@ -167,6 +177,15 @@ void value_copy(mem_arena_t *a, type_oid_t t, value_t *dst, const value_t *src)
     if (t == TYPE_NUMERIC) {
         const type_numeric_t *n = src->u.num;
         dst->u.num = mem_amemdup(a, n, sizeof *n + sizeof(int16_t) * (size_t)(n->ndigits > 0 ? n->ndigits : 0));
+        return;
+    }
+    if (t == TYPE_RECORD) {
+        /* the descriptor belongs to the statement and is shared */
+        const type_record_t *s = src->u.rec;
+        type_record_t *d = type_record_new(a, s->desc);
+        for (int i = 0; i < s->desc->n; i++)
+            value_copy(a, s->desc->types[i], &d->vals[i], &s->vals[i]);
+        dst->u.rec = d;
         return;
     }
     const type_info_t *ti = type_lookup(t);

@@ -151,6 +151,8 @@ static void test_errors(void)
     Q("select * from nosuch", "ERROR 42P01 relation \"nosuch\" does not exist @15");
     Q("select x", "ERROR 42703 column \"x\" does not exist @8");
     Q("select 1 + 'a'", "ERROR 22P02 invalid input syntax for type integer: \"a\" @12");
+    Q("select (1).x", "ERROR 42809 column notation .x applied to type integer, which is not a composite type @9");
+    Q("select (row(1,2)).f3", "ERROR 42703 could not identify column \"f3\" in record data type @9");
     Q("create table t (a int)", "ERROR 0A000 statement type create_stmt is not supported by kiln");
 }
 
