@@ -447,6 +447,17 @@ static bool plan_cheap(const exec_plan_t *p)
     return plan_cheap(p->left) && plan_cheap(p->right);
 }
 
+/* plan_reads_sources - whether p scans a source table or a cube (not
+ * pg_catalog, settings or constants). */
+static bool plan_reads_sources(const exec_plan_t *p)
+{
+    if (!p)
+        return false;
+    if (p->kind == PLAN_SCAN && (p->u.scan.rel->kind == 'f' || p->u.scan.rel->kind == 'm'))
+        return true;
+    return plan_reads_sources(p->left) || plan_reads_sources(p->right);
+}
+
 bool sql_stmt_is_current(const sql_stmt_t *s)
 {
     return !s->cat || exec_catalog_is_current(s->cat);
@@ -499,6 +510,16 @@ static int prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int of
         s->param_types[i] = t;
     }
     s->cheap = an.cheap && plan_cheap(s->plan);
+    /* kylin.server.mode=job: the node builds, a query node answers. The
+     * catalog, settings and constants still work (clients introspect on
+     * connect); data does not. */
+    if (ctx->info.settings && strcmp(cfg_str(ctx->info.settings, CFG_SERVER_MODE), "job") == 0 &&
+        plan_reads_sources(s->plan)) {
+        err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "this node runs in job mode and answers no queries");
+        err_detail(err, "kylin.server.mode = job: the node builds cubes and runs jobs only.");
+        err_hint(err, "Connect to a node whose kylin.server.mode is query or all, e.g. through the load balancer.");
+        return -1;
+    }
     s->const_row = const_row(a, s->plan, s->ncols);
     s->cacheable = !an.uses_catalog;
     /* A statement shared by text (no relations) must not freeze its
