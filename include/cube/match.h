@@ -166,7 +166,8 @@ const char *cube_plan_cube(const cube_plan_t *p);
 uint64_t cube_plan_cuboid(const cube_plan_t *p);
 uint64_t cube_plan_cuboid_rows(const cube_plan_t *p);
 /* cube_plan_explain - appends EXPLAIN lines (cube, segment, cuboid and its
- * rows, filters, derivations), each line ending in '\n'. */
+ * rows, filters, derivations, and the rows the scan touches after its seeks:
+ * the scan runs to count them), each line ending in '\n'. */
 void cube_plan_explain(const cube_plan_t *p, buf_t *out);
 
 /* cube_plan_open - starts producing rows; the iterator lives in a. */

@@ -10,8 +10,9 @@
 // contrib/ssb/postgres.sql (each table's last column *_pad takes the empty field after the
 // trailing '|' of every line, as in PostgreSQL and kiln; its \copy lines become COPY ...
 // (FORMAT csv, DELIMITER '|', HEADER false)), then times each query in-process
-// (runAndReadAll: execute and materialize every row): WARMUP untimed runs, then up to RUNS
-// timed ones, stopping after SECONDS once MIN_RUNS are in. Prints on stdout:
+// (runAndReadAll: execute and materialize every row), in rounds of every query once: WARMUP
+// untimed rounds, then up to RUNS timed ones, stopping after SECONDS x queries once MIN_RUNS
+// rounds are in. Prints on stdout:
 //   load_ms <ms>
 //   <name> <runs> <p50_us> <p99_us> <min_us> <mean_us> <max_us> <rows>   (tab-separated)
 //   vmhwm_kb <peak RSS of this node process>
@@ -55,28 +56,33 @@ const fmt = v => {
   return String(v);
 };
 
-for (const f of files) {
-  const name = basename(f).replace(/\.sql$/, '');
-  const sql = readFileSync(f, 'utf8');
-  let reader;
-  for (let w = 0; w < Number(opt.warmup); w++) reader = await con.runAndReadAll(sql);
-  const lat = [];
-  const start = now();
-  for (let n = 0; n < Number(opt.runs); n++) {
-    if (n >= Number(opt['min-runs']) && now() - start > Number(opt.seconds) * 1000) break;
+// Rounds: every query once per round (as ssb_lat does), so each query meets the same load.
+const qs = files.map(f => ({ name: basename(f).replace(/\.sql$/, ''), sql: readFileSync(f, 'utf8'), lat: [] }));
+for (let w = 0; w < Number(opt.warmup); w++) {
+  for (const q of qs) {
+    const res = await con.runAndReadAll(q.sql);
+    q.reader = q.reader ?? res;
+  }
+}
+const start = now();
+for (let r = 0; r < Number(opt.runs); r++) {
+  if (r >= Number(opt['min-runs']) && now() - start > Number(opt.seconds) * 1000 * qs.length) break;
+  for (const q of qs) {
     const t = now();
-    const r = await con.runAndReadAll(sql);
-    lat.push((now() - t) * 1000);
-    if (!reader) reader = r;
+    const res = await con.runAndReadAll(q.sql);
+    q.lat.push((now() - t) * 1000);
+    q.reader = q.reader ?? res;
   }
-  const rows = reader.getRows();
+}
+for (const q of qs) {
+  const rows = q.reader.getRows();
   if (opt.out) {
-    writeFileSync(join(opt.out, `${name}.out`), rows.map(r => r.map(fmt).join('|') + '\n').join(''));
+    writeFileSync(join(opt.out, `${q.name}.out`), rows.map(r => r.map(fmt).join('|') + '\n').join(''));
   }
-  const sorted = [...lat].sort((a, b) => a - b);
+  const sorted = [...q.lat].sort((a, b) => a - b);
   const pct = p => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-  const mean = lat.reduce((a, b) => a + b, 0) / lat.length;
-  console.log([name, lat.length, pct(0.5).toFixed(1), pct(0.99).toFixed(1), sorted[0].toFixed(1),
+  const mean = q.lat.reduce((a, b) => a + b, 0) / q.lat.length;
+  console.log([q.name, q.lat.length, pct(0.5).toFixed(1), pct(0.99).toFixed(1), sorted[0].toFixed(1),
                mean.toFixed(1), sorted[sorted.length - 1].toFixed(1), rows.length].join('\t'));
 }
 const hwm = readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/);

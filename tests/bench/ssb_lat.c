@@ -3,13 +3,18 @@
  * client, warm (a benchmark tool, not a test; tests/bench/ssb_bench.sh drives it against kilnd
  * and PostgreSQL 15 alike).
  *
- *   ssb_lat -d CONNINFO [-w WARMUP] [-n RUNS] [-m MIN_RUNS] [-t SECONDS] [-o DIR] FILE.sql...
+ *   ssb_lat -d CONNINFO [-b] [-w WARMUP] [-n RUNS] [-m MIN_RUNS] [-t SECONDS] [-o DIR] FILE.sql...
  *
- * Per file: the whole file is sent as one simple-protocol Query (PQexec, as psql -f sends a
- * one-statement file), WARMUP times untimed (default 3), then up to RUNS times (default 1000)
- * timed from PQexec's call to its return (send, server work, every row received and parsed by
- * libpq), stopping early once SECONDS (default 30) have passed and at least MIN_RUNS (default 5)
- * runs are in. Prints one tab-separated line per file:
+ * Each file is sent whole as one simple-protocol Query (PQexec, as psql -f sends a
+ * one-statement file), timed from PQexec's call to its return (send, server work, every row
+ * received and parsed by libpq). The files run in rounds, each file once per round: WARMUP
+ * untimed rounds (default 3), then up to RUNS timed rounds (default 1000), stopping early once
+ * SECONDS (default 30) times the number of files have passed and at least MIN_RUNS (default 5)
+ * rounds are in. Interleaving spreads every query's runs over the whole measurement, so a burst
+ * of other work on a shared machine does not land on one query only, and the server sees
+ * different statements in turn, as from a dashboard. With -b (blocks) each file's runs are back
+ * to back instead (WARMUP, then RUNS or SECONDS), the same text again and again: what a server
+ * gains from a statement cache shows as the difference. Prints one tab-separated line per file:
  *
  *   name  runs  p50_us  p99_us  min_us  mean_us  max_us  rows
  *
@@ -128,13 +133,22 @@ static void write_rows(const char *dir, const char *name, PGresult *res)
     fclose(f);
 }
 
+typedef struct query {
+    char name[256];
+    char *sql;
+    PGresult *first; /* rows of the first execution, for -o */
+    double *lat;
+    int n, rows, failed;
+} query_t;
+
 int main(int argc, char **argv)
 {
     const char *conninfo = "", *outdir = NULL;
-    int warmup = 3, runs = 1000, min_runs = 5, opt;
+    int warmup = 3, runs = 1000, min_runs = 5, blocks = 0, opt;
     double budget_s = 30;
-    while ((opt = getopt(argc, argv, "d:w:n:m:t:o:")) != -1) {
+    while ((opt = getopt(argc, argv, "bd:w:n:m:t:o:")) != -1) {
         switch (opt) {
+        case 'b': blocks = 1; break;
         case 'd': conninfo = optarg; break;
         case 'w': warmup = atoi(optarg); break;
         case 'n': runs = atoi(optarg); break;
@@ -142,62 +156,83 @@ int main(int argc, char **argv)
         case 't': budget_s = atof(optarg); break;
         case 'o': outdir = optarg; break;
         default:
-            fprintf(stderr, "usage: ssb_lat -d CONNINFO [-w WARMUP] [-n RUNS] [-m MIN_RUNS] [-t SECONDS] [-o DIR] FILE.sql...\n");
+            fprintf(stderr, "usage: ssb_lat -d CONNINFO [-b] [-w WARMUP] [-n RUNS] [-m MIN_RUNS] [-t SECONDS] [-o DIR] FILE.sql...\n");
             return 2;
         }
     }
     if (runs < 1)
         runs = 1;
+    int nq = argc - optind;
+    if (nq < 1) {
+        fprintf(stderr, "ssb_lat: no query files\n");
+        return 2;
+    }
     PGconn *conn = PQconnectdb(conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
         fprintf(stderr, "ssb_lat: connect: %s", PQerrorMessage(conn));
         return 2;
     }
-    double *lat = malloc(sizeof(double) * (size_t)runs);
-    int failed = 0;
-    for (int i = optind; i < argc; i++) {
-        char name[256];
-        base_name(argv[i], name, sizeof name);
-        char *sql = slurp(argv[i]);
-        PGresult *first = NULL;
-        int rows = -1, n = 0;
-        for (int w = 0; w < warmup; w++)
-            if ((rows = run_once(conn, sql, name, outdir ? &first : NULL)) < 0)
-                break;
-        if (warmup > 0 && rows < 0) {
-            failed = 1;
-            free(sql);
-            continue;
-        }
-        double start = now_us();
-        for (n = 0; n < runs; n++) {
-            if (n >= min_runs && now_us() - start > budget_s * 1e6)
-                break;
-            double t0 = now_us();
-            rows = run_once(conn, sql, name, outdir ? &first : NULL);
-            lat[n] = now_us() - t0;
-            if (rows < 0)
-                break;
-        }
-        if (rows < 0) {
-            failed = 1;
-            PQclear(first);
-            free(sql);
-            continue;
-        }
-        if (outdir && first)
-            write_rows(outdir, name, first);
-        PQclear(first);
-        double sum = 0;
-        for (int k = 0; k < n; k++)
-            sum += lat[k];
-        qsort(lat, (size_t)n, sizeof(double), cmp_double);
-        printf("%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\n", name, n, pct(lat, n, 0.50), pct(lat, n, 0.99), lat[0],
-               sum / n, lat[n - 1], rows);
-        fflush(stdout);
-        free(sql);
+    query_t *qs = calloc((size_t)nq, sizeof *qs);
+    if (!qs) {
+        fprintf(stderr, "ssb_lat: out of memory\n");
+        return 2;
     }
-    free(lat);
+    for (int i = 0; i < nq; i++) {
+        base_name(argv[optind + i], qs[i].name, sizeof qs[i].name);
+        qs[i].sql = slurp(argv[optind + i]);
+        qs[i].lat = malloc(sizeof(double) * (size_t)runs);
+        if (!qs[i].lat) {
+            fprintf(stderr, "ssb_lat: out of memory\n");
+            return 2;
+        }
+    }
+    /* Rounds: every query once per round, so each query's runs are spread over the whole
+     * measurement and meet the same machine load (a burst of other work does not land on
+     * one query's few milliseconds). */
+    /* blocks: the same loops with one query per "round set" */
+    for (int b0 = 0; b0 < nq; b0 += blocks ? 1 : nq) {
+        int b1 = blocks ? b0 + 1 : nq;
+        for (int w = 0; w < warmup; w++)
+            for (int i = b0; i < b1; i++)
+                if (!qs[i].failed && run_once(conn, qs[i].sql, qs[i].name, outdir ? &qs[i].first : NULL) < 0)
+                    qs[i].failed = 1;
+        double start = now_us();
+        for (int r = 0; r < runs; r++) {
+            if (r >= min_runs && now_us() - start > budget_s * (b1 - b0) * 1e6)
+                break;
+            for (int i = b0; i < b1; i++) {
+                query_t *q = &qs[i];
+                if (q->failed)
+                    continue;
+                double t0 = now_us();
+                int rows = run_once(conn, q->sql, q->name, outdir ? &q->first : NULL);
+                q->lat[q->n++] = now_us() - t0;
+                if (rows < 0)
+                    q->failed = 1;
+                q->rows = rows;
+            }
+        }
+    }
+    int failed = 0;
+    for (int i = 0; i < nq; i++) {
+        query_t *q = &qs[i];
+        if (outdir && q->first && !q->failed)
+            write_rows(outdir, q->name, q->first);
+        PQclear(q->first);
+        if (q->failed || q->n == 0) {
+            failed = 1;
+            continue;
+        }
+        double sum = 0;
+        for (int k = 0; k < q->n; k++)
+            sum += q->lat[k];
+        qsort(q->lat, (size_t)q->n, sizeof(double), cmp_double);
+        printf("%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\n", q->name, q->n, pct(q->lat, q->n, 0.50),
+               pct(q->lat, q->n, 0.99), q->lat[0], sum / q->n, q->lat[q->n - 1], q->rows);
+        free(q->lat);
+        free(q->sql);
+    }
+    free(qs);
     char path[64], line[256], hwm[64] = "n/a";
     snprintf(path, sizeof path, "/proc/%d/status", PQbackendPID(conn));
     FILE *st = fopen(path, "r");
