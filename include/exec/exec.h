@@ -94,9 +94,31 @@ typedef struct exec_winfunc {
     exec_expr_t **args;  /* over the child's slots */
     type_oid_t ret;
     bool star;
-    int frame;           /* 0: default (RANGE UNBOUNDED PRECEDING..CURRENT ROW with ORDER BY, else whole partition); 1: whole partition; 2: ROWS .. CURRENT ROW */
+    /* the frame: PostgreSQL's FRAMEOPTION_* bits (EXEC_FRAME_*; 0 = the
+     * default RANGE UNBOUNDED PRECEDING .. CURRENT ROW) and the offsets of
+     * n PRECEDING / FOLLOWING (no input slots: evaluated once per run; int8
+     * for ROWS and GROUPS, the ORDER BY column's offset type for RANGE) */
+    int frame;
+    exec_expr_t *start_off, *end_off;
     exec_expr_t *filter; /* aggregate FILTER (WHERE ...) over the child's slots, or NULL */
 } exec_winfunc_t;
+
+/* Frame options, numbered as PostgreSQL's parsenodes.h (libpg_query passes them through). */
+#define EXEC_FRAME_RANGE 0x2
+#define EXEC_FRAME_ROWS 0x4
+#define EXEC_FRAME_GROUPS 0x8
+#define EXEC_FRAME_START_UNBOUNDED_PRECEDING 0x20
+#define EXEC_FRAME_END_UNBOUNDED_FOLLOWING 0x100
+#define EXEC_FRAME_START_CURRENT_ROW 0x200
+#define EXEC_FRAME_END_CURRENT_ROW 0x400
+#define EXEC_FRAME_START_OFFSET_PRECEDING 0x800
+#define EXEC_FRAME_END_OFFSET_PRECEDING 0x1000
+#define EXEC_FRAME_START_OFFSET_FOLLOWING 0x2000
+#define EXEC_FRAME_END_OFFSET_FOLLOWING 0x4000
+#define EXEC_FRAME_EXCLUDE_CURRENT_ROW 0x8000
+#define EXEC_FRAME_EXCLUDE_GROUP 0x10000
+#define EXEC_FRAME_EXCLUDE_TIES 0x20000
+#define EXEC_FRAME_DEFAULT (EXEC_FRAME_RANGE | EXEC_FRAME_START_UNBOUNDED_PRECEDING | EXEC_FRAME_END_CURRENT_ROW)
 
 struct exec_plan {
     exec_plan_kind_t kind;

@@ -1,7 +1,8 @@
 /*
  * exec_sort.c - the sort operator (multi-key, ASC/DESC, NULLS FIRST/LAST)
  * and the window operator (partition, order, ranking and offset functions,
- * aggregates over the default, whole-partition and ROWS frames).
+ * aggregates and first/last/nth_value over ROWS, RANGE and GROUPS frames
+ * with offsets and EXCLUDE).
  *
  * Both materialize their input in the budgeted query arena: rows are copied
  * with their evaluated sort keys appended, then sorted with a stable merge
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "types/datetime.h"
+#include "types/numeric.h"
 #include "types/value.h"
 
 typedef struct sortctx {
@@ -193,63 +196,329 @@ static bool peers(win_st_t *st, const value_t *a, const value_t *b)
     return st->norder == 0 || cmp_keys(&st->order_sc, a, b) == 0;
 }
 
+/* ---- frames ---- */
+
+/* The frame of one function in one partition. */
+typedef struct frame {
+    int opts;
+    int64_t soff, eoff;     /* ROWS / GROUPS offsets */
+    value_t soffv, eoffv;   /* RANGE offsets */
+    int keycol;             /* stored column of the (single) ORDER BY key */
+    type_oid_t keytype;
+    bool desc, nulls_first;
+    size_t b, e;            /* the partition */
+    const size_t *pstart, *pend; /* peer group bounds per row (index - b) */
+    const size_t *gno;      /* peer group number per row */
+    const size_t *gstart;   /* first row of each peer group */
+    size_t ngroups;
+} frame_t;
+
+/* range_cmp - sign of key - (base + sign * off) for RANGE offsets, in the
+ * key's own arithmetic (no overflow: ints in 128 bits, dates as timestamps). */
+static int range_cmp(op_t *o, const frame_t *f, const value_t *key, const value_t *base, const value_t *off, int sign,
+                     int *out)
+{
+    switch (f->keytype) {
+    case TYPE_INT2:
+    case TYPE_INT4:
+    case TYPE_INT8: {
+        __int128 d = (__int128)key->u.i - ((__int128)base->u.i + (__int128)sign * off->u.i);
+        *out = (d > 0) - (d < 0);
+        return 0;
+    }
+    case TYPE_FLOAT4:
+    case TYPE_FLOAT8: {
+        double d = key->u.f - (base->u.f + sign * off->u.f);
+        *out = (d > 0) - (d < 0);
+        return 0;
+    }
+    case TYPE_NUMERIC: {
+        const type_numeric_t *bound;
+        if ((sign > 0 ? numeric_add : numeric_sub)(o->scratch, base->u.num, off->u.num, &bound, o->run->err) < 0)
+            return -1;
+        *out = numeric_cmp(key->u.num, bound);
+        return 0;
+    }
+    case TYPE_DATE:
+    case TYPE_TIMESTAMP:
+    case TYPE_TIMESTAMPTZ: {
+        int64_t k = key->u.i, bt = base->u.i, bound;
+        if (f->keytype == TYPE_DATE) {
+            k *= INT64_C(86400000000);
+            bt *= INT64_C(86400000000);
+        }
+        type_interval_t iv = off->u.iv;
+        if (sign < 0) {
+            iv.months = -iv.months;
+            iv.days = -iv.days;
+            iv.micros = -iv.micros;
+        }
+        if (dt_ts_add_interval(bt, &iv, &bound, o->run->err) < 0)
+            return -1;
+        *out = (k > bound) - (k < bound);
+        return 0;
+    }
+    default:
+        return err_set(o->run->err, ERRCODE_FEATURE_NOT_SUPPORTED,
+                       "RANGE with offset PRECEDING/FOLLOWING is not supported for this column type");
+    }
+}
+
+/* range_before - whether row j lies before key_i + sign * off in the sort
+ * order (strictly, or also equal when incl): the binary searches below need
+ * a predicate that is true for a prefix of the partition. */
+static int range_before(op_t *o, const frame_t *f, const value_t *kj, const value_t *ki, const value_t *off, int sign,
+                        bool incl, bool *out)
+{
+    if (kj->isnull) {
+        *out = f->nulls_first; /* NULLs sort before or after every value */
+        return 0;
+    }
+    int c = 0;
+    if (range_cmp(o, f, kj, ki, off, f->desc ? -sign : sign, &c) < 0)
+        return -1;
+    if (f->desc)
+        c = -c;
+    *out = incl ? c <= 0 : c < 0;
+    return 0;
+}
+
+/* range_search - the first row of [b, e) for which range_before is false. */
+static int range_search(op_t *o, const frame_t *f, value_t **rows, const value_t *ki, const value_t *off, int sign,
+                        bool incl, size_t *out)
+{
+    size_t lo = f->b, hi = f->e;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        bool before;
+        if (range_before(o, f, &rows[mid][f->keycol], ki, off, sign, incl, &before) < 0)
+            return -1;
+        if (before)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *out = lo;
+    return 0;
+}
+
+static size_t clamp(int64_t v, size_t b, size_t e)
+{
+    return v < (int64_t)b ? b : v > (int64_t)e ? e : (size_t)v;
+}
+
+/* frame_bounds - the frame [*fs, *fe) of row i. */
+static int frame_bounds(op_t *o, const frame_t *f, value_t **rows, size_t i, size_t *fs, size_t *fe)
+{
+    size_t b = f->b, e = f->e, k = i - b;
+    int opts = f->opts;
+    int64_t ii = (int64_t)i;
+    const value_t *ki = &rows[i][f->keycol];
+    if (opts & EXEC_FRAME_START_UNBOUNDED_PRECEDING)
+        *fs = b;
+    else if (opts & EXEC_FRAME_START_CURRENT_ROW)
+        *fs = (opts & EXEC_FRAME_ROWS) ? i : f->pstart[k];
+    else if (opts & EXEC_FRAME_ROWS)
+        *fs = clamp(opts & EXEC_FRAME_START_OFFSET_PRECEDING ? ii - f->soff : ii + f->soff, b, e);
+    else if (opts & EXEC_FRAME_GROUPS) {
+        int64_t g = (int64_t)f->gno[k] + (opts & EXEC_FRAME_START_OFFSET_PRECEDING ? -f->soff : f->soff);
+        *fs = g < 0 ? b : g >= (int64_t)f->ngroups ? e : f->gstart[g];
+    } else if (ki->isnull) {
+        *fs = f->pstart[k];
+    } else if (range_search(o, f, rows, ki, &f->soffv, opts & EXEC_FRAME_START_OFFSET_PRECEDING ? -1 : 1, false, fs) <
+               0) {
+        return -1;
+    }
+    if (opts & EXEC_FRAME_END_UNBOUNDED_FOLLOWING)
+        *fe = e;
+    else if (opts & EXEC_FRAME_END_CURRENT_ROW)
+        *fe = (opts & EXEC_FRAME_ROWS) ? i + 1 : f->pend[k];
+    else if (opts & EXEC_FRAME_ROWS)
+        *fe = clamp((opts & EXEC_FRAME_END_OFFSET_PRECEDING ? ii - f->eoff : ii + f->eoff) + 1, b, e);
+    else if (opts & EXEC_FRAME_GROUPS) {
+        int64_t g = (int64_t)f->gno[k] + (opts & EXEC_FRAME_END_OFFSET_PRECEDING ? -f->eoff : f->eoff);
+        *fe = g < 0 ? b : g + 1 >= (int64_t)f->ngroups ? e : f->gstart[g + 1];
+    } else if (ki->isnull) {
+        *fe = f->pend[k];
+    } else if (range_search(o, f, rows, ki, &f->eoffv, opts & EXEC_FRAME_END_OFFSET_PRECEDING ? -1 : 1, true, fe) <
+               0) {
+        return -1;
+    }
+    if (*fe < *fs)
+        *fe = *fs;
+    return 0;
+}
+
+/* excluded - whether row j of row i's frame is left out by EXCLUDE. */
+static bool excluded(const frame_t *f, size_t i, size_t j)
+{
+    if (f->opts & EXEC_FRAME_EXCLUDE_CURRENT_ROW)
+        return j == i;
+    if (f->opts & (EXEC_FRAME_EXCLUDE_GROUP | EXEC_FRAME_EXCLUDE_TIES)) {
+        bool peer = j >= f->pstart[i - f->b] && j < f->pend[i - f->b];
+        return peer && ((f->opts & EXEC_FRAME_EXCLUDE_GROUP) || j != i);
+    }
+    return false;
+}
+
+/* frame_offset - a ROWS / GROUPS offset: a non-negative, non-NULL count. */
+static int frame_offset(op_t *o, const exec_expr_t *x, bool start, bool range, value_t *v)
+{
+    if (exec_eval_const(&o->ec, x, v) < 0)
+        return -1;
+    if (v->isnull)
+        return err_set(o->run->err, ERRCODE_NULL_VALUE_NOT_ALLOWED, "frame %s offset must not be null",
+                       start ? "starting" : "ending");
+    bool neg = false;
+    switch (x->type) {
+    case TYPE_FLOAT4:
+    case TYPE_FLOAT8:
+        neg = v->u.f < 0;
+        break;
+    case TYPE_NUMERIC:
+        neg = numeric_sign(v->u.num) < 0;
+        break;
+    case TYPE_INTERVAL:
+        neg = v->u.iv.months < 0 || v->u.iv.days < 0 || v->u.iv.micros < 0;
+        break;
+    default:
+        neg = v->u.i < 0;
+        break;
+    }
+    if (neg && range)
+        return err_set(o->run->err, "22013", "invalid preceding or following size in window function");
+    if (neg)
+        return err_set(o->run->err, "22013", "frame %s offset must not be negative", start ? "starting" : "ending");
+    return 0;
+}
+
+/* agg_over - the aggregate of wf over rows [fs, fe) of the partition (except
+ * the excluded ones of row i), into *res (copied into o's arena). */
+static int agg_over(op_t *o, const exec_winfunc_t *wf, const frame_t *f, value_t *const *args, const bool *skip,
+                    size_t i, size_t fs, size_t fe, mem_arena_t *tmp, value_t *res)
+{
+    size_t ss = wf->agg->state_size ? wf->agg->state_size : 8;
+    void *state = mem_alloc_try(tmp, ss);
+    if (!state)
+        return exec__nomem(o);
+    memset(state, 0, ss);
+    type_oid_t at = wf->nargs > 0 ? wf->args[0]->type : 0;
+    size_t b = f->b;
+    for (size_t j = fs; j < fe; j++) {
+        if (excluded(f, i, j) || (skip && skip[j - b]))
+            continue;
+        value_t v0 = wf->nargs > 0 ? args[0][j - b] : value_null();
+        value_t v1 = wf->nargs > 1 ? args[1][j - b] : value_null();
+        int rc;
+        if (wf->agg->step2)
+            rc = wf->agg->step2(state, at, &v0, &v1, tmp, o->run->err);
+        else if (wf->agg->strict && !wf->star && v0.isnull)
+            rc = 0;
+        else
+            rc = wf->agg->step(state, at, &v0, tmp, o->run->err);
+        if (rc < 0)
+            return -1;
+    }
+    value_t v = { 0 };
+    if (wf->agg->final(state, at, wf->ret, tmp, &v, o->run->err) < 0)
+        return -1;
+    value_copy(o->arena, wf->ret, res, &v);
+    return 0;
+}
+
 /* compute - the window functions over one partition rows[b..e). */
 static int win_partition(op_t *o, win_st_t *st, size_t b, size_t e)
 {
     const exec_plan_t *p = o->plan;
     value_t **rows = st->rows.rows;
     int nc = o->left->plan->ncols;
-    /* peer group bounds per row */
+    /* peer group bounds and numbers per row */
     size_t *pstart = exec__alloc(o, sizeof(size_t) * (e - b + 1));
     size_t *pend = exec__alloc(o, sizeof(size_t) * (e - b + 1));
-    if (!pstart || !pend)
+    size_t *gno = exec__alloc(o, sizeof(size_t) * (e - b + 1));
+    size_t *gstart = exec__alloc(o, sizeof(size_t) * (e - b + 1));
+    if (!pstart || !pend || !gno || !gstart)
         return -1;
+    size_t ng = 0;
     for (size_t i = b; i < e;) {
         size_t j = i + 1;
         while (j < e && peers(st, rows[i], rows[j]))
             j++;
+        gstart[ng] = i;
         for (size_t k = i; k < j; k++) {
             pstart[k - b] = i;
             pend[k - b] = j;
+            gno[k - b] = ng;
         }
+        ng++;
         i = j;
     }
-    for (int f = 0; f < p->u.window.nfuncs; f++) {
-        const exec_winfunc_t *wf = &p->u.window.funcs[f];
-        value_t *res = st->results[f];
+    mem_arena_t *tmp = mem_arena_new(o->arena, "frame", 0);
+    for (int fi = 0; fi < p->u.window.nfuncs; fi++) {
+        const exec_winfunc_t *wf = &p->u.window.funcs[fi];
+        value_t *res = st->results[fi];
+        frame_t f = { 0 };
+        f.opts = wf->frame ? wf->frame : EXEC_FRAME_DEFAULT;
+        f.b = b;
+        f.e = e;
+        f.pstart = pstart;
+        f.pend = pend;
+        f.gno = gno;
+        f.gstart = gstart;
+        f.ngroups = ng;
+        if (st->norder > 0) {
+            f.keycol = nc + st->npart;
+            f.keytype = p->u.window.order[0].expr->type;
+            f.desc = p->u.window.order[0].desc;
+            f.nulls_first = p->u.window.order[0].nulls_first;
+        }
+        bool range = (f.opts & (EXEC_FRAME_ROWS | EXEC_FRAME_GROUPS)) == 0;
+        if (wf->start_off) {
+            if (frame_offset(o, wf->start_off, true, range, &f.soffv) < 0)
+                goto fail;
+            f.soff = f.soffv.u.i;
+        }
+        if (wf->end_off) {
+            if (frame_offset(o, wf->end_off, false, range, &f.eoffv) < 0)
+                goto fail;
+            f.eoff = f.eoffv.u.i;
+        }
         /* evaluate arguments per row of the partition */
         value_t *args[3] = { NULL, NULL, NULL };
         bool *skip = NULL; /* rows the aggregate's FILTER rejects */
         if (wf->filter) {
             skip = exec__alloc(o, sizeof(bool) * (e - b + 1));
             if (!skip)
-                return -1;
+                goto fail;
             for (size_t i = b; i < e; i++) {
                 value_t fv;
                 if (exec_eval_row(&o->ec, wf->filter, rows[i], nc, &fv) < 0)
-                    return -1;
+                    goto fail;
                 skip[i - b] = fv.isnull || !fv.u.i;
             }
         }
         for (int a = 0; a < wf->nargs && a < 3; a++) {
             args[a] = exec__alloc(o, sizeof(value_t) * (e - b + 1));
             if (!args[a])
-                return -1;
+                goto fail;
             for (size_t i = b; i < e; i++)
                 if (exec_eval_row(&o->ec, wf->args[a], rows[i], nc, &args[a][i - b]) < 0)
-                    return -1;
+                    goto fail;
         }
         const char *nm = wf->name;
-        if (wf->agg) {
+        bool excl = (f.opts & (EXEC_FRAME_EXCLUDE_CURRENT_ROW | EXEC_FRAME_EXCLUDE_GROUP | EXEC_FRAME_EXCLUDE_TIES)) != 0;
+        if (wf->agg && (f.opts & EXEC_FRAME_START_UNBOUNDED_PRECEDING) && !excl) {
+            /* frames that only grow: fold each row once */
             void *state = exec__alloc(o, wf->agg->state_size ? wf->agg->state_size : 8);
             if (!state)
-                return -1;
+                goto fail;
             memset(state, 0, wf->agg->state_size ? wf->agg->state_size : 8);
             type_oid_t at = wf->nargs > 0 ? wf->args[0]->type : 0;
-            bool whole = wf->frame == 1 || (wf->frame == 0 && st->norder == 0);
             size_t fed = b;
             for (size_t i = b; i < e; i++) {
-                size_t upto = whole ? e : wf->frame == 2 ? i + 1 : pend[i - b];
+                size_t fs, upto;
+                if (frame_bounds(o, &f, rows, i, &fs, &upto) < 0)
+                    goto fail;
                 while (fed < upto) {
                     value_t v0 = wf->nargs > 0 ? args[0][fed - b] : value_null();
                     value_t v1 = wf->nargs > 1 ? args[1][fed - b] : value_null();
@@ -263,12 +532,33 @@ static int win_partition(op_t *o, win_st_t *st, size_t b, size_t e)
                     else
                         rc = wf->agg->step(state, at, &v0, o->arena, o->run->err);
                     if (rc < 0)
-                        return -1;
+                        goto fail;
                     fed++;
                 }
                 res[i].isnull = false;
                 if (wf->agg->final(state, at, wf->ret, o->arena, &res[i], o->run->err) < 0)
-                    return -1;
+                    goto fail;
+            }
+            continue;
+        }
+        if (wf->agg) {
+            /* moving frames: each row's frame folded afresh (the same frame reuses the result) */
+            size_t pfs = 0, pfe = 0;
+            for (size_t i = b; i < e; i++) {
+                size_t fs, fe;
+                if (frame_bounds(o, &f, rows, i, &fs, &fe) < 0)
+                    goto fail;
+                if (i > b && !excl && fs == pfs && fe == pfe) {
+                    res[i] = res[i - 1];
+                    continue;
+                }
+                mem_arena_reset(tmp);
+                if (agg_over(o, wf, &f, args, skip, i, fs, fe, tmp, &res[i]) < 0)
+                    goto fail;
+                pfs = fs;
+                pfe = fe;
+                if (((i - b) & 1023) == 1023 && exec__check(o) < 0)
+                    goto fail;
             }
             continue;
         }
@@ -294,8 +584,10 @@ static int win_partition(op_t *o, win_st_t *st, size_t b, size_t e)
                 r->u.f = (double)(pend[i - b] - b) / (double)n;
             } else if (!strcmp(nm, "ntile")) {
                 int64_t buckets = args[0] && !args[0][idx].isnull ? args[0][idx].u.i : 1;
-                if (buckets <= 0)
-                    return err_set(o->run->err, "2201G", "argument of ntile must be greater than zero");
+                if (buckets <= 0) {
+                    err_set(o->run->err, "2201G", "argument of ntile must be greater than zero");
+                    goto fail;
+                }
                 int64_t per = n / buckets, extra = n % buckets;
                 /* the first `extra` buckets get one more row */
                 int64_t bound = extra * (per + 1);
@@ -309,26 +601,46 @@ static int win_partition(op_t *o, win_st_t *st, size_t b, size_t e)
                     *r = args[2][idx];
                 else
                     r->isnull = true;
-            } else if (!strcmp(nm, "first_value")) {
-                *r = args[0][0];
-            } else if (!strcmp(nm, "last_value")) {
-                size_t last = (wf->frame == 1 || st->norder == 0) ? e - 1 : wf->frame == 2 ? i : pend[idx] - 1;
-                *r = args[0][last - b];
-            } else if (!strcmp(nm, "nth_value")) {
-                int64_t k = args[1][idx].isnull ? 0 : args[1][idx].u.i;
-                size_t last = (wf->frame == 1 || st->norder == 0) ? e - 1 : wf->frame == 2 ? i : pend[idx] - 1;
-                if (k <= 0)
-                    return err_set(o->run->err, "2201H", "argument of nth_value must be greater than zero");
-                if ((size_t)(k - 1) + b <= last)
-                    *r = args[0][k - 1];
-                else
-                    r->isnull = true;
+            } else if (!strcmp(nm, "first_value") || !strcmp(nm, "last_value") || !strcmp(nm, "nth_value")) {
+                /* the frame's first, last or k-th row that EXCLUDE leaves */
+                size_t fs, fe;
+                if (frame_bounds(o, &f, rows, i, &fs, &fe) < 0)
+                    goto fail;
+                int64_t want = 1;
+                if (!strcmp(nm, "nth_value")) {
+                    if (args[1][idx].isnull) {
+                        r->isnull = true;
+                        continue;
+                    }
+                    want = args[1][idx].u.i;
+                    if (want <= 0) {
+                        err_set(o->run->err, "2201H", "argument of nth_value must be greater than zero");
+                        goto fail;
+                    }
+                }
+                bool last = !strcmp(nm, "last_value");
+                r->isnull = true;
+                int64_t seen = 0;
+                for (size_t j = last ? fe : fs; last ? j > fs : j < fe; last ? j-- : j++) {
+                    size_t jj = last ? j - 1 : j;
+                    if (excluded(&f, i, jj))
+                        continue;
+                    if (last || ++seen == want) {
+                        *r = args[0][jj - b];
+                        break;
+                    }
+                }
             } else {
-                return err_set(o->run->err, ERRCODE_FEATURE_NOT_SUPPORTED, "window function %s is not supported", nm);
+                err_set(o->run->err, ERRCODE_FEATURE_NOT_SUPPORTED, "window function %s is not supported", nm);
+                goto fail;
             }
         }
     }
+    mem_arena_free(tmp);
     return 0;
+fail:
+    mem_arena_free(tmp);
+    return -1;
 }
 
 static int window_next(op_t *o, exec_batch_t **out)

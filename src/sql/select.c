@@ -327,7 +327,8 @@ typedef struct sql_window {
     exec_expr_t **order;
     bool *desc;
     bool *nulls_first;
-    int frame;
+    int frame;            /* EXEC_FRAME_* options, 0 for the default frame */
+    exec_expr_t *start_off, *end_off;
 } sql_window_t;
 
 static int analyze_sortby_list(sql_analyze_t *an, sql_escope_t *es, PgQuery__Node **items, size_t n,
@@ -351,6 +352,66 @@ static int analyze_sortby_list(sql_analyze_t *an, sql_escope_t *es, PgQuery__Nod
     return 0;
 }
 
+/* frame_offset_expr - the n of n PRECEDING / FOLLOWING: no variables, int8
+ * for ROWS and GROUPS, for RANGE the ORDER BY column's offset type (the
+ * type PostgreSQL's in_range support functions take for it). */
+static exec_expr_t *frame_offset_expr(sql_analyze_t *an, sql_escope_t *es, const PgQuery__Node *n, int opts,
+                                      const sql_window_t *win)
+{
+    const char *what = (opts & EXEC_FRAME_ROWS) ? "ROWS" : (opts & EXEC_FRAME_GROUPS) ? "GROUPS" : "RANGE";
+    sql_escope_t oes = { es->scope, es->q, what, false, false, false };
+    exec_expr_t *x = sql__analyze_expr(an, &oes, n);
+    if (!x)
+        return NULL;
+    int lo = -1, hi = -1;
+    bool pinned = false;
+    slot_range(x, &lo, &hi, &pinned);
+    if (lo >= 0 || has_kind(x, EXPR_OUTER)) {
+        err_set(an->err, ERRCODE_INVALID_COLUMN_REFERENCE, "argument of %s must not contain variables", what);
+        sql__err_at(an, x->location);
+        return NULL;
+    }
+    type_oid_t want = TYPE_INT8;
+    if (!(opts & (EXEC_FRAME_ROWS | EXEC_FRAME_GROUPS))) {
+        if (win->norder != 1) {
+            err_set(an->err, ERRCODE_WINDOWING_ERROR,
+                    "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column");
+            sql__err_at(an, x->location);
+            return NULL;
+        }
+        type_oid_t kt = win->order[0]->type;
+        switch (kt) {
+        case TYPE_INT2: case TYPE_INT4: case TYPE_INT8: want = TYPE_INT8; break;
+        case TYPE_FLOAT4: case TYPE_FLOAT8: want = TYPE_FLOAT8; break;
+        case TYPE_NUMERIC: want = TYPE_NUMERIC; break;
+        case TYPE_DATE: case TYPE_TIMESTAMP: case TYPE_TIMESTAMPTZ: want = TYPE_INTERVAL; break;
+        default:
+            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED,
+                    "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s",
+                    sql__type_name(kt), sql__type_name(x->type));
+            sql__err_at(an, x->location);
+            return NULL;
+        }
+    }
+    return sql__coerce(an, x, want, -1, EXEC_CAST_IMPLICIT, x->location);
+}
+
+/* analyze_frame - the frame clause of w into win (PostgreSQL's frame option bits). */
+static int analyze_frame(sql_analyze_t *an, sql_escope_t *es, const PgQuery__WindowDef *w, sql_window_t *win)
+{
+    int fo = w->frame_options;
+    if (!(fo & 1))
+        return 0; /* the default frame */
+    win->frame = fo;
+    if ((fo & (EXEC_FRAME_START_OFFSET_PRECEDING | EXEC_FRAME_START_OFFSET_FOLLOWING)) &&
+        !(win->start_off = frame_offset_expr(an, es, w->start_offset, fo, win)))
+        return -1;
+    if ((fo & (EXEC_FRAME_END_OFFSET_PRECEDING | EXEC_FRAME_END_OFFSET_FOLLOWING)) &&
+        !(win->end_off = frame_offset_expr(an, es, w->end_offset, fo, win)))
+        return -1;
+    return 0;
+}
+
 exec_expr_t *sql__analyze_agg(sql_analyze_t *an, sql_escope_t *es, const PgQuery__FuncCall *f, const char *name)
 {
     bool is_window = f->over != NULL;
@@ -370,9 +431,11 @@ exec_expr_t *sql__analyze_agg(sql_analyze_t *an, sql_escope_t *es, const PgQuery
     }
     sql_qstate_t *q = es->q;
     sql_escope_t inner = *es;
-    inner.allow_agg = false;
+    /* a window function's arguments may hold the query's aggregates
+     * (sum(count(*)) OVER ...), computed before the windows; an aggregate's may not */
+    inner.allow_agg = is_window && es->allow_agg;
     inner.allow_window = false;
-    inner.in_agg = true;
+    inner.in_agg = !is_window;
     int nargs = (int)f->n_args;
     exec_expr_t **args = mem_alloc0(an->a, sizeof(exec_expr_t *) * (size_t)(nargs + 1));
     type_oid_t types[4] = { 0 };
@@ -462,9 +525,10 @@ exec_expr_t *sql__analyze_agg(sql_analyze_t *an, sql_escope_t *es, const PgQuery
                                 &win->nulls_first) < 0)
             return NULL;
         win->norder = (int)w->n_order_clause;
-        /* frame: FRAMEOPTION_ROWS (0x4) with END_CURRENT_ROW; UNBOUNDED FOLLOWING (0x100) = whole */
-        int fo = w->frame_options;
-        win->frame = (fo & 0x100) ? 1 : (fo & 0x4) ? 2 : 0;
+        /* the frame is the call's own, else the named window's */
+        const PgQuery__WindowDef *fw = (f->over->frame_options & 1) ? f->over : w;
+        if (analyze_frame(an, es, fw, win) < 0)
+            return NULL;
         call->window = win;
         e->u.agg = call;
         if (!agg) {
@@ -2606,6 +2670,8 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
                 wf->star = ce->u.agg->star;
                 wf->filter = ce->u.agg->filter;
                 wf->frame = ((sql_window_t *)ce->u.agg->window)->frame;
+                wf->start_off = ((sql_window_t *)ce->u.agg->window)->start_off;
+                wf->end_off = ((sql_window_t *)ce->u.agg->window)->end_off;
                 wp->types[base + m] = ce->type;
                 slot_of[members[m]] = base + m;
             }

@@ -213,3 +213,10 @@
       "t||t" },
     { "select (a, b) in (select a, b from t where c > 2), (a, b) not in (select a, 'x' from u) from t order by a, b",
       "f|f\nt|f\nt|t\nf|t\nf|t" },
+    /* window frames (ROWS / RANGE / GROUPS with offsets, EXCLUDE) and windows over aggregates */
+    { "select x, sum(x) over (order by x rows between 1 preceding and 1 following exclude current row), count(*) over (order by x range between 1 preceding and current row exclude ties), first_value(x) over (order by x rows between 2 preceding and 1 preceding), last_value(x) over (order by x groups between current row and 1 following) from (values (1),(2),(2),(4),(7),(null),(8)) v(x) order by x nulls first",
+      "|8|1|7|\n1|2|1||2\n2|3|2|1|4\n2|6|2|1|4\n4|9|1|2|7\n7|12|1|2|8\n8|7|2|4|" },
+    { "select d, count(*) over (order by d range between '2 days' preceding and '1 day' following) from (values (date '2024-01-01'),('2024-01-02'),('2024-01-05'),('2024-01-06')) v(d) order by d",
+      "2024-01-01|2\n2024-01-02|2\n2024-01-05|2\n2024-01-06|2" },
+    { "select a, count(*), sum(count(*)) over (order by a), lag(count(*)) over (order by a) from t group by a order by a",
+      "1|1|1|\n2|2|3|1\n3|1|4|2\n|1|5|1" },
