@@ -39,6 +39,9 @@ typedef enum exec_plan_kind {
     PLAN_MATERIAL,  /* materialized child shared by several readers (CTEs) */
     PLAN_WINDOW,    /* window functions over sorted child */
     PLAN_PROJECT_SRF, /* project with a set-returning function in the target list */
+    PLAN_RECURSIVE, /* WITH RECURSIVE: left (non-recursive term), then right re-run over the work table until empty */
+    PLAN_WORKTABLE, /* the rows of a recursive CTE's previous iteration */
+    PLAN_LATERAL,   /* for each left row, the rows of right (which reads the left row as outer level 0) */
 } exec_plan_kind_t;
 
 typedef enum exec_join_type {
@@ -200,6 +203,20 @@ struct exec_plan {
             int nfuncs;
             exec_winfunc_t *funcs; /* output = child columns then one per func */
         } window;
+        struct {
+            int id;              /* the work table the recursive term reads (PLAN_WORKTABLE.id) */
+            bool all;            /* UNION ALL; UNION drops rows seen before */
+        } recursive;
+        struct {
+            int id;
+        } worktable;
+        struct {
+            exec_join_type_t type; /* JOIN_INNER or JOIN_LEFT (NULLs when right has no rows) */
+            exec_expr_t *qual;   /* ON condition over the joined row, or NULL */
+            /* right sees the left row as outer level 0, at slots base..: the
+             * slots its FROM item layout gave the left input */
+            int base;
+        } lateral;
         struct {
             /* output = the child's columns, then one per call: the set-
              * returning calls (args over the child's slots) run in lockstep

@@ -361,6 +361,22 @@ typedef struct subcache {
     exec_rows_t rows;    /* ANY / ALL: the subquery's first column */
 } subcache_t;
 
+exec_run_t *exec__child_run(exec_run_t *parent, mem_arena_t *a, exec_outer_t *outer, int nouter)
+{
+    exec_run_t *r = mem_alloc0(a, sizeof *r);
+    r->arena = a;
+    r->sess = parent->sess;
+    r->params = parent->params;
+    r->nparams = parent->nparams;
+    r->err = parent->err;
+    r->outer = outer;
+    r->nouter = nouter;
+    r->parent = parent;
+    r->materials = parent->materials;
+    r->nmaterials = parent->nmaterials;
+    return r;
+}
+
 /* run_sub - runs sub's plan to completion as a child run with outer rows. */
 static int run_sub(exec_ectx_t *ec, const exec_subplan_t *sub, exec_outer_t *outer, int nouter, mem_arena_t *a,
                    const value_t *lhs, value_t *out, exec_rows_t *collect)
@@ -632,6 +648,12 @@ op_t *exec__build(exec_run_t *r, const exec_plan_t *p)
         return exec__build_window(r, p);
     case PLAN_PROJECT_SRF:
         return exec__build_project_srf(r, p);
+    case PLAN_RECURSIVE:
+        return exec__build_recursive(r, p);
+    case PLAN_WORKTABLE:
+        return exec__build_worktable(r, p);
+    case PLAN_LATERAL:
+        return exec__build_lateral(r, p);
     }
     return NULL;
 }

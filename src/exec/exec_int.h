@@ -40,6 +40,7 @@ struct exec_run {
     struct material **materials;
     int nmaterials;
     exec_run_t *parent;
+    struct worktab *worktabs; /* work tables of running recursive CTEs (searched up the parents) */
     const exec_plan_t *plan; /* built lazily at the first exec_run_next */
     err_t own_err;           /* ops report here; copied to the caller's err_t */
 };
@@ -64,6 +65,12 @@ op_t *exec__build_window(exec_run_t *r, const exec_plan_t *p);
 op_t *exec__build_funcscan(exec_run_t *r, const exec_plan_t *p);
 op_t *exec__build_material(exec_run_t *r, const exec_plan_t *p);
 op_t *exec__build_project_srf(exec_run_t *r, const exec_plan_t *p);
+op_t *exec__build_recursive(exec_run_t *r, const exec_plan_t *p);
+op_t *exec__build_worktable(exec_run_t *r, const exec_plan_t *p);
+op_t *exec__build_lateral(exec_run_t *r, const exec_plan_t *p);
+/* exec__child_run - a run of a subtree under parent (its params, outer rows
+ * and work tables visible), with its own arena a: freeing a frees it. */
+exec_run_t *exec__child_run(exec_run_t *parent, mem_arena_t *a, exec_outer_t *outer, int nouter);
 
 /* A growable row store (sort, hash tables, materialize): rows of ncols values. */
 typedef struct exec_rows {

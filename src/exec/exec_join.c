@@ -1,7 +1,8 @@
 /*
  * exec_join.c - joins (hash join on equi-keys, nested loop otherwise; inner,
  * left, right, full, semi, anti) and set operations (UNION [ALL],
- * INTERSECT [ALL], EXCEPT [ALL]).
+ * INTERSECT [ALL], EXCEPT [ALL]), and lateral joins (the right side re-run
+ * per left row, reading it as an outer row).
  *
  * The hash join builds on the right child (the planner puts the smaller
  * side there), keeping copies of its rows with their evaluated keys, then
@@ -382,5 +383,107 @@ op_t *exec__build_setop(exec_run_t *r, const exec_plan_t *p)
     o->right = exec__build(r, p->right);
     st->types = p->types;
     (void)exec__ht_init(o, &st->seen, p->ncols, p->types);
+    return o;
+}
+
+/* ---- lateral joins ---- */
+
+typedef struct lateral_st {
+    exec_batch_t *lb;       /* current left batch */
+    int lrow;               /* current left row in lb (-1: none yet) */
+    bool have_row;          /* the right side runs for left row lrow */
+    bool matched;
+    value_t *outer_row;     /* the left row at slots base.. */
+    exec_outer_t *stack;    /* outer rows of the right side: the left row, then ours */
+    mem_arena_t *child;     /* the right side's run, reset per left row */
+    op_t *rop;
+    value_t *joined;        /* one joined row for the ON condition */
+} lateral_st_t;
+
+static int lateral_next(op_t *o, exec_batch_t **out)
+{
+    lateral_st_t *st = o->st;
+    const exec_plan_t *p = o->plan;
+    int nl = p->left->ncols, nr = p->right->ncols, base = p->u.lateral.base;
+    int n = 0;
+    mem_arena_reset(o->scratch);
+    while (n == 0) {
+        if (!st->have_row) {
+            if (exec__check(o) < 0)
+                return -1;
+            if (!st->lb || ++st->lrow >= st->lb->nrows) {
+                if (o->left->next(o->left, &st->lb) < 0)
+                    return -1;
+                if (!st->lb)
+                    break;
+                st->lrow = 0;
+                if (st->lb->nrows == 0)
+                    continue;
+            }
+            for (int c = 0; c < nl; c++)
+                st->outer_row[base + c] = st->lb->cols[c][st->lrow];
+            mem_arena_reset(st->child);
+            exec_run_t *cr = exec__child_run(o->run, st->child, st->stack, o->ec.nouter + 1);
+            st->rop = exec__build(cr, p->right);
+            st->have_row = true;
+            st->matched = false;
+        }
+        exec_batch_t *rb;
+        if (st->rop->next(st->rop, &rb) < 0)
+            return -1;
+        if (!rb) {
+            st->have_row = false;
+            if (p->u.lateral.type == JOIN_LEFT && !st->matched) {
+                for (int c = 0; c < nl; c++)
+                    o->out.cols[c][n] = st->lb->cols[c][st->lrow];
+                for (int c = 0; c < nr; c++)
+                    o->out.cols[nl + c][n] = value_null();
+                n++;
+            }
+            continue;
+        }
+        for (int i = 0; i < rb->nrows; i++) {
+            if (p->u.lateral.qual) {
+                for (int c = 0; c < nl; c++)
+                    st->joined[c] = st->lb->cols[c][st->lrow];
+                for (int c = 0; c < nr; c++)
+                    st->joined[nl + c] = rb->cols[c][i];
+                value_t q;
+                if (exec_eval_row(&o->ec, p->u.lateral.qual, st->joined, nl + nr, &q) < 0)
+                    return -1;
+                if (q.isnull || !q.u.i)
+                    continue;
+            }
+            for (int c = 0; c < nl; c++)
+                o->out.cols[c][n] = st->lb->cols[c][st->lrow];
+            for (int c = 0; c < nr; c++)
+                o->out.cols[nl + c][n] = rb->cols[c][i];
+            n++;
+            st->matched = true;
+        }
+    }
+    o->out.nrows = n;
+    *out = n ? &o->out : NULL;
+    return 0;
+}
+
+op_t *exec__build_lateral(exec_run_t *r, const exec_plan_t *p)
+{
+    op_t *o = exec__op_new(r, p, sizeof(lateral_st_t));
+    lateral_st_t *st = o->st;
+    int nl = p->left->ncols, nr = p->right->ncols, base = p->u.lateral.base;
+    o->next = lateral_next;
+    o->left = exec__build(r, p->left);
+    st->lrow = -1;
+    st->outer_row = mem_alloc0(o->arena, sizeof(value_t) * (size_t)(base + nl + 1));
+    for (int c = 0; c < base; c++)
+        st->outer_row[c] = value_null();
+    st->stack = mem_alloc(o->arena, sizeof(exec_outer_t) * (size_t)(o->ec.nouter + 1));
+    st->stack[0].row = st->outer_row;
+    st->stack[0].ncols = base + nl;
+    for (int k = 0; k < o->ec.nouter; k++)
+        st->stack[k + 1] = o->ec.outer[k];
+    st->child = mem_arena_new(o->arena, "lateral", 0);
+    st->joined = mem_alloc(o->arena, sizeof(value_t) * (size_t)(nl + nr + 1));
     return o;
 }

@@ -92,6 +92,146 @@ op_t *exec__build_funcscan(exec_run_t *r, const exec_plan_t *p)
     return o;
 }
 
+/* ---- WITH RECURSIVE ---- */
+
+/* The rows of a recursive CTE's previous iteration, found by id up the runs. */
+struct worktab {
+    struct worktab *next;
+    int id;
+    const exec_rows_t *rows;
+};
+
+typedef struct rec_st {
+    struct worktab wt;
+    exec_rows_t rows[2];   /* the iteration being read (cur) and the one being made */
+    mem_arena_t *arenas[2];
+    int cur;
+    size_t pos;            /* next row of rows[!cur] to emit */
+    bool left_done, done;
+    htab_t seen;           /* UNION: every row produced so far */
+    mem_arena_t *child;    /* the recursive term's run, one per iteration */
+} rec_st_t;
+
+/* rec_collect - the rows of one term into the new iteration (UNION drops
+ * rows seen before), all at once: the term reads the previous iteration. */
+static int rec_collect(op_t *o, rec_st_t *st, op_t *src)
+{
+    const exec_plan_t *p = o->plan;
+    exec_rows_t *dst = &st->rows[!st->cur];
+    op_t store = *o; /* the iteration's rows live in its own arena */
+    store.arena = st->arenas[!st->cur];
+    value_t *row = mem_alloc(o->arena, sizeof(value_t) * (size_t)(p->ncols + 1));
+    for (;;) {
+        exec_batch_t *b;
+        if (src->next(src, &b) < 0)
+            return -1;
+        if (!b)
+            return 0;
+        if (exec__check(o) < 0)
+            return -1;
+        for (int i = 0; i < b->nrows; i++) {
+            exec__batch_row(b, i, row);
+            if (!p->u.recursive.all) {
+                bool created;
+                uint64_t h = exec__hash_keys(p->ncols, p->types, row);
+                if (!exec__ht_find_or_add(o, &st->seen, row, h, &created))
+                    return -1;
+                if (!created)
+                    continue;
+            }
+            if (exec__rows_add(&store, dst, row) < 0)
+                return -1;
+        }
+    }
+}
+
+static int rec_next(op_t *o, exec_batch_t **out)
+{
+    rec_st_t *st = o->st;
+    const exec_plan_t *p = o->plan;
+    if (!p->u.recursive.all && !st->seen.slots && exec__ht_init(o, &st->seen, p->ncols, p->types) < 0)
+        return -1;
+    for (;;) {
+        exec_rows_t *made = &st->rows[!st->cur];
+        if (st->pos < made->n) {
+            exec__emit_rows(o, made, &st->pos);
+            *out = &o->out;
+            return 0;
+        }
+        if (st->done) {
+            *out = NULL;
+            return 0;
+        }
+        if (st->left_done && made->n == 0) {
+            st->done = true;
+            continue;
+        }
+        if (st->left_done) {
+            /* the rows just emitted become the work table; a fresh one is made */
+            st->cur = !st->cur;
+            mem_arena_reset(st->arenas[!st->cur]);
+            st->rows[!st->cur].n = st->rows[!st->cur].cap = 0;
+            st->rows[!st->cur].rows = NULL;
+            st->wt.rows = &st->rows[st->cur];
+            st->pos = 0;
+            mem_arena_reset(st->child);
+            exec_run_t *cr = exec__child_run(o->run, st->child, o->ec.outer, o->ec.nouter);
+            cr->worktabs = &st->wt;
+            if (rec_collect(o, st, exec__build(cr, p->right)) < 0)
+                return -1;
+            continue;
+        }
+        st->left_done = true;
+        if (rec_collect(o, st, o->left) < 0)
+            return -1;
+    }
+}
+
+op_t *exec__build_recursive(exec_run_t *r, const exec_plan_t *p)
+{
+    op_t *o = exec__op_new(r, p, sizeof(rec_st_t));
+    rec_st_t *st = o->st;
+    o->next = rec_next;
+    o->left = exec__build(r, p->left);
+    st->wt.id = p->u.recursive.id;
+    for (int k = 0; k < 2; k++) {
+        st->arenas[k] = mem_arena_new(o->arena, "worktable", 0);
+        st->rows[k].ncols = p->ncols;
+        st->rows[k].types = p->types;
+    }
+    st->child = mem_arena_new(o->arena, "recursive", 0);
+    return o;
+}
+
+typedef struct wt_st {
+    const exec_rows_t *rows;
+    size_t pos;
+} wt_st_t;
+
+static int wt_next(op_t *o, exec_batch_t **out)
+{
+    wt_st_t *st = o->st;
+    if (!st->rows) {
+        for (exec_run_t *r = o->run; r && !st->rows; r = r->parent)
+            for (struct worktab *w = r->worktabs; w && !st->rows; w = w->next)
+                if (w->id == o->plan->u.worktable.id)
+                    st->rows = w->rows;
+        if (!st->rows)
+            return err_set(o->run->err, ERRCODE_INTERNAL_ERROR, "work table %d is not running",
+                           o->plan->u.worktable.id);
+    }
+    exec__emit_rows(o, st->rows, &st->pos);
+    *out = o->out.nrows ? &o->out : NULL;
+    return 0;
+}
+
+op_t *exec__build_worktable(exec_run_t *r, const exec_plan_t *p)
+{
+    op_t *o = exec__op_new(r, p, sizeof(wt_st_t));
+    o->next = wt_next;
+    return o;
+}
+
 op_t *exec__build_material(exec_run_t *r, const exec_plan_t *p)
 {
     return exec__build(r, p->left);

@@ -31,6 +31,15 @@ typedef struct sql_cte {
     struct sql_scope *scope; /* where it was defined (for its own outer references) */
     bool recursive;          /* declared under WITH RECURSIVE */
     bool planning;           /* its query is being planned: a reference now is to itself */
+    /* WITH RECURSIVE being planned as such: self-references in the
+     * recursive term read work table work_id, shaped by the non-recursive term */
+    bool in_left;            /* planning the non-recursive term */
+    int work_id;             /* -1 when none */
+    int nrefs;
+    int work_ncols;
+    const char **work_names;
+    type_oid_t *work_types;
+    int32_t *work_typmods;
 } sql_cte_t;
 
 typedef struct sql_qstate sql_qstate_t;
@@ -42,6 +51,7 @@ typedef struct sql_scope {
     int width;
     int outer_refs;       /* deepest outer level referenced from inside (for correlation) */
     sql_cte_t *ctes;
+    struct sql_scope *cte_next; /* where CTE names are looked up after ctes (else parent) */
     sql_qstate_t *q;
 } sql_scope_t;
 

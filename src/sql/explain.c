@@ -116,6 +116,9 @@ static void walk(lines_t *ls, const exec_plan_t *p, int depth, bool filtered)
         snprintf(extra, sizeof extra, " on %s", p->u.func.call->u.fn->name);
         break;
     case PLAN_WINDOW: name = "WindowAgg"; break;
+    case PLAN_RECURSIVE: name = "Recursive Union"; break;
+    case PLAN_WORKTABLE: name = "WorkTable Scan"; break;
+    case PLAN_LATERAL: name = p->u.lateral.type == JOIN_LEFT ? "Nested Loop Left Join" : "Nested Loop"; break;
     default: name = "Materialize"; break;
     }
     if (!name) {

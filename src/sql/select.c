@@ -732,7 +732,7 @@ static int plan_from(sql_analyze_t *an, sql_scope_t *scope, sql_scope_t *outer, 
 
 static sql_cte_t *find_cte(sql_scope_t *s, const char *name, sql_scope_t **where)
 {
-    for (; s; s = s->parent)
+    for (; s; s = s->cte_next ? s->cte_next : s->parent)
         for (sql_cte_t *c = s->ctes; c; c = c->next)
             if (strcmp(c->name, name) == 0) {
                 if (where)
@@ -740,6 +740,31 @@ static sql_cte_t *find_cte(sql_scope_t *s, const char *name, sql_scope_t **where
                 return c;
             }
     return NULL;
+}
+
+/* cte_parent - the parent scope to plan a CTE's query in when it is
+ * referenced from scope: its plan runs inside scope's run, so outer
+ * references must count levels from there (the parent of scope). When the
+ * CTE belongs to scope itself, a stand-in for scope's parent is returned
+ * that sees the same columns but looks CTE names up from scope (the CTE's
+ * siblings); the caller hands its correlation back (cte_parent_done). */
+static sql_scope_t *cte_parent(sql_analyze_t *an, sql_scope_t *scope, sql_scope_t *where)
+{
+    if (scope != where)
+        return scope->parent;
+    sql_scope_t *z = scope_new(an, NULL);
+    if (scope->parent) {
+        *z = *scope->parent;
+        z->ctes = NULL;
+    }
+    z->cte_next = where;
+    return z;
+}
+
+static void cte_parent_done(sql_scope_t *scope, sql_scope_t *where, sql_scope_t *z)
+{
+    if (scope == where && scope->parent && scope->parent->outer_refs < z->outer_refs)
+        scope->parent->outer_refs = z->outer_refs;
 }
 
 static const char *alias_name(const PgQuery__Alias *al)
@@ -786,6 +811,116 @@ static exec_plan_t *trim_plan(sql_analyze_t *an, exec_plan_t *p, int n)
     return pr;
 }
 
+static exec_plan_t *lateral_stub(sql_analyze_t *an, exec_plan_t *right);
+
+/* plan_recursive_cte - WITH RECURSIVE name AS (non-recursive UNION [ALL]
+ * recursive): the non-recursive term gives the work table's shape, the
+ * recursive term reads it (PLAN_WORKTABLE) and is re-run until it adds no
+ * rows. *planned stays false when the query is not a UNION or the second
+ * term does not refer to the CTE: it is then planned as a plain query. */
+static int plan_recursive_cte(sql_analyze_t *an, sql_scope_t *where, sql_cte_t *cte, sql_planned_t *out,
+                              bool *planned)
+{
+    const PgQuery__Node *cq = cte->def->ctequery;
+    const PgQuery__SelectStmt *ss = cq && cq->node_case == PG_QUERY__NODE__NODE_SELECT_STMT ? cq->select_stmt : NULL;
+    *planned = false;
+    if (!ss || ss->op != PG_QUERY__SET_OPERATION__SETOP_UNION || !ss->larg || !ss->rarg)
+        return 0;
+    PgQuery__Node ln = PG_QUERY__NODE__INIT, rn = PG_QUERY__NODE__INIT;
+    ln.node_case = rn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+    ln.select_stmt = ss->larg;
+    rn.select_stmt = ss->rarg;
+    sql_planned_t l, r;
+    int saved_id = cte->work_id, saved_refs = cte->nrefs;
+    cte->planning = true;
+    cte->in_left = true;
+    int rc = sql__plan_query(an, where, &ln, &l);
+    cte->in_left = false;
+    if (rc < 0) {
+        cte->planning = false;
+        return -1;
+    }
+    int n = l.ncols;
+    cte->work_id = an->nworktabs++;
+    cte->nrefs = 0;
+    cte->work_ncols = n;
+    cte->work_names = mem_alloc(an->a, sizeof(char *) * (size_t)(n + 1));
+    cte->work_types = mem_alloc(an->a, sizeof(type_oid_t) * (size_t)(n + 1));
+    cte->work_typmods = mem_alloc(an->a, sizeof(int32_t) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        cte->work_names[i] = i < (int)cte->def->n_aliascolnames ? cte->def->aliascolnames[i]->string->sval : l.names[i];
+        cte->work_types[i] = l.plan->types[i] == TYPE_UNKNOWN ? TYPE_TEXT : l.plan->types[i];
+        cte->work_typmods[i] = l.plan->typmods[i];
+    }
+    rc = sql__plan_query(an, where, &rn, &r);
+    int nrefs = cte->nrefs, id = cte->work_id;
+    cte->planning = false;
+    cte->work_id = saved_id;
+    cte->nrefs = saved_refs;
+    if (rc < 0)
+        return -1;
+    if (nrefs == 0)
+        return 0;
+    if (ss->n_sort_clause || ss->limit_count || ss->limit_offset) {
+        err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "%s in a recursive query is not implemented",
+                ss->n_sort_clause ? "ORDER BY" : ss->limit_offset ? "OFFSET" : "LIMIT");
+        return sql__err_at(an, cte->def->location);
+    }
+    if (r.ncols != n) {
+        err_set(an->err, ERRCODE_SYNTAX_ERROR, "each UNION query must have the same number of columns");
+        return sql__err_at(an, cte->def->location);
+    }
+    exec_plan_t *lp = trim_plan(an, l.plan, n), *rp = trim_plan(an, r.plan, n);
+    exec_expr_t **rx = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(n + 1));
+    bool rneed = false;
+    for (int i = 0; i < n; i++) {
+        exec_expr_t *lv = var_node(an, i, lp->types[i], lp->typmods[i], -1);
+        exec_expr_t *rv = var_node(an, i, rp->types[i], rp->typmods[i], -1);
+        exec_expr_t *pair[2] = { lv, rv };
+        type_oid_t t;
+        if (sql__common_type(an, pair, 2, "UNION", &t) < 0)
+            return -1;
+        if (t != cte->work_types[i]) {
+            err_set(an->err, ERRCODE_DATATYPE_MISMATCH,
+                    "recursive query \"%s\" column %d has type %s in non-recursive term but type %s overall",
+                    cte->name, i + 1, sql__type_name(cte->work_types[i]), sql__type_name(t));
+            err_hint(an->err, "Cast the output of the non-recursive term to the correct type.");
+            return sql__err_at(an, cte->def->location);
+        }
+        rx[i] = rp->types[i] == t ? rv : sql__coerce(an, rv, t, -1, EXEC_CAST_IMPLICIT, -1);
+        if (!rx[i])
+            return -1;
+        rneed |= rx[i] != rv;
+    }
+    if (rneed) {
+        exec_plan_t *pr = exec_plan_new(an->a, PLAN_PROJECT, n);
+        pr->left = rp;
+        pr->u.project.exprs = rx;
+        memcpy(pr->types, cte->work_types, sizeof(type_oid_t) * (size_t)n);
+        for (int i = 0; i < n; i++)
+            pr->typmods[i] = -1;
+        pr->est_rows = rp->est_rows;
+        rp = pr;
+    }
+    exec_plan_t *rec = exec_plan_new(an->a, PLAN_RECURSIVE, n);
+    memcpy(rec->types, cte->work_types, sizeof(type_oid_t) * (size_t)n);
+    memcpy(rec->typmods, cte->work_typmods, sizeof(int32_t) * (size_t)n);
+    rec->left = lp;
+    rec->right = rp;
+    rec->u.recursive.id = id;
+    rec->u.recursive.all = ss->all;
+    rec->est_rows = lp->est_rows * 10 + 10;
+    memset(out, 0, sizeof *out);
+    out->plan = rec;
+    out->ncols = n;
+    out->names = cte->work_names;
+    out->table_oids = mem_alloc0(an->a, sizeof(uint32_t) * (size_t)(n + 1));
+    out->attnums = mem_alloc0(an->a, sizeof(int16_t) * (size_t)(n + 1));
+    out->outer_refs = l.outer_refs > r.outer_refs ? l.outer_refs : r.outer_refs;
+    *planned = true;
+    return 0;
+}
+
 static int plan_rangevar(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__RangeVar *rv, int item,
                          exec_plan_t **out)
 {
@@ -813,16 +948,52 @@ static int plan_rangevar(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__R
                         cte->name);
                 return sql__err_at(an, cte->def->location);
             }
-            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "WITH RECURSIVE is not supported");
-            return sql__err_at(an, rv->location);
+            if (cte->in_left || cte->work_id < 0) {
+                err_set(an->err, ERRCODE_INVALID_RECURSION,
+                        "recursive reference to query \"%s\" must not appear within its non-recursive term", cte->name);
+                return sql__err_at(an, rv->location);
+            }
+            if (cte->nrefs++ > 0) {
+                err_set(an->err, ERRCODE_INVALID_RECURSION,
+                        "recursive reference to query \"%s\" must not appear more than once", cte->name);
+                return sql__err_at(an, rv->location);
+            }
+            /* the previous iteration's rows */
+            exec_plan_t *wp = exec_plan_new(an->a, PLAN_WORKTABLE, cte->work_ncols);
+            wp->u.worktable.id = cte->work_id;
+            memcpy(wp->types, cte->work_types, sizeof(type_oid_t) * (size_t)cte->work_ncols);
+            memcpy(wp->typmods, cte->work_typmods, sizeof(int32_t) * (size_t)cte->work_ncols);
+            wp->est_rows = 10;
+            sql_rte_t *r = rte_new(an, alias ? alias : cte->name, cte->work_ncols);
+            for (int i = 0; i < cte->work_ncols; i++) {
+                r->names[i] = cte->work_names[i];
+                r->types[i] = cte->work_types[i];
+                r->typmods[i] = cte->work_typmods[i];
+            }
+            apply_colaliases(an, r, rv->alias);
+            r->offset = scope->width;
+            r->item = item;
+            if (alias_conflict(an, scope, r) < 0)
+                return -1;
+            scope_add(an, scope, r);
+            scope->width += r->ncols;
+            *out = wp;
+            return 0;
         }
         if (cte) {
             sql_planned_t p;
-            cte->planning = true;
-            int prc = sql__plan_query(an, where, cte->def->ctequery, &p);
-            cte->planning = false;
-            if (prc < 0)
+            bool planned = false;
+            sql_scope_t *cp = cte_parent(an, scope, where);
+            if (cte->recursive && plan_recursive_cte(an, cp, cte, &p, &planned) < 0)
                 return -1;
+            if (!planned) {
+                cte->planning = true;
+                int prc = sql__plan_query(an, cp, cte->def->ctequery, &p);
+                cte->planning = false;
+                if (prc < 0)
+                    return -1;
+            }
+            cte_parent_done(scope, where, cp);
             if (p.outer_refs > 0 && scope->outer_refs < p.outer_refs)
                 scope->outer_refs = p.outer_refs;
             sql_rte_t *r = rte_from_planned(an, &p, alias ? alias : cte->name, scope->width);
@@ -912,11 +1083,13 @@ static int plan_rangefunc(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__
     int lo = -1, hi = -1;
     bool pinned = false;
     slot_range(call, &lo, &hi, &pinned);
-    if (lo >= 0) {
-        err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED,
-                "function arguments that refer to other FROM items (LATERAL) are not supported");
-        sql__err_at(an, f->location);
-        return -1;
+    bool lateral = lo >= 0;
+    if (lateral) {
+        /* it reads earlier FROM items: analyzed again one level down, so
+         * those are outer references of a lateral join's right side */
+        sql_escope_t les = { scope_new(an, scope), NULL, "functions in FROM", false, false, false };
+        if (!(call = sql__analyze_expr(an, &les, fn)))
+            return -1;
     }
     bool is_call = call->kind == EXPR_FUNC;
     bool setof = is_call && (call->u.fn->flags & EXEC_FN_SETOF);
@@ -960,7 +1133,7 @@ static int plan_rangefunc(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__
         return -1;
     scope_add(an, scope, r);
     scope->width += ncols;
-    *out = p;
+    *out = lateral ? lateral_stub(an, p) : p;
     return 0;
 }
 
@@ -1010,6 +1183,47 @@ static exec_plan_t *add_filter(sql_analyze_t *an, exec_plan_t *child, exec_expr_
     return f;
 }
 
+/* A FROM item that reads earlier items (LATERAL subquery, function over
+ * their columns) is planned as a lateral join whose left side is filled in
+ * when the items are joined: a "stub" has no left yet. */
+static bool is_lateral_stub(const exec_plan_t *p)
+{
+    return p->kind == PLAN_LATERAL && !p->left;
+}
+
+static exec_plan_t *lateral_stub(sql_analyze_t *an, exec_plan_t *right)
+{
+    exec_plan_t *p = exec_plan_new(an->a, PLAN_LATERAL, right->ncols);
+    memcpy(p->types, right->types, sizeof(type_oid_t) * (size_t)right->ncols);
+    memcpy(p->typmods, right->typmods, sizeof(int32_t) * (size_t)right->ncols);
+    p->right = right;
+    p->est_rows = right->est_rows;
+    p->cheap = right->cheap;
+    return p;
+}
+
+/* lateral_join - the stub joined to left (whose columns are the stub's
+ * outer slots base..), qual over the joined row. */
+static exec_plan_t *lateral_join(sql_analyze_t *an, exec_plan_t *stub, exec_plan_t *left, exec_join_type_t jt,
+                                 exec_expr_t *qual, int base)
+{
+    exec_plan_t *right = stub->right;
+    int n = left->ncols + right->ncols;
+    exec_plan_t *p = exec_plan_new(an->a, PLAN_LATERAL, n);
+    memcpy(p->types, left->types, sizeof(type_oid_t) * (size_t)left->ncols);
+    memcpy(p->typmods, left->typmods, sizeof(int32_t) * (size_t)left->ncols);
+    memcpy(p->types + left->ncols, right->types, sizeof(type_oid_t) * (size_t)right->ncols);
+    memcpy(p->typmods + left->ncols, right->typmods, sizeof(int32_t) * (size_t)right->ncols);
+    p->left = left;
+    p->right = right;
+    p->u.lateral.type = jt;
+    p->u.lateral.qual = qual;
+    p->u.lateral.base = base;
+    p->est_rows = left->est_rows * (right->est_rows > 1 ? right->est_rows : 1);
+    p->cheap = left->cheap && right->cheap;
+    return p;
+}
+
 /* through_project - e over a projection's outputs, over its input instead. */
 static exec_expr_t *through_project(sql_analyze_t *an, exec_expr_t *e, exec_expr_t **exprs)
 {
@@ -1031,6 +1245,10 @@ static exec_plan_t *push_filter(sql_analyze_t *an, exec_plan_t *p, exec_expr_t *
     int lo = -1, hi = -1;
     bool pinned = false;
     slot_range(qual, &lo, &hi, &pinned);
+    if (is_lateral_stub(p)) {
+        p->right = push_filter(an, p->right, qual);
+        return p;
+    }
     if (!pinned && lo >= 0 && p->kind == PLAN_JOIN) {
         int nl = p->left->ncols;
         exec_join_type_t jt = p->u.join.type;
@@ -1381,6 +1599,20 @@ static int plan_join_expr(sql_analyze_t *an, sql_scope_t *scope, sql_scope_t *ou
         }
         split_and(q, &conj, &nconj, &cap, an->a);
     }
+    if (is_lateral_stub(r)) {
+        /* the right side reads the left one: a lateral join, the ON condition per pair */
+        if (jt != JOIN_INNER && jt != JOIN_LEFT) {
+            err_set(an->err, ERRCODE_INVALID_COLUMN_REFERENCE,
+                    "invalid reference to FROM-clause entry for table \"%s\"", scope->rtes[lrte0]->alias);
+            err_detail(an->err, "The combining JOIN type must be INNER or LEFT for a LATERAL reference.");
+            return -1;
+        }
+        exec_expr_t **qs = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
+        for (int i = 0; i < nconj; i++)
+            qs[i] = shift(an, conj[i], -loff);
+        *out = lateral_join(an, r, l, jt, and_of(an, qs, nconj), loff);
+        return 0;
+    }
     exec_expr_t **lk = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
     exec_expr_t **rk = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
     exec_expr_t **rest = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
@@ -1432,15 +1664,10 @@ static int plan_from(sql_analyze_t *an, sql_scope_t *scope, sql_scope_t *outer, 
         sql_scope_t *par = rs->lateral ? scope : outer;
         if (sql__plan_query(an, par, rs->subquery, &p) < 0)
             return -1;
-        if (p.outer_refs > 0) {
-            if (rs->lateral) {
-                err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "LATERAL subqueries are not supported");
-                return -1;
-            }
-            int k = p.outer_refs - 1;
-            if (k > 0 && scope->outer_refs < k)
-                scope->outer_refs = k;
-        }
+        /* a derived table runs inside this query's run: its references to
+         * enclosing queries make this query correlated to the same levels */
+        if (!rs->lateral && scope->outer_refs < p.outer_refs)
+            scope->outer_refs = p.outer_refs;
         sql_rte_t *r = rte_from_planned(an, &p, alias, scope->width);
         apply_colaliases(an, r, rs->alias);
         r->item = item;
@@ -1449,6 +1676,8 @@ static int plan_from(sql_analyze_t *an, sql_scope_t *scope, sql_scope_t *outer, 
         scope_add(an, scope, r);
         scope->width += r->ncols;
         *out = trim_plan(an, p.plan, p.ncols);
+        if (rs->lateral && p.outer_refs > 0)
+            *out = lateral_stub(an, *out);
         return 0;
     }
     case PG_QUERY__NODE__NODE_JOIN_EXPR:
@@ -2228,6 +2457,7 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
             ct->name = c->ctename;
             ct->def = c;
             ct->recursive = s->with_clause->recursive;
+            ct->work_id = -1;
             ct->next = scope->ctes;
             scope->ctes = ct;
         }
@@ -2295,7 +2525,8 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         /* three or more independent items: join in a greedy order */
         bool reorder = nitems >= 3;
         for (int i = 0; i < nitems && reorder; i++)
-            reorder = s->from_clause[i]->node_case != PG_QUERY__NODE__NODE_RANGE_FUNCTION;
+            reorder = s->from_clause[i]->node_case != PG_QUERY__NODE__NODE_RANGE_FUNCTION &&
+                      !is_lateral_stub(items[i].plan);
         if (reorder)
             plan = plan_comma_joins(an, items, nitems, conj, nconj, used);
         else
@@ -2305,7 +2536,8 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
             exec_expr_t **lk = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
             exec_expr_t **rk = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));
             int nk = 0;
-            for (int c = 0; c < nconj; c++) {
+            bool lateral = is_lateral_stub(items[i].plan);
+            for (int c = 0; c < nconj && !lateral; c++) {
                 if (used[c])
                     continue;
                 if (equi_key(an, conj[c], 0, width - 1, items[i].offset, items[i].offset + items[i].width - 1,
@@ -2314,7 +2546,10 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
                     used[c] = true;
                 }
             }
-            plan = make_join(an, plan, items[i].plan, JOIN_INNER, nk, lk, rk, NULL);
+            if (lateral)
+                plan = lateral_join(an, items[i].plan, plan, JOIN_INNER, NULL, 0);
+            else
+                plan = make_join(an, plan, items[i].plan, JOIN_INNER, nk, lk, rk, NULL);
             width += items[i].width;
             /* conjuncts now fully covered become filters on the join */
             exec_expr_t **rest = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(nconj + 1));

@@ -442,7 +442,7 @@ static bool plan_cheap(const exec_plan_t *p)
         return p->u.scan.rel->cheap;
     /* generate_series and friends have no bound on their output: a worker
      * runs them, so the loop thread stays free to read a CancelRequest. */
-    if (p->kind == PLAN_FUNCSCAN || p->kind == PLAN_PROJECT_SRF)
+    if (p->kind == PLAN_FUNCSCAN || p->kind == PLAN_PROJECT_SRF || p->kind == PLAN_RECURSIVE)
         return false;
     return plan_cheap(p->left) && plan_cheap(p->right);
 }

@@ -136,6 +136,7 @@ typedef struct sql_analyze {
      * report typmod -1, as PostgreSQL does. */
     const struct type_rowdesc **rowdescs;
     int nrowdescs, caprowdescs;
+    int nworktabs;            /* work tables of recursive CTEs planned so far */
 } sql_analyze_t;
 
 int sql__analyze_select(sql_analyze_t *an, const PgQuery__Node *stmt, exec_plan_t **plan, int *ncols,
