@@ -74,6 +74,15 @@ typedef struct exec_subplan {
     const exec_func_t *cmp; /* ANY/ALL: the comparison operator (testexpr op column) */
     int id;           /* cache slot for uncorrelated results in the portal */
     void *analyzed;   /* analyzer-only: the sql query before planning */
+    /* the enclosing query's input slots it reads (analyzer-only) */
+    int nrefs;
+    int *refs;
+    /* evaluated over an aggregate's output: the outer row handed to the
+     * subquery is rebuilt in the input layout (outer_width slots, the
+     * grouped ones filled: slot remap_to[k] = column remap_from[k]) */
+    int nremap;
+    int *remap_from, *remap_to;
+    int outer_width;
 } exec_subplan_t;
 
 typedef struct exec_aggcall {

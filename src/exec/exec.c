@@ -583,14 +583,23 @@ int exec__eval_subplan(exec_ectx_t *ec, const exec_expr_t *e, const exec_batch_t
     for (int k = 0; k < ec->nouter; k++)
         stack[k + 1] = ec->outer[k];
     int ncols = in ? in->ncols : 0;
-    value_t *row = mem_alloc(ec->arena, sizeof(value_t) * (size_t)(ncols > 0 ? ncols : 1));
+    int width = sub->nremap > 0 ? sub->outer_width : ncols;
+    value_t *row = mem_alloc(ec->arena, sizeof(value_t) * (size_t)(width > 0 ? width : 1));
+    for (int c = 0; c < width; c++)
+        row[c] = value_null();
     mem_arena_t *tmp = mem_arena_new(run ? run->arena : ec->arena, "subplan", 0);
     for (int i = 0; i < nsel; i++) {
         int r = sel ? sel[i] : i;
-        for (int c = 0; c < ncols; c++)
-            row[c] = in->cols[c][r];
+        if (sub->nremap > 0) {
+            /* over an aggregate's output: the grouped columns at their input slots */
+            for (int k = 0; k < sub->nremap; k++)
+                row[sub->remap_to[k]] = in->cols[sub->remap_from[k]][r];
+        } else {
+            for (int c = 0; c < ncols; c++)
+                row[c] = in->cols[c][r];
+        }
         stack[0].row = row;
-        stack[0].ncols = ncols;
+        stack[0].ncols = width;
         mem_arena_reset(tmp);
         if (run_sub(ec, sub, stack, depth, tmp, lhs ? &lhs[r] : NULL, &out[r], NULL) < 0) {
             mem_arena_free(tmp);

@@ -52,6 +52,8 @@ typedef struct sql_scope {
     int outer_refs;       /* deepest outer level referenced from inside (for correlation) */
     sql_cte_t *ctes;
     struct sql_scope *cte_next; /* where CTE names are looked up after ctes (else parent) */
+    int *refd;            /* input slots inner queries read as outer references, in order */
+    int nrefd, caprefd;
     sql_qstate_t *q;
 } sql_scope_t;
 

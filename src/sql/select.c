@@ -291,6 +291,16 @@ exec_expr_t *sql__analyze_colref(sql_analyze_t *an, sql_escope_t *es, const PgQu
         for (sql_scope_t *t = es->scope; t && k < level; t = t->parent, k++)
             if (t->outer_refs < level - k)
                 t->outer_refs = level - k;
+        /* the scope remembers which of its slots inner queries read (grouped queries remap them) */
+        if (s->nrefd == s->caprefd) {
+            int nc = s->caprefd ? s->caprefd * 2 : 8;
+            int *n = mem_alloc(an->a, sizeof(int) * (size_t)nc);
+            if (s->nrefd)
+                memcpy(n, s->refd, sizeof(int) * (size_t)s->nrefd);
+            s->refd = n;
+            s->caprefd = nc;
+        }
+        s->refd[s->nrefd++] = r->offset + idx;
         exec_expr_t *e = exec_expr_new(an->a, EXPR_OUTER, r->types[idx], 0);
         e->u.outer.level = level - 1;
         e->u.outer.slot = r->offset + idx;
@@ -660,11 +670,37 @@ static exec_expr_t *rewrite_agg(agg_ctx_t *ac, exec_expr_t *e)
         return NULL;
     }
     case EXPR_SUBPLAN:
-        if (e->u.sub->nouter > 0) {
-            err_set(ac->an->err, ERRCODE_FEATURE_NOT_SUPPORTED,
-                    "correlated subqueries over an aggregated query are not supported");
-            sql__err_at(ac->an, e->location);
-            return NULL;
+        if (e->u.sub->nrefs > 0) {
+            /* it reads this query's columns: only grouped ones exist after
+             * aggregation, and its outer row is rebuilt from them */
+            const exec_subplan_t *os = e->u.sub;
+            exec_subplan_t *ns = mem_alloc(ac->an->a, sizeof *ns);
+            *ns = *os;
+            ns->remap_from = mem_alloc(ac->an->a, sizeof(int) * (size_t)os->nrefs);
+            ns->remap_to = mem_alloc(ac->an->a, sizeof(int) * (size_t)os->nrefs);
+            ns->nremap = 0;
+            ns->outer_width = ac->scope->width;
+            for (int k = 0; k < os->nrefs; k++) {
+                int g = 0;
+                while (g < ac->ngroup && !(ac->group[g]->kind == EXPR_VAR && ac->group[g]->u.slot == os->refs[k]))
+                    g++;
+                if (g == ac->ngroup) {
+                    char nb[200];
+                    err_set(ac->an->err, ERRCODE_GROUPING_ERROR,
+                            "subquery uses ungrouped column \"%s\" from outer query",
+                            slot_name(ac->scope, os->refs[k], nb, sizeof nb));
+                    sql__err_at(ac->an, e->location);
+                    return NULL;
+                }
+                ns->remap_from[ns->nremap] = g;
+                ns->remap_to[ns->nremap++] = os->refs[k];
+            }
+            exec_expr_t *c = copy_node(ac->an, e);
+            c->u.sub = ns;
+            for (int i = 0; i < e->nargs; i++)
+                if (!(c->args[i] = rewrite_agg(ac, e->args[i])))
+                    return NULL;
+            return c;
         }
         break;
     case EXPR_WINDOWREF: {
@@ -1832,9 +1868,12 @@ exec_expr_t *sql__analyze_sublink(sql_analyze_t *an, sql_escope_t *es, const PgQ
         parent = &holder;
     }
     sql_planned_t p;
+    int refd0 = parent->nrefd;
     if (sql__plan_query(an, parent, s->subselect, &p) < 0)
         return NULL;
     exec_subplan_t *sub = mem_alloc0(an->a, sizeof *sub);
+    sub->nrefs = parent->nrefd - refd0;
+    sub->refs = parent->refd + refd0;
     sub->plan = trim_plan(an, p.plan, p.ncols);
     sub->nouter = p.outer_refs;
     sub->id = an->nsubplans++;

@@ -233,3 +233,5 @@
       "1|1\n2|1\n2|2\n3|1\n3|2\n3|3" },
     { "select (select n from (select g) t(n)) + (with c(m) as (select g * 10) select m from c) from generate_series(1,2) g",
       "11\n22" },
+    { "select a, count(*), (select count(*) from u where u.a = t.a) from t group by a having exists (select 1 from u where u.a >= t.a) order by 1",
+      "1|1|1\n2|2|1\n3|1|0" },
