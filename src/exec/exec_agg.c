@@ -472,6 +472,60 @@ static int array_agg_final(void *st, type_oid_t t, type_oid_t rt, mem_arena_t *a
     return 0;
 }
 
+/* percentile_cont / percentile_disc (fraction) WITHIN GROUP (ORDER BY x):
+ * the inputs arrive sorted (ordered-input aggregate), x first, the fraction
+ * second; NULL inputs are skipped, as PostgreSQL's ordered-set aggregates do. */
+typedef struct pct_st {
+    arr_st_t vals;
+    bool has_frac, null_frac;
+    double frac;
+} pct_st_t;
+
+static int pct_step2(void *st, type_oid_t t, const value_t *v, const value_t *f, mem_arena_t *a, err_t *err)
+{
+    pct_st_t *s = st;
+    if (!s->has_frac) {
+        s->has_frac = true;
+        s->null_frac = f->isnull;
+        s->frac = f->isnull ? 0 : f->u.f;
+        if (!f->isnull && (s->frac < 0 || s->frac > 1 || s->frac != s->frac))
+            return err_set(err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, "percentile value %g is not between 0 and 1",
+                           s->frac);
+    }
+    if (v->isnull)
+        return 0;
+    return array_agg_step(&s->vals, t, v, a, err);
+}
+
+static int pct_disc_final(void *st, type_oid_t t, type_oid_t rt, mem_arena_t *a, value_t *o, err_t *err)
+{
+    (void)t; (void)rt; (void)a; (void)err;
+    pct_st_t *s = st;
+    o->isnull = true;
+    if (!s || s->null_frac || s->vals.n == 0)
+        return 0;
+    /* the first value whose position reaches the fraction */
+    int64_t row = (int64_t)ceil(s->frac * (double)s->vals.n);
+    *o = s->vals.vals[row > 1 ? row - 1 : 0];
+    return 0;
+}
+
+static int pct_cont_final(void *st, type_oid_t t, type_oid_t rt, mem_arena_t *a, value_t *o, err_t *err)
+{
+    (void)t; (void)rt; (void)a; (void)err;
+    pct_st_t *s = st;
+    o->isnull = true;
+    if (!s || s->null_frac || s->vals.n == 0)
+        return 0;
+    /* linear interpolation between the two rows around fraction * (n - 1) */
+    double pos = s->frac * (double)(s->vals.n - 1);
+    int64_t lo = (int64_t)floor(pos), hi = (int64_t)ceil(pos);
+    double x = s->vals.vals[lo].u.f, y = s->vals.vals[hi].u.f;
+    o->isnull = false;
+    o->u.f = lo == hi ? x : x + (pos - (double)lo) * (y - x);
+    return 0;
+}
+
 typedef struct iv_st {
     int64_t n;
     __int128 m, d, us;
@@ -565,6 +619,9 @@ static const exec_agg_t aggs[] = {
     AGG("bool_or", TYPE_BOOL, TYPE_BOOL, 2518, bool_st_t, true, or_step, bool_final),
     AGG("array_agg", TYPE_ANYELEMENT, TYPE_ANYARRAY, 2335, arr_st_t, false, array_agg_step, array_agg_final),
     { "string_agg", TYPE_TEXT, TYPE_TEXT, 3538, sizeof(str_st_t), false, NULL, string_agg_final, string_agg_step2 },
+    { "percentile_disc", TYPE_ANYELEMENT, TYPE_ANYELEMENT, 3972, sizeof(pct_st_t), false, NULL, pct_disc_final,
+      pct_step2 },
+    { "percentile_cont", TYPE_FLOAT8, TYPE_FLOAT8, 3974, sizeof(pct_st_t), false, NULL, pct_cont_final, pct_step2 },
     AGG("var_samp", TYPE_FLOAT8, TYPE_FLOAT8, 0, fsum_st_t, true, fsum_step, fvar_samp),
     AGG("variance", TYPE_FLOAT8, TYPE_FLOAT8, 0, fsum_st_t, true, fsum_step, fvar_samp),
     AGG("var_pop", TYPE_FLOAT8, TYPE_FLOAT8, 0, fsum_st_t, true, fsum_step, fvar_pop),
@@ -587,7 +644,11 @@ static bool is_int(type_oid_t t)
 const exec_agg_t *exec_agg_find(const char *name, int nargs, const type_oid_t *argtypes, type_oid_t *ret)
 {
     type_oid_t t = nargs > 0 ? argtypes[0] : 0;
-    if (nargs > 2 || (nargs == 2 && strcmp(name, "string_agg") != 0))
+    /* the ordered-set percentiles take (sorted value, fraction) */
+    bool pct = !strcmp(name, "percentile_disc") || !strcmp(name, "percentile_cont");
+    if (pct != (nargs == 2 && strcmp(name, "string_agg") != 0))
+        return NULL;
+    if (nargs > 2)
         return NULL;
     if (strcmp(name, "string_agg") == 0) {
         if (nargs != 2 || exec_type_category(t) != 'S' || exec_type_category(argtypes[1]) != 'S')

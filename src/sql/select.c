@@ -458,6 +458,45 @@ exec_expr_t *sql__analyze_agg(sql_analyze_t *an, sql_escope_t *es, const PgQuery
         if (i < 4)
             types[i] = args[i]->type;
     }
+    bool pct = !strcmp(name, "percentile_cont") || !strcmp(name, "percentile_disc");
+    if (pct != (bool)f->agg_within_group) {
+        if (pct) {
+            /* PostgreSQL finds no plain aggregate of that name */
+            err_set(an->err, ERRCODE_UNDEFINED_FUNCTION, "function %s(%s) does not exist", name,
+                    nargs == 1 ? sql__type_name(args[0]->type) : "...");
+            err_hint(an->err, "No function matches the given name and argument types. You might need to add explicit type casts.");
+        } else
+            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "ordered-set aggregate %s is not supported", name);
+        sql__err_at(an, f->location);
+        return NULL;
+    }
+    if (pct) {
+        /* percentile_*(fraction) WITHIN GROUP (ORDER BY x): aggregated as
+         * (x, fraction) over inputs sorted by x; _cont interpolates float8 */
+        if (nargs != 1 || f->n_agg_order != 1 || is_window) {
+            err_set(an->err, ERRCODE_UNDEFINED_FUNCTION, "function %s(%s) does not exist", name,
+                    nargs == 1 ? "double precision" : "...");
+            sql__err_at(an, f->location);
+            return NULL;
+        }
+        exec_expr_t *x = sql__analyze_expr(an, &inner, f->agg_order[0]->sort_by->node);
+        if (!x)
+            return NULL;
+        if (x->type == TYPE_UNKNOWN || name[11] == 'c')
+            x = sql__coerce(an, x, name[11] == 'c' ? TYPE_FLOAT8 : TYPE_TEXT, -1, EXEC_CAST_IMPLICIT, f->location);
+        /* the fraction again, as analyzed before unknown literals became text */
+        exec_expr_t *frac = x ? sql__analyze_expr(an, &inner, f->args[0]) : NULL;
+        if (frac)
+            frac = sql__coerce(an, frac, TYPE_FLOAT8, -1, EXEC_CAST_IMPLICIT, f->location);
+        if (!frac)
+            return NULL;
+        args = mem_alloc0(an->a, sizeof(exec_expr_t *) * 3);
+        args[0] = x;
+        args[1] = frac;
+        nargs = 2;
+        types[0] = x->type;
+        types[1] = TYPE_FLOAT8;
+    }
     exec_aggcall_t *call = mem_alloc0(an->a, sizeof *call);
     call->star = f->agg_star;
     call->distinct = f->agg_distinct;

@@ -235,3 +235,5 @@
       "11\n22" },
     { "select a, count(*), (select count(*) from u where u.a = t.a) from t group by a having exists (select 1 from u where u.a >= t.a) order by 1",
       "1|1|1\n2|2|1\n3|1|0" },
+    { "select percentile_cont(0.25) within group (order by x), percentile_disc(0.25) within group (order by x desc), percentile_cont(0) within group (order by x), percentile_disc(1) within group (order by x) from (values (1),(5),(null),(2),(10)) v(x)",
+      "1.75|10|1|10" },
