@@ -102,6 +102,8 @@ void sql_ctx_end_tx(sql_ctx_t *ctx, bool commit);
 int sql_split(mem_arena_t *a, const char *query, sql_text_t **stmts, int *n, err_t *err) MUST_CHECK;
 
 /* sql_prepare - analyzes one statement. param_types[i] == 0 means infer.
+ * nparams < 0: a simple Query's statement, which has no parameters ($n is
+ * 42P02 "there is no parameter $n", as in PostgreSQL); Parse passes >= 0.
  * offset is added to error positions. The statement lives in a. */
 int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
                 const type_oid_t *param_types, sql_stmt_t **out, err_t *err) MUST_CHECK;

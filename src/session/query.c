@@ -1025,7 +1025,7 @@ static int query_one(sess_t *s, const sql_text_t *text)
     } else if (s->q.n == 1 && sql_stmt_is_current && s->tx != 'E') {
         /* A Query of one statement gets its own arena so the cache can keep it. */
         sess_stmt_t *st = stmt_new(s, "", text->sql, strlen(text->sql), 0, NULL);
-        if (sql_prepare(s->ctx, st->arena, st->sql, text->offset, 0, NULL, &st->stmt, &s->err) < 0) {
+        if (sql_prepare(s->ctx, st->arena, st->sql, text->offset, -1, NULL, &st->stmt, &s->err) < 0) {
             stmt_unref(s, st);
             return fail(s);
         }
@@ -1034,7 +1034,7 @@ static int query_one(sess_t *s, const sql_text_t *text)
         stmt = st->stmt;
         if (st->kind == SQL_K_ROWS)
             qcache_insert(s, st);
-    } else if (sql_prepare(s->ctx, s->query_arena, text->sql, text->offset, 0, NULL, &stmt, &s->err) < 0) {
+    } else if (sql_prepare(s->ctx, s->query_arena, text->sql, text->offset, -1, NULL, &stmt, &s->err) < 0) {
         if (s->tx == 'E')
             return fail_aborted(s);
         return fail(s);

@@ -103,7 +103,7 @@ exec_expr_t *sql__fold(sql_analyze_t *an, exec_expr_t *e)
 
 static exec_expr_t *param_node(sql_analyze_t *an, int n, int loc)
 {
-    if (n < 1 || n > 65535) {
+    if (n < 1 || n > 65535 || (an->ctx && an->ctx->fixed_params)) {
         err_set(an->err, ERRCODE_UNDEFINED_PARAMETER, "there is no parameter $%d", n);
         sql__err_at(an, loc);
         return NULL;

@@ -584,7 +584,12 @@ static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int off
                 return -1;
         }
         sql_stmt_t *inner;
-        if (prepare_node(ctx, a, sql, offset, n, types, ps->query, stmt_loc, &inner, err) < 0)
+        /* the prepared body infers its parameters, even from a simple Query */
+        bool fixed = ctx->fixed_params;
+        ctx->fixed_params = false;
+        int prc = prepare_node(ctx, a, sql, offset, n, types, ps->query, stmt_loc, &inner, err);
+        ctx->fixed_params = fixed;
+        if (prc < 0)
             return -1;
         sql_stmt_t *s = stmt_new(a, ctx, SQL_K_PREPARE, "PREPARE");
         s->target = mem_astrdup(a, ps->name);
@@ -690,8 +695,11 @@ int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int
                 const type_oid_t *param_types, sql_stmt_t **out, err_t *err)
 {
     const sql_session_info_t *prev = current_session;
+    bool prev_fixed = ctx->fixed_params;
     current_session = &ctx->info;
-    int rc = prepare(ctx, a, sql, offset, nparams, param_types, out, err);
+    ctx->fixed_params = nparams < 0;
+    int rc = prepare(ctx, a, sql, offset, nparams < 0 ? 0 : nparams, param_types, out, err);
+    ctx->fixed_params = prev_fixed;
     current_session = prev;
     return rc;
 }
@@ -706,6 +714,8 @@ static int prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, 
      * and live in the context's cache arena for the connection's lifetime. */
     uint64_t h = text_hash(sql);
     sql_stmt_t *hit = cache_get(ctx, sql, h);
+    if (hit && ctx->fixed_params && hit->nparams > 0)
+        return prepare_uncached(ctx, a, sql, offset, 0, NULL, out, err); /* gives the 42P02 */
     if (hit) {
         *out = hit;
         return 0;

@@ -39,6 +39,9 @@ struct sql_ctx {
     /* BEGIN ran and the transaction has not ended: SET LOCAL outside one
      * gets PostgreSQL's 25P01 warning (the session keeps the real state). */
     bool in_block;
+    /* preparing a simple Query's statement: $n is 42P02 there, as
+     * PostgreSQL analyzes it with no parameters (PREPARE bodies excepted) */
+    bool fixed_params;
     /* Prepared statements that depend on nothing but their text (no
      * relations, no declared parameter types), reused by text: pgbench's
      * simple and extended modes re-send the same string every time. */
