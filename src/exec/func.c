@@ -523,8 +523,16 @@ static int f_bool_eq(exec_fctx_t *fc, const value_t *a, value_t *o)
         { "-", 1, { t }, t, f_flt_neg, OP, 0 }, { "+", 1, { t }, t, f_ident, OP, 0 },                               \
         { "abs", 1, { t }, t, f_flt_abs, S, 0 }, { "@", 1, { t }, t, f_flt_abs, OP, 0 }, CMP_OPS(t)
 
+/* float4 with float8: computed in float8 (PostgreSQL's float48 / float84 operators) */
+#define FLT_MIXED(a, b)                                                                                               \
+    { "+", 2, { a, b }, F8, f_flt_add, OP, 0 }, { "-", 2, { a, b }, F8, f_flt_sub, OP, 0 },                          \
+        { "*", 2, { a, b }, F8, f_flt_mul, OP, 0 }, { "/", 2, { a, b }, F8, f_flt_div, OP, 0 },                      \
+        { "=", 2, { a, b }, B, f_eq, OP, 0 }, { "<>", 2, { a, b }, B, f_ne, OP, 0 },                                 \
+        { "<", 2, { a, b }, B, f_lt, OP, 0 }, { "<=", 2, { a, b }, B, f_le, OP, 0 },                                 \
+        { ">", 2, { a, b }, B, f_gt, OP, 0 }, { ">=", 2, { a, b }, B, f_ge, OP, 0 }
+
 static const exec_func_t core_funcs[] = {
-    INT_OPS(I2), INT_OPS(I4), INT_OPS(I8), FLT_OPS(F4), FLT_OPS(F8),
+    INT_OPS(I2), INT_OPS(I4), INT_OPS(I8), FLT_OPS(F4), FLT_OPS(F8), FLT_MIXED(F4, F8), FLT_MIXED(F8, F4),
     { "+", 2, { NU, NU }, NU, f_num_add, OP, 0 }, { "-", 2, { NU, NU }, NU, f_num_sub, OP, 0 },
     { "*", 2, { NU, NU }, NU, f_num_mul, OP, 0 }, { "/", 2, { NU, NU }, NU, f_num_div, OP, 0 },
     { "%", 2, { NU, NU }, NU, f_num_mod, OP, 0 }, { "mod", 2, { NU, NU }, NU, f_num_mod, S, 0 },

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "types/array.h"
@@ -755,6 +756,73 @@ static int f_power(exec_fctx_t *fc, const value_t *a, value_t *o)
     o->u.f = r;
     return 0;
 }
+/* numeric ^ numeric, as PostgreSQL's power_var: an integral exponent is
+ * exact (repeated squaring, intermediates rounded well past the result
+ * scale) with scale max(16, scale of the base); other exponents go through
+ * long double at scale 16 - (decimal weight of the result). */
+static int f_num_power(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    const type_numeric_t *x = a[0].u.num, *y = a[1].u.num;
+    if (numeric_is_special(x) || numeric_is_special(y)) {
+        o->u.num = numeric_from_double(fc->arena, pow(numeric_to_double(x), numeric_to_double(y)), 15);
+        return 0;
+    }
+    int sx = numeric_sign(x), sy = numeric_sign(y);
+    if (sx == 0 && sy < 0)
+        return err_set(fc->err, ERRCODE_INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                       "zero raised to a negative power is undefined");
+    if (sx < 0 && !numeric_is_integral(y))
+        return err_set(fc->err, ERRCODE_INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                       "a negative number raised to a non-integer power yields a complex result");
+    double lx = sx == 0 ? 0 : log10(fabs(numeric_to_double(x)));
+    double val = numeric_to_double(y) * lx; /* the result's decimal weight, roughly */
+    if (sx != 0 && val > 131072)
+        return err_set(fc->err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format");
+    int64_t e;
+    if (numeric_is_integral(y) && numeric_to_int64(y, &e) == 0 && e >= INT32_MIN && e <= INT32_MAX) {
+        int rscale = x->dscale > 16 ? x->dscale : 16;
+        if (rscale > NUMERIC_MAX_DISPLAY_SCALE)
+            rscale = NUMERIC_MAX_DISPLAY_SCALE;
+        if (sx != 0 && val < -(double)rscale - 2) {
+            o->u.num = numeric_round(fc->arena, numeric_from_int64(fc->arena, 0), rscale);
+            return 0;
+        }
+        int guard = rscale + 2 * 4 + (int)(lx > 0 ? lx * 0 : -lx * (double)(e < 0 ? -e : e)) + 8;
+        const type_numeric_t *r = numeric_from_int64(fc->arena, 1), *b = x;
+        uint64_t n = e < 0 ? (uint64_t)(-(e + 1)) + 1 : (uint64_t)e;
+        while (n > 0) {
+            if ((n & 1) && numeric_mul(fc->arena, r, b, &r, fc->err) < 0)
+                return -1;
+            n >>= 1;
+            if (n && numeric_mul(fc->arena, b, b, &b, fc->err) < 0)
+                return -1;
+            r = numeric_round(fc->arena, r, guard);
+            b = numeric_round(fc->arena, b, guard);
+        }
+        if (e < 0)
+            return numeric_div(fc->arena, numeric_from_int64(fc->arena, 1), r, rscale, &o->u.num, fc->err);
+        o->u.num = numeric_round(fc->arena, r, rscale);
+        return 0;
+    }
+    int rscale = 16 - (int)val;
+    if (rscale < x->dscale)
+        rscale = x->dscale;
+    if (rscale < y->dscale)
+        rscale = y->dscale;
+    if (rscale < 0)
+        rscale = 0;
+    if (rscale > NUMERIC_MAX_DISPLAY_SCALE)
+        rscale = NUMERIC_MAX_DISPLAY_SCALE;
+    buf_t bx = BUF_INIT, by = BUF_INIT;
+    numeric_out(x, &bx);
+    numeric_out(y, &by);
+    long double r = powl(strtold(buf_cstr(&bx), NULL), strtold(buf_cstr(&by), NULL));
+    buf_free(&bx);
+    buf_free(&by);
+    char *txt = mem_asprintf(fc->arena, "%.*Lf", rscale, r);
+    return numeric_in(txt, strlen(txt), fc->arena, &o->u.num, fc->err);
+}
+
 static int f_pi(exec_fctx_t *fc, const value_t *a, value_t *o) { (void)fc; (void)a; o->u.f = M_PI; return 0; }
 
 static uint64_t rng_state = 0x853c49e6748fea9bULL;
@@ -1042,6 +1110,8 @@ const exec_func_t exec__str_funcs[] = {
     { "log", 1, { F8 }, F8, f_log10, S, 0 }, { "log10", 1, { F8 }, F8, f_log10, S, 0 },
     { "power", 2, { F8, F8 }, F8, f_power, S, 0 }, { "pow", 2, { F8, F8 }, F8, f_power, S, 0 },
     { "^", 2, { F8, F8 }, F8, f_power, S | EXEC_FN_OPERATOR, 0 },
+    { "^", 2, { NU, NU }, NU, f_num_power, S | EXEC_FN_OPERATOR, 1739 },
+    { "power", 2, { NU, NU }, NU, f_num_power, S, 2169 }, { "pow", 2, { NU, NU }, NU, f_num_power, S, 0 },
     { "pi", 0, { 0 }, F8, f_pi, 0, 0 }, { "random", 0, { 0 }, F8, f_random, EXEC_FN_VOLATILE, 0 },
     { "date_part", 2, { TX, TYPE_TIMESTAMP }, F8, f_date_part, S, 0 },
     { "date_part", 2, { TX, TYPE_TIMESTAMPTZ }, F8, f_date_part, S, 0 },

@@ -237,3 +237,5 @@
       "1|1|1\n2|2|1\n3|1|0" },
     { "select percentile_cont(0.25) within group (order by x), percentile_disc(0.25) within group (order by x desc), percentile_cont(0) within group (order by x), percentile_disc(1) within group (order by x) from (values (1),(5),(null),(2),(10)) v(x)",
       "1.75|10|1|10" },
+    { "select 2.0 ^ 3, 2 ^ 3.5, 2 ^ 0.5, 1.5 ^ -2, 0.1 ^ 3, 12.345 ^ 7, 1::float4/3, pg_typeof(1::float4 * 2::float8)",
+      "8.0000000000000000|11.313708498984760|1.4142135623730950|0.4444444444444444|0.0010000000000000|43695595.2407743834416710|0.3333333333333333|double precision" },
