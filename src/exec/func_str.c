@@ -10,7 +10,6 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "types/array.h"
@@ -756,10 +755,85 @@ static int f_power(exec_fctx_t *fc, const value_t *a, value_t *o)
     o->u.f = r;
     return 0;
 }
+/* num_ln - ln(x) for x > 0 at ws digits after the point: square roots bring
+ * x near 1 (each doubles the factor 2^k), then 2 atanh((x-1)/(x+1)). */
+static int num_ln(exec_fctx_t *fc, const type_numeric_t *x, int ws, const type_numeric_t **out)
+{
+    mem_arena_t *a = fc->arena;
+    const type_numeric_t *lo = NULL, *hi = NULL, *one = numeric_from_int64(a, 1);
+    if (numeric_in("0.9", 3, a, &lo, fc->err) < 0 || numeric_in("1.1", 3, a, &hi, fc->err) < 0)
+        return -1;
+    int k = 0;
+    while (numeric_cmp(x, lo) < 0 || numeric_cmp(x, hi) > 0) {
+        if (numeric_sqrt(a, x, ws, &x, fc->err) < 0)
+            return -1;
+        k++;
+    }
+    const type_numeric_t *num, *den, *z, *z2, *sum, *term;
+    if (numeric_sub(a, x, one, &num, fc->err) < 0 || numeric_add(a, x, one, &den, fc->err) < 0 ||
+        numeric_div(a, num, den, ws, &z, fc->err) < 0 || numeric_mul(a, z, z, &z2, fc->err) < 0)
+        return -1;
+    z2 = numeric_round(a, z2, ws);
+    sum = z;
+    term = z;
+    for (int64_t i = 3; numeric_sign(term) != 0; i += 2) {
+        const type_numeric_t *q;
+        if (numeric_mul(a, term, z2, &term, fc->err) < 0)
+            return -1;
+        term = numeric_round(a, term, ws);
+        if (numeric_div(a, term, numeric_from_int64(a, i), ws, &q, fc->err) < 0)
+            return -1;
+        if (numeric_sign(q) == 0)
+            break;
+        if (numeric_add(a, sum, q, &sum, fc->err) < 0)
+            return -1;
+    }
+    return numeric_mul(a, sum, numeric_from_int64(a, (int64_t)2 << k), out, fc->err);
+}
+
+/* num_exp - e^v at ws digits: v halved below 0.5, the Taylor series, then
+ * squared back; a negative v is 1 / e^-v. */
+static int num_exp(exec_fctx_t *fc, const type_numeric_t *v, int ws, const type_numeric_t **out)
+{
+    mem_arena_t *a = fc->arena;
+    bool neg = numeric_sign(v) < 0;
+    if (neg)
+        v = numeric_neg(a, v);
+    const type_numeric_t *half = NULL, *two = numeric_from_int64(a, 2);
+    if (numeric_in("0.5", 3, a, &half, fc->err) < 0)
+        return -1;
+    int k = 0;
+    while (numeric_cmp(v, half) > 0) {
+        if (numeric_div(a, v, two, ws + 4, &v, fc->err) < 0)
+            return -1;
+        k++;
+    }
+    int w = ws + k + 4;
+    const type_numeric_t *sum = numeric_from_int64(a, 1), *term = sum;
+    for (int64_t i = 1;; i++) {
+        if (numeric_mul(a, term, v, &term, fc->err) < 0 ||
+            numeric_div(a, term, numeric_from_int64(a, i), w, &term, fc->err) < 0)
+            return -1;
+        if (numeric_sign(term) == 0)
+            break;
+        if (numeric_add(a, sum, term, &sum, fc->err) < 0)
+            return -1;
+    }
+    for (int i = 0; i < k; i++) {
+        if (numeric_mul(a, sum, sum, &sum, fc->err) < 0)
+            return -1;
+        sum = numeric_round(a, sum, w);
+    }
+    if (neg)
+        return numeric_div(a, numeric_from_int64(a, 1), sum, ws, out, fc->err);
+    *out = sum;
+    return 0;
+}
+
 /* numeric ^ numeric, as PostgreSQL's power_var: an integral exponent is
  * exact (repeated squaring, intermediates rounded well past the result
- * scale) with scale max(16, scale of the base); other exponents go through
- * long double at scale 16 - (decimal weight of the result). */
+ * scale) with scale max(16, scale of the base); other exponents are
+ * exp(y ln x) in numeric at scale 16 - (decimal weight of the result). */
 static int f_num_power(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
     const type_numeric_t *x = a[0].u.num, *y = a[1].u.num;
@@ -813,14 +887,19 @@ static int f_num_power(exec_fctx_t *fc, const value_t *a, value_t *o)
         rscale = 0;
     if (rscale > NUMERIC_MAX_DISPLAY_SCALE)
         rscale = NUMERIC_MAX_DISPLAY_SCALE;
-    buf_t bx = BUF_INIT, by = BUF_INIT;
-    numeric_out(x, &bx);
-    numeric_out(y, &by);
-    long double r = powl(strtold(buf_cstr(&bx), NULL), strtold(buf_cstr(&by), NULL));
-    buf_free(&bx);
-    buf_free(&by);
-    char *txt = mem_asprintf(fc->arena, "%.*Lf", rscale, r);
-    return numeric_in(txt, strlen(txt), fc->arena, &o->u.num, fc->err);
+    if (sx == 0 || val < -(double)rscale - 2) {
+        /* zero, or a result below the last digit shown */
+        o->u.num = numeric_round(fc->arena, numeric_from_int64(fc->arena, 0), rscale);
+        return 0;
+    }
+    /* exp(y * ln(x)) in numeric, with digits to spare for the reductions */
+    int ws = rscale + (val > 0 ? (int)val : 0) + 30;
+    const type_numeric_t *l, *t;
+    if (num_ln(fc, x, ws, &l) < 0 || numeric_mul(fc->arena, l, y, &t, fc->err) < 0 ||
+        num_exp(fc, numeric_round(fc->arena, t, ws), ws, &t) < 0)
+        return -1;
+    o->u.num = numeric_round(fc->arena, t, rscale);
+    return 0;
 }
 
 static int f_pi(exec_fctx_t *fc, const value_t *a, value_t *o) { (void)fc; (void)a; o->u.f = M_PI; return 0; }
