@@ -118,7 +118,7 @@ CFG_OPTION(STATEMENT_TIMEOUT, "statement_timeout", CFG_INT, "0", 0, 2147483647, 
 CFG_OPTION(LOCK_TIMEOUT, "lock_timeout", CFG_INT, "0", 0, 2147483647, CFG_C_SESSION, CFG_F_UNIT_MS, NULL,
            "Accepted for compatibility; kiln takes no row locks.")
 CFG_OPTION(IDLE_TX_TIMEOUT, "idle_in_transaction_session_timeout", CFG_INT, "0", 0, 2147483647, CFG_C_SESSION, CFG_F_UNIT_MS, NULL,
-           "Accepted for compatibility.")
+           "End a session left idle inside a transaction block this long (FATAL 25P03); 0: no limit.")
 CFG_OPTION(TX_ISOLATION, "transaction_isolation", CFG_STRING, "read committed", 0, 0, CFG_C_SESSION, 0, NULL,
            "Isolation level of the current transaction (kiln reads immutable snapshots).")
 CFG_OPTION(DEFAULT_TX_ISOLATION, "default_transaction_isolation", CFG_STRING, "read committed", 0, 0, CFG_C_SESSION, 0, NULL,

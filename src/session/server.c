@@ -298,6 +298,18 @@ void sess__check_deadlines(sess_server_t *srv, uint64_t now)
             sess__fatal(s, &e);
             continue;
         }
+        /* Idle inside a transaction block for too long: PostgreSQL ends the
+         * session (its locks would be held forever; ours hold snapshots). */
+        if (s->phase == PH_READY && !s->x.active && s->tx != 'I' && s->ready_ms && s->settings) {
+            uint64_t limit = (uint64_t)cfg_int(s->settings, CFG_IDLE_TX_TIMEOUT);
+            if (limit && now - s->ready_ms >= limit) {
+                err_t e = { 0 };
+                err_set(&e, ERRCODE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+                        "terminating connection due to idle-in-transaction timeout");
+                sess__fatal(s, &e);
+                continue;
+            }
+        }
         /* Only statements off the loop thread can be running now. */
         if (s->phase == PH_READY && s->x.active && !s->x.timed_out && s->ctx) {
             uint64_t limit = statement_timeout_ms(s);

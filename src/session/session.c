@@ -115,6 +115,8 @@ void sess__ready(sess_t *s)
         s->any_dirty = false;
     }
     pgp_put_ready(&s->out, s->tx);
+    if (s->srv)
+        s->ready_ms = uv_now(s->srv->loop);
 }
 
 /* ---- output ---- */

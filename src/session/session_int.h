@@ -208,6 +208,7 @@ struct sess {
     bool extended;            /* the message being handled is extended-protocol */
 
     char tx;                  /* 'I', 'T' or 'E' */
+    uint64_t ready_ms;        /* uv_now() at the last ReadyForQuery (idle_in_transaction_session_timeout) */
     uint8_t param_dirty[(CFG__COUNT + 7) / 8]; /* reported settings to send before Z */
     bool any_dirty;
     bool discard_pending;     /* DISCARD ALL ran inside an Execute */
