@@ -193,6 +193,7 @@ static int f_format(exec_fctx_t *fc, const value_t *a, value_t *o)
             buf_putc(&b, '%');
             continue;
         }
+        /* %[argpos$][-][width|*|*n$]type, as PostgreSQL's text_format */
         int argn = next;
         size_t j = i;
         int num = 0;
@@ -202,11 +203,47 @@ static int f_format(exec_fctx_t *fc, const value_t *a, value_t *o)
             argn = num;
             i = j + 1;
         }
+        bool left = false;
+        int width = 0;
+        while (i < n && f[i] == '-') {
+            left = true;
+            i++;
+        }
+        if (i < n && f[i] == '*') {
+            /* the width is an argument (the next one, or *n$) */
+            int wn = next;
+            size_t k = ++i;
+            int m = 0;
+            while (k < n && f[k] >= '0' && f[k] <= '9')
+                m = m * 10 + (f[k++] - '0');
+            if (k < n && f[k] == '$' && m > 0) {
+                wn = m;
+                i = k + 1;
+            } else if (argn == next) {
+                argn = next + 1; /* the value follows its width */
+            }
+            if (wn >= fc->nargs) {
+                buf_free(&b);
+                return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "too few arguments for format()");
+            }
+            if (!a[wn].isnull) {
+                int64_t w = a[wn].u.i;
+                if (w < 0) {
+                    left = true;
+                    w = -w;
+                }
+                width = (int)w;
+            }
+        } else {
+            while (i < n && f[i] >= '0' && f[i] <= '9')
+                width = width * 10 + (f[i++] - '0');
+        }
         if (i >= n) {
             buf_free(&b);
             return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "unterminated format() type specifier");
         }
         char spec = f[i];
+        size_t start = b.len;
         if (spec != 's' && spec != 'I' && spec != 'L') {
             buf_free(&b);
             return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "unrecognized format() type specifier \"%c\"", spec);
@@ -253,6 +290,19 @@ static int f_format(exec_fctx_t *fc, const value_t *a, value_t *o)
                     buf_putc(&b, t.data[k]);
                 }
                 buf_putc(&b, '\'');
+            }
+        }
+        /* pad the piece to width characters */
+        size_t chars = 0;
+        for (size_t k = start; k < b.len; k++)
+            chars += ((unsigned char)b.data[k] & 0xC0) != 0x80;
+        if ((size_t)width > chars) {
+            size_t pad = (size_t)width - chars, plen = b.len - start;
+            for (size_t k = 0; k < pad; k++)
+                buf_putc(&b, ' ');
+            if (!left) {
+                memmove(b.data + start + pad, b.data + start, plen);
+                memset(b.data + start, ' ', pad);
             }
         }
     }

@@ -133,6 +133,35 @@ static int f_substr3(exec_fctx_t *fc, const value_t *a, value_t *o)
     return substr_impl(fc, a, true, o);
 }
 
+/* overlay(s PLACING r FROM start [FOR count]): s's characters before start,
+ * r, then s after start + count (count defaults to r's length). */
+static int overlay_impl(exec_fctx_t *fc, const value_t *a, int64_t count, value_t *o)
+{
+    int64_t start = a[2].u.i;
+    if (start <= 0 || count < 0)
+        return err_set(fc->err, ERRCODE_SUBSTRING_ERROR, "negative substring length not allowed");
+    size_t b0 = char_off(STR(a[0]), start - 1);
+    size_t b1 = count > INT64_MAX - start ? a[0].u.s.len : char_off(STR(a[0]), start - 1 + count);
+    size_t n = b0 + a[1].u.s.len + (a[0].u.s.len - b1);
+    char *p = mem_alloc(fc->arena, n + 1);
+    memcpy(p, a[0].u.s.p, b0);
+    memcpy(p + b0, a[1].u.s.p, a[1].u.s.len);
+    memcpy(p + b0 + a[1].u.s.len, a[0].u.s.p + b1, a[0].u.s.len - b1);
+    o->u.s.p = p;
+    o->u.s.len = (uint32_t)n;
+    return 0;
+}
+
+static int f_overlay3(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    return overlay_impl(fc, a, char_count(STR(a[1])), o);
+}
+
+static int f_overlay4(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    return overlay_impl(fc, a, a[3].u.i, o);
+}
+
 static int f_strpos(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
     (void)fc;
@@ -1161,6 +1190,7 @@ const exec_func_t exec__str_funcs[] = {
     { "ltrim", 1, { TX }, TX, f_ltrim1, S, 0 }, { "ltrim", 2, { TX, TX }, TX, f_ltrim2, S, 0 },
     { "rtrim", 1, { TX }, TX, f_rtrim1, S, 0 }, { "rtrim", 2, { TX, TX }, TX, f_rtrim2, S, 0 },
     { "replace", 3, { TX, TX, TX }, TX, f_replace, S, 0 },
+    { "overlay", 3, { TX, TX, I4 }, TX, f_overlay3, S, 937 }, { "overlay", 4, { TX, TX, I4, I4 }, TX, f_overlay4, S, 936 },
     { "left", 2, { TX, I4 }, TX, f_left, S, 0 }, { "right", 2, { TX, I4 }, TX, f_right, S, 0 },
     { "repeat", 2, { TX, I4 }, TX, f_repeat, S, 0 }, { "reverse", 1, { TX }, TX, f_reverse, S, 0 },
     { "lpad", 2, { TX, I4 }, TX, f_lpad2, S, 0 }, { "lpad", 3, { TX, I4, TX }, TX, f_lpad3, S, 0 },

@@ -239,3 +239,5 @@
       "1.75|10|1|10" },
     { "select 2.0 ^ 3, 2 ^ 3.5, 2 ^ 0.5, 1.5 ^ -2, 0.1 ^ 3, 12.345 ^ 7, 1::float4/3, pg_typeof(1::float4 * 2::float8)",
       "8.0000000000000000|11.313708498984760|1.4142135623730950|0.4444444444444444|0.0010000000000000|43695595.2407743834416710|0.3333333333333333|double precision" },
+    { "select overlay('Txxxxas' placing 'hom' from 2 for 4), overlay('abc' placing 'XY' from 2), format('%5s|%-5s|%*s|%-*s|', 'ab', 'cd', 4, 'x', 3, 'y'), format('[%2$-4s]', 'a', 'b'), format('%*s|', -4, 'z')",
+      "Thomas|aXY|   ab|cd   |   x|y  ||[b   ]|z   |" },
