@@ -284,7 +284,8 @@ int job_engine_running(const job_engine_t *e);
  * ("claimed job=12 token=5 from_step=2", "lost job=12", "scheduler active
  * token=7", "scheduler standby holder=n1", "job job=12 state=SUCCEED"...).
  * Called from the loop or a job thread, one call at a time (engine mutex).
- * Set it right after job_engine_start. */
+ * Set it right after job_engine_start; if the engine is already scheduling,
+ * fn gets "scheduler active token=N" at once. */
 typedef void (*job_event_fn)(const char *line, void *arg);
 void job_engine_on_event(job_engine_t *e, job_event_fn fn, void *arg);
 

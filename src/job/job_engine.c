@@ -197,6 +197,13 @@ void job_engine_on_event(job_engine_t *e, job_event_fn fn, void *arg)
     uv_mutex_lock(&e->ev_mu);
     e->ev = fn;
     e->ev_arg = arg;
+    /* Scheduler 2 is active from inside job_engine_start, before anyone
+     * could listen: tell a new listener what it missed. */
+    if (fn && atomic_load(&e->active)) {
+        char line[64];
+        snprintf(line, sizeof line, "scheduler active token=%lld", (long long)atomic_load(&e->token));
+        fn(line, arg);
+    }
     uv_mutex_unlock(&e->ev_mu);
 }
 
