@@ -50,7 +50,12 @@ for section in schemas tables columns pkeys typeinfo; do
         continue
     fi
     if ! list "$SRV_HOST" "$SRV_PORT" "$section" "$work/kiln.$section"; then
-        not_ok "$SRV_KIND: DatabaseMetaData $section"
+        if [ "$section" = pkeys ] && grep -q 'function _pg_expandarray(int2vector) does not exist' "$work/kiln.$section"; then
+            # A known engine bug, kept visible: any other failure is still one.
+            todo "$SRV_KIND: DatabaseMetaData $section" "information_schema._pg_expandarray is missing (src/catalog)"
+        else
+            not_ok "$SRV_KIND: DatabaseMetaData $section"
+        fi
         head -5 "$work/kiln.$section" | diag
         continue
     fi
