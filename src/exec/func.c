@@ -573,6 +573,8 @@ extern const exec_func_t exec__catalog_funcs[];
 extern const int exec__n_catalog_funcs;
 extern const exec_func_t exec__regex_funcs[];
 extern const int exec__n_regex_funcs;
+extern const exec_func_t exec__fmt_funcs[];
+extern const int exec__n_fmt_funcs;
 extern const exec_func_ext_t exec__srf_funcs[];
 extern const int exec__n_srf_funcs;
 
@@ -627,6 +629,7 @@ int exec_func_candidates(const char *name, const exec_func_t **out, int max)
         { exec__array_funcs, exec__n_array_funcs },
         { exec__catalog_funcs, exec__n_catalog_funcs },
         { exec__regex_funcs, exec__n_regex_funcs },
+        { exec__fmt_funcs, exec__n_fmt_funcs },
     };
     int nreg = n;
     for (size_t k = 0; k < sizeof tabs / sizeof tabs[0]; k++)

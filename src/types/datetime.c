@@ -450,10 +450,81 @@ static int parse_zone(scan_t *s, int *gmtoff)
 }
 
 /* parse_date_part - [-]Y+-MM-DD or YYYYMMDD at the cursor. */
+/* month_word - a month name at s (full or its first three letters, any
+ * case), 1..12; 0 when there is none. */
+static int month_word(scan_t *s)
+{
+    static const char *const names[] = { "january", "february", "march",     "april",   "may",      "june",
+                                         "july",    "august",   "september", "october", "november", "december" };
+    size_t e = s->i;
+    while (e < s->n && isalpha((unsigned char)s->p[e]))
+        e++;
+    size_t wl = e - s->i;
+    for (int k = 0; k < 12 && wl >= 3; k++)
+        if ((wl == 3 || wl == strlen(names[k]) || (k == 8 && wl == 4)) && strncasecmp(s->p + s->i, names[k], wl) == 0) {
+            s->i = e;
+            return k + 1;
+        }
+    return 0;
+}
+
+static void skip_date_seps(scan_t *s)
+{
+    while (s->i < s->n && (s->p[s->i] == ' ' || s->p[s->i] == '-' || s->p[s->i] == '/' || s->p[s->i] == '.' ||
+                           s->p[s->i] == ','))
+        s->i++;
+}
+
+/* parse_named_month - the textual forms: "January 5, 1995", "Jan-05-1995",
+ * "5 January 1995", "05-Jan-1995", "1995-Jan-05" (PostgreSQL's DecodeDate
+ * takes month names anywhere; these are the orders clients write). */
+static int parse_named_month(scan_t *s, int *y, int *m, int *d)
+{
+    int64_t a, b;
+    int na;
+    if (isalpha((unsigned char)s->p[s->i])) {
+        if (!(*m = month_word(s)))
+            return DT_BAD_SYNTAX;
+        skip_date_seps(s);
+        if (read_uint(s, &a) == 0)
+            return DT_BAD_SYNTAX;
+        skip_date_seps(s);
+        if (read_uint(s, &b) == 0)
+            return DT_BAD_SYNTAX;
+        *d = (int)a;
+        *y = (int)b;
+        return DT_OK;
+    }
+    na = read_uint(s, &a);
+    skip_date_seps(s);
+    if (!(*m = month_word(s)))
+        return DT_BAD_SYNTAX;
+    skip_date_seps(s);
+    if (read_uint(s, &b) == 0)
+        return DT_BAD_SYNTAX;
+    if (na > 2) {
+        *y = (int)a;
+        *d = (int)b;
+    } else {
+        *d = (int)a;
+        *y = (int)b;
+    }
+    return DT_OK;
+}
+
 static int parse_date_part(scan_t *s, int *y, int *m, int *d)
 {
     int64_t v;
     size_t st = s->i;
+    if (s->i < s->n && isalpha((unsigned char)s->p[s->i]))
+        return parse_named_month(s, y, m, d);
+    size_t k = s->i;
+    while (k < s->n && isdigit((unsigned char)s->p[k]))
+        k++;
+    while (k < s->n && (s->p[k] == ' ' || s->p[k] == '-' || s->p[k] == '/' || s->p[k] == '.'))
+        k++;
+    if (k > s->i && k < s->n && isalpha((unsigned char)s->p[k]) && !(s->p[k] == 'T' || s->p[k] == 't'))
+        return parse_named_month(s, y, m, d);
     int nd = read_uint(s, &v);
     if (nd == 0)
         return DT_BAD_SYNTAX;

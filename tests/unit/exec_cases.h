@@ -241,3 +241,8 @@
       "8.0000000000000000|11.313708498984760|1.4142135623730950|0.4444444444444444|0.0010000000000000|43695595.2407743834416710|0.3333333333333333|double precision" },
     { "select overlay('Txxxxas' placing 'hom' from 2 for 4), overlay('abc' placing 'XY' from 2), format('%5s|%-5s|%*s|%-*s|', 'ab', 'cd', 4, 'x', 3, 'y'), format('[%2$-4s]', 'a', 'b'), format('%*s|', -4, 'z')",
       "Thomas|aXY|   ab|cd   |   x|y  ||[b   ]|z   |" },
+    /* to_char / to_date (formatting.c) */
+    { "select to_char(1234567.891, 'FM9,999,999.00'), to_char(42, '000'), to_char(-3.5, 'S9.9'), to_char(0.5, '9.9'), to_char(12345, '999'), to_char(-5, '9999PR'), to_char(5, '9999MI'), to_char(0, 'FM9.99'), to_char(9.99, '9.9')",
+      "1,234,567.89| 042|-3.5|  .5| ###|   <5>|   5 |0.| #.#" },
+    { "select to_char(timestamp '2024-03-05 14:07:09.123456', 'YYYY-MM-DD HH24:MI:SS.US Day Dy Mon Month DDD D J Q IW HH12 AM FMDDth FMMonth'), to_char(date '1992-01-01', 'J'), to_date('19920105', 'YYYYMMDD'), to_date('05 Jan 1992', 'DD Mon YYYY')",
+      "2024-03-05 14:07:09.123456 Tuesday   Tue Mar March     065 3 2460375 1 10 02 PM 5th March|2448623|1992-01-05|1992-01-05" },

@@ -160,6 +160,11 @@ static void test_datetime(void)
     RT(TYPE_DATE, "infinity", "infinity");
     RT(TYPE_DATE, "2021-02-29", "ERROR 22008 date/time field value out of range: \"2021-02-29\"");
     RT(TYPE_DATE, "x", "ERROR 22007 invalid input syntax for type date: \"x\"");
+    RT(TYPE_DATE, "January 5, 1995", "1995-01-05");
+    RT(TYPE_DATE, "05-Jan-1995", "1995-01-05");
+    RT(TYPE_DATE, "1995-Jan-05", "1995-01-05");
+    RT(TYPE_DATE, "sept 3 2001", "2001-09-03");
+    RT(TYPE_DATE, "Janu 5 1995", "ERROR 22007 invalid input syntax for type date: \"Janu 5 1995\"");
     RT(TYPE_TIMESTAMP, "2024-01-31 13:45:00.123456", "2024-01-31 13:45:00.123456");
     RT(TYPE_TIMESTAMP, "2024-01-31T13:45:00.5", "2024-01-31 13:45:00.5");
     RT(TYPE_TIMESTAMP, "1960-06-15 01:02:03", "1960-06-15 01:02:03");
