@@ -115,6 +115,10 @@ typedef struct sql_planned {
     uint32_t *table_oids;
     int16_t *attnums;
     int outer_refs;       /* correlation depth */
+    /* columns that were untyped literals (NULL, 'x') made text at the end:
+     * a set operation resolves them against the other side, as PostgreSQL
+     * resolves unknown-typed leaf columns (NULL when none) */
+    bool *unknown;
 } sql_planned_t;
 
 int sql__plan_query(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Node *stmt, sql_planned_t *out);

@@ -1773,6 +1773,7 @@ typedef struct target {
     uint32_t table_oid;
     int16_t attnum;
     const PgQuery__Node *node; /* for ORDER BY matching */
+    bool unknown;              /* an untyped literal made text */
 } target_t;
 
 typedef struct tlist {
@@ -2201,16 +2202,28 @@ static int plan_setop(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Sel
     exec_expr_t **rx = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)(n + 1));
     bool lneed = false, rneed = false;
     exec_plan_t *sp = exec_plan_new(an->a, PLAN_SETOP, n);
+    bool lunk = false, runk = false;
     for (int i = 0; i < n; i++) {
         exec_expr_t *lv = var_node(an, i, lp->types[i], lp->typmods[i], -1);
         exec_expr_t *rv = var_node(an, i, rp->types[i], rp->typmods[i], -1);
-        /* Unknown-typed constants in a branch count as unknown for type resolution. */
-        exec_expr_t *pair[2] = { lv, rv };
+        /* Unknown-typed literals of a branch count as unknown for type
+         * resolution; their text then converts as their input would. */
+        lunk = l.unknown && l.unknown[i];
+        runk = r.unknown && r.unknown[i];
+        exec_expr_t lu = *lv, ru = *rv;
+        lu.type = lunk ? TYPE_UNKNOWN : lv->type;
+        ru.type = runk ? TYPE_UNKNOWN : rv->type;
+        exec_expr_t *pair[2] = { &lu, &ru };
         type_oid_t t;
         if (sql__common_type(an, pair, 2, opname, &t) < 0)
             return -1;
-        lx[i] = lp->types[i] == t ? lv : sql__coerce(an, lv, t, -1, EXEC_CAST_IMPLICIT, -1);
-        rx[i] = rp->types[i] == t ? rv : sql__coerce(an, rv, t, -1, EXEC_CAST_IMPLICIT, -1);
+        lx[i] = lp->types[i] == t ? lv : sql__coerce(an, lv, t, -1, lunk ? EXEC_CAST_EXPLICIT : EXEC_CAST_IMPLICIT, -1);
+        rx[i] = rp->types[i] == t ? rv : sql__coerce(an, rv, t, -1, runk ? EXEC_CAST_EXPLICIT : EXEC_CAST_IMPLICIT, -1);
+        if (lunk && runk) {
+            if (!out->unknown)
+                out->unknown = mem_alloc0(an->a, sizeof(bool) * (size_t)(n + 1));
+            out->unknown[i] = true;
+        }
         if (!lx[i] || !rx[i])
             return -1;
         lneed |= lx[i] != lv;
@@ -2682,12 +2695,14 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         exec_expr_t *e = sql__analyze_expr(an, &tes, v);
         if (!e)
             return -1;
-        if (e->type == TYPE_UNKNOWN)
+        bool unknown = e->type == TYPE_UNKNOWN;
+        if (unknown)
             e = sql__coerce(an, e, TYPE_TEXT, -1, EXEC_CAST_IMPLICIT, rt->location);
         if (!e)
             return -1;
         const char *name = rt->name && *rt->name ? rt->name : sql__figure_colname(v);
         tl_add(an, &tl, e, name, v);
+        tl.t[tl.n - 1].unknown = unknown;
         origin_of(scope, e, &tl.t[tl.n - 1].table_oid, &tl.t[tl.n - 1].attnum);
     }
     int nvis = tl.n;
@@ -3102,6 +3117,11 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         out->names[i] = tl.t[i].name;
         out->table_oids[i] = tl.t[i].table_oid;
         out->attnums[i] = tl.t[i].attnum;
+        if (tl.t[i].unknown) {
+            if (!out->unknown)
+                out->unknown = mem_alloc0(an->a, sizeof(bool) * (size_t)(nvis + 1));
+            out->unknown[i] = true;
+        }
     }
     out->outer_refs = scope->outer_refs;
     return 0;

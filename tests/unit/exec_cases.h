@@ -246,3 +246,7 @@
       "1,234,567.89| 042|-3.5|  .5| ###|   <5>|   5 |0.| #.#" },
     { "select to_char(timestamp '2024-03-05 14:07:09.123456', 'YYYY-MM-DD HH24:MI:SS.US Day Dy Mon Month DDD D J Q IW HH12 AM FMDDth FMMonth'), to_char(date '1992-01-01', 'J'), to_date('19920105', 'YYYYMMDD'), to_date('05 Jan 1992', 'DD Mon YYYY')",
       "2024-03-05 14:07:09.123456 Tuesday   Tue Mar March     065 3 2460375 1 10 02 PM 5th March|2448623|1992-01-05|1992-01-05" },
+    { "select 1, 2 union all select null, 3 order by 1 nulls first",
+      "|3\n1|2" },
+    { "select '1' union select 2 order by 1",
+      "1\n2" },
