@@ -233,8 +233,8 @@ done
             g = (n == "select1" ? "%.3f" : "%.1f")
             if (p != "") printf g " | " g " | ", P[3] / 1000, P[4] / 1000; else printf "- | - | "
             if (d != "") printf g " | " g " | ", D[3] / 1000, D[4] / 1000; else printf "- | - | "
-            if (p != "" && kp50 > 0) printf "%.0fx | ", P[3] / K[3]; else printf "- | "
-            if (d != "" && kp50 > 0) printf "%.0fx | ", D[3] / K[3]; else printf "- | "
+            if (p != "" && kp50 > 0 && n != "select1") printf "%.0fx | ", P[3] / K[3]; else printf "- | "
+            if (d != "" && kp50 > 0 && n != "select1") printf "%.0fx | ", D[3] / K[3]; else printf "- | "
             printf "%s |\n", cub
         }'
     done
