@@ -158,8 +158,10 @@ typedef struct sess_query {
     sql_text_t hit_text;
 } sess_query_t;
 
-/* Repeated simple Queries keep this many prepared statements per session. */
-#define SESS_QCACHE 8
+/* Repeated simple Queries keep this many prepared statements per session:
+ * enough for a dashboard cycling through a few dozen queries (SSB has 13),
+ * at most a few hundred kB per session. */
+#define SESS_QCACHE 32
 
 struct sess {
     sess_server_t *srv;
