@@ -179,7 +179,8 @@ static int sys_next(void *scan, exec_batch_t *out, mem_arena_t *scratch, err_t *
     int n = s->rows.n - s->pos;
     if (n > out->nrows)
         n = out->nrows;
-    for (int c = 0; c < s->rows.ncols && c < out->ncols; c++)
+    /* n == 0 at the end; an empty relation may have no column arrays at all */
+    for (int c = 0; n > 0 && c < s->rows.ncols && c < out->ncols; c++)
         memcpy(out->cols[c], s->rows.col[c] + s->pos, sizeof(value_t) * (size_t)n);
     s->pos += n;
     out->nrows = n;
