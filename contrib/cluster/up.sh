@@ -7,7 +7,7 @@
 # to connect. Everything lives in $KILN_CLUSTER_DIR (default /tmp/kiln-cluster-$UID);
 # contrib/cluster/down.sh stops it (down.sh --destroy also removes the directory).
 #
-#   bash contrib/cluster/up.sh                 # build first (make), or set KILN_BUILD
+#   bash contrib/cluster/up.sh                 # installs what is missing and builds when no kilnd is found
 #   KILN_CLUSTER_MODES="all all query" bash contrib/cluster/up.sh   # other layouts
 #   KILN_CLUSTER_SSB=0.01 bash contrib/cluster/up.sh   # also load SSB at that scale and build ssb_cube
 # Other variables: see contrib/cluster/cluster.sh.
@@ -15,6 +15,13 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=cluster.sh
 . "$here/cluster.sh"
+
+# A new user's first run: the packages (MariaDB, ZooKeeper, haproxy) and an in-tree build.
+if [ ! -x "$CL_BUILD/kilnd" ]; then
+    bash "$CL_TOP/tests/lib/install-deps.sh" || exit 1
+    (cd "$CL_TOP" && { [ -x configure ] || autoreconf -fi; } && { [ -f Makefile ] || ./configure -q; } &&
+        make -j"$(nproc)" >/dev/null) || exit 1
+fi
 
 if cl_load && (for ((i = 1; i <= CL_N; i++)); do cl_node_alive "$i" || exit 1; done); then
     echo "the cluster in $CL_DIR is already running"
