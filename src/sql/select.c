@@ -422,6 +422,20 @@ static int analyze_frame(sql_analyze_t *an, sql_escope_t *es, const PgQuery__Win
     return 0;
 }
 
+/* expr_push - appends e to the arena-grown array *list (doubling). */
+static void expr_push(mem_arena_t *a, exec_expr_t ***list, int *n, int *cap, exec_expr_t *e)
+{
+    if (*n == *cap) {
+        int nc = *cap ? *cap * 2 : 8;
+        exec_expr_t **nl = mem_alloc(a, sizeof(exec_expr_t *) * (size_t)nc);
+        if (*n)
+            memcpy(nl, *list, sizeof(exec_expr_t *) * (size_t)*n);
+        *list = nl;
+        *cap = nc;
+    }
+    (*list)[(*n)++] = e;
+}
+
 exec_expr_t *sql__analyze_agg(sql_analyze_t *an, sql_escope_t *es, const PgQuery__FuncCall *f, const char *name)
 {
     bool is_window = f->over != NULL;
@@ -594,28 +608,12 @@ exec_expr_t *sql__analyze_agg(sql_analyze_t *an, sql_escope_t *es, const PgQuery
             if (!strcmp(name, "rank") || !strcmp(name, "dense_rank") || !strcmp(name, "row_number"))
                 e->type = TYPE_INT8;
         }
-        if (q->nwins == q->capwins) {
-            int nc = q->capwins ? q->capwins * 2 : 8;
-            exec_expr_t **nw = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)nc);
-            if (q->nwins)
-                memcpy(nw, q->winrefs, sizeof(exec_expr_t *) * (size_t)q->nwins);
-            q->winrefs = nw;
-            q->capwins = nc;
-        }
         call->index = q->nwins;
-        q->winrefs[q->nwins++] = e;
+        expr_push(an->a, &q->winrefs, &q->nwins, &q->capwins, e);
         return e;
     }
-    if (q->naggs == q->capaggs) {
-        int nc = q->capaggs ? q->capaggs * 2 : 8;
-        exec_expr_t **na = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)nc);
-        if (q->naggs)
-            memcpy(na, q->aggrefs, sizeof(exec_expr_t *) * (size_t)q->naggs);
-        q->aggrefs = na;
-        q->capaggs = nc;
-    }
     call->index = q->naggs;
-    q->aggrefs[q->naggs++] = e;
+    expr_push(an->a, &q->aggrefs, &q->naggs, &q->capaggs, e);
     return e;
 }
 
@@ -653,16 +651,8 @@ exec_expr_t *sql__analyze_grouping(sql_analyze_t *an, sql_escope_t *es, const Pg
     e->u.agg = call;
     e->location = g->location;
     e->ival2 = (int64_t)(intptr_t) "grouping";
-    if (q->naggs == q->capaggs) {
-        int nc = q->capaggs ? q->capaggs * 2 : 8;
-        exec_expr_t **na = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)nc);
-        if (q->naggs)
-            memcpy(na, q->aggrefs, sizeof(exec_expr_t *) * (size_t)q->naggs);
-        q->aggrefs = na;
-        q->capaggs = nc;
-    }
     call->index = q->naggs;
-    q->aggrefs[q->naggs++] = e;
+    expr_push(an->a, &q->aggrefs, &q->naggs, &q->capaggs, e);
     return e;
 }
 
@@ -1220,15 +1210,7 @@ static void split_and(exec_expr_t *e, exec_expr_t ***list, int *n, int *cap, mem
             split_and(e->args[i], list, n, cap, a);
         return;
     }
-    if (*n == *cap) {
-        int nc = *cap ? *cap * 2 : 8;
-        exec_expr_t **nl = mem_alloc(a, sizeof(exec_expr_t *) * (size_t)nc);
-        if (*n)
-            memcpy(nl, *list, sizeof(exec_expr_t *) * (size_t)*n);
-        *list = nl;
-        *cap = nc;
-    }
-    (*list)[(*n)++] = e;
+    expr_push(a, list, n, cap, e);
 }
 
 static exec_expr_t *and_of(sql_analyze_t *an, exec_expr_t **xs, int n)
