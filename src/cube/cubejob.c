@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "cube/build.h"
 #include "cube/mv.h"
 #include "exec/exec.h"
@@ -566,6 +567,7 @@ static int read_fact(job_t *j)
     mem_arena_t *mine = mem_arena_new(j->a, "fact batch", 0);
     void *scan = NULL;
     int rc = -1;
+    double t0 = now_sec();
     if (s->rel->ops->open(s->rel, scan_a, s->needed, &scan, j->err) < 0)
         goto out;
     fact_ctx_t f = { 0 };
@@ -591,6 +593,8 @@ static int read_fact(job_t *j)
         }
     }
     rc = report(j, "fact", 0, 0);
+    log_debug("cube refresh: %s: fact table read: %llu rows in %.3f s", j->mv->name,
+              (unsigned long long)j->fact_rows, now_sec() - t0);
 out:
     if (scan && s->rel->ops->close)
         s->rel->ops->close(scan);
