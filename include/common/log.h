@@ -9,6 +9,7 @@ typedef enum log_level { LOG_LVL_DEBUG = 0, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_
 
 void log_set_level(log_level_t l);
 int log_parse_level(const char *s); /* -1 when unknown */
+int log_enabled(log_level_t l);     /* 1 when a line at level l would be written */
 void log_msg(log_level_t l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)

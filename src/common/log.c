@@ -19,6 +19,11 @@ void log_set_level(log_level_t l)
     min_level = l;
 }
 
+int log_enabled(log_level_t l)
+{
+    return l >= min_level;
+}
+
 int log_parse_level(const char *s)
 {
     static const char *lc[] = { "debug", "info", "warn", "error", "fatal" };

@@ -42,11 +42,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/mem.h"
 #include "storage/segment.h"
 
 #define DENSE_MAX_CELLS (1ULL << 25)
 #define DENSE_MAX_BYTES (256ULL << 20)
+#define DENSE_RUN_BYTES (16ULL << 20) /* from a sorted parent: only where it stays cache-friendly */
 #define CHUNK 4096
 #define DIGIT_BITS 11
 
@@ -93,7 +95,10 @@ typedef struct bcub {
     void *codes[CUBE_MAX_DIMS];
     int width[CUBE_MAX_DIMS];
     uint64_t **meas;
-    int minsub;                  /* lowest dimension count of a valid proper subset; -1 none */
+    int parent;                  /* in the build's spanning tree; -1: the base */
+    int *kids, nkids;            /* cuboids computed from this one */
+    int kids_left;               /* not yet computed (under the lattice lock) */
+    double est, subtree;         /* estimated rows; of the whole subtree */
     bool done, freed, stored;
 } bcub_t;
 
@@ -116,7 +121,9 @@ struct cube_build {
     char **info;
     int ninfo;
     bool finished;
-    int *level_tasks;        /* cuboid indexes of the level being computed */
+    int *kids_all;           /* storage behind every cuboid's kids */
+    bool det[CUBE_MAX_DIMS][CUBE_MAX_DIMS]; /* det[c][p]: dimension c determines p (verified) */
+    bool trace;              /* log every cuboid (kiln.log.level debug) */
     int (*fd_pairs)[2];      /* hierarchy (child, parent) pairs being checked */
     uint32_t **fd_maps;      /* per pair: child code -> parent code, NULL if not a dependency */
 };
@@ -125,6 +132,13 @@ static double now_sec(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double thread_cpu_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -248,6 +262,7 @@ void cube_build_free(cube_build_t *b)
                 free_cub(&b->cubs[i], b->nmeasures);
         mem_free(b->cubs);
     }
+    mem_free(b->kids_all);
     for (int i = 0; i < b->ninfo; i++)
         mem_free(b->info[i]);
     mem_free(b->info);
@@ -724,6 +739,73 @@ typedef struct keydec {
     uint64_t mask[CUBE_MAX_DIMS];
 } keydec_t;
 
+/* gather_codes - out[g] = in[rows[g]] (through perm when given) for one
+ * dimension; the same dimension has the same width in every cuboid, so the
+ * common case is a typed copy. */
+static void gather_codes(void *out, int wo, const void *in, int wi, const uint64_t *rows, const uint32_t *perm,
+                         uint64_t ng)
+{
+    if (wo == wi && !perm) {
+        if (wo == 1) {
+            uint8_t *o = out;
+            const uint8_t *x = in;
+            for (uint64_t g = 0; g < ng; g++)
+                o[g] = x[rows[g]];
+        } else if (wo == 2) {
+            uint16_t *o = out;
+            const uint16_t *x = in;
+            for (uint64_t g = 0; g < ng; g++)
+                o[g] = x[rows[g]];
+        } else {
+            uint32_t *o = out;
+            const uint32_t *x = in;
+            for (uint64_t g = 0; g < ng; g++)
+                o[g] = x[rows[g]];
+        }
+        return;
+    }
+    for (uint64_t g = 0; g < ng; g++)
+        put_code(out, wo, g, code_at(in, wi, perm ? perm[rows[g]] : rows[g]));
+}
+
+/* sum_groups - one measure over groups: out[g] = merge of in[rows[x]] for x
+ * in [starts[g], starts[g+1]) (rows NULL: x itself). */
+static void sum_groups(stor_kind_t mk, stor_agg_t ag, uint64_t *out, const uint64_t *in, const uint64_t *rows,
+                       const uint32_t *perm, const uint64_t *starts, uint64_t ng)
+{
+    if (mk == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT)) {
+        if (rows)
+            for (uint64_t g = 0; g < ng; g++) {
+                uint64_t acc = 0;
+                for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
+                    acc += in[rows[j]];
+                out[g] = acc;
+            }
+        else if (perm)
+            for (uint64_t g = 0; g < ng; g++) {
+                uint64_t acc = 0;
+                for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
+                    acc += in[perm[j]];
+                out[g] = acc;
+            }
+        else
+            for (uint64_t g = 0; g < ng; g++) {
+                uint64_t acc = 0;
+                for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
+                    acc += in[j];
+                out[g] = acc;
+            }
+        return;
+    }
+    uint64_t init = init_value(mk, ag);
+    for (uint64_t g = 0; g < ng; g++) {
+        uint64_t acc = init;
+        for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
+            acc = merge(mk, ag, acc, in[rows ? rows[j] : perm ? perm[j] : j]);
+        out[g] = acc;
+    }
+}
+
 /* emit_runs - output rows from a permutation of the source (perm NULL:
  * identity) cut into groups at starts[0..ng] (starts[ng] = n). */
 static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, const uint32_t *perm,
@@ -740,14 +822,8 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
                 put_code(c->codes[k], c->width[k], g, (uint32_t)((e[kd->word_of[k]] >> kd->shift_of[k]) & kd->mask[k]));
         }
     }
-    for (int k = 0; k < c->ndims && !kd; k++) {
-        const void *col = s->codes[pos[k]];
-        int w = s->width[pos[k]];
-        for (uint64_t g = 0; g < ng; g++) {
-            uint64_t r = perm ? perm[starts[g]] : starts[g];
-            put_code(c->codes[k], c->width[k], g, code_at(col, w, r));
-        }
-    }
+    for (int k = 0; k < c->ndims && !kd; k++)
+        gather_codes(c->codes[k], c->width[k], s->codes[pos[k]], s->width[pos[k]], starts, perm, ng);
     for (int m = 0; m < b->nmeasures; m++) {
         stor_kind_t mk = b->meas[m].kind;
         stor_agg_t ag = b->meas[m].agg;
@@ -758,26 +834,7 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
                 out[g] = starts[g + 1] - starts[g];
             continue;
         }
-        if (mk == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT)) {
-            for (uint64_t g = 0; g < ng; g++) {
-                uint64_t acc = 0;
-                if (perm)
-                    for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                        acc += in[perm[j]];
-                else
-                    for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                        acc += in[j];
-                out[g] = acc;
-            }
-            continue;
-        }
-        uint64_t init = init_value(mk, ag);
-        for (uint64_t g = 0; g < ng; g++) {
-            uint64_t acc = init;
-            for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                acc = merge(mk, ag, acc, in[perm ? perm[j] : j]);
-            out[g] = acc;
-        }
+        sum_groups(mk, ag, out, in, NULL, perm, starts, ng);
     }
 }
 
@@ -790,8 +847,8 @@ static void compute_prefix(cube_build_t *b, const src_t *s, const int *pos, bcub
         uint8_t *brk = mem_calloc(n, 1);
         brk[0] = 1;
         for (int k = 0; k < c->ndims; k++) {
-            const void *col = s->codes[k];
-            int w = s->width[k];
+            const void *col = s->codes[pos[k]];
+            int w = s->width[pos[k]];
             if (w == 1) {
                 const uint8_t *x = col;
                 for (uint64_t i = 1; i < n; i++)
@@ -1202,59 +1259,468 @@ static void cuboid_done(cube_build_t *b, bcub_t *c)
     pthread_mutex_unlock(&b->lock);
 }
 
-static void compute_child(cube_build_t *b, int t)
+/* ---- the lattice: spanning tree, ordered runs, work stack ---- */
+
+static int code_bits(uint64_t span)
 {
-    int i = b->level_tasks[t];
-    bcub_t *c = &b->cubs[i];
-    /* Smallest computed superset; a parent that makes this a prefix (no
-     * sort) counts as four times smaller. */
-    int best = -1;
-    double best_cost = 0;
-    for (int j = 0; j < i; j++) {
-        bcub_t *p = &b->cubs[j];
-        if (!p->done || p->freed || (p->id & c->id) != c->id || p->id == c->id)
+    return span <= 1 ? 0 : 64 - __builtin_clzll(span - 1);
+}
+
+/* order_len - how many of the child's leading dimensions the parent's sort
+ * order keeps: a parent dimension the child drops does not disturb the
+ * order when one of the child's dimensions before it determines it (a
+ * verified functional dependency: within equal c_city, c_nation is
+ * constant). The child's first L dimensions are grouped in the parent;
+ * L == cn means the parent's rows are already in the child's order. */
+static int order_len(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
+{
+    int k = 0;
+    for (int i = 0; i < p->ndims && k < c->ndims; i++) {
+        if (p->dims[i] == c->dims[k]) {
+            k++;
             continue;
-        bool pre = true;
-        int kk = 0;
-        for (int k = 0; k < p->ndims && kk < c->ndims; k++, kk++)
-            if (p->dims[k] != c->dims[kk]) {
-                pre = false;
-                break;
+        }
+        bool det = false;
+        for (int j = 0; j < k && !det; j++)
+            det = b->det[c->dims[j]][p->dims[i]];
+        if (!det)
+            break;
+    }
+    return k;
+}
+
+/* est_rows - expected rows of a cuboid: the dimensions no other dimension of
+ * the cuboid determines span P cells; n rows drawn uniformly over P cells
+ * fill P(1 - e^(-n/P)) of them. Only the build plan uses it (which parent
+ * computes which cuboid); skewed data makes it high, never wrong. */
+static double est_rows(const cube_build_t *b, const bcub_t *c, double n)
+{
+    double cells = 1;
+    for (int k = 0; k < c->ndims; k++) {
+        int d = c->dims[k];
+        bool det = false;
+        for (int j = 0; j < c->ndims && !det; j++) {
+            int e = c->dims[j];
+            /* of two dimensions that determine each other keep the first */
+            det = e != d && b->det[e][d] && !(b->det[d][e] && j > k);
+        }
+        if (!det)
+            cells *= b->dims[d].ncodes ? (double)b->dims[d].ncodes : 1.0;
+    }
+    if (cells >= 1e15 || cells >= n * 64)
+        return n;
+    double r = cells * (1 - exp(-n / cells));
+    return r < n ? r : n;
+}
+
+/* Reused per worker, so the big arrays of one cuboid are not mapped and
+ * faulted in again for the next. */
+typedef struct scratch {
+    uint64_t *keys, *tmp;
+    uint64_t cap;
+} scratch_t;
+
+static void scratch_need(scratch_t *sc, uint64_t n)
+{
+    if (n <= sc->cap)
+        return;
+    mem_free(sc->keys);
+    mem_free(sc->tmp);
+    sc->cap = n + n / 4 + 1024;
+    sc->keys = mem_malloc(sc->cap * 8);
+    sc->tmp = mem_malloc(sc->cap * 8);
+}
+
+/* sort_u64 - sorts n keys by bits [lo, lo + nb) (stable, so the run-local
+ * row index below lo stays ascending within equal keys); returns the array
+ * holding the result. */
+static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint64_t n, int lo, int nb)
+{
+    if (n < 2 || nb <= 0)
+        return a;
+    if (n <= 48) {
+        /* insertion sort on the whole word: the index bits make keys unique
+         * and keep equal groups in row order */
+        for (uint64_t i = 1; i < n; i++) {
+            uint64_t v = a[i], j = i;
+            while (j > 0 && a[j - 1] > v) {
+                a[j] = a[j - 1];
+                j--;
             }
-        double cost = (double)p->nrows * (pre ? 0.25 : 1.0);
-        if (best < 0 || cost < best_cost) {
-            best = j;
-            best_cost = cost;
+            a[j] = v;
+        }
+        return a;
+    }
+    int db = n <= 65536 ? 8 : DIGIT_BITS;
+    uint64_t dmask = (1ULL << db) - 1;
+    int nd = (nb + db - 1) / db;
+    uint64_t cnt[6 << DIGIT_BITS];
+    memset(cnt, 0, (size_t)nd * ((size_t)1 << db) * sizeof *cnt);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t k = a[i] >> lo;
+        for (int d = 0; d < nd; d++)
+            cnt[((size_t)d << db) + ((k >> (d * db)) & dmask)]++;
+    }
+    for (int d = 0; d < nd; d++) {
+        uint64_t *c = cnt + ((size_t)d << db);
+        int sh = lo + d * db;
+        if (c[(a[0] >> sh) & dmask] == n)
+            continue; /* every key has this digit */
+        uint64_t sum = 0;
+        for (uint64_t x = 0; x <= dmask; x++) {
+            uint64_t v = c[x];
+            c[x] = sum;
+            sum += v;
+        }
+        for (uint64_t i = 0; i < n; i++)
+            tmp[c[(a[i] >> sh) & dmask]++] = a[i];
+        uint64_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
+}
+
+/* compute_runs - cuboid c from a sorted parent whose order keeps the child's
+ * first L dimensions (order_len): the parent's rows fall into runs of equal
+ * values of those; each run is sorted by the child's other dimensions,
+ * packed above a run-local row index into one 64-bit key, and its groups
+ * aggregated from the run's rows (a short gather: the run is a contiguous
+ * slice of the parent). L == 0 is one run: a full sort. Returns false
+ * (nothing done) when a run's key does not fit 64 bits. */
+static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const int *pos, bcub_t *c,
+                         const uint64_t *span, int L)
+{
+    int K = c->ndims;
+    uint64_t n = s->n;
+    int shift[CUBE_MAX_DIMS], kb = 0;
+    for (int k = K - 1; k >= L; k--) {
+        shift[k] = kb;
+        kb += code_bits(span[k]);
+    }
+    /* run boundaries over the kept prefix: one byte per row; in chunks, so
+     * a chunk of the flags stays in cache while every column ORs in */
+    uint8_t *brk = mem_calloc(n + 1, 1);
+    if (n)
+        brk[0] = 1;
+    for (uint64_t base = 1; base < n; base += CHUNK) {
+        uint64_t end = n - base < CHUNK ? n : base + CHUNK;
+        for (int k = 0; k < L; k++) {
+            const void *col = s->codes[pos[k]];
+            int w = s->width[pos[k]];
+            if (w == 1) {
+                const uint8_t *x = col;
+                for (uint64_t i = base; i < end; i++)
+                    brk[i] |= x[i] != x[i - 1];
+            } else if (w == 2) {
+                const uint16_t *x = col;
+                for (uint64_t i = base; i < end; i++)
+                    brk[i] |= x[i] != x[i - 1];
+            } else {
+                const uint32_t *x = col;
+                for (uint64_t i = base; i < end; i++)
+                    brk[i] |= x[i] != x[i - 1];
+            }
         }
     }
-    err_t err = {0};
-    if (best < 0) {
-        err_set(&err, ERRCODE_INTERNAL_ERROR, "cuboid %llx has no computed parent", (unsigned long long)c->id);
-        fail(b, &err);
-        return;
+    uint64_t maxrun = 0;
+    for (uint64_t i = 0, a = 0; i <= n; i++)
+        if (i == n || brk[i]) {
+            if (i - a > maxrun)
+                maxrun = i - a;
+            a = i;
+        }
+    int ib = code_bits(maxrun);
+    if (kb + ib > 64) {
+        mem_free(brk);
+        return false;
     }
+    scratch_need(sc, n);
+    uint64_t *keys = sc->keys;
+    /* keys: the child's remaining codes above the run-local index */
+    for (uint64_t i = 0, a = 0; i < n; i++) {
+        if (brk[i])
+            a = i;
+        keys[i] = i - a;
+    }
+    for (uint64_t base = 0; base < n; base += CHUNK) {
+        uint64_t end = n - base < CHUNK ? n : base + CHUNK;
+        for (int k = L; k < K; k++) {
+            const void *col = s->codes[pos[k]];
+            int w = s->width[pos[k]], sh = shift[k] + ib;
+            if (w == 1) {
+                const uint8_t *x = col;
+                for (uint64_t i = base; i < end; i++)
+                    keys[i] |= (uint64_t)x[i] << sh;
+            } else if (w == 2) {
+                const uint16_t *x = col;
+                for (uint64_t i = base; i < end; i++)
+                    keys[i] |= (uint64_t)x[i] << sh;
+            } else {
+                const uint32_t *x = col;
+                for (uint64_t i = base; i < end; i++)
+                    keys[i] |= (uint64_t)x[i] << sh;
+            }
+        }
+    }
+    /* sort each run and count groups */
+    uint64_t ng = 0;
+    for (uint64_t a = 0; a < n;) {
+        uint64_t e = a + 1;
+        while (e < n && !brk[e])
+            e++;
+        uint64_t *r = sort_u64(keys + a, sc->tmp + a, e - a, ib, kb);
+        if (r != keys + a)
+            memcpy(keys + a, r, (e - a) * 8);
+        ng++;
+        for (uint64_t i = a + 1; i < e; i++)
+            ng += (keys[i] >> ib) != (keys[i - 1] >> ib);
+        a = e;
+    }
+    alloc_out(b, c, ng);
+    /* groups: their first key's position (in the scratch array the sort no
+     * longer needs); the child's sorted dimensions decoded from that key;
+     * then every key becomes its parent row, so the leading dimensions and
+     * the measures are gathers over rows that ascend within a run */
+    uint64_t imask = ib >= 64 ? ~0ULL : (1ULL << ib) - 1, kmask[CUBE_MAX_DIMS];
+    for (int k = L; k < K; k++)
+        kmask[k] = (1ULL << code_bits(span[k])) - 1;
+    uint64_t *gs = sc->tmp, g = 0;
+    for (uint64_t a = 0; a < n;) {
+        uint64_t e = a + 1;
+        while (e < n && !brk[e])
+            e++;
+        for (uint64_t i = a; i < e; i++) {
+            uint64_t kv = keys[i] >> ib;
+            if (i == a || kv != (keys[i - 1] >> ib)) {
+                for (int k = L; k < K; k++)
+                    put_code(c->codes[k], c->width[k], g, (uint32_t)((kv >> shift[k]) & kmask[k]));
+                gs[g++] = i;
+            }
+        }
+        for (uint64_t i = a; i < e; i++)
+            keys[i] = a + (keys[i] & imask);
+        a = e;
+    }
+    gs[ng] = n;
+    /* first row of each group, for the leading dimensions */
+    uint64_t *first = mem_malloc((ng + 1) * 8);
+    for (uint64_t x = 0; x < ng; x++)
+        first[x] = keys[gs[x]];
+    for (int k = 0; k < L; k++)
+        gather_codes(c->codes[k], c->width[k], s->codes[pos[k]], s->width[pos[k]], first, NULL, ng);
+    mem_free(first);
+    for (int m = 0; m < b->nmeasures; m++)
+        sum_groups(b->meas[m].kind, b->meas[m].agg, c->meas[m], s->meas[m], keys, NULL, gs, ng);
+    mem_free(brk);
+    return true;
+}
+
+/* compute_from - cuboid c from the sorted cuboid p. */
+static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p, bcub_t *c)
+{
     src_t s;
-    src_of_cub(&b->cubs[best], &s);
+    src_of_cub(p, &s);
+    int pos[CUBE_MAX_DIMS], K = c->ndims;
+    uint64_t span[CUBE_MAX_DIMS];
+    double cells = 1;
+    for (int k = 0; k < K; k++) {
+        int q = 0;
+        while (s.dims[q] != c->dims[k])
+            q++;
+        pos[k] = q;
+        span[k] = b->dims[c->dims[k]].ncodes ? b->dims[c->dims[k]].ncodes : 1;
+        cells *= (double)span[k];
+    }
+    int L = order_len(b, p, c);
+    if (L == K) {
+        compute_prefix(b, &s, pos, c);
+        return "in order";
+    }
+    /* a small key space: one pass into an array that stays in cache */
+    if (cells * 8 * (b->nmeasures + 1) <= (double)DENSE_RUN_BYTES && cells <= 2.0 * (double)s.n + 4096) {
+        compute_dense(b, &s, pos, c, span, (uint64_t)cells);
+        return "dense";
+    }
+    if (compute_runs(b, sc, &s, pos, c, span, L))
+        return L ? "sorted runs" : "sorted";
     compute(b, &s, c);
-    /* Supersets all sit at earlier levels, so their stored flags are final. */
+    return "sorted (wide key)";
+}
+
+/* ---- the work stack ----
+ *
+ * Every cuboid but the base has one parent in a spanning tree planned
+ * before the lattice is computed (plan_tree). A worker pops a cuboid whose
+ * parent is computed, computes and writes it, pushes its children and
+ * releases the parent once its last child is done. The stack is LIFO and a
+ * cuboid's children are pushed largest subtree first, so the small subtrees
+ * run first and the parent is freed as soon as its largest child has been
+ * computed from it: memory holds about one root-to-leaf path per worker,
+ * not a whole level of the lattice. */
+
+static void cub_release(cube_build_t *b, bcub_t *c)
+{
+    if (--c->kids_left <= 0 && !c->freed)
+        free_cub(c, b->nmeasures);
+}
+
+static void compute_task(cube_build_t *b, scratch_t *sc, int i)
+{
+    bcub_t *c = &b->cubs[i];
+    const bcub_t *p = &b->cubs[c->parent];
+    double t0 = thread_cpu_sec();
+    const char *how = compute_from(b, sc, p, c);
+    if (b->trace)
+        log_debug("cube build: cuboid %llx (%d dims) from %llx (%llu rows, %s, estimated %.0f): %llu rows, %.1f ms CPU",
+                  (unsigned long long)c->id, c->ndims, (unsigned long long)p->id, (unsigned long long)p->nrows, how,
+                  c->est, (unsigned long long)c->nrows, (thread_cpu_sec() - t0) * 1e3);
+    /* Not stored when an ancestor that is stored has at most skip_ratio
+     * times its rows: that ancestor answers its queries by a rollup over
+     * about as many rows. Ancestors are final before c starts, so the
+     * choice does not depend on thread timing. */
     c->stored = true;
     if (b->opts.skip_ratio >= 1)
-        for (int j = 0; j < i && c->stored; j++) {
-            const bcub_t *p = &b->cubs[j];
-            if (p->stored && p->ndims > c->ndims && (p->id & c->id) == c->id &&
-                (double)p->nrows <= b->opts.skip_ratio * (double)c->nrows)
+        for (int j = c->parent; j >= 0 && c->stored; j = b->cubs[j].parent)
+            if (b->cubs[j].stored && (double)b->cubs[j].nrows <= b->opts.skip_ratio * (double)c->nrows)
                 c->stored = false;
-        }
-    if (c->stored && write_cub(b, c, &err) < 0) {
+    err_t err = {0};
+    if (c->stored && write_cub(b, c, &err) < 0)
         fail(b, &err);
-        return;
-    }
     cuboid_done(b, c);
 }
 
-static int cmp_int(const void *a, const void *b)
+typedef struct lattice {
+    cube_build_t *b;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int *stack, top, pending;
+} lattice_t;
+
+static void push_kids(lattice_t *lt, int i)
 {
-    return *(const int *)a - *(const int *)b;
+    bcub_t *c = &lt->b->cubs[i];
+    for (int k = 0; k < c->nkids; k++)
+        lt->stack[lt->top++] = c->kids[k];
+}
+
+static void *lattice_worker(void *arg)
+{
+    lattice_t *lt = arg;
+    cube_build_t *b = lt->b;
+    scratch_t sc = {0};
+    pthread_mutex_lock(&lt->mu);
+    for (;;) {
+        if (atomic_load(&b->failed) || lt->pending == 0)
+            break;
+        if (lt->top == 0) {
+            pthread_cond_wait(&lt->cv, &lt->mu);
+            continue;
+        }
+        int i = lt->stack[--lt->top];
+        pthread_mutex_unlock(&lt->mu);
+        compute_task(b, &sc, i);
+        pthread_mutex_lock(&lt->mu);
+        bcub_t *c = &b->cubs[i];
+        cub_release(b, &b->cubs[c->parent]);
+        if (c->nkids == 0 && !c->freed)
+            free_cub(c, b->nmeasures);
+        push_kids(lt, i);
+        lt->pending--;
+        pthread_cond_broadcast(&lt->cv);
+    }
+    pthread_cond_broadcast(&lt->cv);
+    pthread_mutex_unlock(&lt->mu);
+    mem_free(sc.keys);
+    mem_free(sc.tmp);
+    return NULL;
+}
+
+static int cmp_subtree_desc(const void *x, const void *y, void *arg)
+{
+    const cube_build_t *b = arg;
+    double a = b->cubs[*(const int *)x].subtree, c = b->cubs[*(const int *)y].subtree;
+    return a > c ? -1 : a < c;
+}
+
+/* plan_tree - each cuboid's parent: the superset that costs least to
+ * compute it from, by the parent's (estimated) rows weighted by how much
+ * sorting the parent's order leaves (none, per run, all). Quadratic, so a
+ * very large lattice computes everything from the base cuboid. */
+static void plan_tree(cube_build_t *b)
+{
+    int nc = b->ncubs;
+    double n = (double)b->cubs[0].nrows;
+    b->cubs[0].est = n;
+    for (int i = 1; i < nc; i++)
+        b->cubs[i].est = est_rows(b, &b->cubs[i], n);
+    for (int i = 1; i < nc; i++) {
+        bcub_t *c = &b->cubs[i];
+        int best = 0;
+        double best_cost = -1;
+        for (int j = 0; j < i && (j == 0 || nc <= 8192); j++) {
+            const bcub_t *p = &b->cubs[j];
+            if ((p->id & c->id) != c->id || p->id == c->id)
+                continue;
+            int L = order_len(b, p, c);
+            double f = L == c->ndims ? 1.0 : L > 0 ? 2.5 : 5.0;
+            double cost = p->est * f;
+            if (best_cost < 0 || cost < best_cost) {
+                best = j;
+                best_cost = cost;
+            }
+        }
+        c->parent = best;
+    }
+    b->cubs[0].parent = -1;
+    for (int i = 0; i < nc; i++)
+        b->cubs[i].subtree = b->cubs[i].est;
+    for (int i = nc - 1; i > 0; i--)
+        b->cubs[b->cubs[i].parent].subtree += b->cubs[i].subtree;
+    int *all = mem_malloc(((size_t)nc + 1) * sizeof *all);
+    int *cnt = mem_calloc((size_t)nc + 1, sizeof *cnt);
+    for (int i = 1; i < nc; i++)
+        cnt[b->cubs[i].parent]++;
+    int off = 0;
+    for (int i = 0; i < nc; i++) {
+        b->cubs[i].kids = all + off;
+        b->cubs[i].nkids = 0;
+        b->cubs[i].kids_left = cnt[i];
+        off += cnt[i];
+    }
+    for (int i = 1; i < nc; i++) {
+        bcub_t *p = &b->cubs[b->cubs[i].parent];
+        p->kids[p->nkids++] = i;
+    }
+    for (int i = 0; i < nc; i++)
+        qsort_r(b->cubs[i].kids, (size_t)b->cubs[i].nkids, sizeof(int), cmp_subtree_desc, b);
+    b->kids_all = all;
+    mem_free(cnt);
+}
+
+/* run_lattice - every cuboid below the computed base. */
+static void run_lattice(cube_build_t *b)
+{
+    lattice_t lt = {.b = b};
+    pthread_mutex_init(&lt.mu, NULL);
+    pthread_cond_init(&lt.cv, NULL);
+    lt.stack = mem_malloc(((size_t)b->ncubs + 1) * sizeof *lt.stack);
+    lt.pending = b->ncubs - 1;
+    push_kids(&lt, 0);
+    if (b->cubs[0].nkids == 0)
+        free_cub(&b->cubs[0], b->nmeasures);
+    int t = b->threads > 64 ? 64 : b->threads;
+    pthread_t th[64];
+    int started = 0;
+    for (int i = 1; i < t; i++)
+        if (pthread_create(&th[started], NULL, lattice_worker, &lt) == 0)
+            started++;
+    lattice_worker(&lt);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    mem_free(lt.stack);
+    pthread_mutex_destroy(&lt.mu);
+    pthread_cond_destroy(&lt.cv);
 }
 
 /* Functional dependencies of hierarchy levels, verified over the rows. */
@@ -1309,6 +1775,9 @@ static int put_fds(cube_build_t *b, err_t *err)
     int k = 0;
     for (int i = 0; i < n; i++)
         if (b->fd_maps[i])
+            b->det[pairs[i][0]][pairs[i][1]] = true;
+    for (int i = 0; i < n; i++)
+        if (b->fd_maps[i])
             fds[k++] = (stor_fd_t){pairs[i][0], pairs[i][1], b->dims[pairs[i][0]].ncodes, b->fd_maps[i]};
     int rc = stor_writer_put_fds(b->writer, k, fds, err);
     for (int i = 0; i < n; i++)
@@ -1330,25 +1799,13 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
     int nc = cube_def_ncuboids(def);
     b->ncubs = nc;
     b->cubs = mem_calloc((size_t)nc + 1, sizeof *b->cubs);
-    for (int i = 0; i < nc; i++) {
+    for (int i = 0; i < nc; i++)
         set_dims(b, &b->cubs[i], cube_def_cuboid(def, i));
-        b->cubs[i].minsub = -1;
-    }
-    /* The lowest level that still needs each cuboid as a parent; quadratic,
-     * so skipped (everything kept) for very large lattices. */
-    if (nc <= 8192) {
-        for (int i = 0; i < nc; i++)
-            for (int j = i + 1; j < nc; j++) {
-                uint64_t a = b->cubs[i].id, c = b->cubs[j].id;
-                if ((a & c) == c && a != c)
-                    b->cubs[i].minsub = b->cubs[j].ndims; /* later j: fewer or equal dims */
-            }
-    } else {
-        for (int i = 0; i < nc; i++)
-            b->cubs[i].minsub = 0;
-    }
+    b->trace = log_enabled(LOG_LVL_DEBUG) != 0;
 
     /* 1. dictionaries */
+    if (b->trace)
+        log_debug("cube build: %llu rows read in %.3f s", (unsigned long long)b->rows, now_sec() - b->t0);
     report(b, "dictionaries");
     parallel_for(b, b->ndims, build_dict);
     stor_schema_t schema;
@@ -1400,27 +1857,11 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
         cuboid_done(b, &b->cubs[0]);
     }
 
-    /* 3. the other cuboids, level by level */
-    int *level_tasks = b->level_tasks = mem_malloc(((size_t)nc + 1) * sizeof *level_tasks);
-    for (int i = 1; i < nc;) {
-        int level = b->cubs[i].ndims, n = 0;
-        while (i < nc && b->cubs[i].ndims == level)
-            level_tasks[n++] = i++;
-        qsort(level_tasks, (size_t)n, sizeof *level_tasks, cmp_int);
-        parallel_for(b, n, compute_child);
-        if (atomic_load(&b->failed))
-            break;
-        /* Free what no remaining cuboid can use. */
-        for (int j = 0; j < i; j++) {
-            bcub_t *c = &b->cubs[j];
-            if (c->done && !c->freed && c->minsub >= 0 && c->minsub >= level)
-                free_cub(c, b->nmeasures);
-            else if (c->done && !c->freed && c->minsub < 0)
-                free_cub(c, b->nmeasures);
-        }
-    }
-    mem_free(level_tasks);
-    b->level_tasks = NULL;
+    /* 3. the other cuboids, down a spanning tree */
+    if (b->trace)
+        log_debug("cube build: base cuboid %llu rows at %.3f s", (unsigned long long)b->cubs[0].nrows, now_sec() - b->t0);
+    plan_tree(b);
+    run_lattice(b);
     if (atomic_load(&b->failed)) {
         *err = b->werr;
         goto fail;
@@ -1429,6 +1870,8 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
         if (!b->cubs[j].freed)
             free_cub(&b->cubs[j], b->nmeasures);
 
+    if (b->trace)
+        log_debug("cube build: lattice done at %.3f s", now_sec() - b->t0);
     int skipped = 0;
     for (int j = 0; j < nc; j++)
         skipped += !b->cubs[j].stored;
