@@ -182,4 +182,46 @@ uint64_t cube_iter_rows_touched(const cube_iter_t *it);
  * yields its rows, for the executor to put operators on top. In a. */
 const exec_rel_t *cube_plan_rel(const cube_plan_t *p, mem_arena_t *a);
 
+/* ---- the view itself ----
+ *
+ * A query over the materialized view (SELECT ... FROM ssb_cube) reads the
+ * rows PostgreSQL's matview would hold: one row per group of every grouping
+ * set of the definition's GROUP BY (expanded as PostgreSQL expands CUBE,
+ * ROLLUP and GROUPING SETS, duplicates included unless GROUP BY DISTINCT),
+ * NULL in the columns a set does not group by, the view's columns in its
+ * select-list order (hidden measures left out). Each set is scanned from
+ * its cuboid, or rolled up from the smallest stored superset when the build
+ * left it out (cuboids_not_stored). WHERE, aggregates and ORDER BY over
+ * these rows stay the executor's, so any filter is exact; a filter that
+ * pins grouping sets lets the scan skip the others (cube_view_restrict).
+ *
+ *   rc = cube_view_plan(matcher, catalog, meta_cube, stmt_arena, &v, &err);  // 55000 before a refresh
+ *   cube_view_open(v, portal_arena, &it, &err);
+ *   while ((rc = cube_view_next(it, batch_arena, row, &err)) > 0) ... row[0..ncols)
+ */
+typedef struct cube_view cube_view_t;
+typedef struct cube_view_iter cube_view_iter_t;
+
+/* cube_view_plan - the scan of view `cube` over its current READY segment
+ * in cat (0 and *out in a, holding the segment open until a is freed);
+ * -1: 55000 when the view has no READY segment ("has not been populated",
+ * as PostgreSQL says), or the segment cannot be opened. */
+int cube_view_plan(cube_matcher_t *m, const meta_catalog_t *cat, const meta_cube_t *cube, mem_arena_t *a,
+                   cube_view_t **out, err_t *err) MUST_CHECK;
+/* cube_view_columns - the view's columns (as cube_mv_columns types them). */
+int cube_view_columns(const cube_view_t *v, const cube_plan_col_t **cols);
+/* cube_view_restrict - keeps only the grouping sets whose rows can pass
+ * where (a conjunction the caller still evaluates on every row: this only
+ * skips sets, it never decides a row), over view column positions
+ * (cube_q_col_t.table = 0, .column = the view column's name). Returns the
+ * number of sets left. */
+int cube_view_restrict(cube_view_t *v, const cube_q_pred_t *where);
+/* cube_view_explain - EXPLAIN lines: segment, grouping sets and the cuboid
+ * each is read from, each line ending in '\n'. */
+void cube_view_explain(const cube_view_t *v, buf_t *out);
+int cube_view_open(const cube_view_t *v, mem_arena_t *a, cube_view_iter_t **it, err_t *err) MUST_CHECK;
+/* cube_view_next - 1 and row[0..ncols) (variable-width values in a), 0 at
+ * the end, -1 on error. */
+int cube_view_next(cube_view_iter_t *it, mem_arena_t *a, value_t *row, err_t *err) MUST_CHECK;
+
 #endif

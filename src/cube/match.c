@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
 #include "match_int.h"
 #include "types/numeric.h"
 #include "types/value.h"
@@ -54,6 +57,8 @@ static void centry_free(cube_centry_t *e)
     mem_free(e->rows);
     mem_free(e->seg_meas);
     mem_free(e->unmatched);
+    mem_free(e->vmask);
+    mem_free(e->vcount);
     mem_free(e);
 }
 
@@ -1121,4 +1126,503 @@ int cube_match(cube_matcher_t *m, const meta_catalog_t *cat, const cube_query_t 
     }
     mem_arena_free(scratch);
     return rc;
+}
+
+/* ---- the view itself ---- */
+
+/* The grouping sets of the definition's GROUP BY, expanded as PostgreSQL
+ * expands them (expand_grouping_sets): items of GROUP BY multiply, CUBE is
+ * every subset, ROLLUP every prefix, GROUPING SETS the concatenation of its
+ * elements, and a set listed twice yields its rows twice. cube_mv_t's
+ * aggregation groups are not enough: they drop an explicit () and do not
+ * keep how often a set repeats across groups, so the stored definition is
+ * parsed again. kiln's parenthesised product of ROLLUPs inside GROUPING
+ * SETS (contrib/ssb/cube.sql) is read as mv.c reads it. */
+
+typedef struct gset {
+    uint64_t mask;
+    int64_t count;
+} gset_t;
+
+typedef struct gsets {
+    int n;
+    gset_t *v;
+} gsets_t;
+
+typedef struct gx {
+    const cube_mv_t *mv;
+    mem_arena_t *a;
+    err_t *err;
+} gx_t;
+
+/* More than PostgreSQL's 4096 grouping sets, fewer than would exhaust memory. */
+#define VIEW_MAX_SETS (1 << 20)
+
+static int gset_cmp(const void *p, const void *q)
+{
+    const gset_t *x = p, *y = q;
+    return x->mask < y->mask ? -1 : x->mask > y->mask;
+}
+
+/* gs_norm - sorted by mask, each mask once with the sum of its counts. */
+static gsets_t gs_norm(gsets_t s)
+{
+    if (s.n < 2)
+        return s;
+    qsort(s.v, (size_t)s.n, sizeof *s.v, gset_cmp);
+    int k = 0;
+    for (int i = 0; i < s.n; i++) {
+        if (k > 0 && s.v[k - 1].mask == s.v[i].mask)
+            s.v[k - 1].count += s.v[i].count;
+        else
+            s.v[k++] = s.v[i];
+    }
+    s.n = k;
+    return s;
+}
+
+static int gs_too_many(gx_t *x)
+{
+    return err_set(x->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "materialized view \"%s\" has more than %d grouping sets",
+                   x->mv->name, VIEW_MAX_SETS);
+}
+
+static int gs_one(gx_t *x, uint64_t mask, gsets_t *out)
+{
+    out->v = MEM_NEW(x->a, gset_t);
+    out->v[0] = (gset_t){ mask, 1 };
+    out->n = 1;
+    return 0;
+}
+
+static int gs_product(gx_t *x, gsets_t l, gsets_t r, gsets_t *out)
+{
+    if ((int64_t)l.n * r.n > VIEW_MAX_SETS)
+        return gs_too_many(x);
+    gsets_t s = { 0, MEM_NEW_N(x->a, gset_t, l.n * r.n + 1) };
+    for (int i = 0; i < l.n; i++)
+        for (int j = 0; j < r.n; j++)
+            s.v[s.n++] = (gset_t){ l.v[i].mask | r.v[j].mask, l.v[i].count * r.v[j].count };
+    *out = gs_norm(s);
+    return 0;
+}
+
+static const char *gx_sval(const PgQuery__Node *n)
+{
+    return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL;
+}
+
+/* gx_mask - the dimensions a grouping column (or a parenthesised row of
+ * them) names, resolved as mv.c resolved them at CREATE. */
+static int gx_mask(gx_t *x, const PgQuery__Node *n, uint64_t *mask)
+{
+    if (n->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+        for (size_t i = 0; i < n->row_expr->n_args; i++)
+            if (gx_mask(x, n->row_expr->args[i], mask) < 0)
+                return -1;
+        return 0;
+    }
+    const cube_mv_t *mv = x->mv;
+    const PgQuery__ColumnRef *cr = n->node_case == PG_QUERY__NODE__NODE_COLUMN_REF ? n->column_ref : NULL;
+    const char *tab = NULL, *col = NULL;
+    if (cr && cr->n_fields == 1) {
+        col = gx_sval(cr->fields[0]);
+    } else if (cr && cr->n_fields >= 2) {
+        tab = gx_sval(cr->fields[cr->n_fields - 2]);
+        col = gx_sval(cr->fields[cr->n_fields - 1]);
+    }
+    for (int t = 0; col && t < mv->ntables; t++) {
+        if (tab && strcmp(mv->tables[t].alias, tab) != 0)
+            continue;
+        int c = cube__table_col(&mv->tables[t], col);
+        if (c < 0)
+            continue;
+        for (int d = 0; d < mv->ndims; d++)
+            if (mv->dims[d].ref.table == t && mv->dims[d].ref.col == c) {
+                *mask |= 1ull << d;
+                return 0;
+            }
+    }
+    return err_set(x->err, ERRCODE_INTERNAL_ERROR, "a grouping column of materialized view \"%s\" is no longer one of its "
+                   "dimensions", mv->name);
+}
+
+/* gx_rollup / gx_cube - ROLLUP (e1, ..., en): every prefix; CUBE: every subset. */
+static int gx_rollup(gx_t *x, PgQuery__Node *const *c, size_t n, gsets_t *out)
+{
+    gsets_t s = { 0, MEM_NEW_N(x->a, gset_t, n + 1) };
+    uint64_t m = 0;
+    s.v[s.n++] = (gset_t){ 0, 1 };
+    for (size_t i = 0; i < n; i++) {
+        if (gx_mask(x, c[i], &m) < 0)
+            return -1;
+        s.v[s.n++] = (gset_t){ m, 1 };
+    }
+    *out = gs_norm(s);
+    return 0;
+}
+
+static int gx_cube(gx_t *x, PgQuery__Node *const *c, size_t n, gsets_t *out)
+{
+    if (n >= 20)
+        return gs_too_many(x);
+    uint64_t el[20];
+    for (size_t i = 0; i < n; i++) {
+        el[i] = 0;
+        if (gx_mask(x, c[i], &el[i]) < 0)
+            return -1;
+    }
+    gsets_t s = { 0, MEM_NEW_N(x->a, gset_t, (1 << n) + 1) };
+    for (uint32_t b = 0; b < (1u << n); b++) {
+        uint64_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (b & (1u << i))
+                m |= el[i];
+        s.v[s.n++] = (gset_t){ m, 1 };
+    }
+    *out = gs_norm(s);
+    return 0;
+}
+
+static int gx_item(gx_t *x, const PgQuery__Node *n, gsets_t *out)
+{
+    if (n->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+        /* (a, b) is one set of both; (ROLLUP (a, b), c) kiln's product (mv.c) */
+        gsets_t acc;
+        gs_one(x, 0, &acc);
+        for (size_t i = 0; i < n->row_expr->n_args; i++) {
+            gsets_t it;
+            if (gx_item(x, n->row_expr->args[i], &it) < 0 || gs_product(x, acc, it, &acc) < 0)
+                return -1;
+        }
+        *out = acc;
+        return 0;
+    }
+    if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL && n->func_call->n_funcname == 1) {
+        const char *f = gx_sval(n->func_call->funcname[0]);
+        if (f && strcmp(f, "rollup") == 0)
+            return gx_rollup(x, n->func_call->args, n->func_call->n_args, out);
+        if (f && strcmp(f, "cube") == 0)
+            return gx_cube(x, n->func_call->args, n->func_call->n_args, out);
+    }
+    if (n->node_case != PG_QUERY__NODE__NODE_GROUPING_SET) {
+        uint64_t m = 0;
+        return gx_mask(x, n, &m) < 0 ? -1 : gs_one(x, m, out);
+    }
+    const PgQuery__GroupingSet *gs = n->grouping_set;
+    switch (gs->kind) {
+    case PG_QUERY__GROUPING_SET_KIND__GROUPING_SET_EMPTY:
+        return gs_one(x, 0, out);
+    case PG_QUERY__GROUPING_SET_KIND__GROUPING_SET_SIMPLE: {
+        uint64_t m = 0;
+        for (size_t i = 0; i < gs->n_content; i++)
+            if (gx_mask(x, gs->content[i], &m) < 0)
+                return -1;
+        return gs_one(x, m, out);
+    }
+    case PG_QUERY__GROUPING_SET_KIND__GROUPING_SET_ROLLUP:
+        return gx_rollup(x, gs->content, gs->n_content, out);
+    case PG_QUERY__GROUPING_SET_KIND__GROUPING_SET_CUBE:
+        return gx_cube(x, gs->content, gs->n_content, out);
+    case PG_QUERY__GROUPING_SET_KIND__GROUPING_SET_SETS: {
+        gsets_t *parts = MEM_NEW_N(x->a, gsets_t, gs->n_content + 1);
+        int64_t total = 0;
+        for (size_t i = 0; i < gs->n_content; i++) {
+            if (gx_item(x, gs->content[i], &parts[i]) < 0)
+                return -1;
+            total += parts[i].n;
+        }
+        if (total > VIEW_MAX_SETS)
+            return gs_too_many(x);
+        gsets_t s = { 0, MEM_NEW_N(x->a, gset_t, total + 1) };
+        for (size_t i = 0; i < gs->n_content; i++)
+            for (int k = 0; k < parts[i].n; k++)
+                s.v[s.n++] = parts[i].v[k];
+        *out = gs_norm(s);
+        return 0;
+    }
+    default:
+        return err_set(x->err, ERRCODE_INTERNAL_ERROR, "unsupported grouping set in materialized view \"%s\"",
+                       x->mv->name);
+    }
+}
+
+/* view_sets - the grouping sets of mv's stored definition, in a. */
+static int view_sets(const cube_mv_t *mv, mem_arena_t *a, gsets_t *out, err_t *err)
+{
+    gx_t x = { mv, a, err };
+    PgQueryProtobufParseResult r = pg_query_parse_protobuf(mv->definition ? mv->definition : "");
+    if (r.error) {
+        err_set(err, ERRCODE_INTERNAL_ERROR, "the stored definition of materialized view \"%s\" does not parse: %s",
+                mv->name, r.error->message);
+        pg_query_free_protobuf_parse_result(r);
+        return -1;
+    }
+    PgQuery__ParseResult *pr = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+    pg_query_free_protobuf_parse_result(r);
+    /* the statement text may hold other statements (one simple Query message): this view's */
+    const PgQuery__SelectStmt *sel = NULL;
+    for (size_t i = 0; pr && i < pr->n_stmts && !sel; i++) {
+        const PgQuery__Node *st = pr->stmts[i]->stmt;
+        if (!st || st->node_case != PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT)
+            continue;
+        const PgQuery__CreateTableAsStmt *c = st->create_table_as_stmt;
+        if (c->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW && c->into && c->into->rel &&
+            strcmp(c->into->rel->relname, mv->name) == 0 && c->query &&
+            c->query->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
+            sel = c->query->select_stmt;
+    }
+    int rc = 0;
+    gsets_t acc;
+    gs_one(&x, 0, &acc);
+    if (!sel)
+        rc = err_set(err, ERRCODE_INTERNAL_ERROR, "the stored definition of materialized view \"%s\" is not its "
+                     "CREATE MATERIALIZED VIEW statement", mv->name);
+    for (size_t i = 0; rc == 0 && i < sel->n_group_clause; i++) {
+        gsets_t it;
+        if (gx_item(&x, sel->group_clause[i], &it) < 0 || gs_product(&x, acc, it, &acc) < 0)
+            rc = -1;
+    }
+    if (rc == 0 && sel->group_distinct) /* GROUP BY DISTINCT: each set once */
+        for (int i = 0; i < acc.n; i++)
+            acc.v[i].count = 1;
+    if (pr)
+        pg_query__parse_result__free_unpacked(pr, NULL);
+    *out = acc;
+    return rc;
+}
+
+/* centry_vsets - e's grouping sets, expanded on first use. */
+static int centry_vsets(cube_matcher_t *m, cube_centry_t *e, err_t *err)
+{
+    pthread_mutex_lock(&m->mu);
+    bool have = e->vmask != NULL;
+    pthread_mutex_unlock(&m->mu);
+    if (have)
+        return 0;
+    mem_arena_t *a = mem_arena_new(NULL, "view grouping sets", 0);
+    gsets_t s;
+    if (view_sets(e->mv, a, &s, err) < 0) {
+        mem_arena_free(a);
+        return -1;
+    }
+    uint64_t *mask = mem_malloc(sizeof *mask * (size_t)(s.n + 1));
+    int64_t *count = mem_malloc(sizeof *count * (size_t)(s.n + 1));
+    for (int i = 0; i < s.n; i++) {
+        mask[i] = s.v[i].mask;
+        count[i] = s.v[i].count;
+    }
+    mem_arena_free(a);
+    pthread_mutex_lock(&m->mu);
+    if (!e->vmask) {
+        e->vmask = mask;
+        e->vcount = count;
+        e->nvsets = s.n;
+        mask = NULL;
+        count = NULL;
+    }
+    pthread_mutex_unlock(&m->mu);
+    mem_free(mask);
+    mem_free(count);
+    return 0;
+}
+
+static cube_q_fn_t view_fn(cube_mv_fn_t fn)
+{
+    switch (fn) {
+    case CUBE_MV_SUM: return CUBE_Q_SUM;
+    case CUBE_MV_COUNT: return CUBE_Q_COUNT;
+    case CUBE_MV_MIN: return CUBE_Q_MIN;
+    case CUBE_MV_MAX: return CUBE_Q_MAX;
+    case CUBE_MV_AVG: return CUBE_Q_AVG;
+    }
+    return 0;
+}
+
+static cube_q_col_t view_qcol(const cube_mv_t *mv, cube_mv_ref_t r)
+{
+    if (r.table < 0)
+        return (cube_q_col_t){ -1, NULL };
+    return (cube_q_col_t){ r.table, mv->tables[r.table].cols[r.col].name };
+}
+
+int cube_view_plan(cube_matcher_t *m, const meta_catalog_t *cat, const meta_cube_t *cube, mem_arena_t *a,
+                   cube_view_t **out, err_t *err)
+{
+    *out = NULL;
+    const meta_segment_t *seg = ready_segment(cat, cube->h.id);
+    if (!seg) {
+        /* PostgreSQL's words for a view created WITH NO DATA */
+        err_set(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, "materialized view \"%s\" has not been populated",
+                cube->name);
+        err_hint(err, "Use the REFRESH MATERIALIZED VIEW command.");
+        return -1;
+    }
+    cube_centry_t *e;
+    if (centry_get(m, cat, cube, seg, &e, err) < 0)
+        return -1;
+    mem_arena_on_free(a, release_cb, e);
+    if (centry_vsets(m, e, err) < 0)
+        return -1;
+    const cube_mv_t *mv = e->mv;
+    /* The view's rows are one aggregate query per grouping set over the
+     * model itself: its tables and joins, the set's columns, the view's
+     * visible measures as the aggregates the definition wrote. */
+    cube_q_table_t *tabs = MEM_NEW_N(a, cube_q_table_t, mv->ntables + 1);
+    cube_q_join_t *joins = MEM_NEW_N(a, cube_q_join_t, mv->ntables + 1);
+    for (int t = 0; t < mv->ntables; t++) {
+        const cube_mv_table_t *mt = &mv->tables[t];
+        tabs[t] = (cube_q_table_t){ mt->schema, mt->name };
+        if (t == 0)
+            continue;
+        const char **lc = MEM_NEW_N(a, const char *, mt->nkeys + 1);
+        const char **rc = MEM_NEW_N(a, const char *, mt->nkeys + 1);
+        for (int k = 0; k < mt->nkeys; k++) {
+            lc[k] = mv->tables[mt->parent].cols[mt->fk[k]].name;
+            rc[k] = mt->cols[mt->pk[k]].name;
+        }
+        joins[t - 1] = (cube_q_join_t){ mt->parent, t, mt->left, mt->nkeys, lc, rc };
+    }
+    cube_view_t *v = MEM_NEW(a, cube_view_t);
+    v->e = e;
+    v->a = a;
+    v->name = mv->name;
+    v->out = mv->columns;
+    v->ncols = mv->ncolumns;
+    v->cols = MEM_NEW_N(a, cube_plan_col_t, v->ncols + 1);
+    cube_q_agg_t *aggs = MEM_NEW_N(a, cube_q_agg_t, v->ncols + 1);
+    int *agg_of_col = MEM_NEW_N(a, int, v->ncols + 1);
+    int naggs = 0;
+    for (int i = 0; i < v->ncols; i++) {
+        const cube_mv_output_t *o = &mv->columns[i];
+        if (o->is_dim) {
+            const cube_mv_dim_t *d = &mv->dims[o->index];
+            v->cols[i] = (cube_plan_col_t){ d->name, d->type, d->typmod };
+            agg_of_col[i] = -1;
+            continue;
+        }
+        const cube_mv_measure_t *ms = &mv->measures[o->index];
+        v->cols[i] = (cube_plan_col_t){ ms->name, ms->result_type, -1 };
+        cube_q_term_t *terms = MEM_NEW_N(a, cube_q_term_t, ms->nterms + 1);
+        for (int k = 0; k < ms->nterms; k++)
+            terms[k] = (cube_q_term_t){ ms->terms[k].coef, view_qcol(mv, ms->terms[k].a), view_qcol(mv, ms->terms[k].b) };
+        aggs[naggs] = (cube_q_agg_t){ view_fn(ms->fn), ms->star, false, ms->nterms, terms };
+        agg_of_col[i] = naggs++;
+    }
+    v->nsets = e->nvsets;
+    v->sets = MEM_NEW_N(a, cube_vset_t, v->nsets + 1);
+    for (int s = 0; s < v->nsets; s++) {
+        cube_vset_t *vs = &v->sets[s];
+        vs->mask = e->vmask[s];
+        vs->count = e->vcount[s];
+        cube_q_col_t *group = MEM_NEW_N(a, cube_q_col_t, mv->ndims + 1);
+        int gpos[CUBE_MAX_DIMS], ng = 0;
+        for (int d = 0; d < mv->ndims; d++)
+            if (vs->mask & (1ull << d)) {
+                gpos[d] = ng;
+                group[ng++] = view_qcol(mv, mv->dims[d].ref);
+            }
+        cube_query_t *q = MEM_NEW(a, cube_query_t);
+        *q = (cube_query_t){ mv->ntables, tabs, mv->ntables - 1, joins, ng, group, NULL, naggs, aggs };
+        mctx_t c;
+        memset(&c, 0, sizeof c);
+        c.q = q;
+        c.e = e;
+        c.mv = e->mv;
+        c.a = a;
+        if (try_cube(&c, &vs->plan) <= 0)
+            return err_set(err, ERRCODE_INTERNAL_ERROR, "materialized view \"%s\": a grouping set cannot be read from "
+                           "its cube: %s", mv->name, c.why ? c.why : "?");
+        vs->plan->e = e;
+        vs->colmap = MEM_NEW_N(a, int, v->ncols + 1);
+        for (int i = 0; i < v->ncols; i++) {
+            const cube_mv_output_t *o = &mv->columns[i];
+            if (o->is_dim)
+                vs->colmap[i] = vs->mask & (1ull << o->index) ? gpos[o->index] : -1;
+            else
+                vs->colmap[i] = ng + agg_of_col[i];
+            /* the derivation's type is the one \d shows, or the view would lie about its rows */
+            if (vs->colmap[i] >= 0 && vs->plan->cols[vs->colmap[i]].type != v->cols[i].type)
+                return err_set(err, ERRCODE_INTERNAL_ERROR, "materialized view \"%s\": column %s is %u in the cube "
+                               "and %u in the view", mv->name, v->cols[i].name,
+                               (unsigned)vs->plan->cols[vs->colmap[i]].type, (unsigned)v->cols[i].type);
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+int cube_view_columns(const cube_view_t *v, const cube_plan_col_t **cols)
+{
+    *cols = v->cols;
+    return v->ncols;
+}
+
+/* view_restrict_leaf - what leaf l, a conjunct of the query's WHERE over
+ * view dimension d, says about each grouping set: a set without d shows
+ * NULL there, so only IS NULL can hold; a set with d keeps the rows whose
+ * codes satisfy l (a filter of its cuboid scan: d is one of its group
+ * columns, so dropping rows before the rollup drops whole groups); IS NULL
+ * over a dimension whose values are never NULL removes the set. */
+static void view_restrict_leaf(cube_view_t *v, const cube_q_pred_t *l, int d)
+{
+    cube_centry_t *e = v->e;
+    const stor_dict_t *dict = stor_segment_dict(e->seg, d);
+    for (int s = 0; s < v->nsets; s++) {
+        cube_vset_t *vs = &v->sets[s];
+        if (vs->skip)
+            continue;
+        if (!(vs->mask & (1ull << d))) {
+            vs->skip = l->op != CUBE_Q_IS_NULL;
+            continue;
+        }
+        if (l->op == CUBE_Q_IS_NOT_NULL && stor_dict_null_code(dict) == STOR_CODE_NONE)
+            continue; /* every row passes */
+        mctx_t c;
+        memset(&c, 0, sizeof c);
+        c.e = e;
+        c.mv = e->mv;
+        c.a = v->a;
+        npred_t n = { .op = l->op, .dim = d, .type = l->type, .nvals = l->nvals, .vals = l->vals };
+        rset_t r;
+        if (leaf_codes(&c, &n, &r) <= 0)
+            continue; /* a value of another type: the executor's filter decides */
+        cube_plan_t *p = vs->plan;
+        int f = 0;
+        while (f < p->nfilters && p->filters[f].dim != d)
+            f++;
+        if (f < p->nfilters)
+            r = rs_and(v->a, (rset_t){ (int)p->filters[f].n, (stor_code_range_t *)p->filters[f].ranges }, r);
+        else
+            p->nfilters++;
+        p->filters[f] = (stor_filter_t){ d, (uint32_t)r.n, r.r };
+        if (r.n == 0) {
+            vs->skip = true;
+            continue;
+        }
+        p->filter_text = "";
+        for (int k = 0; k < p->nfilters; k++)
+            p->filter_text = mem_asprintf(v->a, "%s%s%s in [%s]", p->filter_text, k ? " AND " : "",
+                                          e->mv->dims[p->filters[k].dim].name,
+                                          ranges_text(v->a, stor_segment_dict(e->seg, p->filters[k].dim),
+                                                      (int)p->filters[k].n, p->filters[k].ranges));
+    }
+}
+
+int cube_view_restrict(cube_view_t *v, const cube_q_pred_t *w)
+{
+    if (w && w->op == CUBE_Q_AND) {
+        for (int i = 0; i < w->nargs; i++)
+            cube_view_restrict(v, w->args[i]);
+    } else if (w && w->op != CUBE_Q_OR && w->op != CUBE_Q_NOT && w->col.column) {
+        for (int i = 0; i < v->ncols; i++)
+            if (v->out[i].is_dim && strcmp(v->cols[i].name, w->col.column) == 0) {
+                view_restrict_leaf(v, w, v->out[i].index);
+                break;
+            }
+    }
+    int left = 0;
+    for (int s = 0; s < v->nsets; s++)
+        left += !v->sets[s].skip;
+    return left;
 }

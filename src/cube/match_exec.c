@@ -496,3 +496,112 @@ const exec_rel_t *cube_plan_rel(const cube_plan_t *p, mem_arena_t *a)
     r->impl = ri;
     return r;
 }
+
+/* ---- the view itself ---- */
+
+struct cube_view_iter {
+    const cube_view_t *v;
+    mem_arena_t *a;
+    int set;              /* the grouping set being read */
+    int64_t rep;          /* how many times it has been read (a set listed twice is read twice) */
+    mem_arena_t *set_a;   /* its scan's memory, freed when it ends */
+    cube_iter_t *it;
+    value_t *prow;        /* the plan's row */
+};
+
+void cube_view_explain(const cube_view_t *v, buf_t *out)
+{
+    const cube_mv_t *mv = v->e->mv;
+    int n = 0, rolled = 0;
+    for (int s = 0; s < v->nsets; s++)
+        if (!v->sets[s].skip) {
+            n++;
+            rolled += v->sets[s].plan->cuboid != v->sets[s].mask;
+        }
+    buf_printf(out, "Segment: %lld\n", (long long)v->e->seg_id);
+    buf_printf(out, "Grouping Sets: %d of %d", n, v->nsets);
+    if (rolled)
+        buf_printf(out, " (%d rolled up from a stored superset)", rolled);
+    buf_printf(out, "\n");
+    /* one line per set read; a large cube lists its first ones */
+    int shown = 0;
+    for (int s = 0; s < v->nsets; s++) {
+        const cube_vset_t *vs = &v->sets[s];
+        if (vs->skip)
+            continue;
+        if (shown++ == 32) {
+            buf_printf(out, "  ... %d more\n", n - 32);
+            break;
+        }
+        buf_printf(out, "  (");
+        int k = 0;
+        for (int d = 0; d < mv->ndims; d++)
+            if (vs->mask & (1ull << d))
+                buf_printf(out, "%s%s", k++ ? ", " : "", mv->dims[d].name);
+        buf_printf(out, ")");
+        if (vs->count > 1)
+            buf_printf(out, " x%lld", (long long)vs->count);
+        buf_printf(out, ": cuboid ");
+        const int *rk = cube_def_rowkey(mv->def);
+        k = 0;
+        for (int i = 0; i < mv->ndims; i++)
+            if (vs->plan->cuboid & (1ull << rk[i]))
+                buf_printf(out, "%s%s", k++ ? ", " : "", mv->dims[rk[i]].name);
+        if (!k)
+            buf_printf(out, "(grand total)");
+        buf_printf(out, " (%llu rows)", (unsigned long long)vs->plan->cuboid_rows);
+        if (vs->plan->nfilters)
+            buf_printf(out, " Filter: %s", vs->plan->filter_text);
+        buf_printf(out, "\n");
+    }
+}
+
+int cube_view_open(const cube_view_t *v, mem_arena_t *a, cube_view_iter_t **out, err_t *err)
+{
+    (void)err;
+    cube_view_iter_t *it = MEM_NEW(a, cube_view_iter_t);
+    it->v = v;
+    it->a = a;
+    it->set = -1;
+    int w = 1;
+    for (int s = 0; s < v->nsets; s++)
+        if (v->sets[s].plan->ncols > w)
+            w = v->sets[s].plan->ncols;
+    it->prow = MEM_NEW_N(a, value_t, w + 1);
+    *out = it;
+    return 0;
+}
+
+int cube_view_next(cube_view_iter_t *it, mem_arena_t *a, value_t *row, err_t *err)
+{
+    const cube_view_t *v = it->v;
+    for (;;) {
+        if (!it->it) {
+            /* the next read of a set: the same set again, or the next one not skipped */
+            if (it->set < 0 || it->rep >= v->sets[it->set].count) {
+                do
+                    it->set++;
+                while (it->set < v->nsets && v->sets[it->set].skip);
+                it->rep = 0;
+            }
+            if (it->set >= v->nsets)
+                return 0;
+            it->set_a = mem_arena_new(it->a, "view set scan", 0);
+            if (cube_plan_open(v->sets[it->set].plan, it->set_a, &it->it, err) < 0)
+                return -1;
+            it->rep++;
+        }
+        int rc = produce(it->it, a, it->prow, err);
+        if (rc < 0)
+            return -1;
+        if (rc > 0) {
+            const cube_vset_t *vs = &v->sets[it->set];
+            for (int i = 0; i < v->ncols; i++)
+                row[i] = vs->colmap[i] >= 0 ? it->prow[vs->colmap[i]] : value_null();
+            return 1;
+        }
+        mem_arena_free(it->set_a);
+        it->set_a = NULL;
+        it->it = NULL;
+    }
+}

@@ -23,6 +23,9 @@ typedef struct cube_centry {
     int64_t *rows;        /* per cuboid index of the definition: rows in the segment, -1 absent */
     int *seg_meas;        /* definition measure -> segment measure, -1 absent */
     int64_t *unmatched;   /* per model table: fact rows without a row there (-1 unknown) */
+    int nvsets;           /* the view's grouping sets (expanded once, under m->mu): */
+    uint64_t *vmask;      /* dimensions of each */
+    int64_t *vcount;      /* how many times the GROUP BY lists it */
     int refs;             /* the cache's own reference + one per plan */
     bool current;         /* still the cache's entry */
     cube_matcher_t *m;
@@ -82,6 +85,28 @@ struct cube_plan {
     int ncols;
     cube_plan_col_t *cols;
     const char *filter_text;
+};
+
+/* One grouping set of a view: its dimensions, how many times the GROUP BY
+ * lists it (PostgreSQL repeats its rows), the plan reading its rows and
+ * where each view column comes from in the plan's output (-1: NULL). */
+typedef struct cube_vset {
+    uint64_t mask;
+    int64_t count;
+    cube_plan_t *plan;
+    int *colmap;
+    bool skip;            /* cube_view_restrict: no row of it can pass */
+} cube_vset_t;
+
+struct cube_view {
+    cube_centry_t *e;
+    const char *name;
+    int nsets;
+    cube_vset_t *sets;
+    int ncols;
+    cube_plan_col_t *cols;
+    const cube_mv_output_t *out; /* per view column: dimension or measure */
+    mem_arena_t *a;
 };
 
 void cube__centry_release(cube_centry_t *e);

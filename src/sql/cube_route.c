@@ -77,6 +77,7 @@ void sql_cube_route_shutdown(void)
 {
     cube_matcher_t *m = atomic_exchange(&sql__cr.matcher, NULL);
     cube_matcher_free(m);
+    sql__cube_route_views_release();
 }
 
 /* ---- names ---- */

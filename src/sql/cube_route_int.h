@@ -52,6 +52,18 @@ const exec_catalog_t *sql__cube_route_provider(void);
 /* sql__cube_route_catalog_hooks - gives the catalog the views' columns (pg_class, pg_attribute). */
 void sql__cube_route_catalog_hooks(void);
 
+/* sql__cube_route_is_view - whether rel is a materialized view's relation
+ * (its scan reads the view's rows from the cube, cube_view_plan). */
+bool sql__cube_route_is_view(const exec_rel_t *rel);
+/* sql__cube_route_view_where - a copy of view relation rel (in a) whose scan
+ * skips the grouping sets where cannot hold for (cube_view_restrict); the
+ * filter itself stays in the plan. */
+const exec_rel_t *sql__cube_route_view_where(const exec_rel_t *rel, mem_arena_t *a, const cube_q_pred_t *where);
+/* sql__cube_route_view_explain - EXPLAIN lines of a view's scan into out. */
+int sql__cube_route_view_explain(const exec_rel_t *rel, mem_arena_t *a, buf_t *out);
+/* sql__cube_route_views_release - drops the provider's current snapshot (shutdown). */
+void sql__cube_route_views_release(void);
+
 /* cube_route.c: the claimer. */
 int sql__cube_route_claim(void *arg, const sql_utility_call_t *call, sql_utility_t *out, err_t *err);
 

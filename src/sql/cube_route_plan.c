@@ -464,11 +464,14 @@ int sql__cube_route_explain(const exec_rel_t *rel, mem_arena_t *a, char ***lines
 {
     *lines = NULL;
     *n = 0;
-    if (!rel || rel->ops != &rr_ops)
+    bool view = sql__cube_route_is_view(rel);
+    if (!rel || (rel->ops != &rr_ops && !view))
         return 0;
-    const route_rel_t *rr = rel->impl;
     buf_t b = BUF_INIT;
-    cube_plan_explain(rr->plan, &b);
+    if (view)
+        sql__cube_route_view_explain(rel, a, &b);
+    else
+        cube_plan_explain(((const route_rel_t *)rel->impl)->plan, &b);
     const char *s = buf_cstr(&b);
     int cnt = 0;
     for (const char *p = s; *p; p++)

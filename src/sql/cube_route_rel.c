@@ -3,7 +3,15 @@
  * (include/exec/rel.h): kiln.jobs and kiln.job_steps, the job engine's
  * jobs and steps as rows (job_list / job_list_steps, read from the
  * metastore when a scan opens, so a build's progress is visible from any
- * session and any node while it runs).
+ * session and any node while it runs); and every materialized view as a
+ * relation (kind 'm') whose scan yields the rows PostgreSQL's matview
+ * would hold, read from the cube's segment (cube_view_plan, match.h).
+ *
+ * Snapshots: pin() wraps the metastore's current catalog snapshot; a
+ * view's descriptor is built on its first lookup in that snapshot (its
+ * columns need the cube's definition loaded) and lives as long as the
+ * wrapper, so a prepared statement's view stays what it was at prepare,
+ * and a REFRESH (a new snapshot: the segment changed) re-plans it.
  *
  * Not here: the job engine (src/job), which owns the rows' meaning.
  *
@@ -11,6 +19,7 @@
  * scans block on the metastore, so the relations are not cheap and run on
  * the work pool.
  */
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -201,13 +210,202 @@ static const exec_rel_t jobs_rel = { OID_KILN_JOBS, "kiln", "jobs", 'v', JC__N, 
 static const exec_rel_t steps_rel = { OID_KILN_JOB_STEPS, "kiln", "job_steps", 'v', SC__N, step_cols, 100, false,
                                       &steps_ops, NULL };
 
+/* ---- the views ---- */
+
+/* One metastore snapshot with the view relations looked up in it. */
+typedef struct vsnap {
+    const meta_catalog_t *mc;
+    int refs;
+    pthread_mutex_t mu;   /* rels is filled by lookups of any session */
+    mem_arena_t *a;
+    exec_rel_t **rels;    /* per cube of mc, NULL until looked up */
+} vsnap_t;
+
+typedef struct viewrel {
+    vsnap_t *snap;
+    const meta_cube_t *cube;
+    const cube_q_pred_t *where; /* conjuncts that let the scan skip grouping sets (NULL: none) */
+} viewrel_t;
+
+static struct {
+    pthread_mutex_t mu;
+    vsnap_t *cur;         /* holds one reference of its own */
+} V = { PTHREAD_MUTEX_INITIALIZER, NULL };
+
+static void vsnap_release(vsnap_t *s)
+{
+    if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        meta_catalog_release(s->mc);
+        pthread_mutex_destroy(&s->mu);
+        mem_arena_free(s->a);
+    }
+}
+
+static void *prov_pin(void *arg)
+{
+    (void)arg;
+    if (!sql__cr.store)
+        return NULL;
+    const meta_catalog_t *mc = meta_catalog_acquire(sql__cr.store);
+    pthread_mutex_lock(&V.mu);
+    vsnap_t *s = V.cur;
+    if (s && s->mc == mc) {
+        __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+        pthread_mutex_unlock(&V.mu);
+        meta_catalog_release(mc);
+        return s;
+    }
+    mem_arena_t *a = mem_arena_new(NULL, "view relations", 0);
+    s = MEM_NEW(a, vsnap_t);
+    s->a = a;
+    s->mc = mc; /* takes mc's reference */
+    s->refs = 2; /* the current one's and the caller's */
+    pthread_mutex_init(&s->mu, NULL);
+    s->rels = MEM_NEW_N(a, exec_rel_t *, mc->ncubes + 1);
+    vsnap_t *old = V.cur;
+    V.cur = s;
+    pthread_mutex_unlock(&V.mu);
+    vsnap_release(old);
+    return s;
+}
+
+void sql__cube_route_views_release(void)
+{
+    pthread_mutex_lock(&V.mu);
+    vsnap_t *old = V.cur;
+    V.cur = NULL;
+    pthread_mutex_unlock(&V.mu);
+    vsnap_release(old);
+}
+
+static void prov_unpin(void *arg, void *snap)
+{
+    (void)arg;
+    vsnap_release(snap);
+}
+
+typedef struct viewscan {
+    cube_view_iter_t *it;
+    int ncols;
+    value_t *row;
+} viewscan_t;
+
+static int view_open(const exec_rel_t *rel, mem_arena_t *a, const bool *needed, void **scan, err_t *err)
+{
+    (void)needed;
+    const viewrel_t *vr = rel->impl;
+    cube_matcher_t *m = atomic_load(&sql__cr.matcher);
+    if (!m)
+        return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED, "this node has no cube storage: materialized views are not "
+                       "available");
+    cube_view_t *v;
+    viewscan_t *s = MEM_NEW(a, viewscan_t);
+    if (cube_view_plan(m, vr->snap->mc, vr->cube, a, &v, err) < 0)
+        return -1;
+    if (vr->where)
+        cube_view_restrict(v, vr->where);
+    const cube_plan_col_t *cols;
+    s->ncols = cube_view_columns(v, &cols);
+    if (s->ncols != rel->ncols)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "materialized view \"%s\" has %d columns, its cube %d", rel->name,
+                       rel->ncols, s->ncols);
+    s->row = MEM_NEW_N(a, value_t, s->ncols + 1);
+    if (cube_view_open(v, a, &s->it, err) < 0)
+        return -1;
+    *scan = s;
+    return 0;
+}
+
+static int view_next(void *scan, exec_batch_t *out, mem_arena_t *scratch, err_t *err)
+{
+    viewscan_t *s = scan;
+    int n = 0;
+    while (n < out->nrows) {
+        int rc = cube_view_next(s->it, scratch, s->row, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            break;
+        for (int c = 0; c < out->ncols && c < s->ncols; c++)
+            out->cols[c][n] = s->row[c];
+        n++;
+    }
+    out->nrows = n;
+    return 0;
+}
+
+static const exec_scan_ops_t view_ops = { view_open, view_next, NULL };
+
+/* view_rel - the relation of cube c in snapshot s, built on first lookup. */
+static int view_rel(vsnap_t *s, const meta_cube_t *c, const exec_rel_t **out, err_t *err)
+{
+    size_t i = (size_t)(c - s->mc->cubes);
+    pthread_mutex_lock(&s->mu);
+    exec_rel_t *r = s->rels[i];
+    if (!r) {
+        cube_mv_column_t *mcols;
+        int nc;
+        if (cube_mv_columns(s->a, s->mc, c, &mcols, &nc, err) != 0) {
+            pthread_mutex_unlock(&s->mu);
+            return -1;
+        }
+        exec_relcol_t *cols = MEM_NEW_N(s->a, exec_relcol_t, nc + 1);
+        for (int k = 0; k < nc; k++)
+            cols[k] = (exec_relcol_t){ mcols[k].name, mcols[k].type, mcols[k].typmod, false };
+        const meta_schema_t *sc = meta_catalog_schema_by_id(s->mc, c->schema_id);
+        viewrel_t *vr = MEM_NEW(s->a, viewrel_t);
+        vr->snap = s;
+        vr->cube = c;
+        r = MEM_NEW(s->a, exec_rel_t);
+        *r = (exec_rel_t){ (uint32_t)c->h.id, sc ? sc->name : "public", c->name, 'm', nc, cols, 10000, false,
+                           &view_ops, vr };
+        s->rels[i] = r;
+    }
+    pthread_mutex_unlock(&s->mu);
+    *out = r;
+    return 1;
+}
+
+bool sql__cube_route_is_view(const exec_rel_t *rel)
+{
+    return rel && rel->ops == &view_ops;
+}
+
+const exec_rel_t *sql__cube_route_view_where(const exec_rel_t *rel, mem_arena_t *a, const cube_q_pred_t *where)
+{
+    exec_rel_t *r = mem_amemdup(a, rel, sizeof *r);
+    viewrel_t *vr = mem_amemdup(a, rel->impl, sizeof *vr);
+    vr->where = where;
+    r->impl = vr;
+    return r;
+}
+
+int sql__cube_route_view_explain(const exec_rel_t *rel, mem_arena_t *a, buf_t *out)
+{
+    const viewrel_t *vr = rel->impl;
+    cube_matcher_t *m = atomic_load(&sql__cr.matcher);
+    cube_view_t *v;
+    err_t err = { 0 };
+    if (!m || cube_view_plan(m, vr->snap->mc, vr->cube, a, &v, &err) < 0) {
+        buf_printf(out, "%s\n", err.message[0] ? err.message : "no cube storage on this node");
+        return 0;
+    }
+    if (vr->where)
+        cube_view_restrict(v, vr->where);
+    cube_view_explain(v, out);
+    return 0;
+}
+
 static int prov_lookup(void *arg, void *snap, const char *schema, const char *name, const exec_rel_t **out, err_t *err)
 {
     (void)arg;
-    (void)snap;
-    (void)err;
-    if (!schema || strcmp(schema, "kiln") != 0)
+    if (!schema)
         return 0;
+    if (strcmp(schema, "kiln") != 0) {
+        vsnap_t *s = snap;
+        const meta_cube_t *c = s ? meta_catalog_cube(s->mc, schema, name) : NULL;
+        return c ? view_rel(s, c, out, err) : 0;
+    }
     if (strcmp(name, "jobs") == 0) {
         *out = &jobs_rel;
         return 1;
@@ -251,7 +449,7 @@ void sql__cube_route_catalog_hooks(void)
     catalog_set_matview_columns(matview_cols);
 }
 
-static const exec_catalog_t provider = { "cube route", NULL, NULL, NULL, prov_lookup, prov_schema_exists };
+static const exec_catalog_t provider = { "cube route", NULL, prov_pin, prov_unpin, prov_lookup, prov_schema_exists };
 
 const exec_catalog_t *sql__cube_route_provider(void)
 {
