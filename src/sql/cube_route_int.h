@@ -59,6 +59,14 @@ bool sql__cube_route_is_view(const exec_rel_t *rel);
  * skips the grouping sets where cannot hold for (cube_view_restrict); the
  * filter itself stays in the plan. */
 const exec_rel_t *sql__cube_route_view_where(const exec_rel_t *rel, mem_arena_t *a, const cube_q_pred_t *where);
+/* sql__cube_route_view_restricted - whether rel already carries a WHERE. */
+bool sql__cube_route_view_restricted(const exec_rel_t *rel);
+/* sql__cube_route_views - called by the planner with a query block's FROM
+ * and WHERE planned: each scan of a view under filters gets the filters'
+ * conjuncts over its dimensions, so it skips the grouping sets they rule
+ * out and seeks in the others (the filters stay and decide every row).
+ * Loop thread (prepare). */
+void sql__cube_route_views(sql_analyze_t *an, exec_plan_t *plan);
 /* sql__cube_route_view_explain - EXPLAIN lines of a view's scan into out. */
 int sql__cube_route_view_explain(const exec_rel_t *rel, mem_arena_t *a, buf_t *out);
 /* sql__cube_route_views_release - drops the provider's current snapshot (shutdown). */

@@ -543,6 +543,56 @@ static exec_plan_t *scan_plan(sql_analyze_t *an, const exec_plan_t *agg, const c
     return pr;
 }
 
+/* ---- scans of the views themselves ---- */
+
+/* view_conj - the conjuncts of qual the view scan can use, into t->conj;
+ * the others (joins, expressions, measures compared with columns) are
+ * simply not used: the filter node above the scan still decides every row. */
+static void view_conj(tr_t *t, const exec_expr_t *qual, const origin_t *org, int width)
+{
+    if (qual->kind == EXPR_AND) {
+        for (int i = 0; i < qual->nargs; i++)
+            view_conj(t, qual->args[i], org, width);
+        return;
+    }
+    t->why = NULL;
+    const cube_q_pred_t *p = pred_of(t, qual, org, width);
+    if (p && t->nconj < MAXC)
+        t->conj[t->nconj++] = p;
+}
+
+void sql__cube_route_views(sql_analyze_t *an, exec_plan_t *p)
+{
+    if (!p)
+        return;
+    const exec_plan_t *scan = p;
+    while (scan->kind == PLAN_FILTER && scan->left)
+        scan = scan->left;
+    if (p->kind == PLAN_FILTER && scan->kind == PLAN_SCAN && sql__cube_route_is_view(scan->u.scan.rel) &&
+        !sql__cube_route_view_restricted(scan->u.scan.rel)) {
+        const exec_rel_t *rel = scan->u.scan.rel;
+        tr_t t = { 0 };
+        t.an = an;
+        t.a = an->a;
+        t.ntables = 1;
+        t.rels[0] = rel;
+        origin_t *org = MEM_NEW_N(an->a, origin_t, rel->ncols + 1);
+        for (int c = 0; c < rel->ncols; c++)
+            org[c] = (origin_t){ 0, c };
+        for (const exec_plan_t *f = p; f != scan; f = f->left)
+            view_conj(&t, f->u.filter.qual, org, rel->ncols);
+        if (t.nconj > 0) {
+            cube_q_pred_t *w = pred_new(&t, CUBE_Q_AND);
+            w->nargs = t.nconj;
+            w->args = mem_amemdup(t.a, t.conj, sizeof t.conj[0] * (size_t)t.nconj);
+            ((exec_plan_t *)scan)->u.scan.rel = sql__cube_route_view_where(rel, an->a, w);
+        }
+        return;
+    }
+    sql__cube_route_views(an, p->left);
+    sql__cube_route_views(an, p->right);
+}
+
 /* ---- the policy ---- */
 
 /* modeled - whether a cube's model has one of rels as its fact table. */

@@ -371,6 +371,11 @@ bool sql__cube_route_is_view(const exec_rel_t *rel)
     return rel && rel->ops == &view_ops;
 }
 
+bool sql__cube_route_view_restricted(const exec_rel_t *rel)
+{
+    return ((const viewrel_t *)rel->impl)->where != NULL;
+}
+
 const exec_rel_t *sql__cube_route_view_where(const exec_rel_t *rel, mem_arena_t *a, const cube_q_pred_t *where)
 {
     exec_rel_t *r = mem_amemdup(a, rel, sizeof *r);

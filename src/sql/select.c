@@ -24,8 +24,10 @@
 #include "types/record.h"
 #include "types/value.h"
 
-/* Weak: programs linking src/sql without src/cube aggregate everything themselves. */
+/* Weak: programs linking src/sql without src/cube aggregate everything themselves
+ * and have no materialized views. */
 #pragma weak sql__cube_route_agg
+#pragma weak sql__cube_route_views
 
 /* ---- scopes ---- */
 
@@ -2657,6 +2659,9 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         }
         plan = add_filter(an, plan, and_of(an, rest, nrest));
     }
+    /* a materialized view's scan skips the grouping sets WHERE rules out */
+    if (sql__cube_route_views)
+        sql__cube_route_views(an, plan);
 
     /* target list */
     tlist_t tl = { 0 };
