@@ -158,6 +158,10 @@ static int join_next(op_t *o, exec_batch_t **out)
     int n = 0;
     while (n < EXEC_BATCH_ROWS && !st->left_done) {
         if (!st->lb || st->lrow >= st->lb->nrows) {
+            /* The output holds values (text pointers) of the current left batch, which the
+             * left child may free or reuse on its next call: return the output first. */
+            if (n > 0)
+                break;
             if (o->left->next(o->left, &st->lb) < 0)
                 return -1;
             if (!st->lb) {
