@@ -1,0 +1,893 @@
+#!/usr/bin/python3
+"""cube_diff.py - differential test of kiln's cubes against PostgreSQL 15 (TAP on stdout).
+
+Driven by tests/e2e/cube_diff.sh, which starts kilnd and a reference PostgreSQL and passes
+their DSNs. This program:
+
+  1. generates a small seeded data set (CSV files in --dir): a fact table and four lookups
+     (customers, a nation table snowflaked off them, products, a calendar) with every column
+     type kiln's cubes take -- int2/int4/int8, numeric(p,s), float4/float8, text, varchar,
+     char(n), date, timestamp, boolean -- NULLs in dimension and measure columns, fact rows
+     whose customer (or the customer's nation) does not exist, empty strings, trailing
+     blanks, negative numbers, skewed and duplicate values, a ROLLUP "hierarchy" that is
+     not a functional dependency;
+  2. declares them in kiln as file_fdw foreign tables (one fact table name per cube design,
+     all over the same file, so each query names the design it exercises) and loads them
+     into PostgreSQL as plain tables (COPY; the per-design fact names are views there);
+  3. creates the cube designs (plain GROUP BY, CUBE, ROLLUP over a snowflake, joint and
+     mandatory columns, GROUPING SETS, LEFT JOINs, every dimension type) and refreshes them;
+  4. generates queries per design and runs each on both servers. Two checks per query:
+       "routed":  a query the design can answer must be answered from it (EXPLAIN says
+                  Cube Scan); one it cannot answer (a column that is not a dimension, a
+                  missing measure, a left-out or changed join that would change the fact
+                  rows) must fail with SQLSTATE 0A000;
+       "rows":    column names, type OIDs and every value as text equal PostgreSQL's (rows
+                  in order: every query orders by all its output columns); for a refused
+                  query, the rows kiln computes with kylin.query.pushdown = on.
+     Whether a query is answerable is decided here from the data (which fact rows each
+     join keeps) and the design, never from kiln's answer.
+
+Float measures hold multiples of 1/8 (float8) and 1/4 (float4), so their sums are exact in
+any order and compare as text; float dimensions may hold any value.
+
+Known kiln bugs are reported as "not ok ... # TODO reason" (see KNOWN below).
+Usage: cube_diff.py --dir DIR --kiln DSN --ref DSN [--seed N] [--queries N] [--only REGEX]
+"""
+
+import argparse
+import datetime
+import decimal
+import random
+import re
+import sys
+import time
+
+import psycopg2
+import psycopg2.extensions
+
+D = decimal.Decimal
+
+# ---------------------------------------------------------------- schema
+
+# (name, sql type, NOT NULL, kind) -- kind: "int", "num", "float", "text", "date", "ts", "bool"
+SCHEMA = {
+    "nation": [
+        ("n_id", "int4", True, "int"),
+        ("n_name", "text", True, "text"),
+        ("n_region", "varchar(12)", True, "text"),
+    ],
+    "cust": [
+        ("c_id", "int4", True, "int"),
+        ("c_name", "varchar(20)", True, "text"),
+        ("c_region", "text", False, "text"),
+        ("c_nation", "text", False, "text"),
+        ("c_city", "varchar(15)", False, "text"),
+        ("c_seg", "char(4)", False, "text"),
+        ("c_score", "float8", False, "float"),
+        ("c_vip", "boolean", True, "bool"),
+        ("c_nkey", "int4", True, "int"),
+        ("c_since", "date", False, "date"),
+    ],
+    "prod": [
+        ("p_id", "int2", True, "int"),
+        ("p_cat", "text", True, "text"),
+        ("p_brand", "varchar(10)", False, "text"),
+        ("p_size", "int4", False, "int"),
+        ("p_big", "int8", True, "int"),
+        ("p_weight", "numeric(6,1)", False, "num"),
+    ],
+    "cal": [
+        ("d_date", "date", True, "date"),
+        ("d_year", "int2", True, "int"),
+        ("d_month", "int4", True, "int"),
+        ("d_dow", "text", True, "text"),
+        ("d_hol", "boolean", False, "bool"),
+    ],
+    "fact": [
+        ("id", "int8", True, "int"),
+        ("k_cust", "int4", False, "int"),
+        ("k_prod", "int2", True, "int"),
+        ("k_date", "date", True, "date"),
+        ("ch", "text", False, "text"),
+        ("flag", "boolean", False, "bool"),
+        ("ts", "timestamp", False, "ts"),
+        ("qty", "int2", False, "int"),
+        ("units", "int4", True, "int"),
+        ("big", "int8", True, "int"),
+        ("price", "numeric(10,2)", False, "num"),
+        ("disc", "numeric(4,3)", True, "num"),
+        ("rate", "float8", False, "float"),
+        ("w", "float4", True, "float"),
+    ],
+}
+COLS = {t: {c[0]: c for c in cols} for t, cols in SCHEMA.items()}
+TABLE_OF = {}
+for _t, _cols in SCHEMA.items():
+    for _c in _cols:
+        if _t != "fact":
+            TABLE_OF[_c[0]] = _t
+
+
+def gen_data(seed):
+    r = random.Random(seed)
+    data = {}
+    regions = ["EAST", "WEST", "", "north", "Süd"]
+    nations = []
+    for i in range(1, 9):
+        nations.append((i, "N%d" % i if i != 5 else "N'5", ["EAST", "WEST", "EAST", "north", "WEST", "north", "EAST", "EAST"][i - 1]))
+    data["nation"] = nations
+    cust = []
+    for i in range(1, 41):
+        if i in (13, 27):  # fact rows reference them: no customer row
+            continue
+        reg = r.choice(regions) if i % 9 else None
+        nat = None if reg is None else "%s-%d" % (reg or "x", i % 3)
+        city = None if i % 11 == 0 else "city%d" % (i % 7)
+        if i in (5, 6):  # the same city under two nations: a ROLLUP that is no functional dependency
+            city = "Springfield"
+        seg = r.choice(["A", "BB", "CCCC", "A ", None, ""])
+        score = None if i % 8 == 0 else round(r.uniform(-5, 5), r.choice([1, 2, 3]))
+        since = None if i % 10 == 3 else datetime.date(2015, 1, 1) + datetime.timedelta(days=r.randrange(3000))
+        nkey = r.randrange(1, 11)  # 9 and 10 have no nation row
+        cust.append((i, "cust %d" % i, reg, nat, city, seg, score, r.random() < 0.3, nkey, since))
+    data["cust"] = cust
+    prod = []
+    cats = ["tools", "toys", "food", "", "TOYS"]
+    for i in range(1, 31):
+        cat = cats[i % len(cats)]
+        brand = None if i % 6 == 0 else "%s#%d" % (cat[:2] or "zz", i % 4)
+        size = None if i % 7 == 0 else r.choice([1, 2, 2, 3, 5, 8, -1, 0])
+        big = r.choice([10 ** 12, -3, 0, 7 * 10 ** 15, 42])
+        weight = None if i % 5 == 0 else D(r.randrange(-999, 99999)) / 10
+        prod.append((i, cat, brand, size, big, weight))
+    data["prod"] = prod
+    cal = []
+    d0 = datetime.date(2023, 12, 20)
+    for i in range(70):
+        d = d0 + datetime.timedelta(days=i)
+        cal.append((d, d.year, d.month, d.strftime("%a"), None if i % 13 == 0 else d.weekday() >= 5))
+    data["cal"] = cal
+    fact = []
+    chans = ["web", "web", "web", "store", "", "phone", "Web", "web ", None, "o'clock"]
+    for i in range(1, 1601):
+        if r.random() < 0.04:
+            kc = None
+        elif r.random() < 0.06:
+            kc = r.choice([13, 27, 41, 99])
+        else:
+            kc = min(int(r.expovariate(0.08)) + 1, 40)  # skewed
+            if kc in (13, 27):
+                kc += 1
+        kp = r.randrange(1, 31)
+        kd = d0 + datetime.timedelta(days=min(int(r.expovariate(0.05)), 69))
+        ch = r.choice(chans)
+        flag = r.choice([True, False, False, None])
+        ts = None if r.random() < 0.05 else datetime.datetime(2024, 1, 1) + datetime.timedelta(minutes=r.randrange(0, 3) * 90 + r.choice([0, 0, 7]))
+        qty = None if r.random() < 0.1 else r.choice([r.randrange(-50, 300), 0, 1, 1, 32767 // 100])
+        units = r.choice([r.randrange(-1000, 100000), 1, 5, 5])
+        big = r.choice([r.randrange(-10 ** 15, 10 ** 15), 0, 10 ** 12])
+        price = None if r.random() < 0.08 else D(r.randrange(-999999, 9999999)) / 100
+        disc = D(r.randrange(0, 251)) / 1000
+        rate = None if r.random() < 0.1 else r.randrange(-8000, 8000) / 8
+        w = r.randrange(-1000, 1000) / 4
+        fact.append((i, kc, kp, kd, ch, flag, ts, qty, units, big, price, disc, rate, w))
+    data["fact"] = fact
+    return data
+
+
+def csv_field(v):
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    if isinstance(v, str):
+        return '"' + v.replace('"', '""') + '"'
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def write_csv(path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(",".join(csv_field(v) for v in row) + "\n")
+
+
+# ---------------------------------------------------------------- cube designs
+
+# A design: its fact table name (a foreign table over fact.csv), its lookups
+# (table, parent table, [(parent col, lookup col)], "INNER"|"LEFT") in join order,
+# its GROUP BY clause, its measures (SQL text). dims are read off the GROUP BY text.
+DESIGNS = [
+    dict(name="plain", fact="f_plain",
+         joins=[("cust", "f_plain", [("k_cust", "c_id")], "INNER"), ("prod", "f_plain", [("k_prod", "p_id")], "INNER")],
+         group="c_region, c_nation, p_cat, ch, flag",
+         measures=["count(*) AS cnt", "sum(units) AS su", "sum(qty) AS sq", "count(qty) AS cq", "min(qty) AS mnq",
+                   "max(qty) AS mxq", "sum(price) AS sp", "min(price) AS mnp", "max(price) AS mxp", "sum(rate) AS sr",
+                   "avg(units) AS au", "sum(big) AS sb"]),
+    dict(name="cube", fact="f_cube",
+         joins=[("cal", "f_cube", [("k_date", "d_date")], "INNER")],
+         group="CUBE (d_year, d_month, ch, flag, k_prod)",
+         measures=["count(*) AS cnt", "sum(units) AS su", "sum(big) AS sb", "min(rate) AS mnr", "max(rate) AS mxr",
+                   "sum(rate) AS sr", "sum(w) AS sw", "min(w) AS mnw", "max(w) AS mxw", "sum(units * disc) AS sud",
+                   "sum(price) AS sp", "count(price) AS cp"]),
+    dict(name="roll", fact="f_roll",
+         joins=[("cust", "f_roll", [("k_cust", "c_id")], "INNER"), ("nation", "cust", [("c_nkey", "n_id")], "INNER")],
+         group="ROLLUP (n_region, n_name, c_city)",
+         measures=["count(*) AS cnt", "sum(units - big) AS sub", "sum(units) AS su", "sum(big) AS sb",
+                   "sum(disc * units) AS sdu", "max(disc) AS mxd", "min(big) AS mnb", "sum(price) AS sp"]),
+    dict(name="joint", fact="f_joint",
+         joins=[("prod", "f_joint", [("k_prod", "p_id")], "INNER")],
+         group="ch, CUBE ((p_cat, p_brand), p_size, flag)",
+         measures=["count(*) AS cnt", "sum(qty) AS sq", "sum(units) AS su", "max(price) AS mxp", "min(units) AS mnu",
+                   "count(rate) AS cr", "sum(w) AS sw"]),
+    dict(name="gsets", fact="f_gsets",
+         joins=[("cust", "f_gsets", [("k_cust", "c_id")], "INNER"), ("cal", "f_gsets", [("k_date", "d_date")], "INNER")],
+         group="GROUPING SETS ((c_region, d_year), (c_seg), (d_hol, ch), ())",
+         measures=["count(*) AS cnt", "sum(units) AS su", "avg(price) AS ap", "sum(rate) AS sr", "min(qty) AS mnq"]),
+    dict(name="left", fact="f_left",
+         joins=[("cust", "f_left", [("k_cust", "c_id")], "LEFT"), ("prod", "f_left", [("k_prod", "p_id")], "LEFT"),
+                ("nation", "cust", [("c_nkey", "n_id")], "LEFT")],
+         group="CUBE (c_region, p_cat, n_name), flag",
+         measures=["count(*) AS cnt", "sum(units) AS su", "sum(c_score) AS scs", "max(c_score) AS mxcs",
+                   "sum(p_weight) AS spw", "count(c_id) AS ccid", "sum(price) AS sp", "min(p_big) AS mnpb"]),
+    dict(name="types", fact="f_types",
+         joins=[("cust", "f_types", [("k_cust", "c_id")], "LEFT"), ("cal", "f_types", [("k_date", "d_date")], "INNER")],
+         group="k_prod, k_cust, id, c_seg, c_name, c_score, c_vip, c_since, k_date, ts, w, flag, d_hol",
+         measures=["count(*) AS cnt", "sum(qty) AS sq", "sum(price) AS sp", "sum(rate) AS sr"]),
+    # No count(*): counts come from count(units) (a NOT NULL column) or not at all.
+    dict(name="nocount", fact="f_nocount",
+         joins=[("prod", "f_nocount", [("k_prod", "p_id")], "INNER")],
+         group="CUBE (p_cat, ch)",
+         measures=["sum(qty) AS sq", "count(units) AS cu", "sum(units) AS su"]),
+]
+
+AGG_RE = re.compile(r"^(count|sum|min|max|avg)\((.*)\)$")
+
+
+def design_sql(d):
+    joins = ""
+    for (t, parent, keys, kind) in d["joins"]:
+        on = " AND ".join("%s = %s" % (a, b) for a, b in keys)
+        joins += "\n  %s JOIN %s ON %s" % ("LEFT" if kind == "LEFT" else "", t, on)
+    dims = design_dims(d)
+    return "CREATE MATERIALIZED VIEW cube_%s AS\nSELECT %s,\n       %s\nFROM %s%s\nGROUP BY %s" % (
+        d["name"], ", ".join(dims), ", ".join(d["measures"]), d["fact"], joins, d["group"])
+
+
+def design_dims(d):
+    out = []
+    for w in re.findall(r"[a-z_][a-z_0-9]*", d["group"]):
+        if w.upper() in ("CUBE", "ROLLUP", "GROUPING", "SETS"):
+            continue
+        if w not in out:
+            out.append(w)
+    return out
+
+
+def design_measures(d):
+    """set of (fn, canonical arg) the design stores; arg "*" for count(*)."""
+    out = set()
+    for m in d["measures"]:
+        expr = m.split(" AS ")[0]
+        fn, arg = AGG_RE.match(expr).groups()
+        out.add((fn, canon(arg)))
+    return out
+
+
+def canon(arg):
+    """a measure or aggregate argument in canonical form: '*', 'col', 'a*b', 'a+-1*b', ..."""
+    arg = arg.strip()
+    if arg == "*":
+        return "*"
+    t = parse_form(arg)
+    return form_text(t) if t else arg
+
+
+# ---------------------------------------------------------------- row sets (answerability)
+
+class Model:
+    """Which fact rows a join list keeps, computed from the data."""
+
+    def __init__(self, data):
+        self.data = data
+        self.rows = {t: {} for t in ("nation", "cust", "prod", "cal")}
+        key = {"nation": 0, "cust": 0, "prod": 0, "cal": 0}
+        for t in self.rows:
+            for row in data[t]:
+                self.rows[t][row[key[t]]] = row
+        self.fi = {c[0]: i for i, c in enumerate(SCHEMA["fact"])}
+        self.ci = {c[0]: i for i, c in enumerate(SCHEMA["cust"])}
+
+    def lookup_row(self, table, frow, joins_by_table):
+        """the row of table joined to fact row frow (through its parent), or None."""
+        (parent, keys, _kind) = joins_by_table[table]
+        (pc, lc) = keys[0]
+        if parent == "cust":
+            prow = self.lookup_row("cust", frow, joins_by_table)
+            if prow is None:
+                return None
+            v = prow[self.ci[pc]]
+        else:
+            v = frow[self.fi[pc]]
+        if v is None:
+            return None
+        return self.rows[table].get(v)
+
+    def kept(self, joins):
+        """joins: [(table, parent, keys, kind)]: the set of fact row ids kept."""
+        jb = {t: (p, k, kind) for (t, p, k, kind) in joins}
+        out = set()
+        for frow in self.data["fact"]:
+            keep = True
+            for (t, p, k, kind) in joins:
+                if kind == "LEFT":
+                    continue
+                # an INNER join keeps the row when the lookup row exists; under a LEFT parent that
+                # found nothing, the child's key is NULL and INNER drops the row too
+                if self.lookup_row(t, frow, jb) is None:
+                    keep = False
+                    break
+            if keep:
+                out.add(frow[0])
+        return out
+
+
+# ---------------------------------------------------------------- queries
+
+class Query:
+    def __init__(self, design, sql, answerable, why, tags):
+        self.design = design
+        self.sql = sql
+        self.answerable = answerable
+        self.why = why
+        self.tags = tags
+
+
+def lit(kind, v, r=random):
+    if v is None:
+        return "NULL"
+    if kind == "text":
+        return "'" + v.replace("'", "''") + "'"
+    if kind == "date":
+        return "DATE '%s'" % v.isoformat() if r.random() < 0.5 else "'%s'" % v.isoformat()
+    if kind == "ts":
+        return "'%s'" % v.isoformat(sep=" ")
+    if kind == "bool":
+        return "true" if v else "false"
+    return str(v)
+
+
+class Gen:
+    def __init__(self, data, model, seed):
+        self.data = data
+        self.model = model
+        self.r = random.Random(seed)
+        self.values = {}
+        for t, cols in SCHEMA.items():
+            for i, c in enumerate(cols):
+                vals = sorted({row[i] for row in data[t] if row[i] is not None}, key=lambda x: (str(type(x)), x))
+                self.values[(t, c[0])] = vals
+
+    def table_of(self, d, col):
+        if col in COLS["fact"]:
+            return d["fact"]
+        return TABLE_OF[col]
+
+    def col_info(self, col):
+        for t, cols in COLS.items():
+            if col in cols:
+                return t, cols[col]
+        raise KeyError(col)
+
+    def nullable(self, d, col):
+        """kiln's rule: a column may be NULL when it is declared nullable or its table is
+        LEFT-joined in the design (directly or under a LEFT-joined parent)."""
+        t, info = self.col_info(col)
+        if not info[2]:
+            return True
+        if t == "fact":
+            return False
+        jb = {j[0]: j for j in d["joins"]}
+        while t in jb:
+            if jb[t][3] == "LEFT":
+                return True
+            t = jb[t][1]
+        return False
+
+    def sample_value(self, col):
+        t, info = self.col_info(col)
+        vals = self.values[(t, col)]
+        r = self.r
+        kind = info[3]
+        x = r.random()
+        if x < 0.8 and vals:
+            return r.choice(vals)
+        if kind == "int":
+            return r.choice([0, -1, 2, 10 ** 6, 7])
+        if kind == "num":
+            return D("0.5")
+        if kind == "float":
+            return r.choice([0.5, -0.25, 1.5])
+        if kind == "text":
+            return r.choice(["", "zzz", "A", "web", "EAST "])
+        if kind == "date":
+            return datetime.date(2024, 1, 15)
+        if kind == "ts":
+            return datetime.datetime(2024, 1, 1, 1, 30)
+        if kind == "bool":
+            return r.random() < 0.5
+        return None
+
+    def pred(self, d, cols, depth=0):
+        r = self.r
+        x = r.random()
+        if depth < 2 and x < 0.12:
+            return "(%s OR %s)" % (self.pred(d, cols, depth + 1), self.pred(d, cols, depth + 1))
+        if depth < 2 and x < 0.18:
+            return "NOT (%s)" % self.pred(d, cols, depth + 1)
+        if depth < 2 and x < 0.22:
+            return "(%s AND %s)" % (self.pred(d, cols, depth + 1), self.pred(d, cols, depth + 1))
+        col = r.choice(cols)
+        t, info = self.col_info(col)
+        kind = info[3]
+        if kind == "bool":
+            return r.choice(["%s", "NOT %s", "%s IS NULL", "%s IS NOT NULL", "%s = true", "%s <> false"]) % col
+        op = r.choice(["=", "=", "<>", "<", "<=", ">", ">=", "BETWEEN", "IN", "NOT IN", "IS NULL", "IS NOT NULL"])
+        v = self.sample_value(col)
+        if op == "BETWEEN":
+            v2 = self.sample_value(col)
+            lo, hi = sorted([v, v2], key=lambda z: (z is None, z)) if type(v) == type(v2) else (v, v)
+            return "%s %sBETWEEN %s AND %s" % (col, r.choice(["", "", "NOT "]), lit(kind, lo, r), lit(kind, hi, r))
+        if op in ("IN", "NOT IN"):
+            vs = [self.sample_value(col) for _ in range(r.randrange(1, 4))]
+            vs = [z for z in vs if type(z) == type(v)] or [v]
+            if r.random() < 0.1:
+                vs.append(None)
+            return "%s %s (%s)" % (col, op, ", ".join(lit(kind, z, r) for z in vs))
+        if op in ("IS NULL", "IS NOT NULL"):
+            return "%s %s" % (col, op)
+        if kind == "int" and r.random() < 0.15:
+            return "%s %s %s" % (col, op, r.choice(["2.5", "-0.5", "7.0"]))
+        return "%s %s %s" % (col, op, lit(kind, v, r))
+
+    def measure_cols(self, d):
+        """columns a query may aggregate: every measure argument of the design, plus a few others."""
+        out = []
+        for (fn, arg) in design_measures(d):
+            if arg != "*" and "*" not in arg and " " not in arg and arg not in out:
+                out.append(arg)
+        return out
+
+    def derivable(self, d, fn, arg, star_ok):
+        """Whether kiln's rules derive fn(arg) from the design's measures; arg canonical."""
+        ms = design_measures(d)
+        has_count_star = ("count", "*") in ms or any(
+            f == "count" and a != "*" and not self.nullable(d, a) for (f, a) in ms)
+        if fn == "count" and arg == "*":
+            return has_count_star
+        terms = parse_form(arg)
+        if terms is None:
+            return False
+        cols = [c for (_co, a, b) in terms for c in (a, b) if c]
+        nullable = any(self.nullable(d, c) for c in cols)
+        single = len(terms) == 1 and terms[0][0] == 1 and terms[0][2] is None
+        if fn == "count":
+            if not single:
+                return False
+            # a nullable column summed in the design has a hidden count(col) beside its sum
+            return ("count", arg) in ms or (nullable and ("sum", arg) in ms) or (not nullable and has_count_star)
+        if fn in ("min", "max"):
+            return single and (fn, arg) in ms
+        # sum / avg
+        form = form_text(terms)
+        if ("sum", form) in ms:
+            ok = True
+        else:
+            if len(terms) > 1 and nullable:
+                return False
+            ok = all(("sum", form_text([(1, a, b)])) in ms for (_co, a, b) in terms)
+        if not ok:
+            return False
+        if nullable:
+            if len(terms) == 1 and terms[0][2] is None:
+                return True  # kiln keeps a hidden count(col) beside the sum
+            return False  # a sum of several nullable terms has no count to tell NULL from 0
+        if fn == "avg":
+            return has_count_star
+        return True
+
+    def gen(self, d, n):
+        qs = []
+        r = self.r
+        dims = design_dims(d)
+        model_kept = self.model.kept(d["joins"])
+        for i in range(n):
+            qs.append(self.one(d, dims, model_kept, i))
+        return qs
+
+    def one(self, d, dims, model_kept, qi):
+        r = self.r
+        tags = set()
+        why = []
+        # joins: each lookup joined as modeled, flipped, or left out (children need their parent)
+        qjoins = []
+        for (t, p, keys, kind) in d["joins"]:
+            if p != d["fact"] and not any(j[0] == p for j in qjoins):
+                continue
+            x = r.random()
+            if x < 0.15:
+                tags.add("omit")
+                continue
+            k = kind
+            if x < 0.25:
+                k = "LEFT" if kind == "INNER" else "INNER"
+                tags.add("flip")
+            qjoins.append((t, p, keys, k))
+        joined = {d["fact"]} | {j[0] for j in qjoins}
+        avail = [c for c in dims if self.table_of(d, c) in joined]
+        # a few non-dimension columns, to be refused
+        others = [c for t in joined for c in (COLS["fact"] if t == d["fact"] else COLS[t]) if c not in dims]
+        answerable = True
+        # GROUP BY
+        ng = r.choice([0, 1, 1, 2, 2, 3, 4]) if avail else 0
+        group = r.sample(avail, min(ng, len(avail)))
+        if others and r.random() < 0.07:
+            c = r.choice(others)
+            if c not in group:
+                group.append(c)
+                answerable = False
+                why.append("%s is not a dimension" % c)
+        # aggregates
+        mcols = self.measure_cols(d)
+        aggs = []
+        for _ in range(r.choice([1, 1, 2, 2, 3, 4])):
+            x = r.random()
+            if x < 0.2 or not mcols:
+                aggs.append(("count", "*", "count(*)"))
+                continue
+            c = r.choice(mcols)
+            fn = r.choice(["sum", "sum", "count", "min", "max", "avg"])
+            if x < 0.27:
+                # a product or a difference
+                forms = [a for (f, a) in design_measures(d) if f == "sum" and ("*" in a or "-" in a) and a != "*"]
+                ints = [m for m in mcols if self.col_info(m)[1][3] in ("int", "num")]
+                if forms and r.random() < 0.6:
+                    form = r.choice(forms)
+                elif len(ints) >= 2:
+                    a, b = r.sample(ints, 2)
+                    form = r.choice(["%s - %s" % (a, b), "%s + 2 * %s" % (a, b), "%s * %s" % (a, b)])
+                else:
+                    form = c
+                fn = r.choice(["sum", "sum", "avg"])
+                aggs.append((fn, canon(form), "%s(%s)" % (fn, form)))
+                continue
+            if x < 0.31 and others:
+                c = r.choice(others)
+                if self.col_info(c)[1][3] not in ("int", "num", "float"):
+                    fn = r.choice(["count", "min", "max"])
+            aggs.append((fn, c, "%s(%s)" % (fn, c)))
+        for (fn, arg, text) in aggs:
+            if not self.derivable(d, fn, arg, True):
+                answerable = False
+                why.append("%s is not derivable" % text)
+        # expressions over aggregates
+        sel_aggs = []
+        for (fn, arg, text) in aggs:
+            x = r.random()
+            if x < 0.08:
+                text = "%s * 2" % text
+            elif x < 0.12 and fn in ("sum", "count"):
+                text = "%s - count(*)" % text
+                if not self.derivable(d, "count", "*", True):
+                    answerable = False
+                    why.append("count(*) is not derivable")
+            elif x < 0.15 and fn == "sum":
+                text = "%s / nullif(count(*), 0)" % text
+                if not self.derivable(d, "count", "*", True):
+                    answerable = False
+                    why.append("count(*) is not derivable")
+            sel_aggs.append(text)
+        # WHERE
+        where = []
+        fcols = avail
+        if fcols and r.random() < 0.7:
+            for _ in range(r.choice([1, 1, 2, 3])):
+                where.append(self.pred(d, fcols))
+        if others and r.random() < 0.05:
+            c = r.choice(others)
+            where.append("%s IS NOT NULL" % c)
+            answerable = False
+            why.append("filter on %s, not a dimension" % c)
+        # FROM: JOIN ... ON, or comma joins for the INNER ones
+        comma = r.random() < 0.25 and all(k == "INNER" for (_t, _p, _k, k) in qjoins) and qjoins
+        if comma:
+            tags.add("comma")
+            from_ = ", ".join([d["fact"]] + [t for (t, _p, _k, _kind) in qjoins])
+            conds = ["%s = %s" % (a, b) if r.random() < 0.5 else "%s = %s" % (b, a)
+                     for (_t, _p, keys, _kind) in qjoins for (a, b) in keys]
+            where = conds + where
+            r.shuffle(where)
+        else:
+            from_ = d["fact"]
+            for (t, p, keys, kind) in qjoins:
+                from_ += " %sJOIN %s ON %s" % ("LEFT " if kind == "LEFT" else "", t,
+                                               " AND ".join("%s = %s" % (a, b) for a, b in keys))
+        # row sets: the query must keep exactly the fact rows the cube kept
+        if self.model.kept(qjoins) != model_kept:
+            answerable = False
+            why.append("its joins keep other fact rows than the cube's")
+        sql = "SELECT " + ", ".join(group + sel_aggs) + " FROM " + from_
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        if group:
+            sql += " GROUP BY " + ", ".join(group)
+        if r.random() < 0.15:
+            sql += " HAVING count(*) > %d" % r.choice([0, 1, 3, 10])
+            tags.add("having")
+            if not self.derivable(d, "count", "*", True):
+                answerable = False
+                why.append("count(*) is not derivable")
+        ncols = len(group) + len(sel_aggs)
+        if group or r.random() < 0.3:
+            sql += " ORDER BY " + ", ".join(str(i + 1) + (" DESC" if r.random() < 0.2 else "")
+                                            for i in range(ncols))
+        if r.random() < 0.1:
+            sql += " LIMIT %d" % r.choice([1, 3, 10])
+        return Query(d["name"], sql, answerable, "; ".join(why), tags)
+
+
+def parse_form(arg):
+    """'a', 'a*b', 'a - b', 'a + 2 * b' -> [(coef, col, col2|None)], or None."""
+    out = []
+    s = arg.replace(" ", "")
+    for tok in re.findall(r"[+-]?[^+-]+", s):
+        sign = -1 if tok.startswith("-") else 1
+        tok = tok.lstrip("+-")
+        parts = tok.split("*")
+        coef = sign
+        cols = []
+        for p in parts:
+            if p.isdigit():
+                coef *= int(p)
+            else:
+                cols.append(p)
+        if len(cols) == 1:
+            out.append((coef, cols[0], None))
+        elif len(cols) == 2:
+            a, b = sorted(cols)
+            out.append((coef, a, b))
+        else:
+            return None
+    return out
+
+
+def form_text(terms):
+    parts = []
+    for (co, a, b) in sorted(terms, key=lambda t: (t[1], t[2] or "")):
+        body = a if b is None else "%s*%s" % (a, b)
+        parts.append("%s%s" % ("" if co == 1 else "%d*" % co, body))
+    return "+".join(parts)
+
+
+# ---------------------------------------------------------------- running
+
+TEXT_OIDS = (16, 20, 21, 23, 25, 26, 700, 701, 1042, 1043, 1082, 1083, 1114, 1184, 1700, 19, 18, 1266, 1186)
+RAW = psycopg2.extensions.new_type(TEXT_OIDS, "RAWTEXT", lambda v, c: v)
+
+
+def connect(dsn):
+    c = psycopg2.connect(dsn)
+    c.autocommit = True
+    psycopg2.extensions.register_type(RAW, c)
+    return c
+
+
+def run(conn, sql):
+    """-> ("ok", names, oids, rows) | ("err", sqlstate, message)"""
+    cur = conn.cursor()
+    try:
+        cur.execute(sql)
+        if cur.description is None:
+            return ("ok", [], [], [])
+        names = [d.name for d in cur.description]
+        oids = [d.type_code for d in cur.description]
+        rows = cur.fetchall()
+        return ("ok", names, oids, rows)
+    except psycopg2.Error as e:
+        return ("err", e.pgcode, (e.pgerror or str(e)).strip())
+    finally:
+        cur.close()
+
+
+def same(a, b):
+    if a[0] != b[0]:
+        return False
+    if a[0] == "err":
+        return a[1] == b[1]
+    return a[1:] == b[1:]
+
+
+def show(res):
+    if res[0] == "err":
+        return ["ERROR %s: %s" % (res[1], res[2].splitlines()[0] if res[2] else "")]
+    out = ["columns: " + ", ".join("%s(%s)" % (n, o) for n, o in zip(res[1], res[2]))]
+    for row in res[3][:12]:
+        out.append("  " + " | ".join("NULL" if v is None else repr(v) for v in row))
+    if len(res[3]) > 12:
+        out.append("  ... %d rows" % len(res[3]))
+    return out
+
+
+def first_diff(ref, got):
+    if ref[0] != "ok" or got[0] != "ok":
+        return None
+    if ref[1] != got[1]:
+        return "column names differ: %s vs %s" % (got[1], ref[1])
+    if ref[2] != got[2]:
+        return "column types differ: %s vs %s" % (got[2], ref[2])
+    for i, (x, y) in enumerate(zip(got[3], ref[3])):
+        if x != y:
+            return "row %d: kiln %r, PostgreSQL %r" % (i + 1, x, y)
+    if len(got[3]) != len(ref[3]):
+        return "kiln %d rows, PostgreSQL %d" % (len(got[3]), len(ref[3]))
+    return None
+
+
+# Known kiln bugs outside this engineer's files: (design regex, SQL regex, which check, reason).
+KNOWN = [
+]
+
+
+def known(q, check):
+    for (dre, sre, chk, reason) in KNOWN:
+        if chk == check and re.search(dre, q.design) and re.search(sre, q.sql):
+            return reason
+    return None
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+        self.todo = 0
+
+    def ok(self, desc):
+        self.n += 1
+        print("ok %d - %s" % (self.n, desc), flush=True)
+
+    def not_ok(self, desc, diag=(), todo=None):
+        self.n += 1
+        if todo:
+            self.todo += 1
+            print("not ok %d - %s # TODO %s" % (self.n, desc, todo), flush=True)
+        else:
+            self.failed += 1
+            print("not ok %d - %s" % (self.n, desc), flush=True)
+        for line in diag:
+            for l2 in str(line).splitlines():
+                print("#   " + l2)
+
+    def check(self, cond, desc, diag=(), todo=None):
+        if cond:
+            self.ok(desc + (" (TODO passed: %s)" % todo if todo else ""))
+        else:
+            self.not_ok(desc, diag, todo)
+        return cond
+
+
+def load(args, data, tap):
+    k = connect(args.kiln)
+    p = connect(args.ref)
+    d = args.dir
+    for t in SCHEMA:
+        write_csv("%s/%s.csv" % (d, t), data[t])
+    # PostgreSQL: plain tables, COPY, the per-design fact names as views
+    pc = p.cursor()
+    for t, cols in SCHEMA.items():
+        pc.execute("DROP TABLE IF EXISTS %s CASCADE" % t)
+        pc.execute("CREATE TABLE %s (%s)" % (t, ", ".join(
+            "%s %s%s" % (c[0], c[1], " NOT NULL" if c[2] else "") for c in cols)))
+        with open("%s/%s.csv" % (d, t), encoding="utf-8") as f:
+            pc.copy_expert("COPY %s FROM STDIN (FORMAT csv)" % t, f)
+    for des in DESIGNS:
+        pc.execute("CREATE VIEW %s AS SELECT * FROM fact" % des["fact"])
+    pc.execute("ANALYZE")
+    # kiln: foreign tables
+    ddl = ["CREATE SERVER files FOREIGN DATA WRAPPER file_fdw"]
+    for t, cols in SCHEMA.items():
+        names = [t] if t != "fact" else [des["fact"] for des in DESIGNS]
+        for name in names:
+            ddl.append("CREATE FOREIGN TABLE %s (%s) SERVER files OPTIONS (filename '%s/%s.csv', format 'csv')" % (
+                name, ", ".join("%s %s%s" % (c[0], c[1], " NOT NULL" if c[2] else "") for c in cols), d, t))
+    errs = []
+    for s in ddl:
+        res = run(k, s)
+        if res[0] == "err":
+            errs.append("%s: %s" % (s, res[2]))
+    tap.check(not errs, "kiln: declare %d foreign tables over the generated CSV files" % (len(ddl) - 1), errs)
+    # tables equal before any cube exists
+    for t in SCHEMA:
+        name = t if t != "fact" else DESIGNS[0]["fact"]
+        cols = ", ".join(c[0] for c in SCHEMA[t])
+        sql = "SELECT %s FROM %s ORDER BY %s" % (cols, name, cols)
+        a, b = run(k, sql), run(p, sql)
+        tap.check(same(a, b), "table %s reads the same in kiln and PostgreSQL (%d rows)" % (t, len(data[t])),
+                  [first_diff(b, a) or ""] + show(a)[:3])
+    return k, p
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--kiln", required=True)
+    ap.add_argument("--ref", required=True)
+    ap.add_argument("--seed", type=int, default=20240611)
+    ap.add_argument("--queries", type=int, default=40, help="queries per design")
+    ap.add_argument("--only", default=None, help="designs matching this regex")
+    ap.add_argument("--show", action="store_true", help="print every query as a diagnostic")
+    args = ap.parse_args()
+    random.seed(args.seed)
+    tap = Tap()
+    data = gen_data(args.seed)
+    model = Model(data)
+    k, p = load(args, data, tap)
+    kp = connect(args.kiln)
+    run(kp, "SET kylin.query.pushdown = on")
+    designs = [d for d in DESIGNS if not args.only or re.search(args.only, d["name"])]
+    # the cubes
+    ready = []
+    for des in designs:
+        sql = design_sql(des)
+        res = run(k, sql)
+        if not tap.check(res[0] == "ok", "CREATE MATERIALIZED VIEW cube_%s (%s)" % (des["name"], des["group"]),
+                         show(res) + [sql]):
+            continue
+        res = run(k, "REFRESH MATERIALIZED VIEW cube_%s" % des["name"])
+        if tap.check(res[0] == "ok", "REFRESH MATERIALIZED VIEW cube_%s" % des["name"], show(res)):
+            ready.append(des)
+    gen = Gen(data, model, args.seed + 1)
+    t0 = time.time()
+    nq = 0
+    for des in ready:
+        for qi, q in enumerate(gen.gen(des, args.queries)):
+            nq += 1
+            label = "%s q%d" % (des["name"], qi + 1)
+            if args.show:
+                print("# %s: %s" % (label, q.sql))
+            ref = run(p, q.sql)
+            if ref[0] == "err":
+                tap.not_ok("%s: PostgreSQL runs it (the generator wrote invalid SQL)" % label,
+                           [q.sql] + show(ref))
+                continue
+            got = run(k, q.sql)
+            explain = run(k, "EXPLAIN " + q.sql)
+            plan = "\n".join(r[0] for r in explain[3]) if explain[0] == "ok" else ""
+            cube_scan = "Cube Scan" in plan
+            if q.answerable:
+                todo = known(q, "routed")
+                tap.check(got[0] == "ok" and cube_scan,
+                          "%s: answered from cube_%s" % (label, des["name"]),
+                          [q.sql] + (show(got) if got[0] == "err" else plan.splitlines()[:6]), todo)
+            else:
+                todo = known(q, "routed")
+                tap.check(got[0] == "err" and got[1] == "0A000",
+                          "%s: refused with 0A000 (%s)" % (label, q.why),
+                          [q.sql] + show(got)[:3] + plan.splitlines()[:6], todo)
+            if got[0] == "err" and got[1] == "0A000":
+                got = run(kp, q.sql)
+                how = "with pushdown"
+            else:
+                how = "from the cube" if cube_scan else "from the sources"
+            todo = known(q, "rows")
+            tap.check(same(got, ref), "%s: rows %s equal PostgreSQL's" % (label, how),
+                      [q.sql, first_diff(ref, got) or "", "kiln:"] + show(got) + ["PostgreSQL:"] + show(ref), todo)
+    print("# %d queries in %.1f s" % (nq, time.time() - t0))
+    res = run(k, "SELECT 1")
+    tap.check(res[0] == "ok", "kilnd still answers after the queries", show(res))
+    print("1..%d" % tap.n)
+    return 1 if tap.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
