@@ -52,6 +52,29 @@ void catalog_set_matview_columns(catalog_matview_cols_fn fn);
  * themselves, or use it without the engine's registry). */
 const exec_catalog_t *catalog_provider(void);
 
+/* ---- one relation read by several threads (cube builds) ----
+ * exec_scan_ops_t has no hook for this (a field there would break every
+ * positional initializer of it), so readers that want parts ask the catalog:
+ *
+ *   catalog_rel_parts_t *pp; int n;
+ *   catalog_rel_split(rel, a, threads, &pp, &n, &err);     (once, blocking)
+ *   catalog_rel_open_part(rel, pp, i, a_i, needed, &scan_i, &err);   (thread i)
+ *   rel->ops->next(scan_i, ...); rel->ops->close(scan_i);
+ *
+ * Foreign tables are cut at record boundaries (catalog_filescan_split, with
+ * absolute line numbers in errors); any other relation is one part, read by
+ * its own open. Parts together give every row once, in no particular order. */
+typedef struct catalog_rel_parts catalog_rel_parts_t;
+/* catalog_rel_split - plans at most want parts of rel (*n >= 1; the plan
+ * lives in a). Blocking: it may read the whole file. */
+int catalog_rel_split(const exec_rel_t *rel, mem_arena_t *a, int want, catalog_rel_parts_t **plan, int *n,
+                      err_t *err) MUST_CHECK;
+/* catalog_rel_open_part - rel->ops->open for part i of plan; a, needed and
+ * *scan as open's (the scan is read with rel->ops->next and closed with
+ * rel->ops->close). Any thread, one scan per thread. */
+int catalog_rel_open_part(const exec_rel_t *rel, const catalog_rel_parts_t *plan, int i, mem_arena_t *a,
+                          const bool *needed, void **scan, err_t *err) MUST_CHECK;
+
 /* The name of the bootstrap superuser (oid 10) that owns built-in and
  * metastore objects. */
 #define CATALOG_SUPERUSER "kiln"

@@ -78,4 +78,32 @@ void catalog_filescan_close(catalog_filescan_t *s);
 /* catalog_filescan_bytes - bytes read so far (for progress and benchmarks). */
 uint64_t catalog_filescan_bytes(const catalog_filescan_t *s);
 
+/* ---- one file, several readers ---- */
+
+/* A byte range of a file that starts and ends at record boundaries. */
+typedef struct catalog_filepart {
+    uint64_t start, end; /* [start, end); end UINT64_MAX: to the end of the file */
+    int64_t line_base;   /* records before start, the header included (error line numbers stay absolute) */
+} catalog_filepart_t;
+
+/* catalog_filescan_split - cuts o->filename into at most want parts (each
+ * at least catalog_filescan_set_min_part bytes, default 16 MB) whose scans
+ * together read every record once, for parallel scans (rows in no
+ * particular order). It reads the whole file once, on up to want threads,
+ * to find record ends: a csv quoted field or a text escaped newline is
+ * never cut. *nparts is 1, the whole file, when the file is small, not a
+ * regular file, or cannot be cut exactly ("\." end-of-data lines, a csv
+ * escape other than the quote, a read error: the one reader reports it).
+ * Parts live in a. Blocking: a worker thread. */
+int catalog_filescan_split(const catalog_copy_opts_t *o, int want, mem_arena_t *a, catalog_filepart_t **parts,
+                           int *nparts, err_t *err) MUST_CHECK;
+/* catalog_filescan_open_part - catalog_filescan_open for one part: only the
+ * part at offset 0 has the header; errors name absolute line numbers. */
+int catalog_filescan_open_part(mem_arena_t *a, const char *relname, const catalog_copy_opts_t *o, int ncols,
+                               const exec_relcol_t *cols, const bool *needed, const catalog_filepart_t *part,
+                               catalog_filescan_t **out, err_t *err) MUST_CHECK;
+/* catalog_filescan_set_min_part - the smallest part split makes (tests cut
+ * small files; 0 means 1 byte). Process-wide; set before scans start. */
+void catalog_filescan_set_min_part(uint64_t bytes);
+
 #endif

@@ -25,6 +25,18 @@
  *
  * Line numbers are PostgreSQL's: records read, header included (a quoted
  * newline does not start a new line number).
+ *
+ * Parts (catalog_filescan_split / _open_part): one file read by several
+ * threads, each a byte range that starts and ends at a record boundary. The
+ * boundaries come from one pass over the file (survey, in parallel over
+ * equal byte ranges) that counts newlines and looks for the bytes that can
+ * make a newline data: csv quotes (quote parity; both parities are counted
+ * per range since a range does not know its entry parity until the ranges
+ * before it are summed), text backslashes (the escape state at a range start
+ * is the parity of the backslash run before it, read backwards). The counts
+ * give every part its absolute first line number, so errors read as with
+ * one reader. What the survey cannot cut exactly ("\." end-of-data lines,
+ * a csv escape other than the quote) gives one part: the whole file.
  * Not here: binary format, program, encodings other than UTF-8, FORCE_NULL.
  */
 #include "catalog/filescan.h"
@@ -32,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,7 +104,8 @@ struct catalog_filescan {
     bool eof;       /* read() returned 0 */
     bool done;      /* end of data (EOF or "\.") */
     bool header_done;
-    int64_t lineno; /* records consumed, header included */
+    uint64_t left;  /* bytes of the part still to read (UINT64_MAX: to the end of the file) */
+    int64_t lineno; /* records consumed, header included (absolute in a part) */
     uint64_t bytes;
     mem_arena_t *arena;
 };
@@ -234,8 +248,9 @@ static void plan_column(fs_col_t *fc, const exec_relcol_t *c, bool needed)
     }
 }
 
-int catalog_filescan_open(mem_arena_t *a, const char *relname, const catalog_copy_opts_t *o, int ncols,
-                          const exec_relcol_t *cols, const bool *needed, catalog_filescan_t **out, err_t *err)
+static int open_at(mem_arena_t *a, const char *relname, const catalog_copy_opts_t *o, int ncols,
+                   const exec_relcol_t *cols, const bool *needed, const catalog_filepart_t *part,
+                   catalog_filescan_t **out, err_t *err)
 {
     *out = NULL;
     int fd = open(o->filename, O_RDONLY | O_CLOEXEC);
@@ -245,6 +260,11 @@ int catalog_filescan_open(mem_arena_t *a, const char *relname, const catalog_cop
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
         return err_set(err, CATALOG_ERRCODE_WRONG_OBJECT_TYPE, "\"%s\" is a directory", o->filename);
+    }
+    if (part && part->start > 0 && lseek(fd, (off_t)part->start, SEEK_SET) < 0) {
+        int e = errno;
+        close(fd);
+        return err_set(err, ERRCODE_IO_ERROR, "could not seek in file \"%s\": %s", o->filename, strerror(e));
     }
 #ifdef POSIX_FADV_SEQUENTIAL
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -274,6 +294,14 @@ int catalog_filescan_open(mem_arena_t *a, const char *relname, const catalog_cop
     s->buf = buf;
     s->cap = FS_BUFSIZE;
     s->pos = s->lim = s->end = buf;
+    s->left = UINT64_MAX;
+    if (part) {
+        /* only the part at the start of the file has the header */
+        s->header_done = part->start > 0;
+        s->lineno = part->line_base;
+        if (part->end != UINT64_MAX)
+            s->left = part->end > part->start ? part->end - part->start : 0;
+    }
     s->cls[(unsigned char)o->delim] |= CL_STOP;
     s->cls['\n'] |= CL_STOP;
     s->cls['\r'] |= CL_STOP;
@@ -287,6 +315,19 @@ int catalog_filescan_open(mem_arena_t *a, const char *relname, const catalog_cop
         s->cls[c] |= CL_HIGH;
     *out = s;
     return 0;
+}
+
+int catalog_filescan_open(mem_arena_t *a, const char *relname, const catalog_copy_opts_t *o, int ncols,
+                          const exec_relcol_t *cols, const bool *needed, catalog_filescan_t **out, err_t *err)
+{
+    return open_at(a, relname, o, ncols, cols, needed, NULL, out, err);
+}
+
+int catalog_filescan_open_part(mem_arena_t *a, const char *relname, const catalog_copy_opts_t *o, int ncols,
+                               const exec_relcol_t *cols, const bool *needed, const catalog_filepart_t *part,
+                               catalog_filescan_t **out, err_t *err)
+{
+    return open_at(a, relname, o, ncols, cols, needed, part, out, err);
 }
 
 void catalog_filescan_close(catalog_filescan_t *s)
@@ -322,7 +363,14 @@ static int fill(catalog_filescan_t *s, bool grow, err_t *err)
     s->pos = s->buf;
     s->end = s->buf + keep;
     while (!s->eof && (size_t)(s->end - s->buf) < s->cap) {
-        ssize_t r = read(s->fd, s->end, s->cap - (size_t)(s->end - s->buf));
+        size_t want = s->cap - (size_t)(s->end - s->buf);
+        if (s->left < want)
+            want = (size_t)s->left;
+        if (want == 0) {
+            s->eof = true; /* the end of the part: a record boundary */
+            break;
+        }
+        ssize_t r = read(s->fd, s->end, want);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -334,6 +382,8 @@ static int fill(catalog_filescan_t *s, bool grow, err_t *err)
         }
         s->end += r;
         s->bytes += (uint64_t)r;
+        if (s->left != UINT64_MAX)
+            s->left -= (uint64_t)r;
     }
     if (s->eof && s->end > s->buf && s->end[-1] != '\n')
         *s->end++ = '\n'; /* a last line without newline: the padding has room */
@@ -987,5 +1037,255 @@ int catalog_filescan_next(catalog_filescan_t *s, exec_batch_t *out, mem_arena_t 
     if (s->done)
         catalog_filescan_close(s);
     out->nrows = n;
+    return 0;
+}
+
+/* ---- parts: cutting one file for several readers ---- */
+
+#define SV_CHUNK ((size_t)1 << 20)
+
+static uint64_t min_part = (uint64_t)16 << 20;
+
+void catalog_filescan_set_min_part(uint64_t bytes)
+{
+    min_part = bytes ? bytes : 1;
+}
+
+/* What one equal byte range [lo, hi) of the file holds. State s of a
+ * newline: csv, the parity of the quotes since lo; text, 0 for a record end
+ * and 1 for an escaped (data) newline. */
+typedef struct survey {
+    uint64_t lo, hi;
+    uint64_t nl[2];   /* newlines in state 0 / 1 */
+    int64_t first[2]; /* offset of the first newline in state 0 / 1, -1 none */
+    int q;            /* csv: parity of the quotes in the range */
+    bool unsafe;      /* the range cannot be cut exactly: one reader */
+    int errno_;       /* a failed read: the survey is dropped, one reader */
+} survey_t;
+
+typedef struct split_job {
+    const catalog_copy_opts_t *o;
+    survey_t *sv;
+    int n;
+    int next; /* atomic: next range to survey */
+} split_job_t;
+
+typedef uint8_t fs_v16 __attribute__((vector_size(16)));
+
+static inline fs_v16 v16_splat(uint8_t c)
+{
+    fs_v16 v;
+    for (int i = 0; i < 16; i++)
+        v[i] = c;
+    return v;
+}
+
+/* Newlines in the 64 bytes at p (when *special stays false), or *special set
+ * when one of a, b occurs (then the caller walks the bytes). */
+static inline int block64(const uint8_t *p, fs_v16 vn, fs_v16 va, fs_v16 vb, bool *special)
+{
+    fs_v16 x0, x1, x2, x3;
+    memcpy(&x0, p, 16);
+    memcpy(&x1, p + 16, 16);
+    memcpy(&x2, p + 32, 16);
+    memcpy(&x3, p + 48, 16);
+    fs_v16 sp = (fs_v16)((x0 == va) | (x0 == vb) | (x1 == va) | (x1 == vb) | (x2 == va) | (x2 == vb) | (x3 == va) |
+                         (x3 == vb));
+    uint64_t s0, s1;
+    memcpy(&s0, &sp, 8);
+    memcpy(&s1, (const char *)&sp + 8, 8);
+    if (s0 | s1) {
+        *special = true;
+        return 0;
+    }
+    /* each lane 0..4; summed 8 lanes at a time by one multiply */
+    fs_v16 cnt = (fs_v16)(-(x0 == vn)) + (fs_v16)(-(x1 == vn)) + (fs_v16)(-(x2 == vn)) + (fs_v16)(-(x3 == vn));
+    uint64_t c0, c1;
+    memcpy(&c0, &cnt, 8);
+    memcpy(&c1, (const char *)&cnt + 8, 8);
+    return (int)(((c0 * 0x0101010101010101ull) >> 56) + ((c1 * 0x0101010101010101ull) >> 56));
+}
+
+/* survey_range - fills sv for [sv->lo, sv->hi) of fd (pread: the ranges share
+ * one descriptor). */
+static void survey_range(int fd, const catalog_copy_opts_t *o, survey_t *sv, char *buf)
+{
+    const bool csv = o->csv;
+    const uint8_t quote = (uint8_t)o->quote, bsl = '\\';
+    /* csv: the quote and the backslash ("\." lines); text: the backslash */
+    const fs_v16 vn = v16_splat('\n'), va = v16_splat(csv ? quote : bsl), vb = v16_splat(bsl);
+    sv->first[0] = sv->first[1] = -1;
+    int st = 0;        /* csv: quote parity; text: 1 while the next byte is escaped */
+    bool pend = false; /* a backslash at a line start: "\." if a '.' follows */
+    uint8_t prev = '\n';
+    if (csv && o->escape != o->quote) {
+        sv->unsafe = true; /* an escaped quote does not toggle: parity does not tell */
+        return;
+    }
+    if (sv->lo > 0) {
+        /* the byte before, and for text the backslash run ending there */
+        uint64_t at = sv->lo;
+        uint64_t run = 0;
+        for (;;) {
+            size_t n = at < 256 ? (size_t)at : 256;
+            ssize_t r = pread(fd, buf, n, (off_t)(at - n));
+            if (r != (ssize_t)n) {
+                sv->errno_ = r < 0 ? errno : EIO;
+                return;
+            }
+            if (at == sv->lo)
+                prev = (uint8_t)buf[n - 1];
+            size_t k = n;
+            while (k > 0 && buf[k - 1] == '\\')
+                k--;
+            run += n - k;
+            at -= n;
+            if (k > 0 || at == 0 || csv)
+                break;
+        }
+        if (!csv)
+            st = (int)(run & 1);
+    }
+    uint64_t off = sv->lo;
+    while (off < sv->hi) {
+        size_t want = sv->hi - off < SV_CHUNK ? (size_t)(sv->hi - off) : SV_CHUNK;
+        ssize_t r = pread(fd, buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            sv->errno_ = r < 0 ? errno : EIO; /* shorter than its size: it changed under us */
+            return;
+        }
+        const uint8_t *p = (const uint8_t *)buf;
+        size_t n = (size_t)r, i = 0;
+        while (i < n) {
+            bool special = false;
+            if (i + 64 <= n && !pend && !(st && !csv)) {
+                int k = block64(p + i, vn, va, vb, &special);
+                if (!special) {
+                    if (k && sv->first[st] < 0)
+                        sv->first[st] = (int64_t)(off + (size_t)((const uint8_t *)memchr(p + i, '\n', 64) - p));
+                    sv->nl[st] += (uint64_t)k;
+                    prev = p[i + 63];
+                    i += 64;
+                    continue;
+                }
+            }
+            /* byte by byte up to the end of this block */
+            size_t e = i + 64 <= n ? i + 64 : n;
+            for (; i < e; i++) {
+                uint8_t c = p[i];
+                if (pend && c == '.')
+                    sv->unsafe = true;
+                pend = false;
+                if (csv) {
+                    if (c == quote) {
+                        st ^= 1;
+                    } else if (c == '\n') {
+                        if (sv->first[st] < 0)
+                            sv->first[st] = (int64_t)(off + i);
+                        sv->nl[st]++;
+                    } else if (c == bsl && prev == '\n') {
+                        pend = true;
+                    }
+                } else if (st) {
+                    st = 0; /* the escaped byte; an escaped newline is data */
+                    if (c == '\n')
+                        sv->nl[1]++;
+                } else if (c == bsl) {
+                    st = 1;
+                    pend = prev == '\n';
+                } else if (c == '\n') {
+                    if (sv->first[0] < 0)
+                        sv->first[0] = (int64_t)(off + i);
+                    sv->nl[0]++;
+                }
+                prev = c;
+            }
+            if (sv->unsafe)
+                return;
+        }
+        off += n;
+    }
+    if (pend)
+        sv->unsafe = true; /* the '.' would be in the next range: do not guess */
+    sv->q = csv ? st : 0;
+}
+
+static void *split_worker(void *arg)
+{
+    split_job_t *sj = arg;
+    int fd = open(sj->o->filename, O_RDONLY | O_CLOEXEC);
+    char *buf = malloc(SV_CHUNK);
+    for (;;) {
+        int i = __atomic_fetch_add(&sj->next, 1, __ATOMIC_RELAXED);
+        if (i >= sj->n)
+            break;
+        if (fd < 0 || !buf)
+            sj->sv[i].errno_ = fd < 0 ? errno : ENOMEM;
+        else
+            survey_range(fd, sj->o, &sj->sv[i], buf);
+    }
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+int catalog_filescan_split(const catalog_copy_opts_t *o, int want, mem_arena_t *a, catalog_filepart_t **parts,
+                           int *nparts, err_t *err)
+{
+    *nparts = 1;
+    catalog_filepart_t *p = mem_alloc0(a, sizeof *p * (size_t)(want > 1 ? want : 1));
+    p[0].end = UINT64_MAX;
+    *parts = p;
+    struct stat st;
+    if (stat(o->filename, &st) < 0)
+        return open_error(err, o->filename, errno);
+    if (!S_ISREG(st.st_mode))
+        return 0; /* a pipe or a directory: the reader says what it is */
+    uint64_t size = (uint64_t)st.st_size;
+    int n = want;
+    if (n > 64)
+        n = 64;
+    if ((uint64_t)n > size / min_part)
+        n = (int)(size / min_part);
+    if (n < 2)
+        return 0;
+    survey_t sv[64];
+    memset(sv, 0, sizeof sv);
+    for (int i = 0; i < n; i++) {
+        sv[i].lo = size * (uint64_t)i / (uint64_t)n;
+        sv[i].hi = size * (uint64_t)(i + 1) / (uint64_t)n;
+    }
+    split_job_t sj = { o, sv, n, 0 };
+    pthread_t th[64];
+    int started = 0;
+    for (int i = 1; i < n; i++)
+        if (pthread_create(&th[started], NULL, split_worker, &sj) == 0)
+            started++;
+    split_worker(&sj);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < n; i++)
+        if (sv[i].unsafe || sv[i].errno_)
+            return 0; /* one reader: it reports a read error itself */
+    /* Cut after the first record end of each range: g is the quote parity
+     * at the range's start, ends the record ends before it. */
+    int g = 0, np = 1;
+    uint64_t ends = 0;
+    for (int i = 1; i < n; i++) {
+        ends += sv[i - 1].nl[g];
+        g ^= sv[i - 1].q;
+        int64_t f = sv[i].first[g];
+        if (f < 0 || (uint64_t)f + 1 >= size)
+            continue; /* a record longer than the range: the previous part takes it */
+        p[np - 1].end = (uint64_t)f + 1;
+        p[np].start = (uint64_t)f + 1;
+        p[np].end = UINT64_MAX;
+        p[np].line_base = (int64_t)ends + 1;
+        np++;
+    }
+    *nparts = np;
     return 0;
 }

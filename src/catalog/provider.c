@@ -115,6 +115,43 @@ static void file_close(void *scan)
 
 static const exec_scan_ops_t file_ops = { file_open, file_next, file_close };
 
+struct catalog_rel_parts {
+    int n;
+    catalog_filepart_t *parts; /* NULL: one part, the relation's own open */
+};
+
+int catalog_rel_split(const exec_rel_t *rel, mem_arena_t *a, int want, catalog_rel_parts_t **plan, int *n, err_t *err)
+{
+    catalog_rel_parts_t *pp = mem_alloc0(a, sizeof *pp);
+    pp->n = 1;
+    *plan = pp;
+    *n = 1;
+    if (rel->ops != &file_ops || want < 2)
+        return 0;
+    const filerel_t *f = rel->impl;
+    if (f->bad_type || !f->opts_ok)
+        return 0; /* the open of the one part reports it */
+    if (catalog_filescan_split(&f->opts, want, a, &pp->parts, &pp->n, err) < 0)
+        return -1;
+    *n = pp->n;
+    return 0;
+}
+
+int catalog_rel_open_part(const exec_rel_t *rel, const catalog_rel_parts_t *plan, int i, mem_arena_t *a,
+                          const bool *needed, void **scan, err_t *err)
+{
+    if (!plan || !plan->parts)
+        return rel->ops->open(rel, a, needed, scan, err);
+    if (i < 0 || i >= plan->n)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "part %d of a scan of \"%s\" out of range", i, rel->name);
+    const filerel_t *f = rel->impl;
+    catalog_filescan_t *s;
+    if (catalog_filescan_open_part(a, rel->name, &f->opts, rel->ncols, rel->cols, needed, &plan->parts[i], &s, err) < 0)
+        return -1;
+    *scan = s;
+    return 0;
+}
+
 static void build_table(catalog_snap_t *s, const meta_table_t *t, exec_rel_t *r)
 {
     mem_arena_t *a = s->arena;

@@ -54,9 +54,9 @@ static catalog_copy_opts_t text_opts(const char *path)
     return o;
 }
 
-/* Scans everything; rows as "v1|v2|..." with NULL as "N", one per line. */
-static int scan_text(const catalog_copy_opts_t *o, int ncols, const exec_relcol_t *cols, const bool *needed,
-                     buf_t *out, err_t *err)
+/* Scans everything (or one part); rows as "v1|v2|..." with NULL as "N", one per line. */
+static int scan_rows(const catalog_copy_opts_t *o, const catalog_filepart_t *part, int ncols,
+                     const exec_relcol_t *cols, const bool *needed, buf_t *out, err_t *err)
 {
     mem_arena_t *a = mem_arena_new(NULL, "t", 0), *scratch = mem_arena_new(NULL, "s", 0);
     value_t *cv[32];
@@ -66,7 +66,8 @@ static int scan_text(const catalog_copy_opts_t *o, int ncols, const exec_relcol_
     catalog_filescan_t *s;
     memset(err, 0, sizeof *err);
     int rc = 0;
-    if (catalog_filescan_open(a, "t", o, ncols, cols, needed, &s, err) < 0) {
+    if ((part ? catalog_filescan_open_part(a, "t", o, ncols, cols, needed, part, &s, err)
+              : catalog_filescan_open(a, "t", o, ncols, cols, needed, &s, err)) < 0) {
         rc = -1;
         goto out;
     }
@@ -99,6 +100,12 @@ out:
     mem_arena_free(a);
     mem_arena_free(scratch);
     return rc;
+}
+
+static int scan_text(const catalog_copy_opts_t *o, int ncols, const exec_relcol_t *cols, const bool *needed,
+                     buf_t *out, err_t *err)
+{
+    return scan_rows(o, NULL, ncols, cols, needed, out, err);
 }
 
 static exec_relcol_t C(const char *name, type_oid_t t, int32_t typmod)
@@ -438,6 +445,177 @@ static void test_copy_options(void)
     ASSERT_STREQ(co.null, "\\N");
 }
 
+/* ---- parts: one file, several readers ---- */
+
+/* Splits o's file into at most want parts and scans them in order into out;
+ * *failed_part gets the part that failed. Parts must tile the file. Returns
+ * the number of parts, -1 on a scan error. */
+static int scan_split(const catalog_copy_opts_t *o, int want, int ncols, const exec_relcol_t *cols, buf_t *out,
+                      err_t *err, int *failed_part)
+{
+    mem_arena_t *a = mem_arena_new(NULL, "parts", 0);
+    catalog_filepart_t *pp;
+    int n = 0;
+    memset(err, 0, sizeof *err);
+    int rc = catalog_filescan_split(o, want, a, &pp, &n, err);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        ASSERT(i == 0 ? pp[i].start == 0 : pp[i].start == pp[i - 1].end);
+        ASSERT(i == n - 1 ? pp[i].end == UINT64_MAX : pp[i].end > pp[i].start);
+        rc = scan_rows(o, &pp[i], ncols, cols, NULL, out, err);
+        if (rc < 0 && failed_part)
+            *failed_part = i;
+    }
+    mem_arena_free(a);
+    return rc < 0 ? -1 : n;
+}
+
+/* Every cut (want 2..16 over a small file: nominal boundaries fall on every
+ * kind of byte) gives the one reader's rows in the same order. */
+static int expect_split_same(const catalog_copy_opts_t *o, int ncols, const exec_relcol_t *cols)
+{
+    buf_t one = BUF_INIT;
+    err_t e;
+    if (scan_text(o, ncols, cols, NULL, &one, &e) < 0)
+        TAP_FAIL("one reader: %s %s", e.message, e.detail);
+    int maxn = 0;
+    for (int want = 2; want <= 16; want++) {
+        buf_t got = BUF_INIT;
+        int n = scan_split(o, want, ncols, cols, &got, &e, NULL);
+        if (n < 0)
+            TAP_FAIL("%d parts wanted: %s %s", want, e.message, e.detail);
+        if (strcmp(buf_cstr(&got), buf_cstr(&one)) != 0)
+            TAP_FAIL("%d parts wanted, %d made: rows differ\n--- one reader\n%s\n--- parts\n%s", want, n,
+                     buf_cstr(&one), buf_cstr(&got));
+        if (n > maxn)
+            maxn = n;
+        buf_free(&got);
+    }
+    buf_free(&one);
+    return maxn;
+}
+
+static void test_split_plain_and_csv_quotes(void)
+{
+    catalog_filescan_set_min_part(1);
+    exec_relcol_t cols[] = { C("k", TYPE_INT4, -1), C("n", TYPE_TEXT, -1), C("z", TYPE_TEXT, -1) };
+    buf_t f = BUF_INIT;
+    for (int i = 0; i < 200; i++)
+        buf_printf(&f, "%d|name %d|%s\n", i, i, i % 3 ? "y" : "");
+    catalog_copy_opts_t o = csv_opts(write_file("plain.tbl", buf_cstr(&f), f.len), '|', 0);
+    ASSERT(expect_split_same(&o, 3, cols) >= 12);
+
+    /* quoted newlines, doubled quotes, a quote in mid-field, CRLF, a header,
+     * and one quoted field spanning many lines (no cut may fall inside) */
+    buf_reset(&f);
+    buf_puts(&f, "k,n,z\r\n");
+    for (int i = 0; i < 200; i++) {
+        if (i == 100) {
+            buf_printf(&f, "%d,\"long", i);
+            for (int k = 0; k < 150; k++)
+                buf_printf(&f, "\n%d,\"\"not a row\"\",%d", k, k);
+            buf_puts(&f, "\",end\r\n");
+        } else if (i % 3 == 0) {
+            buf_printf(&f, "%d,\"a\nb \"\"q\"\"\n%d\",x\"y\"\r\n", i, i);
+        } else {
+            buf_printf(&f, "%d,name %d,%s\n", i, i, i % 2 ? "y" : "");
+        }
+    }
+    o = csv_opts(write_file("quoted.csv", buf_cstr(&f), f.len), ',', CATALOG_HEADER_SKIP);
+    ASSERT(expect_split_same(&o, 3, cols) >= 8);
+    buf_free(&f);
+}
+
+static void test_split_text_escapes(void)
+{
+    catalog_filescan_set_min_part(1);
+    exec_relcol_t cols[] = { C("k", TYPE_INT4, -1), C("n", TYPE_TEXT, -1) };
+    buf_t f = BUF_INIT;
+    for (int i = 0; i < 300; i++) {
+        switch (i % 5) {
+        case 0: buf_printf(&f, "%d\tescaped\\\nnewline\n", i); break;          /* data newline */
+        case 1: buf_printf(&f, "%d\tbackslash\\\\\n", i); break;                /* ends: "\\" then newline */
+        case 2: buf_printf(&f, "%d\t\\N\n", i); break;                          /* NULL */
+        case 3: buf_printf(&f, "%d\tthree\\\\\\\nmore\\\\\\\\\n", i); break;    /* odd run, then even run */
+        default: buf_printf(&f, "%d\t\\\\\\N\\t\\x41\\101\n", i); break;
+        }
+    }
+    catalog_copy_opts_t o = text_opts(write_file("esc.txt", buf_cstr(&f), f.len));
+    ASSERT(expect_split_same(&o, 2, cols) >= 12);
+
+    /* an end-of-data line: after it nothing is read, so no cut is made */
+    buf_puts(&f, "\\.\n1\tafter the end\n");
+    for (int i = 0; i < 100; i++)
+        buf_printf(&f, "%d\tmore\n", i);
+    o = text_opts(write_file("end.txt", buf_cstr(&f), f.len));
+    mem_arena_t *a = mem_arena_new(NULL, "parts", 0);
+    catalog_filepart_t *pp;
+    int n;
+    err_t e;
+    memset(&e, 0, sizeof e);
+    ASSERT(catalog_filescan_split(&o, 8, a, &pp, &n, &e) == 0);
+    ASSERT_EQ(n, 1);
+    ASSERT(expect_split_same(&o, 2, cols) == 1);
+
+    /* csv with an escape other than the quote: parity says nothing */
+    catalog_copy_opts_t c = csv_opts(write_file("bs.csv", "1,\"a\\\"\n\"\n2,b\n", strlen("1,\"a\\\"\n\"\n2,b\n")), ',', 0);
+    c.escape = '\\';
+    ASSERT(catalog_filescan_split(&c, 8, a, &pp, &n, &e) == 0);
+    ASSERT_EQ(n, 1);
+    /* small files are not cut at the default size */
+    catalog_filescan_set_min_part(16 << 20);
+    o.filename = write_file("small.txt", "1\ta\n2\tb\n", 8);
+    ASSERT(catalog_filescan_split(&o, 8, a, &pp, &n, &e) == 0);
+    ASSERT_EQ(n, 1);
+    mem_arena_free(a);
+    buf_free(&f);
+}
+
+static void test_split_error_line_numbers(void)
+{
+    /* The bad row is in a later part; its line number counts the header and
+     * every record before it, not newlines (quoted ones do not count). */
+    catalog_filescan_set_min_part(1);
+    exec_relcol_t cols[] = { C("a", TYPE_INT4, -1), C("b", TYPE_TEXT, -1) };
+    buf_t f = BUF_INIT;
+    buf_puts(&f, "a,b\n");
+    for (int i = 0; i < 300; i++) {
+        if (i == 250)
+            buf_puts(&f, "oops,x\n");
+        else
+            buf_printf(&f, "%d,\"two\nlines\"\n", i);
+    }
+    const char *path = write_file("badline.csv", buf_cstr(&f), f.len);
+    catalog_copy_opts_t o = csv_opts(path, ',', CATALOG_HEADER_SKIP);
+    for (int want = 2; want <= 6; want++) {
+        buf_t out = BUF_INIT;
+        err_t e;
+        int failed = -1;
+        ASSERT(scan_split(&o, want, 2, cols, &out, &e, &failed) < 0);
+        ASSERT(failed >= 1);
+        ASSERT_STREQ(e.sqlstate, "22P02");
+        ASSERT_STREQ(e.message, "invalid input syntax for type integer: \"oops\"");
+        check_detail(e.detail, "file \"%s\", line 252, column a", path);
+        buf_free(&out);
+    }
+    /* the same in text format after escaped newlines, on the slow path */
+    buf_reset(&f);
+    for (int i = 0; i < 300; i++)
+        buf_printf(&f, i == 280 ? "%d\tnot\\\nutf8 \xff\n" : "%d\tline\\\ncontinued\n", i);
+    path = write_file("badline.txt", buf_cstr(&f), f.len);
+    o = text_opts(path);
+    for (int want = 2; want <= 6; want++) {
+        buf_t out = BUF_INIT;
+        err_t e;
+        int failed = -1;
+        ASSERT(scan_split(&o, want, 2, cols, &out, &e, &failed) < 0);
+        ASSERT(failed >= 1);
+        ASSERT_STREQ(e.sqlstate, "22021");
+        check_detail(e.detail, "file \"%s\", line 281", path);
+        buf_free(&out);
+    }
+    buf_free(&f);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/kiln-catscan-XXXXXX");
@@ -456,6 +634,9 @@ int main(void)
         { "large file across buffer boundaries", test_large_file_buffer_boundaries },
         { "unneeded columns are not converted", test_needed_columns },
         { "file_fdw options as PostgreSQL checks them", test_copy_options },
+        { "split: parts read the one reader's rows (plain, csv quotes)", test_split_plain_and_csv_quotes },
+        { "split: text escapes, end marker, unsplittable options", test_split_text_escapes },
+        { "split: an error in a later part has its absolute line", test_split_error_line_numbers },
     };
     int rc = TAP_RUN(tests);
     {
