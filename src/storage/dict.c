@@ -118,8 +118,18 @@ static int cmp_code(const stor_dict_t *d, uint32_t code, const value_t *v)
     case STOR_KIND_FLOAT:
         return storage__float_cmp(d->floats[code], v->u.f);
     case STOR_KIND_TEXT: {
-        uint32_t la = d->offs[code + 1] - d->offs[code], lb = v->u.s.len;
-        int c = memcmp(d->bytes + d->offs[code], v->u.s.p, la < lb ? la : lb);
+        const char *pa = d->bytes + d->offs[code];
+        uint32_t la = d->offs[code + 1] - d->offs[code], lb = (uint32_t)v->u.s.len;
+        if (d->type == TYPE_BPCHAR) {
+            /* char(n) compares without its trailing blanks, as PostgreSQL's bpchar does: the
+             * dictionary holds 'A   ' and the query's constant is 'A' */
+            while (la > 0 && pa[la - 1] == ' ')
+                la--;
+            while (lb > 0 && v->u.s.p[lb - 1] == ' ')
+                lb--;
+        }
+        uint32_t m = la < lb ? la : lb;
+        int c = m ? memcmp(pa, v->u.s.p, m) : 0;
         if (c)
             return c < 0 ? -1 : 1;
         return la < lb ? -1 : la > lb;
