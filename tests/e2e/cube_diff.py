@@ -64,6 +64,7 @@ SCHEMA = {
         ("c_city", "varchar(15)", False, "text"),
         ("c_seg", "char(4)", False, "text"),
         ("c_score", "float8", False, "float"),
+        ("c_lat", "float8", False, "float"),
         ("c_vip", "boolean", True, "bool"),
         ("c_nkey", "int4", True, "int"),
         ("c_since", "date", False, "date"),
@@ -126,10 +127,13 @@ def gen_data(seed):
         if i in (5, 6):  # the same city under two nations: a ROLLUP that is no functional dependency
             city = "Springfield"
         seg = r.choice(["A", "BB", "CCCC", "A ", None, ""])
-        score = None if i % 8 == 0 else round(r.uniform(-5, 5), r.choice([1, 2, 3]))
+        score = None if i % 8 == 0 else r.randrange(-80, 80) / 16
+        lat = None if i % 12 == 0 else round(r.uniform(-5, 5), r.choice([1, 2, 3])) * r.choice([1, 1e-5, 1e7])
+        if lat == 0 or i == 21:
+            lat = -0.0  # PostgreSQL prints a group of -0 alone as -0 (never a +0 here: that group's text is its first row's)
         since = None if i % 10 == 3 else datetime.date(2015, 1, 1) + datetime.timedelta(days=r.randrange(3000))
         nkey = r.randrange(1, 11)  # 9 and 10 have no nation row
-        cust.append((i, "cust %d" % i, reg, nat, city, seg, score, r.random() < 0.3, nkey, since))
+        cust.append((i, "cust %d" % i, reg, nat, city, seg, score, lat, r.random() < 0.3, nkey, since))
     data["cust"] = cust
     prod = []
     cats = ["tools", "toys", "food", "", "TOYS"]
@@ -205,6 +209,11 @@ DESIGNS = [
          measures=["count(*) AS cnt", "sum(units) AS su", "sum(qty) AS sq", "count(qty) AS cq", "min(qty) AS mnq",
                    "max(qty) AS mxq", "sum(price) AS sp", "min(price) AS mnp", "max(price) AS mxp", "sum(rate) AS sr",
                    "avg(units) AS au", "sum(big) AS sb"]),
+    # A second cube over the same fact table: a query goes to whichever answers it (the smallest cuboid).
+    dict(name="plain_b", fact="f_plain",
+         joins=[("prod", "f_plain", [("k_prod", "p_id")], "INNER")],
+         group="ROLLUP (p_cat, p_brand), ch",
+         measures=["count(*) AS cnt", "sum(units) AS su", "max(w) AS mxw", "sum(w) AS sw", "min(units) AS mnu"]),
     dict(name="cube", fact="f_cube",
          joins=[("cal", "f_cube", [("k_date", "d_date")], "INNER")],
          group="CUBE (d_year, d_month, ch, flag, k_prod)",
@@ -233,7 +242,7 @@ DESIGNS = [
                    "sum(p_weight) AS spw", "count(c_id) AS ccid", "sum(price) AS sp", "min(p_big) AS mnpb"]),
     dict(name="types", fact="f_types",
          joins=[("cust", "f_types", [("k_cust", "c_id")], "LEFT"), ("cal", "f_types", [("k_date", "d_date")], "INNER")],
-         group="k_prod, k_cust, id, c_seg, c_name, c_score, c_vip, c_since, k_date, ts, w, flag, d_hol",
+         group="k_prod, k_cust, id, c_seg, c_name, c_lat, c_vip, c_since, k_date, ts, w, flag, d_hol",
          measures=["count(*) AS cnt", "sum(qty) AS sq", "sum(price) AS sp", "sum(rate) AS sr"]),
     # No count(*): counts come from count(units) (a NOT NULL column) or not at all.
     dict(name="nocount", fact="f_nocount",
@@ -271,7 +280,11 @@ def design_measures(d):
     for m in d["measures"]:
         expr = m.split(" AS ")[0]
         fn, arg = AGG_RE.match(expr).groups()
-        out.add((fn, canon(arg)))
+        if fn == "avg":  # kept as its sum and a count
+            out.add(("sum", canon(arg)))
+            out.add(("count", canon(arg)))
+        else:
+            out.add((fn, canon(arg)))
     return out
 
 
@@ -282,6 +295,12 @@ def canon(arg):
         return "*"
     t = parse_form(arg)
     return form_text(t) if t else arg
+
+
+FACTS = []
+for _d in DESIGNS:
+    if _d["fact"] not in FACTS:
+        FACTS.append(_d["fact"])
 
 
 # ---------------------------------------------------------------- row sets (answerability)
@@ -359,7 +378,8 @@ def lit(kind, v, r=random):
 
 
 class Gen:
-    def __init__(self, data, model, seed):
+    def __init__(self, data, model, seed, designs):
+        self.designs = designs
         self.data = data
         self.model = model
         self.r = random.Random(seed)
@@ -429,9 +449,11 @@ class Gen:
         if depth < 2 and x < 0.22:
             return "(%s AND %s)" % (self.pred(d, cols, depth + 1), self.pred(d, cols, depth + 1))
         col = r.choice(cols)
+        self.cur_cols.add(col)
         t, info = self.col_info(col)
         kind = info[3]
         if kind == "bool":
+            self.cur_tags.add("barebool")  # may be a bare column: see KNOWN
             return r.choice(["%s", "NOT %s", "%s IS NULL", "%s IS NOT NULL", "%s = true", "%s <> false"]) % col
         op = r.choice(["=", "=", "<>", "<", "<=", ">", ">=", "BETWEEN", "IN", "NOT IN", "IS NULL", "IS NOT NULL"])
         v = self.sample_value(col)
@@ -451,11 +473,13 @@ class Gen:
             return "%s %s %s" % (col, op, r.choice(["2.5", "-0.5", "7.0"]))
         return "%s %s %s" % (col, op, lit(kind, v, r))
 
-    def measure_cols(self, d):
-        """columns a query may aggregate: every measure argument of the design, plus a few others."""
+    def measure_cols(self, d, joined):
+        """columns a query may aggregate: the single-column measure arguments of the design
+        whose tables the query joins."""
         out = []
-        for (fn, arg) in design_measures(d):
-            if arg != "*" and "*" not in arg and " " not in arg and arg not in out:
+        for (fn, arg) in sorted(design_measures(d)):
+            if arg != "*" and "*" not in arg and "+" not in arg and arg not in out and \
+                    self.table_of(d, arg) in joined:
                 out.append(arg)
         return out
 
@@ -499,16 +523,35 @@ class Gen:
 
     def gen(self, d, n):
         qs = []
-        r = self.r
         dims = design_dims(d)
         model_kept = self.model.kept(d["joins"])
         for i in range(n):
             qs.append(self.one(d, dims, model_kept, i))
         return qs
 
+    def answer(self, D, qjoins, cols, aggs):
+        """None when design D answers a query with these joins, columns (GROUP BY and WHERE) and
+        aggregates [(fn, canonical arg)]; else why not."""
+        jb = {t: (p, k) for (t, p, k, _kind) in D["joins"]}
+        for (t, p, k, _kind) in qjoins:
+            if jb.get(t) != (p, k):
+                return "cube_%s does not join %s" % (D["name"], t)
+        dims = design_dims(D)
+        for c in cols:
+            if c not in dims:
+                return "%s is not a dimension of cube_%s" % (c, D["name"])
+        for (fn, arg) in aggs:
+            if not self.derivable(D, fn, arg, True):
+                return "%s(%s) is not derivable from cube_%s" % (fn, arg, D["name"])
+        if self.model.kept(qjoins) != self.model.kept(D["joins"]):
+            return "its joins keep other fact rows than cube_%s's" % D["name"]
+        return None
+
     def one(self, d, dims, model_kept, qi):
         r = self.r
         tags = set()
+        self.cur_tags = tags
+        self.cur_cols = set()
         why = []
         # joins: each lookup joined as modeled, flipped, or left out (children need their parent)
         qjoins = []
@@ -524,6 +567,9 @@ class Gen:
                 k = "LEFT" if kind == "INNER" else "INNER"
                 tags.add("flip")
             qjoins.append((t, p, keys, k))
+        for (t, p, _keys, k) in qjoins:
+            if k == "INNER" and any(j[0] == p and j[3] == "LEFT" for j in qjoins):
+                tags.add("leftinner")  # LEFT JOIN p ... JOIN t ON p.col = ...: the LEFT is an INNER
         joined = {d["fact"]} | {j[0] for j in qjoins}
         avail = [c for c in dims if self.table_of(d, c) in joined]
         # a few non-dimension columns, to be refused
@@ -539,7 +585,7 @@ class Gen:
                 answerable = False
                 why.append("%s is not a dimension" % c)
         # aggregates
-        mcols = self.measure_cols(d)
+        mcols = self.measure_cols(d, joined)
         aggs = []
         for _ in range(r.choice([1, 1, 2, 2, 3, 4])):
             x = r.random()
@@ -550,13 +596,20 @@ class Gen:
             fn = r.choice(["sum", "sum", "count", "min", "max", "avg"])
             if x < 0.27:
                 # a product or a difference
-                forms = [a for (f, a) in design_measures(d) if f == "sum" and ("*" in a or "-" in a) and a != "*"]
-                ints = [m for m in mcols if self.col_info(m)[1][3] in ("int", "num")]
+                forms = sorted(a for (f, a) in design_measures(d) if f == "sum" and ("*" in a or "+" in a)
+                               and all(self.table_of(d, c) in joined for c in re.findall(r"[a-z_]+", a)))
+                forms = [" + ".join(("%s * %s" % (a, b) if b else a) if co == 1 else "%d * %s" % (co, a)
+                                    for (co, a, b) in parse_form(f)) for f in forms]
+                # int8 products overflow in PostgreSQL too
+                ints = [m for m in mcols if self.col_info(m)[1][3] in ("int", "num") and "big" not in m]
                 if forms and r.random() < 0.6:
                     form = r.choice(forms)
                 elif len(ints) >= 2:
                     a, b = r.sample(ints, 2)
-                    form = r.choice(["%s - %s" % (a, b), "%s + 2 * %s" % (a, b), "%s * %s" % (a, b)])
+                    forms = ["%s - %s" % (a, b), "%s + 2 * %s" % (a, b)]
+                    if "num" in (self.col_info(a)[1][3], self.col_info(b)[1][3]):
+                        forms.append("%s * %s" % (a, b))  # integer products overflow in PostgreSQL too
+                    form = r.choice(forms)
                 else:
                     form = c
                 fn = r.choice(["sum", "sum", "avg"])
@@ -564,7 +617,10 @@ class Gen:
                 continue
             if x < 0.31 and others:
                 c = r.choice(others)
-                if self.col_info(c)[1][3] not in ("int", "num", "float"):
+                kind = self.col_info(c)[1][3]
+                if kind == "bool":
+                    fn = "count"
+                elif kind not in ("int", "num", "float"):
                     fn = r.choice(["count", "min", "max"])
             aggs.append((fn, c, "%s(%s)" % (fn, c)))
         for (fn, arg, text) in aggs:
@@ -575,6 +631,8 @@ class Gen:
         sel_aggs = []
         for (fn, arg, text) in aggs:
             x = r.random()
+            if fn in ("min", "max") and self.col_info(arg)[1][3] not in ("int", "num", "float"):
+                x = 1.0
             if x < 0.08:
                 text = "%s * 2" % text
             elif x < 0.12 and fn in ("sum", "count"):
@@ -597,6 +655,7 @@ class Gen:
         if others and r.random() < 0.05:
             c = r.choice(others)
             where.append("%s IS NOT NULL" % c)
+            self.cur_cols.add(c)
             answerable = False
             why.append("filter on %s, not a dimension" % c)
         # FROM: JOIN ... ON, or comma joins for the INNER ones
@@ -613,21 +672,26 @@ class Gen:
             for (t, p, keys, kind) in qjoins:
                 from_ += " %sJOIN %s ON %s" % ("LEFT " if kind == "LEFT" else "", t,
                                                " AND ".join("%s = %s" % (a, b) for a, b in keys))
-        # row sets: the query must keep exactly the fact rows the cube kept
-        if self.model.kept(qjoins) != model_kept:
-            answerable = False
-            why.append("its joins keep other fact rows than the cube's")
+        # every aggregate the query computes, HAVING's included
+        need = [(fn, arg) for (fn, arg, _t) in aggs]
+        if any("count(*)" in t for t in sel_aggs):
+            need.append(("count", "*"))
+        having = r.random() < 0.15
+        if having:
+            need.append(("count", "*"))
+        cols = set(group) | self.cur_cols
+        # answerable when some design over this fact table answers it (the cheapest is used)
+        reasons = [self.answer(D, qjoins, cols, need) for D in self.designs if D["fact"] == d["fact"]]
+        answerable = any(x is None for x in reasons)
+        why = [x for x in reasons if x]
         sql = "SELECT " + ", ".join(group + sel_aggs) + " FROM " + from_
         if where:
             sql += " WHERE " + " AND ".join(where)
         if group:
             sql += " GROUP BY " + ", ".join(group)
-        if r.random() < 0.15:
+        if having:
             sql += " HAVING count(*) > %d" % r.choice([0, 1, 3, 10])
             tags.add("having")
-            if not self.derivable(d, "count", "*", True):
-                answerable = False
-                why.append("count(*) is not derivable")
         ncols = len(group) + len(sel_aggs)
         if group or r.random() < 0.3:
             sql += " ORDER BY " + ", ".join(str(i + 1) + (" DESC" if r.random() < 0.2 else "")
@@ -734,14 +798,26 @@ def first_diff(ref, got):
     return None
 
 
-# Known kiln bugs outside this engineer's files: (design regex, SQL regex, which check, reason).
+# Known kiln bugs in files this test's owner may not edit (src/cube/match*.c, src/sql/cube_route*.c,
+# src/cube/build.c): (check, predicate over the query, reason). Each is "not ok ... # TODO".
+BOOLS = r"(flag|c_vip|d_hol)"
 KNOWN = [
+    ("routed", lambda q: re.search(r"(WHERE|AND|OR|NOT|\() *(NOT )?" + BOOLS + r"( AND| OR|\)| GROUP| ORDER| HAVING| LIMIT|$)",
+                                   q.sql),
+     "src/sql/cube_route_plan.c: a bare boolean column as a condition (WHERE flag, NOT flag) is not "
+     "described as a comparison, so the cube is not used"),
+    ("rows", lambda q: re.search(r"GROUP BY .*c_lat", q.sql),
+     "src/cube/build.c (float_bits): the dictionary folds -0.0 into 0.0, so a group whose values are all -0 "
+     "prints 0 where PostgreSQL prints -0"),
+    ("routed", lambda q: q.answerable and "leftinner" in q.tags,
+     "src/cube/match.c: LEFT JOIN cust followed by an INNER JOIN of its child nation keeps the cube's "
+     "rows, but the matcher compares the LEFT with the model's INNER and refuses"),
 ]
 
 
 def known(q, check):
-    for (dre, sre, chk, reason) in KNOWN:
-        if chk == check and re.search(dre, q.design) and re.search(sre, q.sql):
+    for (chk, pred, reason) in KNOWN:
+        if chk == check and pred(q):
             return reason
     return None
 
@@ -790,13 +866,13 @@ def load(args, data, tap):
             "%s %s%s" % (c[0], c[1], " NOT NULL" if c[2] else "") for c in cols)))
         with open("%s/%s.csv" % (d, t), encoding="utf-8") as f:
             pc.copy_expert("COPY %s FROM STDIN (FORMAT csv)" % t, f)
-    for des in DESIGNS:
-        pc.execute("CREATE VIEW %s AS SELECT * FROM fact" % des["fact"])
+    for f in FACTS:
+        pc.execute("CREATE VIEW %s AS SELECT * FROM fact" % f)
     pc.execute("ANALYZE")
     # kiln: foreign tables
     ddl = ["CREATE SERVER files FOREIGN DATA WRAPPER file_fdw"]
     for t, cols in SCHEMA.items():
-        names = [t] if t != "fact" else [des["fact"] for des in DESIGNS]
+        names = [t] if t != "fact" else FACTS
         for name in names:
             ddl.append("CREATE FOREIGN TABLE %s (%s) SERVER files OPTIONS (filename '%s/%s.csv', format 'csv')" % (
                 name, ", ".join("%s %s%s" % (c[0], c[1], " NOT NULL" if c[2] else "") for c in cols), d, t))
@@ -817,25 +893,104 @@ def load(args, data, tap):
     return k, p
 
 
+def reload_fact(args, p, data):
+    """round 2: the fact file rewritten; PostgreSQL reloads it, kiln reads the file again."""
+    write_csv("%s/fact.csv" % args.dir, data["fact"])
+    pc = p.cursor()
+    pc.execute("TRUNCATE fact")
+    with open("%s/fact.csv" % args.dir, encoding="utf-8") as f:
+        pc.copy_expert("COPY fact FROM STDIN (FORMAT csv)", f)
+    pc.execute("ANALYZE fact")
+
+
+def change_data(data, seed):
+    """A new fact table: a third of the rows gone, 500 new ones (new values among them)."""
+    r = random.Random(seed)
+    new = gen_data(seed)
+    fact = [row for row in data["fact"] if r.random() < 0.67]
+    nid = max(row[0] for row in data["fact"]) + 1
+    for row in new["fact"][:500]:
+        row = list(row)
+        row[0] = nid
+        nid += 1
+        if r.random() < 0.1:
+            row[4] = "fax"  # a channel no earlier segment had
+        if r.random() < 0.05:
+            row[7] = r.choice([-32768, 32767])
+        fact.append(tuple(row))
+    out = dict(data)
+    out["fact"] = fact
+    return out
+
+
+def edge_queries(d):
+    """Fixed shapes per design: the grand total, every dimension, no row passing."""
+    dims = design_dims(d)
+    aggs = []
+    for m in d["measures"]:
+        expr = m.split(" AS ")[0]
+        if "*" in expr and expr != "count(*)":
+            continue
+        aggs.append(expr)
+    joins = "".join(" %sJOIN %s ON %s = %s" % ("LEFT " if kind == "LEFT" else "", t, keys[0][0], keys[0][1])
+                    for (t, _p, keys, kind) in d["joins"])
+    base = "FROM %s%s" % (d["fact"], joins)
+    n = len(dims) + len(aggs)
+    order = " ORDER BY " + ", ".join(str(i + 1) for i in range(n))
+    out = [
+        "SELECT %s %s" % (", ".join(aggs), base),
+        "SELECT %s, %s %s GROUP BY %s%s" % (", ".join(dims), ", ".join(aggs), base, ", ".join(dims), order),
+        "SELECT %s %s WHERE %s IS NULL AND %s IS NOT NULL" % (", ".join(aggs), base, dims[0], dims[0]),
+        "SELECT %s, %s %s WHERE %s IN (%s) GROUP BY %s ORDER BY 1" % (
+            dims[-1], ", ".join(aggs), base, dims[0], "NULL", dims[-1]),
+    ]
+    return out
+
+
+def run_query(tap, k, kp, p, label, q, design_name):
+    ref = run(p, q.sql)
+    if ref[0] == "err":
+        tap.not_ok("%s: PostgreSQL runs it (the generator wrote invalid SQL)" % label, [q.sql] + show(ref))
+        return
+    got = run(k, q.sql)
+    explain = run(k, "EXPLAIN " + q.sql)
+    plan = "\n".join(r[0] for r in explain[3]) if explain[0] == "ok" else ""
+    cube_scan = "Cube Scan" in plan
+    todo = known(q, "routed")
+    if q.answerable:
+        tap.check(got[0] == "ok" and cube_scan, "%s: answered from a cube" % label,
+                  [q.sql] + (show(got) if got[0] == "err" else plan.splitlines()[:6]), todo)
+    else:
+        tap.check(got[0] == "err" and got[1] == "0A000", "%s: refused with 0A000 (%s)" % (label, q.why),
+                  [q.sql] + show(got)[:3] + plan.splitlines()[:6], todo)
+    if got[0] == "err" and got[1] == "0A000":
+        got = run(kp, q.sql)
+        how = "with pushdown"
+    else:
+        how = "from the cube" if cube_scan else "from the sources"
+    todo = known(q, "rows")
+    tap.check(same(got, ref), "%s: rows %s equal PostgreSQL's" % (label, how),
+              [q.sql, first_diff(ref, got) or "", "kiln:"] + show(got) + ["PostgreSQL:"] + show(ref), todo)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--kiln", required=True)
     ap.add_argument("--ref", required=True)
     ap.add_argument("--seed", type=int, default=20240611)
-    ap.add_argument("--queries", type=int, default=40, help="queries per design")
+    ap.add_argument("--queries", type=int, default=30, help="queries per design and round")
     ap.add_argument("--only", default=None, help="designs matching this regex")
     ap.add_argument("--show", action="store_true", help="print every query as a diagnostic")
     args = ap.parse_args()
     random.seed(args.seed)
     tap = Tap()
     data = gen_data(args.seed)
-    model = Model(data)
     k, p = load(args, data, tap)
     kp = connect(args.kiln)
     run(kp, "SET kylin.query.pushdown = on")
     designs = [d for d in DESIGNS if not args.only or re.search(args.only, d["name"])]
-    # the cubes
+    # the cubes: CREATE builds, REFRESH builds again
     ready = []
     for des in designs:
         sql = design_sql(des)
@@ -846,43 +1001,52 @@ def main():
         res = run(k, "REFRESH MATERIALIZED VIEW cube_%s" % des["name"])
         if tap.check(res[0] == "ok", "REFRESH MATERIALIZED VIEW cube_%s" % des["name"], show(res)):
             ready.append(des)
-    gen = Gen(data, model, args.seed + 1)
+    # a numeric column is not a dimension type: refused with the hint, not built wrong
+    bad = "CREATE MATERIALIZED VIEW cube_bad AS SELECT p_weight, count(*) FROM f_cube JOIN prod ON k_prod = p_id GROUP BY p_weight"
+    res = run(k, bad)
+    tap.check(res[0] == "err" and res[1] == "0A000", "a numeric(6,1) dimension is refused with 0A000", show(res))
     t0 = time.time()
     nq = 0
-    for des in ready:
-        for qi, q in enumerate(gen.gen(des, args.queries)):
-            nq += 1
-            label = "%s q%d" % (des["name"], qi + 1)
-            if args.show:
-                print("# %s: %s" % (label, q.sql))
-            ref = run(p, q.sql)
-            if ref[0] == "err":
-                tap.not_ok("%s: PostgreSQL runs it (the generator wrote invalid SQL)" % label,
-                           [q.sql] + show(ref))
-                continue
-            got = run(k, q.sql)
-            explain = run(k, "EXPLAIN " + q.sql)
-            plan = "\n".join(r[0] for r in explain[3]) if explain[0] == "ok" else ""
-            cube_scan = "Cube Scan" in plan
-            if q.answerable:
-                todo = known(q, "routed")
-                tap.check(got[0] == "ok" and cube_scan,
-                          "%s: answered from cube_%s" % (label, des["name"]),
-                          [q.sql] + (show(got) if got[0] == "err" else plan.splitlines()[:6]), todo)
+    for rnd in (1, 2):
+        if rnd == 2:
+            data = change_data(data, args.seed + 7)
+            reload_fact(args, p, data)
+            for des in ready:
+                res = run(k, "REFRESH MATERIALIZED VIEW cube_%s" % des["name"])
+                tap.check(res[0] == "ok", "round 2: REFRESH MATERIALIZED VIEW cube_%s over the rewritten fact file"
+                          % des["name"], show(res))
+        model = Model(data)
+        gen = Gen(data, model, args.seed + rnd, ready)
+        for des in ready:
+            for qi, sql in enumerate(edge_queries(des)):
+                q = Query(des["name"], sql, True, "", set())
+                cols = set(re.findall(r"\b[a-z_]+\b", sql.split(" FROM ")[0])) & set(design_dims(des))
+                reasons = [gen.answer(D, des["joins"], cols, []) for D in ready if D["fact"] == des["fact"]]
+                q.answerable = any(x is None for x in reasons)
+                q.why = "; ".join(x for x in reasons if x)
+                run_query(tap, k, kp, p, "r%d %s edge%d" % (rnd, des["name"], qi + 1), q, des["name"])
+            for qi, q in enumerate(gen.gen(des, args.queries)):
+                nq += 1
+                label = "r%d %s q%d" % (rnd, des["name"], qi + 1)
+                if args.show:
+                    print("# %s: %s" % (label, q.sql))
+                run_query(tap, k, kp, p, label, q, des["name"])
+    # a filter with a parameter (what JDBC and psycopg3 send): computed with pushdown, same rows
+    prep = ("PREPARE pq(int) AS SELECT d_year, ch, count(*), sum(units) FROM f_cube JOIN cal ON k_date = d_date "
+            "WHERE d_month = $1 GROUP BY d_year, ch ORDER BY 1, 2")
+    run(p, prep)
+    for conn, nm in ((k, "kiln"), (kp, "kiln with pushdown")):
+        run(conn, prep)
+        for v in (1, 12, 5):
+            got, ref = run(conn, "EXECUTE pq(%d)" % v), run(p, "EXECUTE pq(%d)" % v)
+            if conn is k:
+                tap.check(got[0] == "ok", "PREPARE with a parameter in a filter, EXECUTE pq(%d): answered" % v,
+                          show(got), "src/sql/cube_route_plan.c: a filter compares a column with a parameter, "
+                          "which cube matching does not take yet")
             else:
-                todo = known(q, "routed")
-                tap.check(got[0] == "err" and got[1] == "0A000",
-                          "%s: refused with 0A000 (%s)" % (label, q.why),
-                          [q.sql] + show(got)[:3] + plan.splitlines()[:6], todo)
-            if got[0] == "err" and got[1] == "0A000":
-                got = run(kp, q.sql)
-                how = "with pushdown"
-            else:
-                how = "from the cube" if cube_scan else "from the sources"
-            todo = known(q, "rows")
-            tap.check(same(got, ref), "%s: rows %s equal PostgreSQL's" % (label, how),
-                      [q.sql, first_diff(ref, got) or "", "kiln:"] + show(got) + ["PostgreSQL:"] + show(ref), todo)
-    print("# %d queries in %.1f s" % (nq, time.time() - t0))
+                tap.check(same(got, ref), "%s: EXECUTE pq(%d) rows equal PostgreSQL's" % (nm, v),
+                          [first_diff(ref, got) or ""] + show(got) + show(ref))
+    print("# %d generated queries in %.1f s" % (nq, time.time() - t0))
     res = run(k, "SELECT 1")
     tap.check(res[0] == "ok", "kilnd still answers after the queries", show(res))
     print("1..%d" % tap.n)
