@@ -99,6 +99,8 @@ typedef struct bcub {
     int *kids, nkids;            /* cuboids computed from this one */
     int kids_left;               /* not yet computed (under the lattice lock) */
     double est, subtree;         /* estimated rows; of the whole subtree */
+    bool vcand;                  /* may be too close to its stored ancestor to be worth computing */
+    bool virt;                   /* not computed: its children were computed from its parent */
     bool done, freed, stored;
 } bcub_t;
 
@@ -124,6 +126,7 @@ struct cube_build {
     int *kids_all;           /* storage behind every cuboid's kids */
     bool det[CUBE_MAX_DIMS][CUBE_MAX_DIMS]; /* det[c][p]: dimension c determines p (verified) */
     bool trace;              /* log every cuboid (kiln.log.level debug) */
+    void *par;               /* context of the parallel step running */
     int (*fd_pairs)[2];      /* hierarchy (child, parent) pairs being checked */
     uint32_t **fd_maps;      /* per pair: child code -> parent code, NULL if not a dependency */
 };
@@ -132,6 +135,13 @@ static double now_sec(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double proc_cpu_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -1548,6 +1558,62 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
     return "sorted (wide key)";
 }
 
+/* hll_rows - distinct combinations of c's dimensions over the rows of p,
+ * estimated with a HyperLogLog sketch (2^14 registers, about 1 % error): a
+ * pass that hashes codes, several times cheaper than computing c. */
+static double hll_rows(const bcub_t *p, const bcub_t *c)
+{
+    enum { P = 14, M = 1 << P };
+    uint8_t *reg = mem_calloc(M, 1);
+    int pos[CUBE_MAX_DIMS];
+    for (int k = 0; k < c->ndims; k++) {
+        int q = 0;
+        while (p->dims[q] != c->dims[k])
+            q++;
+        pos[k] = q;
+    }
+    uint64_t h[CHUNK];
+    for (uint64_t base = 0; base < p->nrows; base += CHUNK) {
+        uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
+        memset(h, 0, cn * 8);
+        for (int k = 0; k < c->ndims; k++) {
+            const void *col = p->codes[pos[k]];
+            int w = p->width[pos[k]];
+            if (w == 1) {
+                const uint8_t *x = (const uint8_t *)col + base;
+                for (uint64_t i = 0; i < cn; i++)
+                    h[i] = (h[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
+            } else if (w == 2) {
+                const uint16_t *x = (const uint16_t *)col + base;
+                for (uint64_t i = 0; i < cn; i++)
+                    h[i] = (h[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
+            } else {
+                const uint32_t *x = (const uint32_t *)col + base;
+                for (uint64_t i = 0; i < cn; i++)
+                    h[i] = (h[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
+            }
+        }
+        for (uint64_t i = 0; i < cn; i++) {
+            uint64_t x = mix64(h[i]);
+            uint32_t r = (uint32_t)x >> (32 - P);
+            uint8_t rho = (uint8_t)(__builtin_clzll((x << P) | (1ULL << (P - 1))) + 1);
+            if (rho > reg[r])
+                reg[r] = rho;
+        }
+    }
+    double sum = 0;
+    int zeros = 0;
+    for (int i = 0; i < M; i++) {
+        sum += ldexp(1.0, -reg[i]);
+        zeros += reg[i] == 0;
+    }
+    mem_free(reg);
+    double e = 0.7213 / (1 + 1.079 / M) * M * (double)M / sum;
+    if (e <= 2.5 * M && zeros > 0)
+        e = M * log((double)M / zeros);
+    return e;
+}
+
 /* ---- the work stack ----
  *
  * Every cuboid but the base has one parent in a spanning tree planned
@@ -1570,6 +1636,28 @@ static void compute_task(cube_build_t *b, scratch_t *sc, int i)
     bcub_t *c = &b->cubs[i];
     const bcub_t *p = &b->cubs[c->parent];
     double t0 = thread_cpu_sec();
+    /* A cuboid with about as many rows as its nearest stored ancestor would
+     * not be stored (see below): when a sketch over the parent says so, it
+     * is not computed either, and its children are computed from the
+     * parent. Most of a lattice's time goes to such cuboids near the top,
+     * where the dimensions are nearly unique per row. */
+    if (c->vcand) {
+        const bcub_t *st = p;
+        while (!st->stored && st->parent >= 0)
+            st = &b->cubs[st->parent];
+        double h = st->stored ? hll_rows(p, c) : 0;
+        if (st->stored && h * b->opts.skip_ratio >= (double)st->nrows) {
+            c->nrows = (uint64_t)h < st->nrows ? (uint64_t)h : st->nrows;
+            c->virt = true;
+            c->stored = false;
+            if (b->trace)
+                log_debug("cube build: cuboid %llx (%d dims) not computed: about %.0f rows, %llx has %llu (%.1f ms CPU)",
+                          (unsigned long long)c->id, c->ndims, h, (unsigned long long)st->id,
+                          (unsigned long long)st->nrows, (thread_cpu_sec() - t0) * 1e3);
+            cuboid_done(b, c);
+            return;
+        }
+    }
     const char *how = compute_from(b, sc, p, c);
     if (b->trace)
         log_debug("cube build: cuboid %llx (%d dims) from %llx (%llu rows, %s, estimated %.0f): %llu rows, %.1f ms CPU",
@@ -1622,6 +1710,13 @@ static void *lattice_worker(void *arg)
         compute_task(b, &sc, i);
         pthread_mutex_lock(&lt->mu);
         bcub_t *c = &b->cubs[i];
+        if (c->virt) {
+            /* its children read its parent instead */
+            for (int k = 0; k < c->nkids; k++)
+                b->cubs[c->kids[k]].parent = c->parent;
+            b->cubs[c->parent].kids_left += c->nkids;
+            c->freed = true;
+        }
         cub_release(b, &b->cubs[c->parent]);
         if (c->nkids == 0 && !c->freed)
             free_cub(c, b->nmeasures);
@@ -1673,6 +1768,12 @@ static void plan_tree(cube_build_t *b)
         c->parent = best;
     }
     b->cubs[0].parent = -1;
+    /* candidates for not being computed: estimated within 10 % of the skip
+     * threshold against their parent (the sketch decides) */
+    for (int i = 1; i < nc && b->opts.skip_ratio >= 1; i++) {
+        bcub_t *c = &b->cubs[i];
+        c->vcand = c->est * b->opts.skip_ratio >= 0.9 * b->cubs[c->parent].est;
+    }
     for (int i = 0; i < nc; i++)
         b->cubs[i].subtree = b->cubs[i].est;
     for (int i = nc - 1; i > 0; i--)
@@ -1721,6 +1822,237 @@ static void run_lattice(cube_build_t *b)
     mem_free(lt.stack);
     pthread_mutex_destroy(&lt.mu);
     pthread_cond_destroy(&lt.cv);
+}
+
+/* ---- the base cuboid from the buffered rows ----
+ *
+ * The one full sort of the build, over every input row, so it runs on
+ * every core: rows are scattered by the most significant digit of their
+ * key into buckets (keys and measure inputs move together, once), then each
+ * bucket is sorted and aggregated on its own. A bucket is a contiguous slice
+ * small enough for the cache, so the measure gathers after its sort stay
+ * local instead of hopping over the whole input. Buckets are in key order,
+ * so their groups concatenate into the sorted cuboid. */
+
+typedef struct basectx {
+    const src_t *s;
+    bcub_t *c;
+    int K, W, E, tb, dsh, T;
+    int word_of[CUBE_MAX_DIMS], shift_of[CUBE_MAX_DIMS], word_bits[CUBE_MAX_DIMS + 1];
+    uint64_t mask[CUBE_MAX_DIMS];
+    uint64_t n, nb;
+    uint64_t *hist;       /* T x nb: rows per thread and bucket, then offsets */
+    uint64_t *bstart;     /* nb + 1: bucket starts */
+    uint64_t *gstart;     /* nb + 1: first group of each bucket */
+    uint64_t *keys;       /* n x E, bucket order */
+    uint64_t **meas;      /* n per measure (NULL: count(*)), bucket order */
+    uint64_t **tmp;       /* per thread: the largest bucket x E */
+    atomic_int next;
+} basectx_t;
+
+/* key words of rows [i0, i1) into out (W words per row) */
+static void base_keys(const basectx_t *x, uint64_t i0, uint64_t i1, uint64_t *out)
+{
+    memset(out, 0, (i1 - i0) * (uint64_t)x->W * 8);
+    for (int k = 0; k < x->K; k++) {
+        const uint32_t *col = (const uint32_t *)x->s->codes[k] + i0;
+        int wd = x->word_of[k], sh = x->shift_of[k], W = x->W;
+        for (uint64_t i = 0; i < i1 - i0; i++)
+            out[i * W + wd] |= (uint64_t)col[i] << sh;
+    }
+}
+
+static uint64_t base_digit(const basectx_t *x, uint64_t w0)
+{
+    return (w0 >> x->dsh) & ((1ULL << x->tb) - 1);
+}
+
+static void base_hist(cube_build_t *b, int t)
+{
+    basectx_t *x = b->par;
+    uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
+    uint64_t *h = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4];
+    int W = x->W;
+    uint64_t step = CHUNK * 4 / (uint64_t)W;
+    for (uint64_t i = lo; i < hi; i += step) {
+        uint64_t e = hi - i < step ? hi : i + step;
+        base_keys(x, i, e, kw);
+        for (uint64_t r = 0; r < e - i; r++)
+            h[base_digit(x, kw[r * W])]++;
+    }
+}
+
+static void base_scatter(cube_build_t *b, int t)
+{
+    basectx_t *x = b->par;
+    uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
+    uint64_t *off = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4];
+    int W = x->W, E = x->E, nm = b->nmeasures;
+    uint64_t step = CHUNK * 4 / (uint64_t)W;
+    for (uint64_t i = lo; i < hi; i += step) {
+        uint64_t e = hi - i < step ? hi : i + step;
+        base_keys(x, i, e, kw);
+        for (uint64_t r = 0; r < e - i; r++) {
+            uint64_t p = off[base_digit(x, kw[r * W])]++;
+            memcpy(x->keys + p * E, kw + r * W, (size_t)W * 8);
+            for (int m = 0; m < nm; m++)
+                if (x->meas[m])
+                    x->meas[m][p] = x->s->meas[m][i + r];
+        }
+    }
+}
+
+static void base_sort_bucket(cube_build_t *b, basectx_t *x, int bk, uint64_t *tmp)
+{
+    uint64_t bs = x->bstart[bk], m = x->bstart[bk + 1] - bs;
+    int E = x->E, W = x->W;
+    uint64_t *a = x->keys + bs * E, ng = 0;
+    if (m > 0) {
+        for (uint64_t i = 0; i < m; i++)
+            a[i * E + W] = i;
+        uint64_t *r = radix_sort(a, tmp, m, E, x->word_bits, DIGIT_BITS);
+        if (r != a)
+            memcpy(a, r, m * (uint64_t)E * 8);
+        ng = 1;
+        for (uint64_t i = 1; i < m; i++)
+            ng += memcmp(a + i * E, a + (i - 1) * E, (size_t)W * 8) != 0;
+    }
+    x->gstart[bk] = ng;
+    (void)b;
+}
+
+/* worker t sorts buckets handed out in turn, in its own buffer */
+static void base_sort_worker(cube_build_t *b, int t)
+{
+    basectx_t *x = b->par;
+    int bk;
+    while ((bk = atomic_fetch_add(&x->next, 1)) < (int)x->nb && !atomic_load(&b->failed))
+        base_sort_bucket(b, x, bk, x->tmp[t]);
+}
+
+static void base_emit_bucket(cube_build_t *b, int bk)
+{
+    basectx_t *x = b->par;
+    bcub_t *c = x->c;
+    uint64_t bs = x->bstart[bk], m = x->bstart[bk + 1] - bs, g = x->gstart[bk];
+    int E = x->E, W = x->W, K = x->K, nm = b->nmeasures;
+    const uint64_t *a = x->keys + bs * E;
+    for (uint64_t i = 0; i < m;) {
+        uint64_t j = i + 1;
+        while (j < m && memcmp(a + j * E, a + i * E, (size_t)W * 8) == 0)
+            j++;
+        const uint64_t *e = a + i * E;
+        for (int k = 0; k < K; k++)
+            put_code(c->codes[k], c->width[k], g, (uint32_t)((e[x->word_of[k]] >> x->shift_of[k]) & x->mask[k]));
+        for (int q = 0; q < nm; q++) {
+            const uint64_t *in = x->meas[q];
+            if (!in) {
+                c->meas[q][g] = j - i;
+                continue;
+            }
+            in += bs;
+            stor_kind_t mk = b->meas[q].kind;
+            stor_agg_t ag = b->meas[q].agg;
+            uint64_t acc = init_value(mk, ag);
+            for (uint64_t r = i; r < j; r++)
+                acc = merge(mk, ag, acc, in[a[r * E + W]]);
+            c->meas[q][g] = acc;
+        }
+        g++;
+        i = j;
+    }
+}
+
+/* compute_base - false (nothing done) when the leading digit does not
+ * spread the rows (one bucket would hold most of them): the caller sorts
+ * them whole. */
+static bool compute_base(cube_build_t *b, const src_t *s, bcub_t *c)
+{
+    basectx_t x = {.s = s, .c = c, .K = c->ndims, .n = s->n};
+    int tmp_word[CUBE_MAX_DIMS], wcount = 1, used = 0;
+    for (int k = x.K - 1; k >= 0; k--) {
+        int bits = code_bits(b->dims[c->dims[k]].ncodes);
+        if (used + bits > 64) {
+            wcount++;
+            used = 0;
+        }
+        tmp_word[k] = wcount - 1;
+        x.shift_of[k] = used;
+        used += bits;
+    }
+    x.W = wcount;
+    x.E = wcount + 1;
+    if (x.W > 3 || x.n < 4096)
+        return false;
+    for (int k = 0; k < x.K; k++) {
+        int bits = code_bits(b->dims[c->dims[k]].ncodes);
+        x.word_of[k] = x.W - 1 - tmp_word[k];
+        if (x.shift_of[k] + bits > x.word_bits[x.word_of[k]])
+            x.word_bits[x.word_of[k]] = x.shift_of[k] + bits;
+        x.mask[k] = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+    }
+    x.tb = x.word_bits[0] < 12 ? x.word_bits[0] : 12;
+    x.dsh = x.word_bits[0] - x.tb;
+    x.nb = 1ULL << x.tb;
+    x.T = b->threads;
+    b->par = &x;
+    x.hist = mem_calloc((uint64_t)x.T * x.nb + 1, 8);
+    parallel_for(b, x.T, base_hist);
+    x.bstart = mem_calloc(x.nb + 2, 8);
+    uint64_t sum = 0, maxb = 0;
+    for (uint64_t d = 0; d < x.nb; d++) {
+        x.bstart[d] = sum;
+        uint64_t tot = 0;
+        for (int t = 0; t < x.T; t++) {
+            uint64_t v = x.hist[(uint64_t)t * x.nb + d];
+            x.hist[(uint64_t)t * x.nb + d] = sum + tot;
+            tot += v;
+        }
+        sum += tot;
+        if (tot > maxb)
+            maxb = tot;
+    }
+    x.bstart[x.nb] = sum;
+    if (maxb > x.n / 2 + 1) {
+        mem_free(x.hist);
+        mem_free(x.bstart);
+        b->par = NULL;
+        return false;
+    }
+    int nm = b->nmeasures;
+    x.keys = mem_malloc(x.n * (uint64_t)x.E * 8 + 8);
+    x.meas = mem_calloc((size_t)nm + 1, sizeof *x.meas);
+    for (int m = 0; m < nm; m++)
+        if (s->meas[m])
+            x.meas[m] = mem_malloc(x.n * 8 + 8);
+    parallel_for(b, x.T, base_scatter);
+    mem_free(x.hist);
+    free_rows(b); /* the buffered rows are all in the buckets now */
+    x.tmp = mem_calloc((size_t)x.T + 1, sizeof *x.tmp);
+    for (int t = 0; t < x.T; t++)
+        x.tmp[t] = mem_malloc(maxb * (uint64_t)x.E * 8 + 8);
+    x.gstart = mem_calloc(x.nb + 2, 8);
+    atomic_store(&x.next, 0);
+    parallel_for(b, x.T, base_sort_worker);
+    for (int t = 0; t < x.T; t++)
+        mem_free(x.tmp[t]);
+    mem_free(x.tmp);
+    uint64_t ng = 0;
+    for (uint64_t d = 0; d < x.nb; d++) {
+        uint64_t v = x.gstart[d];
+        x.gstart[d] = ng;
+        ng += v;
+    }
+    alloc_out(b, c, ng);
+    parallel_for(b, (int)x.nb, base_emit_bucket);
+    mem_free(x.keys);
+    for (int m = 0; m < nm; m++)
+        mem_free(x.meas[m]);
+    mem_free(x.meas);
+    mem_free(x.bstart);
+    mem_free(x.gstart);
+    b->par = NULL;
+    return true;
 }
 
 /* Functional dependencies of hierarchy levels, verified over the rows. */
@@ -1805,7 +2137,7 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
 
     /* 1. dictionaries */
     if (b->trace)
-        log_debug("cube build: %llu rows read in %.3f s", (unsigned long long)b->rows, now_sec() - b->t0);
+        log_debug("cube build: %llu rows read in %.3f s (process CPU %.3f s)", (unsigned long long)b->rows, now_sec() - b->t0, proc_cpu_sec());
     report(b, "dictionaries");
     parallel_for(b, b->ndims, build_dict);
     stor_schema_t schema;
@@ -1819,8 +2151,12 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
     mem_free(ds);
     if (rc < 0)
         goto fail;
+    if (b->trace)
+        log_debug("cube build: dictionaries at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
     if (put_fds(b, err) < 0)
         goto fail;
+    if (b->trace)
+        log_debug("cube build: dependencies at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
     char num[64];
     snprintf(num, sizeof num, "%llu", (unsigned long long)b->rows);
     stor_writer_set_info(b->writer, "input_rows", num);
@@ -1848,7 +2184,11 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
         for (int m = 0; m < b->nmeasures; m++)
             mv[m] = b->meas[m].star ? NULL : b->meas[m].vals;
         s.meas = mv;
-        compute(b, &s, &b->cubs[0]);
+        double cells = 1;
+        for (int k = 0; k < s.ndims; k++)
+            cells *= b->dims[s.dims[k]].ncodes ? (double)b->dims[s.dims[k]].ncodes : 1.0;
+        if (cells <= 2.0 * (double)s.n + 65536 || !compute_base(b, &s, &b->cubs[0]))
+            compute(b, &s, &b->cubs[0]);
         mem_free(mv);
         free_rows(b);
         b->cubs[0].stored = true;
@@ -1859,7 +2199,7 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
 
     /* 3. the other cuboids, down a spanning tree */
     if (b->trace)
-        log_debug("cube build: base cuboid %llu rows at %.3f s", (unsigned long long)b->cubs[0].nrows, now_sec() - b->t0);
+        log_debug("cube build: base cuboid %llu rows at %.3f s (process CPU %.3f s)", (unsigned long long)b->cubs[0].nrows, now_sec() - b->t0, proc_cpu_sec());
     plan_tree(b);
     run_lattice(b);
     if (atomic_load(&b->failed)) {
@@ -1871,7 +2211,7 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
             free_cub(&b->cubs[j], b->nmeasures);
 
     if (b->trace)
-        log_debug("cube build: lattice done at %.3f s", now_sec() - b->t0);
+        log_debug("cube build: lattice done at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
     int skipped = 0;
     for (int j = 0; j < nc; j++)
         skipped += !b->cubs[j].stored;
