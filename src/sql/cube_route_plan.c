@@ -243,6 +243,10 @@ static int walk(tr_t *t, const exec_plan_t *p, bool optional, origin_t **org)
     switch (p->kind) {
     case PLAN_SCAN: {
         const exec_rel_t *rel = p->u.scan.rel;
+        if (rel->kind == 'm')
+            return fail(t, mem_asprintf(t->a, "the query joins materialized view %s with source tables, and a cube "
+                                              "answers aggregates over source tables only",
+                                        rel->name));
         if (rel->kind != 'f')
             return fail(t, "the query reads a relation that is not a source table");
         t->has_source = true;

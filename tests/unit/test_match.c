@@ -843,6 +843,102 @@ static void test_left_out_joins(void)
     teardown();
 }
 
+/* The view itself: PostgreSQL's matview rows, one per group of every grouping
+ * set (a set listed twice twice: (d_year), and () beside ROLLUP's), NULL where a set does not
+ * group; WHERE leaves skip sets and seek; 55000 before a refresh. */
+static void test_view(void)
+{
+    setup();
+    mv_ok("CREATE MATERIALIZED VIEW v AS SELECT c_region, d_year, c_nation, count(*) AS cnt, sum(lo_revenue) AS rev "
+          "FROM lineorder JOIN dates ON lo_orderdate = d_datekey JOIN customer ON lo_custkey = c_custkey "
+          "GROUP BY GROUPING SETS ((d_year), (d_year), (), ROLLUP (c_region, c_nation))");
+    mv_ok("CREATE MATERIALIZED VIEW nodata AS SELECT d_year, count(*) FROM lineorder JOIN dates ON "
+          "lo_orderdate = d_datekey GROUP BY ROLLUP (d_year) WITH NO DATA");
+    refresh_ok("v");
+    mem_arena_t *a = mem_arena_new(NULL, "view", 0);
+    cube_matcher_t *m = cube_matcher_new(root);
+    err_t err = { 0 };
+    const meta_catalog_t *cat = meta_catalog_acquire(ST);
+    cube_view_t *v;
+    ASSERT_EQ(cube_view_plan(m, cat, meta_catalog_cube(cat, "public", "nodata"), a, &v, &err), -1);
+    ASSERT_STREQ(err.sqlstate, "55000");
+    ASSERT_STREQ(err.message, "materialized view \"nodata\" has not been populated");
+    err_clear(&err);
+    if (cube_view_plan(m, cat, meta_catalog_cube(cat, "public", "v"), a, &v, &err) != 0)
+        TAP_FAIL("view: %s", err.message);
+    const cube_plan_col_t *cols;
+    ASSERT_EQ(cube_view_columns(v, &cols), 5);
+    ASSERT_STREQ(cols[3].name, "cnt");
+    ASSERT_EQ(cols[4].type, TYPE_INT8);
+    /* naive: per region and nation the fact rows and revenue */
+    int64_t total_rev = 0, rrev[3] = { 0 }, nat_rows[6] = { 0 };
+    for (int i = 0; i < NL; i++) {
+        const crow_t *c = cof(C, NC, L[i].cust);
+        total_rev += L[i].rev;
+        for (int r = 0; r < 3; r++)
+            rrev[r] += strcmp(c->region, regions[r]) == 0 ? L[i].rev : 0;
+        for (int k = 0; k < 6; k++)
+            nat_rows[k] += strcmp(c->nation, nations[k]) == 0;
+    }
+    int nregions = 0, nnations = 0;
+    for (int k = 0; k < 6; k++)
+        nnations += nat_rows[k] > 0;
+    for (int r = 0; r < 3; r++)
+        nregions += rrev[r] != 0;
+    /* rows per pattern of NULLs (the data has none): {d_year} read twice */
+    cube_view_iter_t *it;
+    ASSERT_EQ(cube_view_open(v, a, &it, &err), 0);
+    value_t row[5];
+    int rows[8] = { 0 };
+    int64_t cnt[8] = { 0 }, rev[8] = { 0 };
+    int rc;
+    while ((rc = cube_view_next(it, a, row, &err)) > 0) {
+        int pat = (!row[0].isnull) | (!row[1].isnull) << 1 | (!row[2].isnull) << 2;
+        rows[pat]++;
+        cnt[pat] += row[3].u.i;
+        rev[pat] += row[4].u.i;
+        if (pat == 1) /* (c_region): its revenue */
+            for (int r = 0; r < 3; r++)
+                if (strlen(regions[r]) == row[0].u.s.len && memcmp(regions[r], row[0].u.s.p, row[0].u.s.len) == 0)
+                    ASSERT_EQ(row[4].u.i, rrev[r]);
+    }
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(rows[2], 4);            /* two years, twice */
+    ASSERT_EQ(cnt[2], 2 * NL);
+    ASSERT_EQ(rev[2], 2 * total_rev);
+    ASSERT_EQ(rows[0], 2);            /* (), and the ROLLUP's () */
+    ASSERT_EQ(cnt[0], 2 * NL);
+    ASSERT_EQ(rows[1], nregions);
+    ASSERT_EQ(rows[5], nnations);
+    ASSERT_EQ(rev[5], total_rev);
+    ASSERT_EQ(rows[3] + rows[4] + rows[6] + rows[7], 0);
+    /* WHERE c_nation IS NULL: the sets without c_nation (c_nation is never NULL) */
+    cube_q_pred_t isnull = { CUBE_Q_IS_NULL, { 0, "c_nation" }, TYPE_TEXT, 0, NULL, 0, NULL };
+    ASSERT_EQ(cube_view_restrict(v, &isnull), 3);
+    /* AND c_region = 'ASIA': only (c_region), seeking ASIA */
+    value_t asia = value_text("ASIA", 4);
+    cube_q_pred_t eq = { CUBE_Q_EQ, { 0, "c_region" }, TYPE_TEXT, 1, &asia, 0, NULL };
+    ASSERT_EQ(cube_view_restrict(v, &eq), 1);
+    buf_t ex = BUF_INIT;
+    cube_view_explain(v, &ex);
+    ASSERT(strstr(buf_cstr(&ex), "Grouping Sets: 1 of 4") != NULL);
+    ASSERT(strstr(buf_cstr(&ex), "Filter: c_region in [ASIA]") != NULL);
+    buf_free(&ex);
+    ASSERT_EQ(cube_view_open(v, a, &it, &err), 0);
+    int n = 0;
+    while ((rc = cube_view_next(it, a, row, &err)) > 0) {
+        ASSERT(!row[0].isnull && row[1].isnull && row[2].isnull);
+        ASSERT_EQ(row[4].u.i, rrev[1]);
+        n++;
+    }
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(n, 1);
+    meta_catalog_release(cat);
+    mem_arena_free(a);
+    cube_matcher_free(m);
+    teardown();
+}
+
 static int count_dirs(const char *p)
 {
     char cmd[600];
@@ -985,6 +1081,7 @@ int main(void)
         { "derived aggregates: counts, NULL sums, avg, min/max, empty input, NOT IN", test_derived },
         { "refusals name the missing column, measure or join", test_refusals },
         { "lookups left out: LEFT always, INNER only when verified", test_left_out_joins },
+        { "the view itself: every grouping set's rows, NULL where not grouped, WHERE skips sets", test_view },
         { "refresh replaces, drop removes metadata and storage, duplicate keys fail", test_refresh_drop },
         { "REFRESH as a job: cube.refresh step, progress, fenced publish", test_refresh_job },
     };
