@@ -10,6 +10,19 @@
  * to the fact table and array loads for the rest. Lookup dimensions are
  * registered with cube_build_set_values and fed as REF columns (row numbers),
  * so each lookup value is hashed once by the build, not once per fact row.
+ * A one-column integer key (SSB's all are) is probed without value_t
+ * compares: an array indexed by key - min when the keys are dense, else a
+ * hash of int64 keys.
+ *
+ * The fact table is read by several threads (opts.threads, default one per
+ * core): catalog_rel_split cuts a source file into parts at record
+ * boundaries, each thread scans, joins and feeds whole parts, and
+ * cube_build_add_batch serializes the feeding (the build does not depend on
+ * row order). Errors are the one reader's: a part that fails stops the parts
+ * after it, the parts before it still read (without feeding the build) in
+ * case one has an earlier bad row, and the lowest part's error is reported
+ * (line numbers are absolute: the split counted the records before each
+ * part).
  *
  * Not here: scheduling (the job engine wraps cube_refresh), the scans
  * themselves (src/catalog), cuboid computation (build.c).
@@ -18,13 +31,17 @@
 
 #include <errno.h>
 #include <dirent.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog/catalog.h"
 #include "common/log.h"
 #include "cube/build.h"
 #include "cube/mv.h"
@@ -42,6 +59,14 @@ static double now_sec(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* cpu_sec - CPU time of the whole process (the readers' while they run). */
+static double cpu_sec(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static int64_t now_ms(void)
@@ -64,6 +89,14 @@ typedef struct src {
     uint32_t *slots;
     uint64_t mask;
     int32_t *from_parent; /* snowflake: parent row -> this table's row (-1 none) */
+    /* a one-column integer key: dense (key - kmin -> row, -1 none) or a hash
+     * of the keys themselves (ikey/irow, irow 0 empty, else row + 1) */
+    int32_t *dense;
+    int64_t kmin;
+    uint64_t krange;
+    int64_t *ikey;
+    uint32_t *irow;
+    uint64_t imask;
     uint64_t unmatched;
 } src_t;
 
@@ -74,9 +107,9 @@ typedef struct job {
     src_t *srcs;
     cube_build_t *b;
     double t0;
-    uint64_t fact_rows, rows_built, next_report;
+    uint64_t fact_rows, rows_built, next_report; /* fact_rows, next_report: atomic while readers run */
     const char *step;
-    bool cancelled;
+    bool cancelled; /* atomic */
     err_t *err;
 } job_t;
 
@@ -85,9 +118,10 @@ static int report(job_t *j, const char *step, int done, int total)
     if (!j->o->progress)
         return 0;
     double el = now_sec() - j->t0;
-    cube_refresh_progress_t p = { step, j->fact_rows, el > 0 ? (double)j->fact_rows / el : 0, el, done, total };
+    uint64_t rows = __atomic_load_n(&j->fact_rows, __ATOMIC_RELAXED);
+    cube_refresh_progress_t p = { step, rows, el > 0 ? (double)rows / el : 0, el, done, total };
     if (j->o->progress(&p, j->o->progress_arg) < 0) {
-        j->cancelled = true;
+        __atomic_store_n(&j->cancelled, true, __ATOMIC_RELAXED);
         return -1;
     }
     return 0;
@@ -308,6 +342,74 @@ out:
     return rc;
 }
 
+static inline uint64_t mix_int(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static bool int_key_type(type_oid_t t)
+{
+    return t == TYPE_INT2 || t == TYPE_INT4 || t == TYPE_INT8;
+}
+
+/* int_index - for a lookup joined to the fact table by one integer column
+ * (both sides integers, or both dates: value_cmp compares u.i then), an
+ * index the fact loop probes with the bare int64: perf showed value_cmp and
+ * key hashing at 40% of the fact loop. Dense keys (SSB's 1..n, and its
+ * yyyymmdd dates) get an array, others an open-addressing hash of keys. */
+static void int_index(job_t *j, int ti)
+{
+    src_t *s = &j->srcs[ti];
+    const cube_mv_table_t *t = s->t;
+    if (t->nkeys != 1 || t->parent != 0 || s->nrows > INT32_MAX)
+        return;
+    type_oid_t lt = t->cols[t->pk[0]].type, ft = j->mv->tables[0].cols[t->fk[0]].type;
+    if (!((int_key_type(lt) && int_key_type(ft)) || (lt == TYPE_DATE && ft == TYPE_DATE)))
+        return;
+    const value_t *k = s->vals[t->pk[0]];
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    uint64_t nk = 0;
+    for (size_t r = 0; r < s->nrows; r++)
+        if (!k[r].isnull) {
+            lo = k[r].u.i < lo ? k[r].u.i : lo;
+            hi = k[r].u.i > hi ? k[r].u.i : hi;
+            nk++;
+        }
+    if (nk == 0)
+        return; /* no key matches anything: the general path says so */
+    uint64_t span = (uint64_t)hi - (uint64_t)lo; /* range - 1, no overflow */
+    if (span < 8 * nk + 65536) {
+        s->dense = mem_alloc(j->a, sizeof(int32_t) * (span + 1));
+        memset(s->dense, 0xff, sizeof(int32_t) * (span + 1));
+        for (size_t r = 0; r < s->nrows; r++)
+            if (!k[r].isnull)
+                s->dense[(uint64_t)k[r].u.i - (uint64_t)lo] = (int32_t)r;
+        s->kmin = lo;
+        s->krange = span + 1;
+        return;
+    }
+    uint64_t slots = 16;
+    while (slots < nk * 2 + 2)
+        slots *= 2;
+    s->ikey = mem_alloc(j->a, sizeof(int64_t) * slots);
+    s->irow = mem_alloc0(j->a, sizeof(uint32_t) * slots);
+    s->imask = slots - 1;
+    for (size_t r = 0; r < s->nrows; r++) {
+        if (k[r].isnull)
+            continue;
+        uint64_t i = mix_int((uint64_t)k[r].u.i) & s->imask;
+        while (s->irow[i])
+            i = (i + 1) & s->imask;
+        s->ikey[i] = k[r].u.i;
+        s->irow[i] = (uint32_t)(r + 1);
+    }
+}
+
 /* snowflake - the parent-row -> row map of lookup ti joined to a lookup. */
 static void snowflake(job_t *j, int ti)
 {
@@ -415,8 +517,10 @@ static int col_scale(const cube_mv_srccol_t *c)
 
 typedef struct fact_ctx {
     exec_batch_t *in;
-    int64_t *rows;   /* [ntables * n]: row of each lookup per fact row, -1 none */
-    int n;
+    int64_t *rows;       /* [ntables * FACT_BATCH]: row of each lookup per fact row, -1 none */
+    uint8_t *drop;       /* [FACT_BATCH]: an INNER lookup has no row */
+    uint64_t *unmatched; /* per table: this reader's count */
+    uint64_t rows_built;
 } fact_ctx_t;
 
 static const value_t *val_of(job_t *j, const fact_ctx_t *f, cube_mv_ref_t r, int row)
@@ -428,38 +532,69 @@ static const value_t *val_of(job_t *j, const fact_ctx_t *f, cube_mv_ref_t r, int
     return lr < 0 ? &null_v : &j->srcs[r.table].vals[r.col][lr];
 }
 
-static int fact_batch(job_t *j, fact_ctx_t *f, mem_arena_t *scratch)
+/* join - the rows of lookup t for the n fact rows of the batch (lookups are
+ * in model order: a snowflake child's parent is done before it). */
+static void join(job_t *j, fact_ctx_t *f, int t, int n)
+{
+    const cube_mv_table_t *tt = &j->mv->tables[t];
+    const src_t *s = &j->srcs[t];
+    int64_t *rows = f->rows + (size_t)t * FACT_BATCH;
+    if (tt->parent != 0) {
+        const int64_t *pr = f->rows + (size_t)tt->parent * FACT_BATCH;
+        for (int r = 0; r < n; r++)
+            rows[r] = pr[r] < 0 ? -1 : s->from_parent[pr[r]];
+    } else if (s->dense) {
+        const value_t *k = f->in->cols[j->srcs[0].relcol[tt->fk[0]]];
+        for (int r = 0; r < n; r++) {
+            uint64_t off = (uint64_t)k[r].u.i - (uint64_t)s->kmin;
+            rows[r] = k[r].isnull || off >= s->krange ? -1 : s->dense[off];
+        }
+    } else if (s->irow) {
+        const value_t *k = f->in->cols[j->srcs[0].relcol[tt->fk[0]]];
+        for (int r = 0; r < n; r++) {
+            rows[r] = -1;
+            if (k[r].isnull)
+                continue;
+            int64_t key = k[r].u.i;
+            for (uint64_t i = mix_int((uint64_t)key) & s->imask; s->irow[i]; i = (i + 1) & s->imask)
+                if (s->ikey[i] == key) {
+                    rows[r] = (int64_t)s->irow[i] - 1;
+                    break;
+                }
+        }
+    } else {
+        const value_t *kv[CUBE_MV_MAX_KEYS];
+        for (int r = 0; r < n; r++) {
+            for (int k = 0; k < tt->nkeys; k++)
+                kv[k] = &f->in->cols[j->srcs[0].relcol[tt->fk[k]]][r];
+            rows[r] = lookup_find(s, kv);
+        }
+    }
+    uint64_t miss = 0;
+    for (int r = 0; r < n; r++)
+        if (rows[r] < 0) {
+            miss++;
+            if (!tt->left)
+                f->drop[r] = 1;
+        }
+    f->unmatched[t] += miss;
+}
+
+/* fact_batch - joins, evaluates and (when feed) adds one batch to the build;
+ * without feed only what could fail is done (after another part's error). */
+static int fact_batch(job_t *j, fact_ctx_t *f, mem_arena_t *scratch, bool feed, err_t *err)
 {
     cube_mv_t *mv = j->mv;
     int n = f->in->nrows;
+    memset(f->drop, 0, (size_t)n);
+    for (int t = 1; t < mv->ntables; t++)
+        join(j, f, t, n);
     uint16_t *keep = mem_alloc(scratch, sizeof(uint16_t) * (size_t)n);
     int nk = 0;
-    const value_t *kv[CUBE_MV_MAX_KEYS];
-    for (int r = 0; r < n; r++) {
-        bool ok = true;
-        for (int t = 1; t < mv->ntables; t++) {
-            const cube_mv_table_t *tt = &mv->tables[t];
-            src_t *s = &j->srcs[t];
-            int64_t lr;
-            if (tt->parent == 0) {
-                for (int k = 0; k < tt->nkeys; k++)
-                    kv[k] = &f->in->cols[j->srcs[0].relcol[tt->fk[k]]][r];
-                lr = lookup_find(s, kv);
-            } else {
-                int64_t pr = f->rows[(size_t)tt->parent * FACT_BATCH + (size_t)r];
-                lr = pr < 0 ? -1 : s->from_parent[pr];
-            }
-            f->rows[(size_t)t * FACT_BATCH + (size_t)r] = lr;
-            if (lr < 0) {
-                s->unmatched++;
-                if (!tt->left)
-                    ok = false;
-            }
-        }
-        if (ok)
+    for (int r = 0; r < n; r++)
+        if (!f->drop[r])
             keep[nk++] = (uint16_t)r;
-    }
-    j->rows_built += (uint64_t)nk;
+    f->rows_built += (uint64_t)nk;
     if (nk == 0)
         return 0;
     cube_col_t *dims = MEM_NEW_N(scratch, cube_col_t, mv->ndims + 1);
@@ -546,7 +681,7 @@ static int fact_batch(job_t *j, fact_ctx_t *f, mem_arena_t *scratch)
                     continue;
                 if (as_int) {
                     int64_t a, bv = 1;
-                    if (col_int(ca, va, &a, j->err) < 0 || (vb && col_int(cb, vb, &bv, j->err) < 0))
+                    if (col_int(ca, va, &a, err) < 0 || (vb && col_int(cb, vb, &bv, err) < 0))
                         return -1;
                     xi[i] += t->coef * a * bv * pow10_tab[shift];
                 } else {
@@ -555,46 +690,92 @@ static int fact_batch(job_t *j, fact_ctx_t *f, mem_arena_t *scratch)
             }
         }
     }
+    if (!feed)
+        return 0;
     cube_batch_t cb = { (size_t)nk, dims, meas };
-    return cube_build_add_batch(j->b, &cb, j->err);
+    return cube_build_add_batch(j->b, &cb, err);
 }
 
-static int read_fact(job_t *j)
+/* The fact table's readers: each claims parts in order until none is left. */
+typedef struct fact_run {
+    job_t *j;
+    const catalog_rel_parts_t *plan;
+    int nparts;
+    int next_part; /* atomic */
+    int fail_part; /* atomic: the lowest part that failed, INT_MAX none */
+    err_t *errs;   /* per part */
+    pthread_mutex_t mu; /* progress calls, one at a time */
+    uint64_t every;
+} fact_run_t;
+
+typedef struct reader {
+    fact_run_t *fr;
+    pthread_t th;
+    bool running;
+    uint64_t *unmatched; /* per table */
+    uint64_t rows_built;
+} reader_t;
+
+/* fact_progress - a "fact" report when the rows read passed the next mark;
+ * -1 when the progress callback cancels. */
+static int fact_progress(fact_run_t *fr)
 {
+    job_t *j = fr->j;
+    int rc = 0;
+    pthread_mutex_lock(&fr->mu);
+    uint64_t rows = __atomic_load_n(&j->fact_rows, __ATOMIC_RELAXED);
+    if (rows >= __atomic_load_n(&j->next_report, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&j->next_report, rows - rows % fr->every + fr->every, __ATOMIC_RELAXED);
+        rc = report(j, "fact", 0, 0);
+    }
+    pthread_mutex_unlock(&fr->mu);
+    return rc;
+}
+
+static bool stopped(const fact_run_t *fr, int part)
+{
+    return __atomic_load_n(&fr->j->cancelled, __ATOMIC_RELAXED) ||
+           __atomic_load_n(&fr->fail_part, __ATOMIC_RELAXED) < part;
+}
+
+/* read_part - scans part p to its end (or a stop). Arenas are roots: arena
+ * accounting walks up the parents, which other threads share. */
+static int read_part(reader_t *rd, int p)
+{
+    fact_run_t *fr = rd->fr;
+    job_t *j = fr->j;
     src_t *s = &j->srcs[0];
-    mem_arena_t *scan_a = mem_arena_new(j->a, "fact scan", 0);
-    mem_arena_t *scratch = mem_arena_new(j->a, "fact scratch", 0);
-    mem_arena_t *mine = mem_arena_new(j->a, "fact batch", 0);
+    err_t *err = &fr->errs[p];
+    mem_arena_t *scan_a = mem_arena_new(NULL, "fact scan", 0);
+    mem_arena_t *scratch = mem_arena_new(NULL, "fact scratch", 0);
+    mem_arena_t *mine = mem_arena_new(NULL, "fact batch", 0);
     void *scan = NULL;
     int rc = -1;
-    double t0 = now_sec();
-    if (s->rel->ops->open(s->rel, scan_a, s->needed, &scan, j->err) < 0)
+    if (catalog_rel_open_part(s->rel, fr->plan, p, scan_a, s->needed, &scan, err) < 0)
         goto out;
     fact_ctx_t f = { 0 };
     f.in = batch_new(scan_a, s->rel, FACT_BATCH);
     f.rows = mem_alloc(scan_a, sizeof(int64_t) * (size_t)j->mv->ntables * FACT_BATCH);
-    uint64_t every = j->o->progress_every ? j->o->progress_every : 1000000;
-    j->next_report = every;
-    for (;;) {
+    f.drop = mem_alloc(scan_a, FACT_BATCH);
+    f.unmatched = rd->unmatched;
+    while (!stopped(fr, p)) {
         mem_arena_reset(scratch);
         mem_arena_reset(mine);
         f.in->nrows = FACT_BATCH;
-        if (s->rel->ops->next(scan, f.in, scratch, j->err) < 0)
+        if (s->rel->ops->next(scan, f.in, scratch, err) < 0)
             goto out;
         if (f.in->nrows == 0)
             break;
-        j->fact_rows += (uint64_t)f.in->nrows;
-        if (fact_batch(j, &f, mine) < 0)
+        uint64_t rows = __atomic_add_fetch(&j->fact_rows, (uint64_t)f.in->nrows, __ATOMIC_RELAXED);
+        /* after a later part failed the build is lost: only look for an earlier error */
+        bool feed = __atomic_load_n(&fr->fail_part, __ATOMIC_RELAXED) == INT_MAX;
+        if (fact_batch(j, &f, mine, feed, err) < 0)
             goto out;
-        if (j->fact_rows >= j->next_report) {
-            j->next_report += every;
-            if (report(j, "fact", 0, 0) < 0)
-                goto out;
-        }
+        if (rows >= __atomic_load_n(&j->next_report, __ATOMIC_RELAXED) && fact_progress(fr) < 0)
+            break; /* cancelled: not an error of this part */
     }
-    rc = report(j, "fact", 0, 0);
-    log_debug("cube refresh: %s: fact table read: %llu rows in %.3f s", j->mv->name,
-              (unsigned long long)j->fact_rows, now_sec() - t0);
+    rd->rows_built += f.rows_built;
+    rc = 0;
 out:
     if (scan && s->rel->ops->close)
         s->rel->ops->close(scan);
@@ -602,6 +783,86 @@ out:
     mem_arena_free(scratch);
     mem_arena_free(scan_a);
     return rc;
+}
+
+static void *reader_main(void *arg)
+{
+    reader_t *rd = arg;
+    fact_run_t *fr = rd->fr;
+    for (;;) {
+        int p = __atomic_fetch_add(&fr->next_part, 1, __ATOMIC_RELAXED);
+        if (p >= fr->nparts)
+            break;
+        if (stopped(fr, p))
+            continue;
+        if (read_part(rd, p) < 0) {
+            int cur = __atomic_load_n(&fr->fail_part, __ATOMIC_RELAXED);
+            while (p < cur && !__atomic_compare_exchange_n(&fr->fail_part, &cur, p, false, __ATOMIC_RELAXED,
+                                                            __ATOMIC_RELAXED))
+                ;
+        }
+    }
+    return NULL;
+}
+
+static int fact_threads(const cube_refresh_opts_t *o)
+{
+    long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+static int read_fact(job_t *j)
+{
+    src_t *s = &j->srcs[0];
+    int nth = fact_threads(j->o);
+    double t0 = now_sec(), c0 = cpu_sec();
+    fact_run_t fr = { 0 };
+    fr.j = j;
+    fr.fail_part = INT_MAX;
+    fr.every = j->o->progress_every ? j->o->progress_every : 1000000;
+    j->next_report = fr.every;
+    catalog_rel_parts_t *plan = NULL;
+    if (catalog_rel_split(s->rel, j->a, nth, &plan, &fr.nparts, j->err) < 0)
+        return -1;
+    double t_split = now_sec() - t0;
+    fr.plan = plan;
+    fr.errs = mem_alloc0(j->a, sizeof(err_t) * (size_t)fr.nparts);
+    pthread_mutex_init(&fr.mu, NULL);
+    if (nth > fr.nparts)
+        nth = fr.nparts;
+    reader_t *rd = mem_alloc0(j->a, sizeof(reader_t) * (size_t)nth);
+    int started = 0;
+    for (int i = 0; i < nth; i++) {
+        rd[i].fr = &fr;
+        rd[i].unmatched = mem_alloc0(j->a, sizeof(uint64_t) * (size_t)j->mv->ntables);
+    }
+    /* the calling thread is reader 0; a thread that cannot start leaves its
+     * parts to the others */
+    for (int i = 1; i < nth; i++)
+        if (pthread_create(&rd[i].th, NULL, reader_main, &rd[i]) == 0) {
+            rd[i].running = true;
+            started++;
+        }
+    reader_main(&rd[0]);
+    for (int i = 1; i < nth; i++)
+        if (rd[i].running)
+            pthread_join(rd[i].th, NULL);
+    pthread_mutex_destroy(&fr.mu);
+    for (int i = 0; i < nth; i++) {
+        j->rows_built += rd[i].rows_built;
+        for (int t = 1; t < j->mv->ntables; t++)
+            j->srcs[t].unmatched += rd[i].unmatched[t];
+    }
+    if (fr.fail_part != INT_MAX) {
+        *j->err = fr.errs[fr.fail_part];
+        return -1;
+    }
+    if (__atomic_load_n(&j->cancelled, __ATOMIC_RELAXED))
+        return -1;
+    log_debug("cube refresh: %s: fact table read: %llu rows in %.3f s, cpu %.3f s (%d parts cut in %.3f s, %d readers)",
+              j->mv->name, (unsigned long long)j->fact_rows, now_sec() - t0, cpu_sec() - c0, fr.nparts, t_split,
+              started + 1);
+    return report(j, "fact", 0, 0);
 }
 
 /* ---- metastore ---- */
@@ -791,6 +1052,8 @@ int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cu
             goto out;
         if (mv->tables[t].parent > 0)
             snowflake(&j, t);
+        else
+            int_index(&j, t);
     }
     cube_build_opts_t bo = { .threads = o.threads, .progress = build_progress, .progress_arg = &j };
     j.b = cube_build_new(mv->def, &bo);
