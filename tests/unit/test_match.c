@@ -24,6 +24,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/ddl.h"
+#include "catalog/filescan.h"
 #include "common/cfg.h"
 #include "cube/cubejob.h"
 #include "cube/match.h"
@@ -1074,6 +1075,155 @@ static void test_refresh_job(void)
     teardown();
 }
 
+/* rows_text - every row of the query (grouped by all of the view's
+ * dimensions), sorted, as one string. */
+static char *rows_text(cube_matcher_t *m, qb_t *b)
+{
+    err_t err = { 0 };
+    char **rows;
+    int n = run(m, b, &rows, &err, NULL, 0);
+    if (n <= 0)
+        TAP_FAIL("query: %s %s", err.sqlstate, err.message);
+    qsort(rows, (size_t)(n - 1), sizeof *rows, strp_cmp);
+    buf_t t = BUF_INIT;
+    for (int i = 0; i < n - 1; i++)
+        buf_printf(&t, "%s\n", rows[i]);
+    char *out = mem_astrndup(b->a, t.data ? t.data : "", t.len);
+    buf_free(&t);
+    return out;
+}
+
+static cube_refresh_result_t refresh_threads(const char *name, int threads, err_t *err)
+{
+    cube_refresh_result_t res;
+    cube_refresh_opts_t o = { .storage_root = root, .threads = threads };
+    memset(err, 0, sizeof *err);
+    if (cube_refresh(ST, "public", name, &o, &res, err) != 0)
+        memset(&res, 0, sizeof res);
+    return res;
+}
+
+/* REFRESH reading the fact file in parts (cut small on purpose, 4 readers):
+ * the same cube as one reader; a bad row in a later part is reported with
+ * its absolute line; a csv fact file with quoted newlines. */
+static void test_refresh_parts(void)
+{
+    setup();
+    catalog_filescan_set_min_part(4096);
+    mv_ok("CREATE MATERIALIZED VIEW parts AS SELECT d_year, c_region, s_nation, lo_discount, count(*), "
+          "sum(lo_revenue) AS revenue, sum(lo_tax) AS tax, sum(lo_extendedprice * lo_discount) AS v FROM lineorder "
+          "JOIN dates ON lo_orderdate = d_datekey JOIN customer ON lo_custkey = c_custkey JOIN supplier ON "
+          "lo_suppkey = s_suppkey GROUP BY d_year, c_region, s_nation, lo_discount");
+    mem_arena_t *a = mem_arena_new(NULL, "q", 0);
+    cube_matcher_t *m = cube_matcher_new(root);
+    err_t err;
+    char *text[2];
+    for (int k = 0; k < 2; k++) {
+        cube_refresh_result_t r = refresh_threads("parts", k ? 4 : 1, &err);
+        if (err.set)
+            TAP_FAIL("refresh: %s %s (%s)", err.sqlstate, err.message, err.detail);
+        ASSERT_EQ(r.fact_rows, NL);
+        ASSERT_EQ(r.rows_built, NL);
+        ASSERT(r.inner_joins_verified);
+        qb_t *b = qb_new(a, 3, QD, QC, QS);
+        qb_group(b, QD, "d_year");
+        qb_group(b, QC, "c_region");
+        qb_group(b, QS, "s_nation");
+        qb_group(b, QL, "lo_discount");
+        qb_agg(b, CUBE_Q_COUNT, 0);
+        qb_agg(b, CUBE_Q_SUM, 1, 1, "lo_revenue", NULL);
+        qb_agg(b, CUBE_Q_SUM, 1, 1, "lo_tax", NULL);
+        qb_agg(b, CUBE_Q_SUM, 1, 1, "lo_extendedprice", "lo_discount");
+        text[k] = rows_text(m, b);
+    }
+    ASSERT(strlen(text[0]) > 1000);
+    ASSERT_STREQ(text[1], text[0]);
+    /* the totals of the parts' cube are the generated rows' */
+    qb_t *b = qb_new(a, 0);
+    qb_agg(b, CUBE_Q_COUNT, 0);
+    qb_agg(b, CUBE_Q_SUM, 1, 1, "lo_revenue", NULL);
+    char want[64];
+    int64_t rev = 0;
+    for (int i = 0; i < NL; i++)
+        rev += L[i].rev;
+    snprintf(want, sizeof want, "%d|%lld\n", NL, (long long)rev);
+    ASSERT_STREQ(rows_text(m, b), want);
+
+    /* a bad value (of a column the view reads) on line 5000 of 6000: in the last of 4 parts */
+    char p[400];
+    snprintf(p, sizeof p, "%s/lineorder.tbl", dir);
+    FILE *f = fopen(p, "w");
+    for (int i = 0; i < NL; i++) {
+        const lrow_t *r = &L[i];
+        fprintf(f, "%d|%d|%d|%d|%d|", r->date, r->cust, r->supp, r->part, r->qty);
+        if (i == 4999)
+            fprintf(f, "x");
+        fprintf(f, "%d|%d|%d|%d||%d\n", r->disc, r->price, r->rev, r->cost, r->orphan_cust);
+    }
+    fclose(f);
+    for (int threads = 1; threads <= 4; threads += 3) {
+        refresh_threads("parts", threads, &err);
+        ASSERT(err.set);
+        ASSERT_STREQ(err.sqlstate, "22P02");
+        char msg[128], det[512];
+        snprintf(msg, sizeof msg, "invalid input syntax for type integer: \"x%d\"", L[4999].disc);
+        ASSERT_STREQ(err.message, msg);
+        snprintf(det, sizeof det, "file \"%s\", line 5000, column lo_discount", p);
+        ASSERT_STREQ(err.detail, det);
+    }
+
+    /* a csv fact file whose text column has quoted newlines (and doubled
+     * quotes); every third record spans three lines */
+    snprintf(p, sizeof p, "%s/notes.csv", dir);
+    f = fopen(p, "w");
+    fprintf(f, "n_datekey,n_note,n_amount\n");
+    int64_t amount[2] = { 0, 0 };
+    for (int i = 0; i < NL; i++) {
+        if (i % 3 == 0)
+            fprintf(f, "%d,\"note %d\nsays \"\"hi\"\",\n%d,%d\",%d\n", L[i].date, i, i, i, i);
+        else
+            fprintf(f, "%d,plain %d,%d\n", L[i].date, i, i);
+        amount[L[i].date / 10000 - 1992] += i;
+    }
+    fclose(f);
+    ddlf("CREATE FOREIGN TABLE notes (n_datekey integer NOT NULL, n_note text, n_amount integer) SERVER files "
+         "OPTIONS (filename '%s', format 'csv', header 'true')", p);
+    mv_ok("CREATE MATERIALIZED VIEW notes_by_year AS SELECT d_year, count(*), sum(n_amount) AS amount FROM notes "
+          "JOIN dates ON n_datekey = d_datekey GROUP BY d_year");
+    int n92 = 0;
+    for (int i = 0; i < NL; i++)
+        n92 += L[i].date < 19930101;
+    snprintf(want, sizeof want, "1992|%d|%lld\n1993|%d|%lld\n", n92, (long long)amount[0], NL - n92,
+             (long long)amount[1]);
+    for (int k = 0; k < 2; k++) {
+        cube_refresh_result_t r = refresh_threads("notes_by_year", k ? 4 : 1, &err);
+        if (err.set)
+            TAP_FAIL("refresh notes: %s %s (%s)", err.sqlstate, err.message, err.detail);
+        ASSERT_EQ(r.fact_rows, NL);
+        b = qb_new(a, 0);
+        b->tabs[0].name = "notes";
+        b->joins[b->q.njoins++] = (cube_q_join_t){ 0, qt(b, QD), false, 1, (const char *[]){ "n_datekey" }, &rcol[QD] };
+        qb_group(b, QD, "d_year");
+        qb_agg(b, CUBE_Q_COUNT, 0);
+        qb_agg(b, CUBE_Q_SUM, 1, 1, "n_amount", NULL);
+        ASSERT_STREQ(rows_text(m, b), want);
+    }
+    /* a bad record after the quoted newlines: its line counts records (the header is line 1) */
+    f = fopen(p, "a");
+    fprintf(f, "19920101,late,notanumber\n");
+    fclose(f);
+    for (int threads = 1; threads <= 4; threads += 3) {
+        refresh_threads("notes_by_year", threads, &err);
+        ASSERT_STREQ(err.sqlstate, "22P02");
+        char det[512];
+        snprintf(det, sizeof det, "file \"%s\", line %d, column n_amount", p, NL + 2);
+        ASSERT_STREQ(err.detail, det);
+    }
+    cube_matcher_free(m);
+    mem_arena_free(a);
+    teardown();
+}
+
 int main(void)
 {
     tap_test_t tests[] = {
@@ -1084,6 +1234,7 @@ int main(void)
         { "the view itself: every grouping set's rows, NULL where not grouped, WHERE skips sets", test_view },
         { "refresh replaces, drop removes metadata and storage, duplicate keys fail", test_refresh_drop },
         { "REFRESH as a job: cube.refresh step, progress, fenced publish", test_refresh_job },
+        { "REFRESH in parts: the one reader's cube, absolute error lines, csv quoted newlines", test_refresh_parts },
     };
     return TAP_RUN(tests);
 }
