@@ -131,6 +131,10 @@ struct cube_build {
     uint32_t **fd_maps;      /* per pair: child code -> parent code, NULL if not a dependency */
 };
 
+/* Set by a thread whose integer sum left the int64 range; the build checks
+ * it after each cuboid and fails rather than store a wrapped sum. */
+static _Thread_local int sum_overflow;
+
 static double now_sec(void)
 {
     struct timespec ts;
@@ -580,6 +584,21 @@ static void parallel_for(cube_build_t *b, int n, void (*fn)(cube_build_t *b, int
         pthread_join(th[i], NULL);
 }
 
+static void fail(cube_build_t *b, const err_t *e);
+
+/* check_overflow - after a cuboid (or a part of one) on this thread. */
+static void check_overflow(cube_build_t *b)
+{
+    if (!sum_overflow)
+        return;
+    sum_overflow = 0;
+    err_t e = {0};
+    err_set(&e, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, "an integer sum of cube \"%s\" is out of range for type bigint",
+            cube_def_name(b->def));
+    err_hint(&e, "kiln keeps sums of integer and numeric measures in 64 bits; sum a narrower expression, or a float8 cast of it.");
+    fail(b, &e);
+}
+
 static void fail(cube_build_t *b, const err_t *e)
 {
     pthread_mutex_lock(&b->lock);
@@ -705,11 +724,19 @@ static uint64_t init_value(stor_kind_t k, stor_agg_t g)
     return u;
 }
 
+static inline uint64_t add_i64(uint64_t acc, uint64_t v)
+{
+    int64_t r;
+    if (__builtin_add_overflow((int64_t)acc, (int64_t)v, &r))
+        sum_overflow = 1;
+    return (uint64_t)r;
+}
+
 static inline uint64_t merge(stor_kind_t k, stor_agg_t g, uint64_t acc, uint64_t v)
 {
     if (g == STOR_AGG_SUM || g == STOR_AGG_COUNT) {
         if (k == STOR_KIND_INT)
-            return acc + v;
+            return add_i64(acc, v);
         double a, x;
         memcpy(&a, &acc, 8);
         memcpy(&x, &v, 8);
@@ -788,21 +815,21 @@ static void sum_groups(stor_kind_t mk, stor_agg_t ag, uint64_t *out, const uint6
             for (uint64_t g = 0; g < ng; g++) {
                 uint64_t acc = 0;
                 for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                    acc += in[rows[j]];
+                    acc = add_i64(acc, in[rows[j]]);
                 out[g] = acc;
             }
         else if (perm)
             for (uint64_t g = 0; g < ng; g++) {
                 uint64_t acc = 0;
                 for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                    acc += in[perm[j]];
+                    acc = add_i64(acc, in[perm[j]]);
                 out[g] = acc;
             }
         else
             for (uint64_t g = 0; g < ng; g++) {
                 uint64_t acc = 0;
                 for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                    acc += in[j];
+                    acc = add_i64(acc, in[j]);
                 out[g] = acc;
             }
         return;
@@ -935,7 +962,7 @@ static void compute_dense(cube_build_t *b, const src_t *s, const int *pos, bcub_
                     sm[cell[i]]++;
             } else if (kd == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT)) {
                 for (uint32_t i = 0; i < cn; i++)
-                    sm[cell[i]] += in[base + i];
+                    sm[cell[i]] = add_i64(sm[cell[i]], in[base + i]);
             } else {
                 for (uint32_t i = 0; i < cn; i++)
                     sm[cell[i]] = merge(kd, ag, sm[cell[i]], in[base + i]);
@@ -1659,6 +1686,7 @@ static void compute_task(cube_build_t *b, scratch_t *sc, int i)
         }
     }
     const char *how = compute_from(b, sc, p, c);
+    check_overflow(b);
     if (b->trace)
         log_debug("cube build: cuboid %llx (%d dims) from %llx (%llu rows, %s, estimated %.0f): %llu rows, %.1f ms CPU",
                   (unsigned long long)c->id, c->ndims, (unsigned long long)p->id, (unsigned long long)p->nrows, how,
@@ -1673,6 +1701,8 @@ static void compute_task(cube_build_t *b, scratch_t *sc, int i)
             if (b->cubs[j].stored && (double)b->cubs[j].nrows <= b->opts.skip_ratio * (double)c->nrows)
                 c->stored = false;
     err_t err = {0};
+    if (atomic_load(&b->failed))
+        return;
     if (c->stored && write_cub(b, c, &err) < 0)
         fail(b, &err);
     cuboid_done(b, c);
@@ -1961,6 +1991,7 @@ static void base_emit_bucket(cube_build_t *b, int bk)
         g++;
         i = j;
     }
+    check_overflow(b);
 }
 
 /* compute_base - false (nothing done) when the leading digit does not
@@ -2189,7 +2220,12 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
             cells *= b->dims[s.dims[k]].ncodes ? (double)b->dims[s.dims[k]].ncodes : 1.0;
         if (cells <= 2.0 * (double)s.n + 65536 || !compute_base(b, &s, &b->cubs[0]))
             compute(b, &s, &b->cubs[0]);
+        check_overflow(b);
         mem_free(mv);
+        if (atomic_load(&b->failed)) {
+            *err = b->werr;
+            goto fail;
+        }
         free_rows(b);
         b->cubs[0].stored = true;
         if (write_cub(b, &b->cubs[0], err) < 0)

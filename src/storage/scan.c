@@ -474,16 +474,20 @@ static void init_state(void *arr, stor_kind_t k, stor_agg_t g, uint64_t from, ui
     }
 }
 
-static void merge_rows(void *state, const void *col, stor_kind_t k, stor_agg_t g, const uint32_t *sel,
+/* merge_rows - returns true when an integer sum left the int64 range (the
+ * build checked every cuboid it computed, but a rollup over a cuboid can
+ * add up to more than any one of them holds). */
+static bool merge_rows(void *state, const void *col, stor_kind_t k, stor_agg_t g, const uint32_t *sel,
                        const uint64_t *cell, uint32_t n)
 {
+    bool ovf = false;
     if (k == STOR_KIND_INT) {
         int64_t *s = state;
         const int64_t *v = col;
         switch (g) {
         case STOR_AGG_SUM: case STOR_AGG_COUNT:
             for (uint32_t i = 0; i < n; i++)
-                s[cell[i]] = (int64_t)((uint64_t)s[cell[i]] + (uint64_t)v[sel[i]]);
+                ovf |= __builtin_add_overflow(s[cell[i]], v[sel[i]], &s[cell[i]]);
             break;
         case STOR_AGG_MIN:
             for (uint32_t i = 0; i < n; i++)
@@ -516,6 +520,7 @@ static void merge_rows(void *state, const void *col, stor_kind_t k, stor_agg_t g
             break;
         }
     }
+    return ovf;
 }
 
 static inline uint64_t hash64(uint64_t x)
@@ -645,8 +650,9 @@ static int aggregate(stor_scan_t *sc, err_t *err)
             }
         }
         for (int m = 0; m < sc->nmeas; m++)
-            merge_rows(ru.state[m], chunk_meas(sc, m), sc->mkind[m], sc->magg[m], sc->sel, ru.cellv,
-                       (uint32_t)n);
+            if (merge_rows(ru.state[m], chunk_meas(sc, m), sc->mkind[m], sc->magg[m], sc->sel, ru.cellv,
+                           (uint32_t)n))
+                return err_set(err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, "bigint out of range");
     }
     /* Materialize the groups sorted by key. */
     uint64_t ng = 0;

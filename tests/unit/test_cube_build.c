@@ -439,6 +439,17 @@ static void test_failed_build(void)
     ASSERT_EQ(stor_segment_open(dir, 0, &seg, &err), 0);
     ASSERT_EQ(stor_segment_cuboid_rows(seg, 0), 0);
     stor_segment_close(seg);
+    /* an integer sum past int64 fails the build (22003) in the first cuboid
+     * where two huge values meet, and publishes nothing */
+    char dir2[320];
+    snprintf(dir2, sizeof dir2, "%s/seg-ovf", root);
+    gen(2);
+    mx[1] = mx[0] = INT64_MAX / 2 + 1;
+    nx[0] = nx[1] = 0;
+    err_clear(&err);
+    ASSERT_EQ(build(def, dir2, 2, 0, &err), -1);
+    ASSERT_STREQ(err.sqlstate, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+    ASSERT(stat(dir2, &st) != 0);
     cube_def_free(def);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
