@@ -724,7 +724,9 @@ static int fact_progress(fact_run_t *fr)
     int rc = 0;
     pthread_mutex_lock(&fr->mu);
     uint64_t rows = __atomic_load_n(&j->fact_rows, __ATOMIC_RELAXED);
-    if (rows >= __atomic_load_n(&j->next_report, __ATOMIC_RELAXED)) {
+    if (__atomic_load_n(&j->cancelled, __ATOMIC_RELAXED)) {
+        rc = -1; /* no call after the one that cancelled */
+    } else if (rows >= __atomic_load_n(&j->next_report, __ATOMIC_RELAXED)) {
         __atomic_store_n(&j->next_report, rows - rows % fr->every + fr->every, __ATOMIC_RELAXED);
         rc = report(j, "fact", 0, 0);
     }

@@ -1224,6 +1224,52 @@ static void test_refresh_parts(void)
     teardown();
 }
 
+typedef struct cancel_arg {
+    int fact_calls;
+    uint64_t max_rows;
+} cancel_arg_t;
+
+static int cancel_on_fact(const cube_refresh_progress_t *p, void *arg)
+{
+    cancel_arg_t *c = arg;
+    if (strcmp(p->step, "fact") != 0)
+        return 0;
+    if (p->rows_read > c->max_rows)
+        c->max_rows = p->rows_read;
+    c->fact_calls++;
+    return -1; /* stop at the first report of rows read */
+}
+
+/* A progress callback that cancels while 4 readers read the fact file: 57014,
+ * the readers stop, the NEW segment is dropped and the old one stays. */
+static void test_refresh_parts_cancel(void)
+{
+    setup();
+    catalog_filescan_set_min_part(4096);
+    mv_ok("CREATE MATERIALIZED VIEW c AS SELECT d_year, count(*) FROM lineorder JOIN dates ON "
+          "lo_orderdate = d_datekey GROUP BY d_year");
+    cube_refresh_result_t r1 = refresh_ok("c");
+    cancel_arg_t ca = { 0, 0 };
+    cube_refresh_opts_t o = { .storage_root = root, .threads = 4, .progress = cancel_on_fact, .progress_arg = &ca,
+                              .progress_every = 500 };
+    err_t err = { 0 };
+    ASSERT(cube_refresh(ST, "public", "c", &o, NULL, &err) != 0);
+    ASSERT_STREQ(err.sqlstate, "57014");
+    ASSERT_EQ(ca.fact_calls, 1); /* the other readers stop without calling it again */
+    const meta_catalog_t *cat = meta_catalog_acquire(ST);
+    int ready = 0, other = 0;
+    for (size_t i = 0; i < cat->nsegments; i++) {
+        if (strcmp(cat->segments[i].status, "ready") == 0 && cat->segments[i].h.id == r1.segment_id)
+            ready++;
+        else if (strcmp(cat->segments[i].status, "ready") != 0)
+            other++;
+    }
+    meta_catalog_release(cat);
+    ASSERT_EQ(ready, 1);
+    ASSERT_EQ(other, 0);
+    teardown();
+}
+
 int main(void)
 {
     tap_test_t tests[] = {
@@ -1235,6 +1281,7 @@ int main(void)
         { "refresh replaces, drop removes metadata and storage, duplicate keys fail", test_refresh_drop },
         { "REFRESH as a job: cube.refresh step, progress, fenced publish", test_refresh_job },
         { "REFRESH in parts: the one reader's cube, absolute error lines, csv quoted newlines", test_refresh_parts },
+        { "REFRESH in parts cancelled by its progress callback: 57014, the old segment stays", test_refresh_parts_cancel },
     };
     return TAP_RUN(tests);
 }
