@@ -69,6 +69,9 @@ static int refresh_step(job_ctx_t *c, void *arg, err_t *err)
     if (rc != 0) {
         if (job_ctx_cancelled(c))
             return JOB_ECANCELLED;
+        /* the engine keeps the message only; REFRESH finds the code here */
+        if (err->set)
+            job_ctx_log(c, "failed: SQLSTATE %s", err->sqlstate);
         return rc;
     }
     job_ctx_log(c, "segment %lld: %llu fact rows, %llu built, %d cuboids, %llu bytes, %.2f s, inner joins %s",
