@@ -1688,9 +1688,9 @@ static void compute_task(cube_build_t *b, scratch_t *sc, int i)
     const char *how = compute_from(b, sc, p, c);
     check_overflow(b);
     if (b->trace)
-        log_debug("cube build: cuboid %llx (%d dims) from %llx (%llu rows, %s, estimated %.0f): %llu rows, %.1f ms CPU",
+        log_debug("cube build: cuboid %llx (%d dims) from %llx (%llu rows, %s, estimated %.0f): %llu rows, %.1f ms CPU, done at %.3f s",
                   (unsigned long long)c->id, c->ndims, (unsigned long long)p->id, (unsigned long long)p->nrows, how,
-                  c->est, (unsigned long long)c->nrows, (thread_cpu_sec() - t0) * 1e3);
+                  c->est, (unsigned long long)c->nrows, (thread_cpu_sec() - t0) * 1e3, now_sec() - b->t0);
     /* Not stored when an ancestor that is stored has at most skip_ratio
      * times its rows: that ancestor answers its queries by a rollup over
      * about as many rows. Ancestors are final before c starts, so the
