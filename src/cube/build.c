@@ -1867,6 +1867,7 @@ static void run_lattice(cube_build_t *b)
 typedef struct basectx {
     const src_t *s;
     bcub_t *c;
+    int pos[CUBE_MAX_DIMS];   /* the child's dimensions in the source */
     int K, W, E, tb, dsh, T;
     int word_of[CUBE_MAX_DIMS], shift_of[CUBE_MAX_DIMS], word_bits[CUBE_MAX_DIMS + 1];
     uint64_t mask[CUBE_MAX_DIMS];
@@ -1878,6 +1879,7 @@ typedef struct basectx {
     uint64_t **meas;      /* n per measure (NULL: count(*)), bucket order */
     uint64_t **tmp;       /* per thread: the largest bucket x E */
     atomic_int next;
+    void (*fn)(cube_build_t *, struct basectx *, int); /* what base_par runs */
 } basectx_t;
 
 /* key words of rows [i0, i1) into out (W words per row) */
@@ -1885,10 +1887,21 @@ static void base_keys(const basectx_t *x, uint64_t i0, uint64_t i1, uint64_t *ou
 {
     memset(out, 0, (i1 - i0) * (uint64_t)x->W * 8);
     for (int k = 0; k < x->K; k++) {
-        const uint32_t *col = (const uint32_t *)x->s->codes[k] + i0;
-        int wd = x->word_of[k], sh = x->shift_of[k], W = x->W;
-        for (uint64_t i = 0; i < i1 - i0; i++)
-            out[i * W + wd] |= (uint64_t)col[i] << sh;
+        const void *col = x->s->codes[x->pos[k]];
+        int wd = x->word_of[k], sh = x->shift_of[k], W = x->W, w = x->s->width[x->pos[k]];
+        if (w == 1) {
+            const uint8_t *c = (const uint8_t *)col + i0;
+            for (uint64_t i = 0; i < i1 - i0; i++)
+                out[i * W + wd] |= (uint64_t)c[i] << sh;
+        } else if (w == 2) {
+            const uint16_t *c = (const uint16_t *)col + i0;
+            for (uint64_t i = 0; i < i1 - i0; i++)
+                out[i * W + wd] |= (uint64_t)c[i] << sh;
+        } else {
+            const uint32_t *c = (const uint32_t *)col + i0;
+            for (uint64_t i = 0; i < i1 - i0; i++)
+                out[i * W + wd] |= (uint64_t)c[i] << sh;
+        }
     }
 }
 
@@ -1897,9 +1910,9 @@ static uint64_t base_digit(const basectx_t *x, uint64_t w0)
     return (w0 >> x->dsh) & ((1ULL << x->tb) - 1);
 }
 
-static void base_hist(cube_build_t *b, int t)
+static void base_hist(cube_build_t *b, basectx_t *x, int t)
 {
-    basectx_t *x = b->par;
+    (void)b;
     uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
     uint64_t *h = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4];
     int W = x->W;
@@ -1912,9 +1925,8 @@ static void base_hist(cube_build_t *b, int t)
     }
 }
 
-static void base_scatter(cube_build_t *b, int t)
+static void base_scatter(cube_build_t *b, basectx_t *x, int t)
 {
-    basectx_t *x = b->par;
     uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
     uint64_t *off = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4];
     int W = x->W, E = x->E, nm = b->nmeasures;
@@ -1952,17 +1964,15 @@ static void base_sort_bucket(cube_build_t *b, basectx_t *x, int bk, uint64_t *tm
 }
 
 /* worker t sorts buckets handed out in turn, in its own buffer */
-static void base_sort_worker(cube_build_t *b, int t)
+static void base_sort_worker(cube_build_t *b, basectx_t *x, int t)
 {
-    basectx_t *x = b->par;
     int bk;
     while ((bk = atomic_fetch_add(&x->next, 1)) < (int)x->nb && !atomic_load(&b->failed))
         base_sort_bucket(b, x, bk, x->tmp[t]);
 }
 
-static void base_emit_bucket(cube_build_t *b, int bk)
+static void base_emit_bucket(cube_build_t *b, basectx_t *x, int bk)
 {
-    basectx_t *x = b->par;
     bcub_t *c = x->c;
     uint64_t bs = x->bstart[bk], m = x->bstart[bk + 1] - bs, g = x->gstart[bk];
     int E = x->E, W = x->W, K = x->K, nm = b->nmeasures;
@@ -1994,13 +2004,45 @@ static void base_emit_bucket(cube_build_t *b, int bk)
     check_overflow(b);
 }
 
+/* worker t emits buckets handed out in turn */
+static void base_emit_worker(cube_build_t *b, basectx_t *x, int t)
+{
+    (void)t;
+    int bk;
+    while ((bk = atomic_fetch_add(&x->next, 1)) < (int)x->nb && !atomic_load(&b->failed))
+        base_emit_bucket(b, x, bk);
+}
+
+/* base_par - fn for t = 0..T-1, on T threads; inline when T is 1 (a lattice
+ * worker: b->par is shared by the whole build, so only the base step, with
+ * nothing else running, may use the thread pool through it). */
+static void base_par_trampoline(cube_build_t *b, int t)
+{
+    basectx_t *x = b->par;
+    x->fn(b, x, t);
+}
+
+static void base_par(cube_build_t *b, basectx_t *x, void (*fn)(cube_build_t *, basectx_t *, int))
+{
+    if (x->T == 1) {
+        fn(b, x, 0);
+        return;
+    }
+    b->par = x;
+    x->fn = fn;
+    parallel_for(b, x->T, base_par_trampoline);
+    b->par = NULL;
+}
+
 /* compute_base - false (nothing done) when the leading digit does not
  * spread the rows (one bucket would hold most of them): the caller sorts
  * them whole. */
-static bool compute_base(cube_build_t *b, const src_t *s, bcub_t *c)
+static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, int T, bool raw)
 {
-    basectx_t x = {.s = s, .c = c, .K = c->ndims, .n = s->n};
+    basectx_t x = {.s = s, .c = c, .K = c->ndims, .n = s->n, .T = T};
     int tmp_word[CUBE_MAX_DIMS], wcount = 1, used = 0;
+    for (int k = 0; k < x.K; k++)
+        x.pos[k] = pos[k];
     for (int k = x.K - 1; k >= 0; k--) {
         int bits = code_bits(b->dims[c->dims[k]].ncodes);
         if (used + bits > 64) {
@@ -2025,10 +2067,8 @@ static bool compute_base(cube_build_t *b, const src_t *s, bcub_t *c)
     x.tb = x.word_bits[0] < 12 ? x.word_bits[0] : 12;
     x.dsh = x.word_bits[0] - x.tb;
     x.nb = 1ULL << x.tb;
-    x.T = b->threads;
-    b->par = &x;
     x.hist = mem_calloc((uint64_t)x.T * x.nb + 1, 8);
-    parallel_for(b, x.T, base_hist);
+    base_par(b, &x, base_hist);
     x.bstart = mem_calloc(x.nb + 2, 8);
     uint64_t sum = 0, maxb = 0;
     for (uint64_t d = 0; d < x.nb; d++) {
@@ -2047,7 +2087,6 @@ static bool compute_base(cube_build_t *b, const src_t *s, bcub_t *c)
     if (maxb > x.n / 2 + 1) {
         mem_free(x.hist);
         mem_free(x.bstart);
-        b->par = NULL;
         return false;
     }
     int nm = b->nmeasures;
@@ -2056,15 +2095,16 @@ static bool compute_base(cube_build_t *b, const src_t *s, bcub_t *c)
     for (int m = 0; m < nm; m++)
         if (s->meas[m])
             x.meas[m] = mem_malloc(x.n * 8 + 8);
-    parallel_for(b, x.T, base_scatter);
+    base_par(b, &x, base_scatter);
     mem_free(x.hist);
-    free_rows(b); /* the buffered rows are all in the buckets now */
+    if (raw)
+        free_rows(b); /* the buffered rows are all in the buckets now */
     x.tmp = mem_calloc((size_t)x.T + 1, sizeof *x.tmp);
     for (int t = 0; t < x.T; t++)
         x.tmp[t] = mem_malloc(maxb * (uint64_t)x.E * 8 + 8);
     x.gstart = mem_calloc(x.nb + 2, 8);
     atomic_store(&x.next, 0);
-    parallel_for(b, x.T, base_sort_worker);
+    base_par(b, &x, base_sort_worker);
     for (int t = 0; t < x.T; t++)
         mem_free(x.tmp[t]);
     mem_free(x.tmp);
@@ -2075,14 +2115,14 @@ static bool compute_base(cube_build_t *b, const src_t *s, bcub_t *c)
         ng += v;
     }
     alloc_out(b, c, ng);
-    parallel_for(b, (int)x.nb, base_emit_bucket);
+    atomic_store(&x.next, 0);
+    base_par(b, &x, base_emit_worker);
     mem_free(x.keys);
     for (int m = 0; m < nm; m++)
         mem_free(x.meas[m]);
     mem_free(x.meas);
     mem_free(x.bstart);
     mem_free(x.gstart);
-    b->par = NULL;
     return true;
 }
 
@@ -2218,7 +2258,10 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
         double cells = 1;
         for (int k = 0; k < s.ndims; k++)
             cells *= b->dims[s.dims[k]].ncodes ? (double)b->dims[s.dims[k]].ncodes : 1.0;
-        if (cells <= 2.0 * (double)s.n + 65536 || !compute_base(b, &s, &b->cubs[0]))
+        int pos[CUBE_MAX_DIMS];
+        for (int k = 0; k < s.ndims; k++)
+            pos[k] = k;
+        if (cells <= 2.0 * (double)s.n + 65536 || !compute_base(b, &s, pos, &b->cubs[0], b->threads, true))
             compute(b, &s, &b->cubs[0]);
         check_overflow(b);
         mem_free(mv);
