@@ -16,7 +16,8 @@
  *
  * The fact table is read by several threads (opts.threads, default one per
  * core): catalog_rel_split cuts a source file into parts at record
- * boundaries, each thread scans, joins and feeds whole parts, and
+ * boundaries (on its own thread while the lookups load: it reads the file
+ * once), each thread scans, joins and feeds whole parts, and
  * cube_build_add_batch serializes the feeding (the build does not depend on
  * row order). Errors are the one reader's: a part that fails stops the parts
  * after it, the parts before it still read (without feeding the build) in
@@ -111,6 +112,18 @@ typedef struct job {
     const char *step;
     bool cancelled; /* atomic */
     err_t *err;
+    /* the fact table's parts, cut on a thread of their own while the lookups
+     * load (the cut reads the whole file once; loading uses one core) */
+    struct {
+        int want;
+        mem_arena_t *a; /* a root: j->a is the loading thread's meanwhile */
+        catalog_rel_parts_t *plan;
+        int nparts, rc;
+        err_t err;
+        pthread_t th;
+        bool running, done;
+        double secs, waited;
+    } split;
 } job_t;
 
 static int report(job_t *j, const char *step, int done, int total)
@@ -813,9 +826,45 @@ static int fact_threads(const cube_refresh_opts_t *o)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
+static void *split_main(void *arg)
+{
+    job_t *j = arg;
+    double t0 = now_sec();
+    j->split.rc = catalog_rel_split(j->srcs[0].rel, j->split.a, j->split.want, &j->split.plan, &j->split.nparts,
+                                    &j->split.err);
+    j->split.secs = now_sec() - t0;
+    return NULL;
+}
+
+/* split_start - cuts the fact table on a thread (inline later if none starts). */
+static void split_start(job_t *j)
+{
+    j->split.want = fact_threads(j->o);
+    j->split.a = mem_arena_new(NULL, "fact parts", 0);
+    j->split.running = pthread_create(&j->split.th, NULL, split_main, j) == 0;
+}
+
+/* split_wait - the parts (joins the thread); also the cleanup of every exit. */
+static int split_wait(job_t *j)
+{
+    double t0 = now_sec();
+    if (j->split.running) {
+        pthread_join(j->split.th, NULL);
+        j->split.running = false;
+    } else if (!j->split.done && j->split.a) {
+        split_main(j);
+    }
+    j->split.done = true;
+    j->split.waited = now_sec() - t0;
+    if (j->split.rc < 0) {
+        *j->err = j->split.err;
+        return -1;
+    }
+    return 0;
+}
+
 static int read_fact(job_t *j)
 {
-    src_t *s = &j->srcs[0];
     int nth = fact_threads(j->o);
     double t0 = now_sec(), c0 = cpu_sec();
     fact_run_t fr = { 0 };
@@ -823,11 +872,10 @@ static int read_fact(job_t *j)
     fr.fail_part = INT_MAX;
     fr.every = j->o->progress_every ? j->o->progress_every : 1000000;
     j->next_report = fr.every;
-    catalog_rel_parts_t *plan = NULL;
-    if (catalog_rel_split(s->rel, j->a, nth, &plan, &fr.nparts, j->err) < 0)
+    if (split_wait(j) < 0)
         return -1;
-    double t_split = now_sec() - t0;
-    fr.plan = plan;
+    fr.plan = j->split.plan;
+    fr.nparts = j->split.nparts;
     fr.errs = mem_alloc0(j->a, sizeof(err_t) * (size_t)fr.nparts);
     pthread_mutex_init(&fr.mu, NULL);
     if (nth > fr.nparts)
@@ -861,9 +909,10 @@ static int read_fact(job_t *j)
     }
     if (__atomic_load_n(&j->cancelled, __ATOMIC_RELAXED))
         return -1;
-    log_debug("cube refresh: %s: fact table read: %llu rows in %.3f s, cpu %.3f s (%d parts cut in %.3f s, %d readers)",
-              j->mv->name, (unsigned long long)j->fact_rows, now_sec() - t0, cpu_sec() - c0, fr.nparts, t_split,
-              started + 1);
+    log_debug("cube refresh: %s: fact table read: %llu rows in %.3f s, cpu %.3f s (%d readers; %d parts cut in "
+              "%.3f s while the lookups loaded, then waited %.3f s)",
+              j->mv->name, (unsigned long long)j->fact_rows, now_sec() - t0, cpu_sec() - c0, started + 1, fr.nparts,
+              j->split.secs, j->split.waited);
     return report(j, "fact", 0, 0);
 }
 
@@ -1047,6 +1096,7 @@ int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cu
     }
     if (mark_needed(&j) < 0)
         goto out;
+    split_start(&j);
     if (report(&j, "lookups", 0, 0) < 0)
         goto out;
     for (int t = 1; t < mv->ntables; t++) {
@@ -1114,6 +1164,9 @@ int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cu
     (void)report(&j, "done", cube_def_ncuboids(mv->def), cube_def_ncuboids(mv->def));
     rc = 0;
 out:
+    if (j.split.running)
+        pthread_join(j.split.th, NULL); /* an exit before the fact read */
+    mem_arena_free(j.split.a);
     if (rc < 0 && j.cancelled && !err->set)
         err_set(err, ERRCODE_QUERY_CANCELED, "canceling refresh of \"%s\" on request", name);
     if (rc < 0 && seg_id) {
