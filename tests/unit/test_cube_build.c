@@ -456,6 +456,131 @@ static void test_failed_build(void)
     ASSERT_EQ(system(cmd), 0);
 }
 
+/* ---- wide keys: dimensions whose codes need more than 64 bits together ----
+ * 9 dimensions of 2^11..2^15 values (about 120 bits): the base cuboid's
+ * keys take two words and children of it take the multi-word sort when a
+ * run's key does not fit one word; two of them depend on a third (w2 -> w1,
+ * w2 -> w0). Every cuboid of CUBE (all nine) is checked against a sort of
+ * the rows. */
+#define WD 9
+#define WROWS 20000
+static int64_t wv[WD][WROWS], wx[WROWS];
+static uint64_t w_mask;
+
+static int cmp_wide(const void *x, const void *y)
+{
+    int r1 = *(const int *)x, r2 = *(const int *)y;
+    for (int d = 0; d < WD; d++)
+        if (w_mask >> d & 1) {
+            if (wv[d][r1] != wv[d][r2])
+                return wv[d][r1] < wv[d][r2] ? -1 : 1;
+        }
+    return 0;
+}
+
+static void test_build_wide(void)
+{
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-wide-%ld", (long)getpid());
+    mkdir(root, 0755);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/seg", root);
+    srand(11);
+    for (int r = 0; r < WROWS; r++) {
+        for (int d = 0; d < WD; d++)
+            wv[d][r] = rand() % (2048 << (d % 5)) - 1000;
+        wv[1][r] = wv[2][r] / 3;     /* w2 determines w1 and w0 */
+        wv[0][r] = wv[2][r] % 7;
+        if (r % 3 == 1)              /* repeated rows: groups of several */
+            for (int d = 0; d < WD; d++)
+                wv[d][r] = wv[d][r - 1];
+        wx[r] = rand() % 100000 - 50000;
+    }
+    cube_def_t *def = cube_def_new("wide");
+    err_t err = {0};
+    char name[8];
+    for (int d = 0; d < WD; d++) {
+        snprintf(name, sizeof name, "w%d", d);
+        cube_def_add_dim(def, name, NULL, TYPE_INT8, &err);
+    }
+    cube_measure_spec_t cnt = {"cnt", CUBE_AGG_COUNT, NULL, 0, NULL, 0};
+    cube_measure_spec_t sx = {"sx", CUBE_AGG_SUM, "x", 0, NULL, TYPE_INT8};
+    cube_def_add_measure(def, &cnt, &err);
+    cube_def_add_measure(def, &sx, &err);
+    int g = cube_def_add_group(def);
+    for (int d = 0; d < WD; d++)
+        cube_group_add_normal(def, g, d, &err);
+    ASSERT_EQ(cube_def_finalize(def, 0, &err), 0);
+    cube_build_t *b = cube_build_new(def, &(cube_build_opts_t){.threads = 2, .skip_ratio = -1});
+    for (int off = 0; off < WROWS; off += 5000) {
+        cube_col_t dims[WD];
+        for (int d = 0; d < WD; d++)
+            dims[d] = (cube_col_t){.kind = CUBE_COL_INT, .i = wv[d] + off};
+        cube_col_t meas[2] = {{0}, {.kind = CUBE_COL_INT, .i = wx + off}};
+        cube_batch_t bt = {5000, dims, meas};
+        ASSERT_EQ(cube_build_add_batch(b, &bt, &err), 0);
+    }
+    if (cube_build_finish(b, dir, &err) < 0)
+        TAP_FAIL("finish: %s", err.message);
+    cube_build_free(b);
+    stor_segment_t *seg;
+    ASSERT_EQ(stor_segment_open(dir, 0, &seg, &err), 0);
+    static int idx[WROWS];
+    int checked = 0;
+    for (int i = 0; i < cube_def_ncuboids(def); i++) {
+        uint64_t id = cube_def_cuboid(def, i);
+        w_mask = id;
+        int order[WD], nd = 0;
+        const int *rk = cube_def_rowkey(def);
+        for (int k = 0; k < WD; k++)
+            if (id >> rk[k] & 1)
+                order[nd++] = rk[k];
+        /* the naive groups in the cuboid's order (rowkey order, here w0..w8) */
+        for (int r = 0; r < WROWS; r++)
+            idx[r] = r;
+        qsort(idx, WROWS, sizeof *idx, cmp_wide);
+        mem_arena_t *a = mem_arena_new(NULL, "w", 0);
+        stor_scan_t *sc;
+        stor_scan_spec_t sp = {.cuboid = id, .ngroup = nd, .group = order, .nmeasures = 2,
+                               .measures = (const int[]){0, 1}, .batch_rows = 1000};
+        ASSERT_EQ(stor_scan_open(seg, &sp, a, &sc, &err), 0);
+        const stor_batch_t *bt;
+        int g0 = 0, rc;
+        while ((rc = stor_scan_next(sc, &bt, &err)) > 0)
+            for (uint32_t j = 0; j < bt->n; j++) {
+                if (g0 >= WROWS)
+                    TAP_FAIL("cuboid %llx: more groups than the rows have", (unsigned long long)id);
+                int g1 = g0 + 1;
+                while (g1 < WROWS && cmp_wide(&idx[g0], &idx[g1]) == 0)
+                    g1++;
+                for (int k = 0; k < nd; k++) {
+                    value_t v;
+                    stor_dict_value(stor_segment_dict(seg, order[k]), bt->codes[k][j], &v);
+                    if (v.isnull || v.u.i != wv[order[k]][idx[g0]])
+                        TAP_FAIL("cuboid %llx group %d: w%d differs", (unsigned long long)id, g0, order[k]);
+                }
+                int64_t n = g1 - g0, sum = 0;
+                for (int x = g0; x < g1; x++)
+                    sum += wx[idx[x]];
+                const int64_t *const *mi = (const int64_t *const *)bt->meas;
+                if (mi[0][j] != n || mi[1][j] != sum)
+                    TAP_FAIL("cuboid %llx group %d: count %lld/%lld sum %lld/%lld", (unsigned long long)id, g0,
+                             (long long)mi[0][j], (long long)n, (long long)mi[1][j], (long long)sum);
+                g0 = g1;
+            }
+        ASSERT_EQ(rc, 0);
+        if (g0 != WROWS)
+            TAP_FAIL("cuboid %llx: fewer groups than the rows have", (unsigned long long)id);
+        mem_arena_free(a);
+        checked++;
+    }
+    ASSERT_EQ(checked, 1 << WD);
+    stor_segment_close(seg);
+    cube_def_free(def);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 /* Hierarchy region > nation > city (not declared as one: plain groups), a
  * non-dependent dim x; the build finds city -> nation -> region and a scan
  * filtering on city alone seeks through region and nation. */
@@ -546,6 +671,7 @@ int main(void)
         {"build = naive group-by, every cuboid and measure (1 thread)", test_build_1},
         {"build = naive group-by, every cuboid and measure (3 threads)", test_build_3},
         {"build = naive group-by with functional dependencies between dimensions", test_build_fd},
+        {"build = naive group-by with keys wider than 64 bits (512 cuboids)", test_build_wide},
         {"cuboid choice, seek, filter and rollup = naive", test_query},
         {"failed and empty builds", test_failed_build},
         {"functional dependencies found and used by scans", test_dependencies},
