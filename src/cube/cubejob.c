@@ -844,7 +844,7 @@ static void split_start(job_t *j)
     j->split.running = pthread_create(&j->split.th, NULL, split_main, j) == 0;
 }
 
-/* split_wait - the parts (joins the thread); also the cleanup of every exit. */
+/* split_wait - the parts (joins the thread; an exit before the fact read joins it in cube_refresh). */
 static int split_wait(job_t *j)
 {
     double t0 = now_sec();
