@@ -787,6 +787,8 @@ static void work_done(net_work_t *w, int status)
     sess_t *s = (sess_t *)((char *)x - offsetof(sess_t, x));
     s->busy = false;
     x->on_worker = false;
+    /* The notices the worker raised precede everything it left in s->out. */
+    sess__drain_notices(s, true);
     if (status == UV_ECANCELED) {
         x->rc = -1;
         err_set(&x->err, ERRCODE_QUERY_CANCELED, "canceling statement due to user request");

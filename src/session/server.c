@@ -397,6 +397,7 @@ sess_server_t *sess_server_new(uv_loop_t *loop, const cfg_t *cfg)
     if (pgp_random_bytes(&r, sizeof r) < 0 || pgp_random_bytes(srv->mock_key, sizeof srv->mock_key) < 0)
         log_warn("random bytes unavailable; backend keys are predictable");
     srv->next_pid = 10000 + r % 1000000;
+    uv_mutex_init(&srv->notice_mu);
     load_users(srv);
     sess__cancel_peers_init(srv);
     if (srv->auth_method != 0 && srv->users.count == 0)
@@ -419,6 +420,14 @@ int sess_server_listen(sess_server_t *srv, err_t *err)
     /* The deadline check never keeps the loop alive by itself. */
     uv_unref((uv_handle_t *)&srv->tick);
     srv->tick_on = true;
+    /* Wakes the loop for notices raised on workers; like the tick it never
+     * keeps the loop alive by itself. */
+    uv_async_init(srv->loop, &srv->notice_async, sess__notice_async_cb);
+    srv->notice_async.data = srv;
+    uv_unref((uv_handle_t *)&srv->notice_async);
+    uv_mutex_lock(&srv->notice_mu);
+    srv->notice_async_on = true;
+    uv_mutex_unlock(&srv->notice_mu);
     log_info("listening on %s:%d", addr, srv->port);
     return 0;
 }
@@ -447,6 +456,12 @@ void sess_server_shutdown(sess_server_t *srv)
         uv_timer_stop(&srv->tick);
         uv_close((uv_handle_t *)&srv->tick, NULL);
         srv->tick_on = false;
+        /* Workers stop signalling first; what they raise from now on is
+         * sent when their statement ends. */
+        uv_mutex_lock(&srv->notice_mu);
+        srv->notice_async_on = false;
+        uv_mutex_unlock(&srv->notice_mu);
+        uv_close((uv_handle_t *)&srv->notice_async, NULL);
     }
     for (sess_t *s = srv->all, *next; s; s = next) {
         next = s->next_all;
@@ -498,5 +513,6 @@ void sess_server_free(sess_server_t *srv)
     sess__map_free(&srv->users);
     sess__map_free(&srv->by_pid);
     sess__cancel_peers_free(srv);
+    uv_mutex_destroy(&srv->notice_mu);
     mem_free(srv);
 }

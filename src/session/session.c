@@ -87,10 +87,144 @@ static int notice_rank(err_severity_t sev)
     }
 }
 
+/* ---- notices from worker threads ----
+ *
+ * While a statement runs on a worker, the worker owns s->out and the loop
+ * thread sends nothing of it until the worker reports back, possibly minutes
+ * later (a REFRESH waiting for its build). A notice raised there goes to
+ * s->pend instead, preceded by whatever rows the statement has put in s->out
+ * so far (they come first on the wire), and the loop thread is woken through
+ * srv->notice_async to send it at once. When the statement ends, s->pend is
+ * sent before s->out (sess__drain_notices(s, true) in work_done), so every
+ * notice precedes the statement's later messages.
+ *
+ * Bounds: s->pend holds at most kiln.pg.output-high-water-bytes (plus one
+ * notice); the loop thread moves it to the connection only while the
+ * connection's own pending output is under that mark. Notices that do not
+ * fit are dropped and counted; the next notice kept, or the end of the
+ * statement, is preceded by one WARNING saying how many were lost. Rows stay
+ * in s->out when s->pend is full, where the sink's own high-water check
+ * stops the statement as before. */
+
+/* put_dropped - the WARNING that stands for n dropped notices. */
+static void put_dropped(buf_t *b, uint64_t n)
+{
+    err_t w = { 0 };
+    err_set(&w, ERRCODE_WARNING, "%llu notice%s dropped: the client did not read them in time",
+            (unsigned long long)n, n == 1 ? " was" : "s were");
+    w.severity = ERR_WARNING;
+    pgp_put_error(b, &w, true);
+    err_clear(&w);
+}
+
+/* worker_notice - sess__notice on the worker thread that runs s's statement. */
+static void worker_notice(sess_t *s, const err_t *e)
+{
+    sess_server_t *srv = s->srv;
+    size_t cap = srv->high_water;
+    uv_mutex_lock(&srv->notice_mu);
+    if (s->out.len && s->pend.len + s->out.len <= cap) {
+        if (s->pend.len == 0) {
+            buf_t t = s->pend;
+            s->pend = s->out;
+            s->out = t;
+        } else {
+            buf_append(&s->pend, s->out.data, s->out.len);
+        }
+        buf_reset(&s->out);
+    }
+    if (s->out.len || s->pend.len >= cap) {
+        s->pend_dropped++;
+    } else {
+        if (s->pend_dropped) {
+            put_dropped(&s->pend, s->pend_dropped);
+            s->pend_dropped = 0;
+        }
+        pgp_put_error(&s->pend, e, true);
+        if (!s->pend_queued) {
+            s->pend_queued = true;
+            s->pend_next = srv->notice_queue;
+            srv->notice_queue = s;
+        }
+        if (srv->notice_async_on)
+            uv_async_send(&srv->notice_async);
+    }
+    uv_mutex_unlock(&srv->notice_mu);
+}
+
+/* unqueue - takes s out of srv->notice_queue; notice_mu held. */
+static void unqueue(sess_server_t *srv, sess_t *s)
+{
+    if (!s->pend_queued)
+        return;
+    for (sess_t **p = &srv->notice_queue; *p; p = &(*p)->pend_next) {
+        if (*p == s) {
+            *p = s->pend_next;
+            break;
+        }
+    }
+    s->pend_queued = false;
+    s->pend_next = NULL;
+}
+
+/* sess__drain_notices - loop thread: sends what a worker left in s->pend.
+ * Not final: only while the connection is under its high-water mark (the
+ * worker drops notices when pend is full). final: the worker has finished;
+ * everything goes, with the count of dropped notices, before s->out. */
+void sess__drain_notices(sess_t *s, bool final)
+{
+    sess_server_t *srv = s->srv;
+    /* free_pending: the connection is gone (s->io is dead). */
+    bool gone = s->free_pending || s->aborted;
+    if (!final && !gone && s->io.pending(s->io.arg) > srv->high_water)
+        return;
+    uint64_t dropped = 0;
+    uv_mutex_lock(&srv->notice_mu);
+    if (final || gone)
+        unqueue(srv, s);
+    buf_t t = s->pend;
+    s->pend = s->pend_out;
+    s->pend_out = t;
+    if (final) {
+        dropped = s->pend_dropped;
+        s->pend_dropped = 0;
+    }
+    uv_mutex_unlock(&srv->notice_mu);
+    if (dropped)
+        put_dropped(&s->pend_out, dropped);
+    if (s->pend_out.len && !gone && s->io.send(s->io.arg, &s->pend_out) < 0)
+        s->eof = true;
+    buf_reset(&s->pend_out);
+}
+
+/* sess__notice_async_cb - loop thread, woken by a worker's notice. */
+void sess__notice_async_cb(uv_async_t *h)
+{
+    sess_server_t *srv = h->data;
+    uv_mutex_lock(&srv->notice_mu);
+    for (sess_t *s; (s = srv->notice_queue);) {
+        srv->notice_queue = s->pend_next;
+        s->pend_queued = false;
+        s->pend_next = NULL;
+        uv_mutex_unlock(&srv->notice_mu);
+        sess__drain_notices(s, false);
+        uv_mutex_lock(&srv->notice_mu);
+    }
+    uv_mutex_unlock(&srv->notice_mu);
+}
+
+/* sess__notice - a NOTICE / WARNING / INFO for the client. On the loop
+ * thread it joins s->out; on the worker running the statement, s->pend. */
 void sess__notice(sess_t *s, const err_t *e)
 {
     if (s->settings && notice_rank(e->severity) < cfg_int(s->settings, CFG_CLIENT_MIN_MESSAGES))
         return;
+    /* on_worker is set before the job is queued and cleared after it ended,
+     * so only the worker sees it true while it runs. */
+    if (s->x.on_worker) {
+        worker_notice(s, e);
+        return;
+    }
     pgp_put_error(&s->out, e, true);
 }
 
@@ -446,7 +580,12 @@ void sess__message_done(sess_t *s)
 
 void sess_on_drain(sess_t *s)
 {
-    if (s->busy || s->phase == PH_CLOSED)
+    if (s->busy) {
+        /* Notices a worker could not send while the client was not reading. */
+        sess__drain_notices(s, false);
+        return;
+    }
+    if (s->phase == PH_CLOSED)
         return;
     if (s->blocked && s->io.pending(s->io.arg) <= s->srv->high_water / 2) {
         s->blocked = false;
@@ -505,6 +644,9 @@ void sess_free(sess_t *s)
         return;
     }
     sess_server_t *srv = s->srv;
+    uv_mutex_lock(&srv->notice_mu);
+    unqueue(srv, s);
+    uv_mutex_unlock(&srv->notice_mu);
     sess__unregister(s);
     if (s->counted)
         srv->nsessions--;
@@ -524,6 +666,8 @@ void sess_free(sess_t *s)
     cfg_free(s->settings);
     cfg_free(s->baseline);
     buf_free(&s->out);
+    buf_free(&s->pend);
+    buf_free(&s->pend_out);
     mem_free(s);
 }
 

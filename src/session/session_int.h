@@ -102,6 +102,15 @@ struct sess_server {
     bool tick_on;
     struct sockaddr_storage *peers; /* kiln.cluster.pg-servers, for cancel forwarding */
     size_t npeers, peers_cap;
+    /* Notices raised on worker threads (sess__notice): the worker appends to
+     * its session's pend buffer and queues the session; notice_async wakes
+     * the loop thread, which sends them. notice_mu guards every session's
+     * pend, pend_dropped, pend_queued and pend_next, notice_queue and
+     * notice_async_on. */
+    uv_mutex_t notice_mu;
+    sess_t *notice_queue;     /* sessions with notices to send */
+    uv_async_t notice_async;  /* initialized by sess_server_listen, closed by shutdown */
+    bool notice_async_on;     /* workers may signal it */
 };
 
 /* ---- the session ---- */
@@ -223,6 +232,13 @@ struct sess {
     bool free_pending;        /* sess_free called while busy */
     bool closed;              /* io.close was called */
     bool aborted;             /* io.abort was called */
+
+    /* output a worker made while the loop thread may send it (srv->notice_mu) */
+    buf_t pend;               /* NoticeResponses and the rows before them */
+    uint64_t pend_dropped;    /* notices dropped since the last one kept (pend full) */
+    bool pend_queued;         /* in srv->notice_queue */
+    sess_t *pend_next;
+    buf_t pend_out;           /* loop thread only: pend taken to be sent */
     sess_query_t q;
     sess_exec_t x;
     err_t err;                /* scratch error, cleared only when set */
@@ -233,6 +249,8 @@ void sess__send_error(sess_t *s, err_t *e);
 void sess__fatal(sess_t *s, err_t *e);
 void sess__close(sess_t *s);
 void sess__notice(sess_t *s, const err_t *e);
+void sess__drain_notices(sess_t *s, bool final);
+void sess__notice_async_cb(uv_async_t *h);
 void sess__ready(sess_t *s);
 void sess__flush(sess_t *s);
 void sess__message_done(sess_t *s);
