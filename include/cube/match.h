@@ -4,8 +4,8 @@
  * The planner describes the aggregate part of a query block in a
  * cube_query_t (independent of the engine's own plan structures): the
  * tables, their equi-joins, the GROUP BY columns, the WHERE predicates over
- * columns (comparisons with constants, BETWEEN, IN, IS [NOT] NULL, AND, OR,
- * NOT) and the aggregates (sum / count / avg / min / max over a column or a
+ * columns (comparisons with constants or with values known when the plan
+ * runs, BETWEEN, IN, IS [NOT] NULL, AND, OR, NOT) and the aggregates (sum / count / avg / min / max over a column or a
  * linear form of columns and products of two columns). cube_match() then
  * either returns a plan -- which cube, segment and cuboid, the filters as
  * dictionary code ranges, and how each aggregate is derived from stored
@@ -92,7 +92,11 @@ typedef enum cube_q_op {
 } cube_q_op_t;
 
 /* A predicate: a leaf compares col with constants (of type `type`; NULL
- * constants allowed), AND/OR/NOT combine args. */
+ * constants allowed), AND/OR/NOT combine args. A value may be known only
+ * when the plan runs (a bind parameter $n, the same prepared statement
+ * executed with other values): params[i] >= 0 says vals[i] is execution
+ * value params[i] (cube_plan_bind), of type `type` too; params NULL, or
+ * params[i] < 0: vals[i] is the constant. */
 typedef struct cube_q_pred {
     cube_q_op_t op;
     cube_q_col_t col;
@@ -101,6 +105,7 @@ typedef struct cube_q_pred {
     const value_t *vals;
     int nargs;
     const struct cube_q_pred *const *args;
+    const int *params;
 } cube_q_pred_t;
 
 typedef enum cube_q_fn {
@@ -170,7 +175,19 @@ uint64_t cube_plan_cuboid_rows(const cube_plan_t *p);
  * the scan runs to count them), each line ending in '\n'. */
 void cube_plan_explain(const cube_plan_t *p, buf_t *out);
 
-/* cube_plan_open - starts producing rows; the iterator lives in a. */
+/* cube_plan_nvalues - how many execution values the plan's filters read
+ * (1 + the largest params index of its leaves); 0: it runs as matched. */
+int cube_plan_nvalues(const cube_plan_t *p);
+/* cube_plan_bind - p with the filters whose leaves read execution values
+ * resolved with vals[0..nvals) (a NULL compares as SQL's NULL: no row
+ * passes `d = NULL`), in a; p stays as it is, so a prepared statement's
+ * plan runs with other values next time. *out is p when it reads none.
+ * -1: fewer values than it reads (XX000). */
+int cube_plan_bind(const cube_plan_t *p, const value_t *vals, int nvals, mem_arena_t *a, const cube_plan_t **out,
+                   err_t *err) MUST_CHECK;
+
+/* cube_plan_open - starts producing rows (a plan that reads execution
+ * values once bound: XX000 otherwise); the iterator lives in a. */
 int cube_plan_open(const cube_plan_t *p, mem_arena_t *a, cube_iter_t **it, err_t *err) MUST_CHECK;
 /* cube_iter_next - 1 and *row (ncols values valid until the next call), 0
  * at the end, -1 on error. */

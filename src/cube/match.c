@@ -205,12 +205,20 @@ typedef struct mctx {
     int assign[CUBE_MV_MAX_TABLES * 2]; /* query table -> model table, -1 */
     bool used[CUBE_MV_MAX_TABLES];
     uint64_t needed;
-    /* filters per dimension (code ranges), residual conjuncts */
+    /* the WHERE's conjuncts; those over several dimensions also in res */
+    int nconj;
+    const struct npred **conj;
+    int nres;
+    const struct npred *res[64];
+    int nvalues;                 /* execution values the leaves read (1 + largest index) */
+    uint64_t value_dims;         /* dimensions of single-dimension conjuncts reading them */
+    /* filters per dimension (code ranges), while computing them */
     int nf[CUBE_MAX_DIMS];
     stor_code_range_t *fr[CUBE_MAX_DIMS];
     bool has_f[CUBE_MAX_DIMS];
-    int nres;
-    const struct npred *res[64];
+    /* the execution values (cube_plan_bind); NULL: every one taken as NULL */
+    const value_t *bvals;
+    int nbvals;
 } mctx_t;
 
 static int nomatch(mctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -399,10 +407,14 @@ typedef struct npred {
     type_oid_t type;
     int nvals;
     const value_t *vals;
+    const int *params; /* per value: execution value index, -1 constant; NULL: all constants */
     int nargs;
     struct npred **args;
     uint64_t dims;   /* dimensions the subtree reads */
+    bool reads_values; /* a leaf of the subtree has params */
 } npred_t;
+
+static bool kind_ok(const stor_dict_t *d, type_oid_t vt);
 
 static npred_t *npred(mctx_t *c, const cube_q_pred_t *p, bool neg)
 {
@@ -423,6 +435,7 @@ static npred_t *npred(mctx_t *c, const cube_q_pred_t *p, bool neg)
             if (!(n->args[i] = npred(c, p->args[i], neg)))
                 return NULL;
             n->dims |= n->args[i]->dims;
+            n->reads_values |= n->args[i]->reads_values;
         }
         return n;
     default:
@@ -436,6 +449,20 @@ static npred_t *npred(mctx_t *c, const cube_q_pred_t *p, bool neg)
     n->nvals = p->nvals;
     n->vals = p->vals;
     n->op = p->op;
+    for (int i = 0; p->params && i < p->nvals; i++) {
+        if (p->params[i] < 0)
+            continue;
+        /* the value is unknown until the plan runs: what the dictionary can
+         * be compared with is decided now, by type */
+        if (!kind_ok(stor_segment_dict(c->e->seg, n->dim), p->type)) {
+            nomatch(c, "a filter on %s compares it with a value of another type", c->mv->dims[n->dim].name);
+            return NULL;
+        }
+        n->params = p->params;
+        n->reads_values = true;
+        if (p->params[i] >= c->nvalues)
+            c->nvalues = p->params[i] + 1;
+    }
     if (!neg)
         return n;
     switch (p->op) {
@@ -461,6 +488,7 @@ static npred_t *npred(mctx_t *c, const cube_q_pred_t *p, bool neg)
             l->op = i == 0 ? CUBE_Q_LT : CUBE_Q_GT;
             l->nvals = 1;
             l->vals = n->vals + i;
+            l->params = n->params ? n->params + i : NULL;
             o->args[i] = l;
         }
         return o;
@@ -566,10 +594,25 @@ static bool kind_ok(const stor_dict_t *d, type_oid_t vt)
     return vk == STOR_KIND_INT || vk == STOR_KIND_FLOAT;
 }
 
+/* leaf_vals - a leaf's values, its execution values resolved from c->bvals
+ * (NULL when there are none yet: the placeholder plan of cube_match). */
+static const value_t *leaf_vals(mctx_t *c, const npred_t *n)
+{
+    if (!n->params)
+        return n->vals;
+    value_t *v = MEM_NEW_N(c->a, value_t, n->nvals + 1);
+    for (int i = 0; i < n->nvals; i++) {
+        int k = n->params[i];
+        v[i] = k < 0 ? n->vals[i] : c->bvals && k < c->nbvals ? c->bvals[k] : value_null();
+    }
+    return v;
+}
+
 /* leaf_codes - the codes of a leaf's dimension that satisfy it. */
 static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
 {
     const stor_dict_t *d = stor_segment_dict(c->e->seg, n->dim);
+    const value_t *vals = leaf_vals(c, n);
     uint32_t size = stor_dict_size(d), nullc = stor_dict_null_code(d);
     mem_arena_t *a = c->a;
     rset_t nonnull = size ? rs_one(a, 0, size - 1) : (rset_t){ 0, NULL };
@@ -584,16 +627,16 @@ static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
         return 1;
     }
     for (int i = 0; i < n->nvals; i++)
-        if (!n->vals[i].isnull && !kind_ok(d, n->type))
+        if (!vals[i].isnull && !kind_ok(d, n->type))
             return nomatch(c, "a filter on %s compares it with a value of another type", c->mv->dims[n->dim].name);
     switch (n->op) {
     case CUBE_Q_EQ:
     case CUBE_Q_IN:
         for (int i = 0; i < n->nvals; i++) {
-            if (n->vals[i].isnull)
+            if (vals[i].isnull)
                 continue;
             uint32_t lb, ub;
-            bounds(d, n->type, &n->vals[i], &lb, &ub);
+            bounds(d, n->type, &vals[i], &lb, &ub);
             if (lb < ub)
                 *out = rs_or(a, *out, rs_one(a, lb, ub - 1));
         }
@@ -602,12 +645,12 @@ static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
         /* <> v, or NOT IN (list): a NULL in the list makes it never true */
         *out = nonnull;
         for (int i = 0; i < n->nvals; i++) {
-            if (n->vals[i].isnull) {
+            if (vals[i].isnull) {
                 *out = (rset_t){ 0, NULL };
                 return 1;
             }
             uint32_t lb, ub;
-            bounds(d, n->type, &n->vals[i], &lb, &ub);
+            bounds(d, n->type, &vals[i], &lb, &ub);
             rset_t not_v = rs_or(a, lb > 0 ? rs_one(a, 0, lb - 1) : (rset_t){ 0, NULL },
                                  ub < size ? rs_one(a, ub, size - 1) : (rset_t){ 0, NULL });
             *out = rs_and(a, *out, not_v);
@@ -617,10 +660,10 @@ static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
     default:
         break;
     }
-    if (n->nvals < 1 || n->vals[0].isnull || (n->op == CUBE_Q_BETWEEN && (n->nvals < 2 || n->vals[1].isnull)))
+    if (n->nvals < 1 || vals[0].isnull || (n->op == CUBE_Q_BETWEEN && (n->nvals < 2 || vals[1].isnull)))
         return 1; /* a comparison with NULL is never true */
     uint32_t lb, ub;
-    bounds(d, n->type, &n->vals[0], &lb, &ub);
+    bounds(d, n->type, &vals[0], &lb, &ub);
     switch (n->op) {
     case CUBE_Q_LT: *out = lb > 0 ? rs_one(a, 0, lb - 1) : *out; break;
     case CUBE_Q_LE: *out = ub > 0 ? rs_one(a, 0, ub - 1) : *out; break;
@@ -628,7 +671,7 @@ static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
     case CUBE_Q_GE: *out = lb < size ? rs_one(a, lb, size - 1) : *out; break;
     case CUBE_Q_BETWEEN: {
         uint32_t lb2, ub2;
-        bounds(d, n->type, &n->vals[1], &lb2, &ub2);
+        bounds(d, n->type, &vals[1], &lb2, &ub2);
         if (lb < ub2)
             *out = rs_one(a, lb, ub2 - 1);
         break;
@@ -655,6 +698,11 @@ static int tree_codes(mctx_t *c, const npred_t *n, rset_t *out)
     return 1;
 }
 
+#define MAX_CONJ 256
+
+/* add_conjuncts - the top-level conjuncts of n into c->conj: their
+ * dimensions are needed, and those over several dimensions (c->res) are
+ * tested per row, so the scan keeps their dimensions. */
 static int add_conjuncts(mctx_t *c, const npred_t *n)
 {
     if (n->op == CUBE_Q_AND) {
@@ -664,16 +712,14 @@ static int add_conjuncts(mctx_t *c, const npred_t *n)
         return 1;
     }
     c->needed |= n->dims;
+    if (!c->conj)
+        c->conj = MEM_NEW_N(c->a, const npred_t *, MAX_CONJ);
+    if (c->nconj >= MAX_CONJ)
+        return nomatch(c, "too many conditions");
+    c->conj[c->nconj++] = n;
     if (__builtin_popcountll(n->dims) == 1) {
-        int d = __builtin_ctzll(n->dims);
-        rset_t s;
-        if (tree_codes(c, n, &s) <= 0)
-            return 0;
-        if (c->has_f[d])
-            s = rs_and(c->a, (rset_t){ c->nf[d], c->fr[d] }, s);
-        c->has_f[d] = true;
-        c->nf[d] = s.n;
-        c->fr[d] = s.r;
+        if (n->reads_values)
+            c->value_dims |= n->dims;
         return 1;
     }
     if (c->nres >= 64)
@@ -951,6 +997,56 @@ static const char *ranges_text(mem_arena_t *a, const stor_dict_t *d, int n, cons
     return s;
 }
 
+/* plan_filters - p's code-range filter per dimension, its row filter over
+ * several dimensions and their EXPLAIN text, from its conjuncts with the
+ * execution values c->bvals. */
+static int plan_filters(mctx_t *c, cube_plan_t *p)
+{
+    const cube_mv_t *mv = c->mv;
+    memset(c->has_f, 0, sizeof c->has_f);
+    int nres = 0;
+    cube_rnode_t **res = MEM_NEW_N(c->a, cube_rnode_t *, p->nconj + 1);
+    for (int i = 0; i < p->nconj; i++) {
+        const npred_t *n = p->conj[i];
+        if (__builtin_popcountll(n->dims) != 1) {
+            if (residual(c, n, p->pos_of_dim, &res[nres]) <= 0)
+                return 0;
+            nres++;
+            continue;
+        }
+        int d = __builtin_ctzll(n->dims);
+        rset_t s;
+        if (tree_codes(c, n, &s) <= 0)
+            return 0;
+        if (c->has_f[d])
+            s = rs_and(c->a, (rset_t){ c->nf[d], c->fr[d] }, s);
+        c->has_f[d] = true;
+        c->nf[d] = s.n;
+        c->fr[d] = s.r;
+    }
+    p->residual = NULL;
+    if (nres > 0) {
+        cube_rnode_t *and = MEM_NEW(c->a, cube_rnode_t);
+        and->op = CUBE_Q_AND;
+        and->n = nres;
+        and->args = res;
+        p->residual = and;
+    }
+    p->nfilters = 0;
+    p->filters = MEM_NEW_N(c->a, stor_filter_t, mv->ndims + 1);
+    const char *ft = "";
+    for (int d = 0; d < mv->ndims; d++)
+        if (c->has_f[d]) {
+            p->filters[p->nfilters++] = (stor_filter_t){ d, (uint32_t)c->nf[d], c->fr[d] };
+            const char *r = !c->bvals && (c->value_dims & (1ull << d))
+                                ? "parameter values"
+                                : ranges_text(c->a, stor_segment_dict(c->e->seg, d), c->nf[d], c->fr[d]);
+            ft = mem_asprintf(c->a, "%s%s%s in [%s]", ft, *ft ? " AND " : "", mv->dims[d].name, r);
+        }
+    p->filter_text = ft;
+    return 1;
+}
+
 /* try_cube - 1 with *out when cube e answers q, 0 with c->why when not. */
 static int try_cube(mctx_t *c, cube_plan_t **out)
 {
@@ -982,7 +1078,8 @@ static int try_cube(mctx_t *c, cube_plan_t **out)
         if (!w || add_conjuncts(c, w) <= 0)
             return 0;
     }
-    int scan_group[CUBE_MAX_DIMS], ns = ng, pos_of_dim[CUBE_MAX_DIMS];
+    int scan_group[CUBE_MAX_DIMS], ns = ng;
+    int *pos_of_dim = MEM_NEW_N(c->a, int, mv->ndims + 1);
     memcpy(scan_group, gdims, sizeof(int) * (size_t)ng);
     for (int r = 0; r < c->nres; r++)
         for (int d = 0; d < mv->ndims; d++)
@@ -993,6 +1090,8 @@ static int try_cube(mctx_t *c, cube_plan_t **out)
                 if (k == ns)
                     scan_group[ns++] = d;
             }
+    for (int d = 0; d < mv->ndims; d++)
+        pos_of_dim[d] = -1;
     for (int k = 0; k < ns; k++)
         pos_of_dim[scan_group[k]] = k;
     /* aggregates */
@@ -1014,17 +1113,15 @@ static int try_cube(mctx_t *c, cube_plan_t **out)
                        mv->name);
     p->cuboid = cube_def_cuboid(mv->def, ci);
     p->cuboid_rows = (uint64_t)c->e->rows[ci];
-    /* residual trees */
-    if (c->nres > 0) {
-        cube_rnode_t *and = MEM_NEW(c->a, cube_rnode_t);
-        and->op = CUBE_Q_AND;
-        and->n = c->nres;
-        and->args = MEM_NEW_N(c->a, cube_rnode_t *, c->nres);
-        for (int r = 0; r < c->nres; r++)
-            if (residual(c, c->res[r], pos_of_dim, &and->args[r]) <= 0)
-                return 0;
-        p->residual = and;
-    }
+    /* filters and row filter: final now, or (leaves reading execution
+     * values) computed with NULLs, which checks every leaf against its
+     * dictionary, and again per run by cube_plan_bind */
+    p->nconj = c->nconj;
+    p->conj = c->conj;
+    p->pos_of_dim = pos_of_dim;
+    p->nvalues = c->nvalues;
+    if (plan_filters(c, p) <= 0)
+        return 0;
     p->cube = mv->name;
     p->seg_id = c->e->seg_id;
     p->nscan_group = ns;
@@ -1032,15 +1129,6 @@ static int try_cube(mctx_t *c, cube_plan_t **out)
     p->nqgroup = ng;
     p->nmeas = nm;
     p->scan_meas = mem_amemdup(c->a, mpos, sizeof(int) * (size_t)(nm + 1));
-    p->filters = MEM_NEW_N(c->a, stor_filter_t, mv->ndims + 1);
-    const char *ft = "";
-    for (int d = 0; d < mv->ndims; d++)
-        if (c->has_f[d]) {
-            p->filters[p->nfilters++] = (stor_filter_t){ d, (uint32_t)c->nf[d], c->fr[d] };
-            ft = mem_asprintf(c->a, "%s%s%s in [%s]", ft, *ft ? " AND " : "", mv->dims[d].name,
-                              ranges_text(c->a, stor_segment_dict(c->e->seg, d), c->nf[d], c->fr[d]));
-        }
-    p->filter_text = ft;
     p->ncols = q->ngroup + q->naggs;
     p->cols = MEM_NEW_N(c->a, cube_plan_col_t, p->ncols + 1);
     for (int i = 0; i < q->ngroup; i++) {
@@ -1051,6 +1139,36 @@ static int try_cube(mctx_t *c, cube_plan_t **out)
         p->cols[q->ngroup + i] = (cube_plan_col_t){ fn_label(q->aggs[i].fn), p->aggs[i].type, -1 };
     *out = p;
     return 1;
+}
+
+int cube_plan_nvalues(const cube_plan_t *p)
+{
+    return p->nvalues;
+}
+
+int cube_plan_bind(const cube_plan_t *p, const value_t *vals, int nvals, mem_arena_t *a, const cube_plan_t **out,
+                   err_t *err)
+{
+    *out = p;
+    if (p->nvalues == 0)
+        return 0;
+    if (nvals < p->nvalues)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "cube scan on %s needs %d parameter values, got %d", p->cube,
+                       p->nvalues, nvals);
+    cube_plan_t *b = MEM_NEW(a, cube_plan_t);
+    *b = *p;
+    mctx_t *c = MEM_NEW(a, mctx_t);
+    c->e = p->e;
+    c->mv = p->e->mv;
+    c->a = a;
+    c->bvals = vals;
+    c->nbvals = nvals;
+    /* every leaf was checked against its dictionary when matched */
+    if (plan_filters(c, b) <= 0)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "cube scan on %s: %s", p->cube, c->why ? c->why : "bind failed");
+    b->nvalues = 0;
+    *out = b;
+    return 0;
 }
 
 int cube_match(cube_matcher_t *m, const meta_catalog_t *cat, const cube_query_t *q, mem_arena_t *a, cube_plan_t **plan,
@@ -1614,7 +1732,8 @@ int cube_view_restrict(cube_view_t *v, const cube_q_pred_t *w)
     if (w && w->op == CUBE_Q_AND) {
         for (int i = 0; i < w->nargs; i++)
             cube_view_restrict(v, w->args[i]);
-    } else if (w && w->op != CUBE_Q_OR && w->op != CUBE_Q_NOT && w->col.column) {
+    } else if (w && w->op != CUBE_Q_OR && w->op != CUBE_Q_NOT && w->col.column && !w->params) {
+        /* (a leaf reading execution values says nothing yet: every set stays) */
         for (int i = 0; i < v->ncols; i++)
             if (v->out[i].is_dim && strcmp(v->cols[i].name, w->col.column) == 0) {
                 view_restrict_leaf(v, w, v->out[i].index);

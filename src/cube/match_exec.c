@@ -82,6 +82,8 @@ void cube_plan_explain(const cube_plan_t *p, buf_t *out)
     }
     for (int i = 0; i < p->naggs; i++)
         buf_printf(out, "  Aggregate %d: %s\n", i + 1, p->aggs[i].text);
+    if (p->nvalues > 0)
+        return; /* the ranges depend on the values the statement is executed with */
     /* The rows the seeks leave to read: the scan is planned and run here (it costs what the
      * query's scan costs, microseconds for a selective query on a sorted cuboid). */
     mem_arena_t *a = mem_arena_new(NULL, "cube explain", 0);
@@ -259,6 +261,9 @@ static int materialize(cube_iter_t *it, err_t *err)
 
 int cube_plan_open(const cube_plan_t *p, mem_arena_t *a, cube_iter_t **out, err_t *err)
 {
+    if (p->nvalues > 0)
+        return err_set(err, ERRCODE_INTERNAL_ERROR, "cube scan on %s opened before its parameter values were bound",
+                       p->cube);
     cube_iter_t *it = MEM_NEW(a, cube_iter_t);
     it->p = p;
     it->a = a;

@@ -78,6 +78,13 @@ struct cube_plan {
     int ngroup;           /* output group columns */
     int *group_pos;       /* per output group column: position in scan_group */
     cube_rnode_t *residual;
+    /* the WHERE as conjuncts over dimensions (match.c's npred trees), kept
+     * for cube_plan_bind when a leaf reads execution values (nvalues > 0:
+     * filters and residual above are a NULL-bound placeholder, never run) */
+    int nconj;
+    const struct npred *const *conj;
+    int *pos_of_dim;      /* dimension -> position in scan_group */
+    int nvalues;
     int nmeas;
     int *scan_meas;       /* segment measure indexes */
     int naggs;

@@ -17,6 +17,12 @@
  * optional side, a condition that is not a column compared with
  * constants) makes the block one the cubes cannot answer, with a reason.
  *
+ * Bind parameters ($n, and casts and operators over them) stand where a
+ * constant may: the plan is matched once (the cube and cuboid do not depend
+ * on the values), and the Cube Scan evaluates them when it opens, with the
+ * portal's values (sql__exec_params), and binds its plan to them
+ * (cube_plan_bind): a prepared statement runs again with other values.
+ *
  * Policy (see include/sql/cube_route.h): a block whose scanned tables
  * include no cube's fact table is left to the executor; otherwise a cube
  * answers it, or it fails with 0A000 and the reasons, unless
@@ -35,6 +41,7 @@
 #define MAXT 64   /* tables of one block */
 #define MAXJ 128  /* join keys of one block */
 #define MAXC 256  /* WHERE conjuncts of one block */
+#define MAXV 256  /* values known at execution (parameters) of one block */
 
 /* Where an input column comes from: a table of the block and its column. */
 typedef struct origin {
@@ -58,6 +65,12 @@ typedef struct tr {
     const cube_q_pred_t *conj[MAXC];
     const char *why; /* the first reason the block cannot be described */
     bool has_source; /* a scan of a source table ('f') */
+    /* values known only when the statement runs ($n and casts of it): the
+     * aggregate path takes them (the cube scan evaluates them when it opens
+     * and binds its plan); view scans do not (they would prune on them) */
+    bool values;
+    int nvx;
+    const exec_expr_t *vx[MAXV];
 } tr_t;
 
 static int fail(tr_t *t, const char *why)
@@ -111,6 +124,47 @@ static cube_q_col_t qcol(const tr_t *t, origin_t o)
     return (cube_q_col_t){ o.table, t->rels[o.table]->cols[o.col].name };
 }
 
+/* exec_value - whether e is a value known when the statement runs, made of
+ * bind parameters (at least one) and constants through immutable casts and
+ * operators: nothing that reads a row, a subquery or the session. */
+static bool exec_value(const exec_expr_t *e, bool *param)
+{
+    switch (e->kind) {
+    case EXPR_CONST:
+        return true;
+    case EXPR_PARAM:
+        *param = true;
+        return true;
+    case EXPR_FUNC:
+        if (!(e->u.fn->flags & (EXEC_FN_CAST | EXEC_FN_OPERATOR)) ||
+            (e->u.fn->flags & (EXEC_FN_VOLATILE | EXEC_FN_STABLE | EXEC_FN_SETOF)))
+            return false;
+        for (int i = 0; i < e->nargs; i++)
+            if (!e->args[i] || !exec_value(e->args[i], param))
+                return false;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* value_of - k as a leaf's value: a constant (1, *idx -1), a value known at
+ * execution (1, *idx its index among t->vx), or neither (0). */
+static int value_of(tr_t *t, const exec_expr_t *k, int *idx)
+{
+    *idx = -1;
+    if (k->kind == EXPR_CONST)
+        return 1;
+    bool param = false;
+    if (!t->values || !exec_value(k, &param) || !param)
+        return 0;
+    if (t->nvx >= MAXV)
+        return 0;
+    *idx = t->nvx;
+    t->vx[t->nvx++] = k;
+    return 1;
+}
+
 static cube_q_pred_t *pred_new(tr_t *t, cube_q_op_t op)
 {
     cube_q_pred_t *p = MEM_NEW(t->a, cube_q_pred_t);
@@ -162,16 +216,22 @@ static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_
         if ((e->ival2 & ~1) != 0 || !column_of(e->args[0], org, width, &o))
             break;
         value_t *vals = MEM_NEW_N(t->a, value_t, e->nargs);
+        int *params = MEM_NEW_N(t->a, int, e->nargs);
+        bool any = false;
         for (int i = 1; i < e->nargs; i++) {
-            if (e->args[i]->kind != EXPR_CONST)
+            if (e->args[i]->type != e->args[1]->type || !value_of(t, e->args[i], &params[i - 1]))
                 return fail(t, "an IN list that is not made of constants cannot be answered from a cube"), NULL;
-            vals[i - 1] = e->args[i]->u.cval;
+            if (params[i - 1] >= 0)
+                any = true;
+            else
+                vals[i - 1] = e->args[i]->u.cval;
         }
         cube_q_pred_t *p = pred_new(t, e->ival2 & 1 ? CUBE_Q_NE : CUBE_Q_IN);
         p->col = qcol(t, o);
         p->type = e->args[1]->type;
         p->nvals = e->nargs - 1;
         p->vals = vals;
+        p->params = any ? params : NULL;
         return p;
     }
     case EXPR_FUNC: {
@@ -181,19 +241,19 @@ static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_
             origin_t o;
             const exec_expr_t *k = e->args[1 - side];
             int op = op_of(e->u.fn->name, side == 1);
-            if (!op || !column_of(e->args[side], org, width, &o))
-                continue;
-            if (k->kind == EXPR_PARAM)
-                return fail(t, "a filter compares a column with a parameter, which cube matching does not take "
-                               "yet (send the value as a literal)"),
-                       NULL;
-            if (k->kind != EXPR_CONST)
+            int idx;
+            if (!op || !column_of(e->args[side], org, width, &o) || !value_of(t, k, &idx))
                 continue;
             cube_q_pred_t *p = pred_new(t, (cube_q_op_t)op);
             p->col = qcol(t, o);
             p->type = k->type;
             p->nvals = 1;
-            p->vals = &k->u.cval;
+            if (idx < 0) {
+                p->vals = &k->u.cval;
+            } else {
+                p->vals = MEM_NEW(t->a, value_t);
+                p->params = mem_amemdup(t->a, &idx, sizeof idx);
+            }
             return p;
         }
         break;
@@ -439,12 +499,34 @@ typedef struct route_rel {
     exec_rel_t rel;
     const exec_rel_t *inner;
     const cube_plan_t *plan;
+    int nvx;                /* the plan's execution values: evaluated at each open */
+    const exec_expr_t **vx;
 } route_rel_t;
 
 static int rr_open(const exec_rel_t *rel, mem_arena_t *a, const bool *needed, void **scan, err_t *err)
 {
     const route_rel_t *rr = rel->impl;
-    return rr->inner->ops->open(rr->inner, a, needed, scan, err);
+    const exec_rel_t *inner = rr->inner;
+    if (rr->nvx > 0) {
+        /* filters on $n: the plan is bound to this execution's values (a
+         * prepared statement runs again with others), in the scan's arena */
+        int np;
+        const value_t *pv = sql__exec_params(&np);
+        exec_ectx_t ec = { 0 };
+        ec.arena = a;
+        ec.params = pv;
+        ec.nparams = np;
+        ec.err = err;
+        value_t *vals = MEM_NEW_N(a, value_t, rr->nvx);
+        for (int i = 0; i < rr->nvx; i++)
+            if (exec_eval_const(&ec, rr->vx[i], &vals[i]) < 0)
+                return -1;
+        const cube_plan_t *bound;
+        if (cube_plan_bind(rr->plan, vals, rr->nvx, a, &bound, err) < 0)
+            return -1;
+        inner = cube_plan_rel(bound, a);
+    }
+    return inner->ops->open(inner, a, needed, scan, err);
 }
 
 static int rr_next(void *scan, exec_batch_t *out, mem_arena_t *scratch, err_t *err);
@@ -500,7 +582,7 @@ int sql__cube_route_explain(const exec_rel_t *rel, mem_arena_t *a, char ***lines
     return k;
 }
 
-static exec_plan_t *scan_plan(sql_analyze_t *an, const exec_plan_t *agg, const cube_plan_t *cp)
+static exec_plan_t *scan_plan(sql_analyze_t *an, const exec_plan_t *agg, const cube_plan_t *cp, const tr_t *t)
 {
     const exec_rel_t *inner = cube_plan_rel(cp, an->a);
     inner_ops = inner->ops;
@@ -510,6 +592,10 @@ static exec_plan_t *scan_plan(sql_analyze_t *an, const exec_plan_t *agg, const c
     rr->rel.impl = rr;
     rr->inner = inner;
     rr->plan = cp;
+    if (cube_plan_nvalues(cp) > 0) {
+        rr->nvx = t->nvx;
+        rr->vx = mem_amemdup(an->a, t->vx, sizeof t->vx[0] * (size_t)t->nvx);
+    }
     exec_plan_t *p = exec_plan_new(an->a, PLAN_SCAN, inner->ncols);
     p->u.scan.rel = &rr->rel;
     p->u.scan.needed = MEM_NEW_N(an->a, bool, inner->ncols + 1);
@@ -703,6 +789,7 @@ int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t *
     tr_t t = { 0 };
     t.an = an;
     t.a = an->a;
+    t.values = true;
     origin_t *org = NULL;
     cube_query_t q = { 0 };
     cube_plan_t *plan = NULL;
@@ -718,7 +805,7 @@ int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t *
         return -1;
     }
     if (rc > 0) {
-        exec_plan_t *p = scan_plan(an, agg, plan);
+        exec_plan_t *p = scan_plan(an, agg, plan, &t);
         if (!p)
             return -1;
         *out = p;

@@ -67,6 +67,18 @@ const sql_session_info_t *sql_current_session(void)
     return current_session;
 }
 
+/* The parameter values of the portal this thread executes: scans that
+ * take them when they open (cube scans filtering on $n) read them here,
+ * because a relation's open callback gets no expression context. */
+static _Thread_local const value_t *current_params;
+static _Thread_local int current_nparams;
+
+const value_t *sql__exec_params(int *n)
+{
+    *n = current_nparams;
+    return current_params;
+}
+
 /* ---- context ---- */
 
 static int hook_set(exec_session_t *s, const char *name, const char *value, bool is_local, err_t *err)
@@ -980,6 +992,10 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
     exec_catview_t *prev = exec_catalog_set_current(p->stmt->cat ? p->stmt->cat : exec_catalog_current());
     const sql_session_info_t *prev_sess = current_session;
     current_session = &p->stmt->ctx->info;
+    const value_t *prev_params = current_params;
+    int prev_nparams = current_nparams;
+    current_params = p->params;
+    current_nparams = p->params ? p->stmt->nparams : 0;
     /* dates and timestamps print in the session's DateStyle (rows and casts) */
     dt_style_t style;
     dt_order_t order;
@@ -987,6 +1003,8 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
     int prev_style = dt_style_set(style, order);
     int rc = execute(p, max_rows, sink, err);
     dt_style_restore(prev_style);
+    current_params = prev_params;
+    current_nparams = prev_nparams;
     current_session = prev_sess;
     exec_catalog_set_current(prev);
     return rc;

@@ -161,6 +161,10 @@ void sql__free_settings(void *ctx);
 int sql__search_path(sql_ctx_t *ctx, bool implicit, mem_arena_t *a, const char ***names, int *n);
 const char *sql__show_name(const char *name);
 
+/* sql__exec_params - the parameter values of the portal the calling thread
+ * is executing (set around sql_execute); NULL and 0 outside one. */
+const value_t *sql__exec_params(int *n);
+
 /* explain.c */
 int sql__explain_lines(mem_arena_t *a, const exec_plan_t *plan, char ***lines, int *n);
 

@@ -387,6 +387,8 @@ static cube_q_pred_t *node(mem_arena_t *a, cube_q_op_t op, int n, ...)
     return p;
 }
 
+static int plan_rows(const cube_plan_t *p, mem_arena_t *a, char ***rows, err_t *err);
+
 /* run - matches and renders every row as text "v1|v2|..." sorted. */
 static int run(cube_matcher_t *m, qb_t *b, char ***rows, err_t *err, char *explain, size_t explain_n)
 {
@@ -402,13 +404,20 @@ static int run(cube_matcher_t *m, qb_t *b, char ***rows, err_t *err, char *expla
         snprintf(explain, explain_n, "%.*s", (int)e.len, e.data);
         buf_free(&e);
     }
+    return plan_rows(p, b->a, rows, err);
+}
+
+/* plan_rows - runs plan p, its rows as text "v1|v2|..." into *rows; the count + 1, -1 on error. */
+static int plan_rows(const cube_plan_t *p, mem_arena_t *a, char ***rows, err_t *err)
+{
+    int rc;
     const cube_plan_col_t *cols;
     int nc = cube_plan_columns(p, &cols);
     cube_iter_t *it;
-    if (cube_plan_open(p, b->a, &it, err) < 0)
+    if (cube_plan_open(p, a, &it, err) < 0)
         return -1;
     int n = 0, cap = 4096;
-    char **out = MEM_NEW_N(b->a, char *, cap);
+    char **out = MEM_NEW_N(a, char *, cap);
     const value_t *row;
     while ((rc = cube_iter_next(it, &row, err)) > 0) {
         buf_t t = BUF_INIT;
@@ -421,7 +430,7 @@ static int run(cube_matcher_t *m, qb_t *b, char ***rows, err_t *err, char *expla
                 type_out_text(cols[c].type, -1, &row[c], 0, &t);
         }
         if (n < cap)
-            out[n++] = mem_astrndup(b->a, t.data ? t.data : "", t.len);
+            out[n++] = mem_astrndup(a, t.data ? t.data : "", t.len);
         buf_free(&t);
     }
     if (rc < 0)
@@ -619,6 +628,118 @@ static void test_ssb(void)
         acc_get(acc, 4096, k)->sum1 += L[i].rev - L[i].cost;
     }
     check_rows(rows, n - 1, acc, 4096, render_key_sum);
+    cube_matcher_free(m);
+    mem_arena_free(a);
+    teardown();
+}
+
+/* pleaf - a leaf whose values are execution values idx[0..n) (-1: the constant in vals). */
+static cube_q_pred_t *pleaf(qb_t *b, cube_q_pred_t *l, int n, ...)
+{
+    int *idx = MEM_NEW_N(b->a, int, n);
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        idx[i] = va_arg(ap, int);
+    va_end(ap);
+    l->params = idx;
+    return l;
+}
+
+static void test_params(void)
+{
+    setup();
+    mv_ok(CUBE_SQL);
+    refresh_ok("ssb");
+    mem_arena_t *a = mem_arena_new(NULL, "q", 0);
+    cube_matcher_t *m = cube_matcher_new(root);
+    err_t err = { 0 };
+    char **rows;
+
+    /* Q1-shaped, d_year = $0 AND lo_discount BETWEEN $1 AND 3: matched once, run with several values */
+    qb_t *b = qb_new(a, 1, QD);
+    qb_agg(b, CUBE_Q_SUM, 1, 1, "lo_extendedprice", "lo_discount");
+    cube_q_pred_t *year = pleaf(b, leaf(b, CUBE_Q_EQ, QD, "d_year", TYPE_INT4, 1, 0), 1, 0);
+    cube_q_pred_t *disc = pleaf(b, leaf(b, CUBE_Q_BETWEEN, QL, "lo_discount", TYPE_INT4, 2, 0, 3), 2, 1, -1);
+    b->q.where = node(a, CUBE_Q_AND, 3, year, disc, leaf(b, CUBE_Q_LT, QL, "lo_quantity", TYPE_INT4, 1, 25));
+    const meta_catalog_t *cat = meta_catalog_acquire(ST);
+    cube_plan_t *p;
+    int rc = cube_match(m, cat, &b->q, a, &p, &err);
+    meta_catalog_release(cat);
+    if (rc <= 0)
+        TAP_FAIL("match with parameters: %s", err.message);
+    ASSERT_EQ(cube_plan_nvalues(p), 2);
+    buf_t ex = BUF_INIT;
+    cube_plan_explain(p, &ex);
+    printf("# %s", buf_cstr(&ex));
+    ASSERT(strstr(buf_cstr(&ex), "parameter values") && !strstr(buf_cstr(&ex), "Rows Touched"));
+    buf_free(&ex);
+    cube_iter_t *it;
+    ASSERT(cube_plan_open(p, a, &it, &err) < 0 && strcmp(err.sqlstate, "XX000") == 0);
+    err_clear(&err);
+    const cube_plan_t *bound;
+    ASSERT(cube_plan_bind(p, (value_t[]){ value_int(1993) }, 1, a, &bound, &err) < 0);
+    err_clear(&err);
+    static const int runs[][3] = { { 1993, 1, 0 }, { 1994, 2, 0 }, { 1992, 4, 0 }, { 0, 1, 1 }, { 1993, 0, 2 } };
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        /* runs[r][2]: 1 the year is NULL, 2 the lower bound is */
+        value_t vals[2] = { value_int(runs[r][0]), value_int(runs[r][1]) };
+        if (runs[r][2])
+            vals[runs[r][2] - 1] = value_null();
+        if (cube_plan_bind(p, vals, 2, a, &bound, &err) < 0)
+            TAP_FAIL("bind: %s", err.message);
+        int n = plan_rows(bound, a, &rows, &err);
+        if (n <= 0)
+            TAP_FAIL("run %zu: %s", r, err.message);
+        int64_t want = 0;
+        bool any = false;
+        for (int i = 0; i < NL && !runs[r][2]; i++)
+            if (dof(L[i].date)->year == runs[r][0] && L[i].disc >= runs[r][1] && L[i].disc <= 3 && L[i].qty < 25) {
+                want += (int64_t)L[i].price * L[i].disc;
+                any = true;
+            }
+        ASSERT_EQ(n - 1, 1);
+        if (any)
+            ASSERT_EQ(atoll(rows[0]), want);
+        else
+            ASSERT_STREQ(rows[0], "NULL");
+    }
+    ASSERT_EQ(cube_plan_nvalues(p), 2); /* binding left the plan as it was */
+
+    /* a row filter over two dimensions reading values: (c_nation = $0 OR s_city IN ('JAPAN0', $1)) */
+    b = qb_new(a, 3, QC, QS, QD);
+    qb_group(b, QC, "c_city");
+    qb_agg(b, CUBE_Q_SUM, 1, 1, "lo_revenue", NULL);
+    b->q.where = node(a, CUBE_Q_AND, 2,
+                      node(a, CUBE_Q_OR, 2, pleaf(b, leaf(b, CUBE_Q_EQ, QC, "c_nation", TYPE_TEXT, 1, ""), 1, 0),
+                           pleaf(b, leaf(b, CUBE_Q_IN, QS, "s_city", TYPE_TEXT, 2, "JAPAN0", ""), 2, -1, 1)),
+                      leaf(b, CUBE_Q_EQ, QD, "d_year", TYPE_INT4, 1, 1992));
+    cat = meta_catalog_acquire(ST);
+    rc = cube_match(m, cat, &b->q, a, &p, &err);
+    meta_catalog_release(cat);
+    if (rc <= 0)
+        TAP_FAIL("match with a row filter on parameters: %s", err.message);
+    static const char *const nat[][2] = { { "CHINA", "JAPAN1" }, { "UNITED STATES", NULL }, { NULL, "JAPAN3" } };
+    for (size_t r = 0; r < sizeof nat / sizeof nat[0]; r++) {
+        value_t vals[2];
+        for (int k = 0; k < 2; k++)
+            vals[k] = nat[r][k] ? value_text(nat[r][k], strlen(nat[r][k])) : value_null();
+        if (cube_plan_bind(p, vals, 2, a, &bound, &err) < 0)
+            TAP_FAIL("bind: %s", err.message);
+        int n = plan_rows(bound, a, &rows, &err);
+        if (n <= 0)
+            TAP_FAIL("run %zu: %s", r, err.message);
+        acc_t *acc = MEM_NEW_N(a, acc_t, 4096);
+        for (int i = 0; i < NL; i++) {
+            const crow_t *c = cof(C, NC, L[i].cust), *s = cof(S, NS, L[i].supp);
+            bool hit = (nat[r][0] && strcmp(c->nation, nat[r][0]) == 0) || strcmp(s->city, "JAPAN0") == 0 ||
+                       (nat[r][1] && strcmp(s->city, nat[r][1]) == 0);
+            if (!hit || dof(L[i].date)->year != 1992)
+                continue;
+            acc_get(acc, 4096, c->city)->sum1 += L[i].rev;
+        }
+        check_rows(rows, n - 1, acc, 4096, render_key_sum);
+    }
     cube_matcher_free(m);
     mem_arena_free(a);
     teardown();
@@ -914,11 +1035,11 @@ static void test_view(void)
     ASSERT_EQ(rev[5], total_rev);
     ASSERT_EQ(rows[3] + rows[4] + rows[6] + rows[7], 0);
     /* WHERE c_nation IS NULL: the sets without c_nation (c_nation is never NULL) */
-    cube_q_pred_t isnull = { CUBE_Q_IS_NULL, { 0, "c_nation" }, TYPE_TEXT, 0, NULL, 0, NULL };
+    cube_q_pred_t isnull = { CUBE_Q_IS_NULL, { 0, "c_nation" }, TYPE_TEXT, 0, NULL, 0, NULL, NULL };
     ASSERT_EQ(cube_view_restrict(v, &isnull), 3);
     /* AND c_region = 'ASIA': only (c_region), seeking ASIA */
     value_t asia = value_text("ASIA", 4);
-    cube_q_pred_t eq = { CUBE_Q_EQ, { 0, "c_region" }, TYPE_TEXT, 1, &asia, 0, NULL };
+    cube_q_pred_t eq = { CUBE_Q_EQ, { 0, "c_region" }, TYPE_TEXT, 1, &asia, 0, NULL, NULL };
     ASSERT_EQ(cube_view_restrict(v, &eq), 1);
     buf_t ex = BUF_INIT;
     cube_view_explain(v, &ex);
@@ -1274,6 +1395,7 @@ int main(void)
 {
     tap_test_t tests[] = {
         { "SSB-shaped queries from the cube equal a naive computation", test_ssb },
+        { "parameters: one plan bound to other values per run, NULL values, a row filter on them", test_params },
         { "derived aggregates: counts, NULL sums, avg, min/max, empty input, NOT IN", test_derived },
         { "refusals name the missing column, measure or join", test_refusals },
         { "lookups left out: LEFT always, INNER only when verified", test_left_out_joins },
