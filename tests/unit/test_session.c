@@ -1220,6 +1220,79 @@ static void test_worker(void)
     cfg_free(cfg);
 }
 
+/* count - occurrences of what in s. */
+static int count(const char *s, const char *what)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
+static void test_worker_notices(void)
+{
+    cfg_t *cfg = test_cfg((const char *const[]){ "kiln.pg.output-high-water-bytes", "4096", NULL });
+    sess_server_t *srv = sess_server_new(uv_default_loop(), cfg);
+    conn_t *c = login(srv);
+    buf_t b = BUF_INIT;
+    /* Rows and notices of a worker keep their order (s->pend, then s->out). */
+    send_q(c, "NOTICES 3 2");
+    ASSERT(sess_is_busy(c->s));
+    run_loop_until(got_z, c);
+    EXPECT(c, "T(i) D(1) N(01000) D(2) N(01000) N(01000) C(SELECT 2) ZI");
+    /* The same through Execute. */
+    p_msg(&b, "", "NOTICES 2 2", 0, NULL);
+    b_msg(&b, "", "", -1, 0, NULL, -1);
+    e_msg(&b, "", 0);
+    empty_msg(&b, 'S');
+    feed(c, b.data, b.len);
+    run_loop_until(got_z, c);
+    EXPECT(c, "1 2 D(1) N(01000) D(2) N(01000) C(SELECT 2) ZI");
+
+    /* A notice is sent while the statement still runs: here when a write of
+     * the connection completes (the server's uv_async does it at once). */
+    send_q(c, "NOTICES 1 0 3000");
+    bool seen = false;
+    for (int i = 0; i < 2500 && sess_is_busy(c->s) && !seen; i++) {
+        sess_on_drain(c->s);
+        seen = strcmp(trace(c, false), "T(i) N(01000)") == 0;
+        if (!seen)
+            usleep(1000);
+    }
+    ASSERT(seen);
+    ASSERT(sess_is_busy(c->s));
+    sess__cancel(srv, (uint32_t)c->s->pid, c->s->key);
+    run_loop_until(got_z, c);
+    EXPECT(c, "C(SELECT 0) ZI");
+
+    /* A client that reads nothing: the notices kept are bounded by the
+     * high-water mark, the rest are dropped and counted. */
+    c->track = true;
+    send_q(c, "NOTICES 20000");
+    for (int i = 0; i < 100000 && sess_is_busy(c->s); i++) {
+        sess_on_drain(c->s);
+        uv_run(uv_default_loop(), UV_RUN_NOWAIT);
+    }
+    run_loop_until(got_z, c);
+    size_t sent = c->out.len - c->out_read;
+    ASSERT(sent < 4 * 4096);
+    ASSERT(memmem(c->out.data + c->out_read, sent, "notices were dropped", 20) != NULL);
+    const char *t = trace(c, false);
+    ASSERT(count(t, "N(01000)") > 10 && count(t, "N(01000)") < 200);
+    ASSERT(strstr(t, "N(01000) C(SELECT 0) ZI"));
+    /* The client catches up: the session goes on. */
+    c->track = false;
+    c->pending = 0;
+    sess_on_drain(c->s);
+    send_q(c, "NOTICES 1 1");
+    run_loop_until(got_z, c);
+    EXPECT(c, "T(i) D(1) N(01000) C(SELECT 1) ZI");
+    buf_free(&b);
+    conn_free(c);
+    sess_server_free(srv);
+    cfg_free(cfg);
+}
+
 static void test_cancel(void)
 {
     cfg_t *cfg = test_cfg(NULL);
@@ -1445,6 +1518,7 @@ int main(void)
         { "malformed messages drop only their connection", test_malformed },
         { "back-pressure", test_backpressure },
         { "worker execution", test_worker },
+        { "notices from a worker", test_worker_notices },
         { "cancel", test_cancel },
         { "statement_timeout and cancel of a paused statement", test_statement_timeout },
         { "shutdown", test_shutdown },

@@ -5,7 +5,9 @@
  *
  * Statements: SELECT <int>, SELECT $1, ROWS <n> (cheap, n int4 rows),
  * SLOW <n> (same on a worker), SLEEP (worker, until cancelled), FAIL
- * (22012 at execution), SET name = value, SHOW name, NOTICE, BEGIN, START
+ * (22012 at execution), SET name = value, SHOW name, NOTICE, NOTICES <n>
+ * [<k> [<ms>]] (worker: n notices, a row before each of the first k, then
+ * ms of sleep or until cancelled), BEGIN, START
  * TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT x, RELEASE x,
  * ROLLBACK TO x, DEALLOCATE x|ALL, DISCARD ALL, PREPARE x AS SELECT <n>,
  * EXECUTE x; anything else is 42601 with a position.
@@ -24,7 +26,7 @@
 #include "sql/sql.h"
 #include "types/types.h"
 
-enum op { OP_NONE, OP_CONST, OP_PARAM, OP_ROWS, OP_SLEEP, OP_FAIL, OP_SET, OP_SHOW, OP_NOTICE, OP_RESET_ALL };
+enum op { OP_NONE, OP_CONST, OP_PARAM, OP_ROWS, OP_SLEEP, OP_FAIL, OP_SET, OP_SHOW, OP_NOTICE, OP_NOTICES, OP_RESET_ALL };
 
 struct sql_ctx {
     sql_session_info_t info;
@@ -36,6 +38,7 @@ struct sql_stmt {
     sql_kind_t kind;
     bool cheap;
     long n;
+    long k, ms; /* NOTICES */
     int nparams;
     type_oid_t ptypes[1];
     sql_col_t cols[1];
@@ -192,6 +195,15 @@ int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int
         s->name = mem_astrdup(a, p);
         s->ncols = 1;
         s->cols[0] = (sql_col_t){ s->name, 0, 0, TYPE_TEXT, -1, -1 };
+    } else if (word(&p, "NOTICES")) {
+        s->kind = SQL_K_ROWS;
+        s->op = OP_NOTICES;
+        s->cheap = false;
+        s->n = strtol(p, &end, 10);
+        s->k = strtol(end, &end, 10);
+        s->ms = strtol(end, &end, 10);
+        s->ncols = 1;
+        s->cols[0] = (sql_col_t){ "i", 0, 0, TYPE_INT4, 4, -1 };
     } else if (word(&p, "NOTICE")) {
         s->op = OP_NOTICE;
         s->tag = "DO";
@@ -355,6 +367,23 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
                                             cfg_str(c->info.settings, (cfg_id_t)id));
         }
         break;
+    case OP_NOTICES: {
+        err_t e = { 0 };
+        err_set(&e, ERRCODE_WARNING, "hello from a worker");
+        e.severity = ERR_NOTICE;
+        for (long i = 0; i < s->n; i++) {
+            if (i < s->k) {
+                v.u.i = i + 1;
+                sink->row(sink->arg, 1, &v);
+            }
+            c->info.hooks.notice(c->info.hooks.arg, &e);
+        }
+        for (long i = 0; i < s->ms && !atomic_load(&c->cancel); i++)
+            usleep(1000);
+        err_clear(&e);
+        snprintf(p->tag, sizeof p->tag, "SELECT %ld", s->k < s->n ? s->k : s->n);
+        return SQL_EXEC_DONE;
+    }
     case OP_NOTICE: {
         err_t e = { 0 };
         err_set(&e, ERRCODE_WARNING, "hello from the engine");
