@@ -186,6 +186,28 @@ static int op_of(const char *name, bool flip)
     return 0;
 }
 
+/* bool_leaf - column o compared with a boolean: = v, or IS [NOT] NULL when
+ * op says so. */
+static cube_q_pred_t *bool_leaf(tr_t *t, origin_t o, cube_q_op_t op, bool v)
+{
+    cube_q_pred_t *p = pred_new(t, op);
+    p->col = qcol(t, o);
+    if (op == CUBE_Q_EQ) {
+        value_t *val = MEM_NEW(t->a, value_t);
+        *val = value_int(v);
+        p->type = TYPE_BOOL;
+        p->nvals = 1;
+        p->vals = val;
+    }
+    return p;
+}
+
+/* bool_col - whether e is a boolean column of a table (into *o). */
+static bool bool_col(const tr_t *t, const exec_expr_t *e, const origin_t *org, int width, origin_t *o)
+{
+    return e->type == TYPE_BOOL && column_of(e, org, width, o) && t->rels[o->table]->cols[o->col].type == TYPE_BOOL;
+}
+
 /* pred_of - the predicate e (over an input whose columns come from org)
  * means, or NULL with t->why. */
 static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_t *org, int width)
@@ -200,6 +222,36 @@ static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_
             if (!(args[i] = pred_of(t, e->args[i], org, width)))
                 return NULL;
         p->nargs = e->nargs;
+        p->args = args;
+        return p;
+    }
+    case EXPR_VAR: {
+        /* a boolean column as the condition: flag = true (NULL: not true) */
+        origin_t o;
+        if (!bool_col(t, e, org, width, &o))
+            break;
+        return bool_leaf(t, o, CUBE_Q_EQ, true);
+    }
+    case EXPR_BOOLTEST: {
+        /* flag IS [NOT] TRUE / FALSE / UNKNOWN is never NULL itself, so it
+         * is written with IS [NOT] NULL beside the comparison, which keeps
+         * it two-valued under a NOT above (NOT (flag IS TRUE) holds for
+         * NULL; NOT (flag = true) does not): IS TRUE = (flag = true AND
+         * flag IS NOT NULL), IS NOT TRUE = (flag = false OR flag IS NULL) */
+        origin_t o;
+        if (e->nargs != 1 || !bool_col(t, e->args[0], org, width, &o))
+            break;
+        int test = (int)e->u.ival;
+        if (test == 4 || test == 5)
+            return bool_leaf(t, o, test == 4 ? CUBE_Q_IS_NULL : CUBE_Q_IS_NOT_NULL, false);
+        if (test < 0 || test > 3)
+            break;
+        bool negated = test == 1 || test == 3, value = (test == 0 || test == 3);
+        cube_q_pred_t *p = pred_new(t, negated ? CUBE_Q_OR : CUBE_Q_AND);
+        const cube_q_pred_t **args = MEM_NEW_N(t->a, const cube_q_pred_t *, 2);
+        args[0] = bool_leaf(t, o, CUBE_Q_EQ, value);
+        args[1] = bool_leaf(t, o, negated ? CUBE_Q_IS_NULL : CUBE_Q_IS_NOT_NULL, false);
+        p->nargs = 2;
         p->args = args;
         return p;
     }
