@@ -463,7 +463,7 @@ static void test_failed_build(void)
  * w2 -> w0). Every cuboid of CUBE (all nine) is checked against a sort of
  * the rows. */
 #define WD 9
-#define WROWS 20000
+#define WROWS 6000
 static int64_t wv[WD][WROWS], wx[WROWS];
 static uint64_t w_mask;
 
@@ -511,12 +511,12 @@ static void test_build_wide(void)
         cube_group_add_normal(def, g, d, &err);
     ASSERT_EQ(cube_def_finalize(def, 0, &err), 0);
     cube_build_t *b = cube_build_new(def, &(cube_build_opts_t){.threads = 2, .skip_ratio = -1});
-    for (int off = 0; off < WROWS; off += 5000) {
+    for (int off = 0; off < WROWS; off += 2000) {
         cube_col_t dims[WD];
         for (int d = 0; d < WD; d++)
             dims[d] = (cube_col_t){.kind = CUBE_COL_INT, .i = wv[d] + off};
         cube_col_t meas[2] = {{0}, {.kind = CUBE_COL_INT, .i = wx + off}};
-        cube_batch_t bt = {5000, dims, meas};
+        cube_batch_t bt = {2000, dims, meas};
         ASSERT_EQ(cube_build_add_batch(b, &bt, &err), 0);
     }
     if (cube_build_finish(b, dir, &err) < 0)
