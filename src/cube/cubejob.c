@@ -696,7 +696,12 @@ static int fact_batch(job_t *j, fact_ctx_t *f, mem_arena_t *scratch, bool feed, 
                     int64_t a, bv = 1;
                     if (col_int(ca, va, &a, err) < 0 || (vb && col_int(cb, vb, &bv, err) < 0))
                         return -1;
-                    xi[i] += t->coef * a * bv * pow10_tab[shift];
+                    /* exact or an error: a wrapped product would be summed silently */
+                    int64_t x;
+                    if (__builtin_mul_overflow(t->coef, a, &x) || __builtin_mul_overflow(x, bv, &x) ||
+                        __builtin_mul_overflow(x, pow10_tab[shift], &x) || __builtin_add_overflow(xi[i], x, &xi[i]))
+                        return err_set(err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                                       "measure \"%s\" of a fact row is out of range for type bigint", m->name);
                 } else {
                     xf[i] += (double)t->coef * col_float(ca, va) * (vb ? col_float(cb, vb) : 1.0);
                 }
