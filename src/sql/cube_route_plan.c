@@ -439,6 +439,34 @@ static int walk(tr_t *t, const exec_plan_t *p, bool optional, origin_t **org)
     }
 }
 
+/* reduce_outer - LEFT joins an INNER equi-join makes inner, as PostgreSQL's
+ * reduce_outer_joins finds: the optional side of every outer join walk
+ * accepts is one table, so an INNER equality that reads a column of that
+ * table sits above the outer join, and a NULL-extended row fails it (`=`
+ * is never true for NULL): `f LEFT JOIN c ON ... JOIN n ON c.k = n.k` keeps
+ * exactly the rows of `f JOIN c JOIN n`. Repeated to a fixpoint, since the
+ * join just made inner may read the optional table of another. */
+static void reduce_outer(tr_t *t)
+{
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int i = 0; i < t->njk; i++) {
+            if (!t->jk[i].right_optional)
+                continue;
+            int opt = t->jk[i].rt;
+            bool rejected = false;
+            for (int j = 0; j < t->njk && !rejected; j++)
+                rejected = !t->jk[j].right_optional && (t->jk[j].lt == opt || t->jk[j].rt == opt);
+            if (!rejected)
+                continue;
+            for (int j = 0; j < t->njk; j++) /* every key of that join (a composite key) */
+                if (t->jk[j].right_optional && t->jk[j].rt == opt)
+                    t->jk[j].right_optional = false;
+            changed = true;
+        }
+    }
+}
+
 /* sources - the source tables under p, whatever p is (for the policy). */
 static void sources(const exec_plan_t *p, const exec_rel_t **rels, int *n)
 {
@@ -849,7 +877,7 @@ int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t *
     int rc = 0;
     if (agg->u.agg.ngsets > 0)
         fail(&t, "GROUPING SETS, CUBE and ROLLUP in a query cannot be answered from a cube yet");
-    else if (walk(&t, agg->left, false, &org) && build_query(&t, agg, &q, org))
+    else if (walk(&t, agg->left, false, &org) && (reduce_outer(&t), build_query(&t, agg, &q, org)))
         rc = cube_match(m, cat, &q, an->a, &plan, &merr);
     meta_catalog_release(cat);
     if (rc < 0) {
