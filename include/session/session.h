@@ -11,7 +11,8 @@
  *
  * Threading: everything on the loop thread; statements that are not cheap
  * (sql_stmt_is_cheap) execute on the libuv worker pool while their session
- * stops reading. Lifetime: the server outlives its sessions; a session is
+ * stops reading. Notices such a statement raises are handed to the loop
+ * thread (a mutex-guarded buffer and a uv_async_t) and sent at once. Lifetime: the server outlives its sessions; a session is
  * freed by sess_free after its connection is gone.
  */
 #ifndef SESSION_SESSION_H
@@ -75,7 +76,8 @@ sess_t *sess_new(sess_server_t *srv, const sess_io_t *io);
  * write the responses (one send per batch). */
 void sess_on_input(sess_t *s);
 /* sess_on_drain - the connection wrote some output; resumes a session that
- * stopped because its pending output passed kiln.pg.output-high-water-bytes. */
+ * stopped because its pending output passed kiln.pg.output-high-water-bytes,
+ * or sends the notices a running statement left while it was above it. */
 void sess_on_drain(sess_t *s);
 /* sess_on_eof - the client went away: cancel what runs, then close. */
 void sess_on_eof(sess_t *s);
