@@ -1216,7 +1216,7 @@ static void *split_worker(void *arg)
 {
     split_job_t *sj = arg;
     int fd = open(sj->o->filename, O_RDONLY | O_CLOEXEC);
-    char *buf = malloc(SV_CHUNK);
+    char *buf = mem_malloc(SV_CHUNK);
     for (;;) {
         int i = __atomic_fetch_add(&sj->next, 1, __ATOMIC_RELAXED);
         if (i >= sj->n)
@@ -1226,7 +1226,7 @@ static void *split_worker(void *arg)
         else
             survey_range(fd, sj->o, &sj->sv[i], buf);
     }
-    free(buf);
+    mem_free(buf);
     if (fd >= 0)
         close(fd);
     return NULL;
