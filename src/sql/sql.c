@@ -599,7 +599,12 @@ static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int off
         /* the prepared body infers its parameters, even from a simple Query */
         bool fixed = ctx->fixed_params;
         ctx->fixed_params = false;
+        /* The session prepares the body again under the name (and that
+         * preparation speaks): notices of this check would come twice. */
+        void (*notice)(void *, const err_t *) = ctx->info.hooks.notice;
+        ctx->info.hooks.notice = NULL;
         int prc = prepare_node(ctx, a, sql, offset, n, types, ps->query, stmt_loc, &inner, err);
+        ctx->info.hooks.notice = notice;
         ctx->fixed_params = fixed;
         if (prc < 0)
             return -1;
@@ -732,26 +737,30 @@ static int prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, 
         *out = hit;
         return 0;
     }
-    /* A full cache stays as it is: cached statements may be held by named
-     * statements and portals, so they are never freed before the connection. */
-    if (ctx->ncached == (int)(sizeof ctx->cache / sizeof ctx->cache[0]))
-        return prepare_uncached(ctx, a, sql, offset, 0, NULL, out, err);
-    if (!ctx->cache_arena)
-        ctx->cache_arena = mem_arena_new(ctx->arena, "stmt-cache", 0);
-    mem_arena_t *sa = mem_arena_new(ctx->cache_arena, "stmt", 0);
-    if (prepare_uncached(ctx, sa, sql, offset, 0, NULL, out, err) < 0) {
-        mem_arena_free(sa);
-        *out = NULL;
+    /* Prepared once into the caller's arena: most statements read relations
+     * and are not shareable, and planning one twice would repeat what
+     * planning does once per query (a cube routing NOTICE sent twice). A
+     * shareable one depends on its text only, so preparing it again into
+     * the cache is harmless. A full cache stays as it is: cached statements
+     * may be held by named statements and portals, so they are never freed
+     * before the connection. */
+    if (prepare_uncached(ctx, a, sql, offset, 0, NULL, out, err) < 0)
         return -1;
-    }
     sql_stmt_t *s = *out;
     bool share = s->cacheable && s->kind != SQL_K_EMPTY && s->util != UTIL_HOOK && s->kind != SQL_K_PREPARE &&
                  s->kind != SQL_K_EXECUTE;
-    if (!share) {
-        /* not shareable: prepare again into the caller's arena */
-        mem_arena_free(sa);
-        return prepare_uncached(ctx, a, sql, offset, 0, NULL, out, err);
+    if (!share || ctx->ncached == (int)(sizeof ctx->cache / sizeof ctx->cache[0]))
+        return 0;
+    if (!ctx->cache_arena)
+        ctx->cache_arena = mem_arena_new(ctx->arena, "stmt-cache", 0);
+    mem_arena_t *sa = mem_arena_new(ctx->cache_arena, "stmt", 0);
+    err_t e2 = { 0 };
+    if (prepare_uncached(ctx, sa, sql, offset, 0, NULL, &s, &e2) < 0) {
+        mem_arena_free(sa); /* (cannot differ from the first time) the caller's copy serves */
+        err_clear(&e2);
+        return 0;
     }
+    *out = s;
     sql_cached_t *c = mem_alloc(ctx->cache_arena, sizeof *c);
     c->sql = mem_astrdup(ctx->cache_arena, sql);
     c->hash = h;

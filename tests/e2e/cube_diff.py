@@ -1168,6 +1168,18 @@ def param_checks(tap, k, p, args):
     wp.close()
 
 
+def notice_checks(tap, kp):
+    """kylin.query.pushdown = on: a query no cube answers is computed from the sources with one NOTICE."""
+    sql = "SELECT c_city, count(*) FROM f_plain JOIN cust ON k_cust = c_id GROUP BY c_city ORDER BY 1"
+    for (how, stmts) in (("simple query", [sql]),
+                         ("PREPARE + EXECUTE", ["PREPARE pn_notice AS " + sql, "EXECUTE pn_notice"])):
+        del kp.notices[:]
+        res = [run(kp, x) for x in stmts]
+        n = sum("computed from the source tables" in x for x in kp.notices)
+        tap.check(all(r[0] == "ok" for r in res) and n == 1, "pushdown, %s: one NOTICE for one query (%d)" % (how, n),
+                  kp.notices[-4:] + [show(r)[0] for r in res])
+
+
 def fixed_checks(tap, k, kp, p, ready):
     """Shapes the generator may miss, each answered from a cube with PostgreSQL's rows."""
     names = {d["name"] for d in ready}
@@ -1266,6 +1278,7 @@ def main():
                     print("# %s: %s" % (label, q.sql))
                 run_query(tap, k, kp, p, label, q, des["name"])
     fixed_checks(tap, k, kp, p, ready)
+    notice_checks(tap, kp)
     param_checks(tap, k, p, args)
     print("# %d generated queries in %.1f s" % (nq, time.time() - t0))
     res = run(k, "SELECT 1")
