@@ -663,20 +663,150 @@ static int row_dims(an_t *an, const PgQuery__Node *n, ilist_t *l)
 static int pg_merge(an_t *an, const pgroup_t *x, const pgroup_t *y, pgroup_t **out);
 
 /* product - the cross product of two lists of groups. */
+static bool pg_mand(const pgroup_t *g, int d)
+{
+    for (int i = 0; i < g->mand.n; i++)
+        if (g->mand.v[i] == d)
+            return true;
+    return false;
+}
+
+/* pg_dims - every dimension of g (mandatory, normal, in a hierarchy or a joint). */
+static uint64_t pg_dims(const pgroup_t *g)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < g->mand.n; i++)
+        m |= 1ull << g->mand.v[i];
+    for (int i = 0; i < g->normal.n; i++)
+        m |= 1ull << g->normal.v[i];
+    for (int h = 0; h < g->nhier; h++)
+        for (int i = 0; i < g->hier[h].n; i++)
+            m |= 1ull << g->hier[h].v[i];
+    for (int j = 0; j < g->njoint; j++)
+        for (int i = 0; i < g->joint[j].n; i++)
+            m |= 1ull << g->joint[j].v[i];
+    return m;
+}
+
+/* pg_conflict - whether x times y puts a dimension in two roles of one
+ * group (anything but mandatory in both): no group can say that. */
+static bool pg_conflict(const pgroup_t *x, const pgroup_t *y)
+{
+    uint64_t both = pg_dims(x) & pg_dims(y);
+    for (int d = 0; both; d++, both >>= 1)
+        if ((both & 1) && !(pg_mand(x, d) && pg_mand(y, d)))
+            return true;
+    return false;
+}
+
+/* pg_sets - the grouping sets group g stands for, as dimension masks:
+ * mandatory ones always, any subset of the normal ones, a prefix of each
+ * hierarchy, each joint set whole or not at all. -1 past MAX_GROUPS. */
+static int pg_sets(an_t *an, const pgroup_t *g, int loc, uint64_t **out, int *n)
+{
+    uint64_t *v = MEM_NEW_N(an->a, uint64_t, MAX_GROUPS + 1);
+    int k = 1;
+    v[0] = 0;
+    for (int i = 0; i < g->mand.n; i++)
+        v[0] |= 1ull << g->mand.v[i];
+    /* each component offers choices; the sets so far times them */
+    int ncomp = g->normal.n + g->nhier + g->njoint;
+    for (int c = 0; c < ncomp; c++) {
+        uint64_t choice[CUBE_MAX_DIMS + 2];
+        int nch = 0;
+        choice[nch++] = 0;
+        if (c < g->normal.n) {
+            choice[nch++] = 1ull << g->normal.v[c];
+        } else if (c < g->normal.n + g->nhier) {
+            const ilist_t *h = &g->hier[c - g->normal.n];
+            uint64_t m = 0;
+            for (int i = 0; i < h->n; i++)
+                choice[nch++] = m |= 1ull << h->v[i];
+        } else {
+            const ilist_t *j = &g->joint[c - g->normal.n - g->nhier];
+            uint64_t m = 0;
+            for (int i = 0; i < j->n; i++)
+                m |= 1ull << j->v[i];
+            choice[nch++] = m;
+        }
+        if ((int64_t)k * nch > MAX_GROUPS) {
+            err_set(an->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "GROUP BY of a cube yields more than %d aggregation groups",
+                    MAX_GROUPS);
+            return at(an, loc);
+        }
+        for (int i = k - 1; i >= 0; i--)
+            for (int ch = nch - 1; ch >= 0; ch--)
+                v[i * nch + ch] = v[i] | choice[ch];
+        k *= nch;
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+/* product - every group of x times every group of y. Groups that share a
+ * dimension in different roles (ROLLUP (a, b), ROLLUP (a, c): a is in two
+ * hierarchies) are multiplied out into their grouping sets, each a group
+ * of mandatory dimensions: the same cuboids, PostgreSQL's sets without
+ * their repetitions (aggregation groups do not keep those). */
 static int product(an_t *an, const plist_t *x, const plist_t *y, int loc, plist_t **out)
 {
-    if ((int64_t)x->n * y->n > MAX_GROUPS) {
-        err_set(an->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "GROUP BY of a cube yields more than %d aggregation groups", MAX_GROUPS);
-        return at(an, loc);
-    }
+    int cap = x->n * y->n + 1;
+    if ((int64_t)x->n * y->n > MAX_GROUPS)
+        goto too_many;
     plist_t *nl = MEM_NEW(an->a, plist_t);
-    nl->g = MEM_NEW_N(an->a, pgroup_t *, x->n * y->n + 1);
+    nl->g = MEM_NEW_N(an->a, pgroup_t *, cap);
     for (int i = 0; i < x->n; i++)
-        for (int j = 0; j < y->n; j++)
-            if (pg_merge(an, x->g[i], y->g[j], &nl->g[nl->n++]) < 0)
+        for (int j = 0; j < y->n; j++) {
+            if (!pg_conflict(x->g[i], y->g[j])) {
+                if (nl->n >= MAX_GROUPS)
+                    goto too_many;
+                if (nl->n >= cap) {
+                    pgroup_t **ng = MEM_NEW_N(an->a, pgroup_t *, cap * 2);
+                    memcpy(ng, nl->g, sizeof *ng * (size_t)nl->n);
+                    nl->g = ng;
+                    cap *= 2;
+                }
+                if (pg_merge(an, x->g[i], y->g[j], &nl->g[nl->n++]) < 0)
+                    return -1;
+                continue;
+            }
+            uint64_t *sx, *sy;
+            int nx, ny;
+            if (pg_sets(an, x->g[i], loc, &sx, &nx) < 0 || pg_sets(an, y->g[j], loc, &sy, &ny) < 0)
                 return -1;
+            uint64_t *made = MEM_NEW_N(an->a, uint64_t, MAX_GROUPS + 1);
+            int nmade = 0;
+            for (int a = 0; a < nx; a++)
+                for (int b = 0; b < ny; b++) {
+                    uint64_t m = sx[a] | sy[b];
+                    bool seen = false;
+                    for (int k = 0; k < nmade && !seen; k++)
+                        seen = made[k] == m;
+                    if (seen)
+                        continue;
+                    if (nmade < MAX_GROUPS)
+                        made[nmade++] = m;
+                    if (nl->n >= MAX_GROUPS)
+                        goto too_many;
+                    if (nl->n >= cap) {
+                        pgroup_t **ng = MEM_NEW_N(an->a, pgroup_t *, cap * 2);
+                        memcpy(ng, nl->g, sizeof *ng * (size_t)nl->n);
+                        nl->g = ng;
+                        cap *= 2;
+                    }
+                    pgroup_t *g = pg_new(an);
+                    for (int d = 0; d < CUBE_MAX_DIMS; d++)
+                        if (m & (1ull << d))
+                            il_add(an->a, &g->mand, d);
+                    nl->g[nl->n++] = g;
+                }
+        }
     *out = nl;
     return 0;
+too_many:
+    err_set(an->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "GROUP BY of a cube yields more than %d aggregation groups", MAX_GROUPS);
+    return at(an, loc);
 }
 
 /* rollup_of / cube_of - ROLLUP (...) and CUBE (...) members, from the

@@ -247,6 +247,11 @@ DESIGNS = [
          joins=[("cust", "f_types", [("k_cust", "c_id")], "LEFT"), ("cal", "f_types", [("k_date", "d_date")], "INNER")],
          group="k_prod, k_cust, id, c_seg, c_name, c_lat, c_vip, c_since, k_date, ts, w, flag, d_hol",
          measures=["count(*) AS cnt", "sum(qty) AS sq", "sum(price) AS sp", "sum(rate) AS sr"]),
+    # A column in two ROLLUPs of one product: PostgreSQL's sets {}, {y}, {y,m} x {}, {y}, {y,ch}.
+    dict(name="rr", fact="f_rr",
+         joins=[("cal", "f_rr", [("k_date", "d_date")], "INNER")],
+         group="ROLLUP (d_year, d_month), ROLLUP (d_year, ch)",
+         measures=["count(*) AS cnt", "sum(units) AS su", "max(qty) AS mxq"]),
     # Sums beyond int64: 1000 * p_big is up to 7e18 per row, PostgreSQL's sum(int8) is numeric,
     # kiln's cube sums are int64: the build must fail with 22003, never store a wrapped sum.
     dict(name="ovf", fact="f_ovf",
@@ -1213,6 +1218,16 @@ def fixed_checks(tap, k, kp, p, ready):
         if design not in names:
             continue
         run_query(tap, k, kp, p, "fixed%d %s" % (i + 1, design), Query(design, sql, ok, why, set()), design)
+    # the view itself of a design with a column in two ROLLUPs: PostgreSQL's matview rows, repeated sets included
+    for d in ready:
+        if d["name"] != "rr":
+            continue
+        run(p, "DROP MATERIALIZED VIEW IF EXISTS cube_rr")
+        ref = run(p, design_sql(d))
+        sql = "SELECT * FROM cube_rr ORDER BY 1, 2, 3, 4, 5, 6"
+        got, ref = run(k, sql), run(p, sql)
+        tap.check(got[0] == "ok" and len(got[3]) > 0 and same(got, ref), "the view cube_rr (ROLLUP (d_year, d_month), ROLLUP (d_year, ch)) reads as "
+                  "PostgreSQL's matview", [first_diff(ref, got) or ""] + show(got) + ["PostgreSQL:"] + show(ref))
 
 
 def main():
