@@ -258,6 +258,11 @@ DESIGNS = [
          joins=[("prod", "f_ovf", [("k_prod", "p_id")], "INNER")],
          group="p_cat, CUBE (ch)", error="22003",
          measures=["count(*) AS cnt", "sum(1000 * p_big) AS sbig", "sum(p_big) AS spb", "sum(big) AS sb"]),
+    # A product past int64 in one fact row (10000 * 7e15): 22003 as well.
+    dict(name="ovfrow", fact="f_ovf",
+         joins=[("prod", "f_ovf", [("k_prod", "p_id")], "INNER")],
+         group="p_cat", error="22003",
+         measures=["count(*) AS cnt", "sum(10000 * p_big) AS sbig"]),
     # The same without the product: large sums that fit.
     dict(name="big", fact="f_ovf",
          joins=[("prod", "f_ovf", [("k_prod", "p_id")], "INNER")],
