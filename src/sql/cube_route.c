@@ -43,7 +43,7 @@ sql_cube_route_t sql__cr;
  * does not schedule jobs itself, beyond two scheduler poll intervals. */
 #define ROUTE_START_GRACE_S 15
 /* Progress NOTICEs: at most one per this many ms unless the build moves to another step. */
-#define ROUTE_NOTICE_MS 5000
+#define ROUTE_NOTICE_MS 2000
 
 /* ---- startup ---- */
 
@@ -214,7 +214,7 @@ static wait_rc_t wait_job(const sql_utility_run_t *r, const char *view, int64_t 
         job_engine_wake(jobs);
     int64_t start = now_ms(), last_notice = 0;
     int64_t grace_ms = (2 * sql__cr.poll_s + ROUTE_START_GRACE_S) * 1000;
-    char last_step[64] = "";
+    char last_step[64] = "", last_msg[256] = "";
     int64_t sleep_for = 50;
     mem_arena_t *a = mem_arena_new(NULL, "refresh wait", 0);
     wait_rc_t rc = WAIT_FAILED;
@@ -294,10 +294,12 @@ static wait_rc_t wait_job(const sql_utility_run_t *r, const char *view, int64_t 
             char step[64];
             snprintf(step, sizeof step, "%.*s", (int)strcspn(cur->message, ":"), cur->message);
             int64_t t = now_ms();
-            if (strcmp(step, last_step) != 0 || t - last_notice >= ROUTE_NOTICE_MS) {
+            if (strcmp(step, last_step) != 0 ||
+                (t - last_notice >= ROUTE_NOTICE_MS && strcmp(cur->message, last_msg) != 0)) {
                 notice(r->session, ERR_NOTICE, ERRCODE_SUCCESSFUL_COMPLETION, "refresh of \"%s\" (job %lld): %s",
                        view, (long long)id, cur->message);
                 snprintf(last_step, sizeof last_step, "%s", step);
+                snprintf(last_msg, sizeof last_msg, "%s", cur->message);
                 last_notice = t;
             }
         }
