@@ -494,6 +494,19 @@ static int parse_qualified(mem_arena_t *a, const char *p, size_t len, const char
     return 0;
 }
 
+/* pg_get_viewdef(oid [, pretty]): a materialized view's SELECT (kiln has no
+ * other views; built-in views give NULL). */
+static int f_get_viewdef(exec_fctx_t *fc, const value_t *a, value_t *out)
+{
+    catalog_snap_t *s = catalog__snap_stmt();
+    const char *def = NULL;
+    const meta_cube_t *c = s ? meta_catalog_cube_by_id(s->mc, (int64_t)(uint32_t)a[0].u.i) : NULL;
+    if (c)
+        def = catalog__viewdef(s->mc, c, fc->arena);
+    catalog__snap_release(s);
+    return set_text(fc, out, def);
+}
+
 static int f_to_regclass(exec_fctx_t *fc, const value_t *a, value_t *out)
 {
     const char *schema, *name;
@@ -542,8 +555,8 @@ const exec_func_t catalog_funcs[] = {
     { "pg_get_indexdef", 3, { OI, I4, B }, TX, f_null, ST, 2507 },
     { "pg_get_constraintdef", 1, { OI }, TX, f_null, ST, 1387 },
     { "pg_get_constraintdef", 2, { OI, B }, TX, f_null, ST, 2508 },
-    { "pg_get_viewdef", 1, { OI }, TX, f_null, ST, 1641 },
-    { "pg_get_viewdef", 2, { OI, B }, TX, f_null, ST, 2506 },
+    { "pg_get_viewdef", 1, { OI }, TX, f_get_viewdef, ST, 1641 },
+    { "pg_get_viewdef", 2, { OI, B }, TX, f_get_viewdef, ST, 2506 },
     { "pg_get_statisticsobjdef_columns", 1, { OI }, TX, f_null, ST, 6174 },
     { "pg_get_serial_sequence", 2, { TX, TX }, TX, f_null, ST, 1665 },
     { "pg_relation_is_publishable", 1, { RC }, B, f_false1, ST, 6121 },

@@ -106,7 +106,8 @@ def main():
       " * src/catalog/gen-pgdata.py from a running PostgreSQL 15 (do not edit).\n"
       " *\n * Relations: name, oid, relkind and columns (information_schema domains\n"
       " * replaced by their base types). Rows: pg_type, pg_am, pg_collation,\n"
-      " * pg_language, pg_tablespace, pg_range and a subset of pg_proc, as text\n"
+      " * pg_language, pg_tablespace, pg_range, pg_cast, pg_operator, pg_aggregate\n"
+      " * and a subset of pg_proc, as text\n"
       " * (reg* columns as numbers) that src/catalog/pgcat.c parses with the types'\n"
       " * input functions.\n */\n")
     w('#include "pgdata.h"\n\n#include <stddef.h>\n\n')
@@ -151,6 +152,11 @@ def main():
     table("pg_language", allcols("pg_language", ""))
     table("pg_tablespace", allcols("pg_tablespace", ""))
     table("pg_range", allcols("pg_range", "", "rngtypid"))
+    # all of PostgreSQL's built-in casts, operators and aggregates: kiln lists
+    # at run time the ones its engine implements (pgcat.c)
+    table("pg_cast", allcols("pg_cast", ""))
+    table("pg_operator", allcols("pg_operator", "where oprnamespace = 11"))
+    table("pg_aggregate", allcols("pg_aggregate", "", "aggfnoid"))
     funcs = ",".join("'" + f + "'" for f in FUNCS)
     table("pg_proc", f"""select oid::text, proname, prokind::text, pronargs::text, prorettype::oid::text,
         proargtypes::text, proretset::text, proisstrict::text, provolatile::text, prolang::text,
@@ -197,7 +203,7 @@ typedef struct pgd_rows {
 extern const pgd_rel_t pgd_rels[];
 extern const int pgd_nrels;
 extern const pgd_rows_t pgd_pg_type, pgd_pg_am, pgd_pg_collation, pgd_pg_language, pgd_pg_tablespace,
-    pgd_pg_range;
+    pgd_pg_range, pgd_pg_cast, pgd_pg_operator, pgd_pg_aggregate;
 /* pg_proc subset: oid, proname, prokind, pronargs, prorettype, proargtypes,
  * proretset, proisstrict, provolatile, prolang, provariadic, pronargdefaults,
  * prosrc, proparallel. */

@@ -18,10 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
 #include "catalog/catalog.h"
 #include "catalog_int.h"
 #include "common/buf.h"
 #include "exec/exec.h"
+#include "exec/expr.h"
 #include "pgdata.h"
 #include "types/array.h"
 #include "types/value.h"
@@ -164,6 +168,71 @@ static bool keep_type(const char *const *cells)
     return type_lookup((type_oid_t)strtoul(cells[PGC_pg_type_oid], NULL, 10)) != NULL;
 }
 
+static type_oid_t cell_oid(const char *cell)
+{
+    return (type_oid_t)strtoul(cell, NULL, 10);
+}
+
+/* pg_cast rows of the casts kiln's engine has between types it has
+ * (automatic I/O conversions are not in pg_cast, as in PostgreSQL). */
+static bool keep_cast(const char *const *cells)
+{
+    type_oid_t from = cell_oid(cells[PGC_pg_cast_castsource]), to = cell_oid(cells[PGC_pg_cast_casttarget]);
+    int ctx;
+    if (!type_lookup(from) || !type_lookup(to))
+        return false;
+    const exec_func_t *f = exec_cast_find(from, to, &ctx);
+    return f && (f != &exec_cast_via_text || cells[PGC_pg_cast_castmethod][0] == 'i');
+}
+
+/* pg_operator rows of the operators kiln's engine has with exactly these
+ * operand types. */
+static bool keep_operator(const char *const *cells)
+{
+    type_oid_t l = cell_oid(cells[PGC_pg_operator_oprleft]), rt = cell_oid(cells[PGC_pg_operator_oprright]);
+    if ((l && !type_lookup(l)) || !type_lookup(rt))
+        return false;
+    const exec_func_t *f[64];
+    int n = exec_func_candidates(cells[PGC_pg_operator_oprname], f, 64);
+    for (int i = 0; i < n; i++) {
+        if (!(f[i]->flags & EXEC_FN_OPERATOR))
+            continue;
+        if (l == 0 ? f[i]->nargs == 1 && f[i]->args[0] == rt
+                   : f[i]->nargs == 2 && f[i]->args[0] == l && f[i]->args[1] == rt)
+            return true;
+    }
+    return false;
+}
+
+/* pg_aggregate rows of the aggregates kiln's engine computes for these
+ * argument types (the function is in pgd_pg_proc). */
+static bool keep_aggregate(const char *const *cells)
+{
+    type_oid_t fn = cell_oid(cells[PGC_pg_aggregate_aggfnoid]);
+    for (int i = 0; i < pgd_pg_proc.nrows; i++) {
+        const char *const *p = pgd_pg_proc.cells + (size_t)i * (size_t)pgd_pg_proc.ncols;
+        if (cell_oid(p[0]) != fn)
+            continue;
+        type_oid_t args[2] = { 0, 0 };
+        int nargs = 0;
+        for (const char *q = p[5]; *q && nargs < 3;) {
+            char *end;
+            unsigned long v = strtoul(q, &end, 10);
+            if (end == q)
+                break;
+            if (nargs < 2)
+                args[nargs] = (type_oid_t)v;
+            nargs++;
+            q = end;
+        }
+        if (nargs > 2 || (nargs > 0 && !type_lookup(args[0])) || (nargs > 1 && !type_lookup(args[1])))
+            return false;
+        type_oid_t ret;
+        return exec_agg_find(p[1], nargs, args, &ret) != NULL;
+    }
+    return false;
+}
+
 /* The pg_type row of a type (NULL when not built in). */
 static const char *const *type_row(type_oid_t t)
 {
@@ -186,6 +255,7 @@ typedef struct relinfo {
     int ncols;
     const exec_relcol_t *cols;
     const pgd_col_t *pcols;
+    bool populated; /* a materialized view: refreshed at least once */
 } relinfo_t;
 
 /* Columns of materialized views (cubes), from whoever registered them (the
@@ -231,6 +301,7 @@ static int all_relations(const catalog_snap_t *s, mem_arena_t *a, relinfo_t **ou
         r[k].schema = sch ? sch->name : "public";
         r[k].name = c->name;
         r[k].kind = 'm';
+        r[k].populated = catalog__matview_populated(s->mc, c);
         exec_relcol_t *cols = NULL;
         int nc = 0;
         if (matview_cols && matview_cols(a, s->mc, c, &cols, &nc) != 0)
@@ -297,13 +368,13 @@ static void gen_class(const catalog_snap_t *s, catalog_rows_t *r, int rel)
         SET(r, PGC_pg_class_relnamespace, value_int(ri[i].nsp));
         SET(r, PGC_pg_class_relowner,
             value_int(ri[i].oid >= CATALOG_FIRST_NORMAL_OID ? owner : CATALOG_OID_BOOTSTRAP_SUPERUSER));
-        SET(r, PGC_pg_class_relam, value_int(ri[i].kind == 'r' ? CATALOG_OID_HEAP_AM : 0));
+        SET(r, PGC_pg_class_relam, value_int(ri[i].kind == 'r' || ri[i].kind == 'm' ? CATALOG_OID_HEAP_AM : 0));
         SET(r, PGC_pg_class_relpersistence, vchar('p'));
         SET(r, PGC_pg_class_relkind, vchar(ri[i].kind));
         SET(r, PGC_pg_class_relnatts, value_int(ri[i].ncols));
         SET(r, PGC_pg_class_reltuples, vfloat(-1));
-        SET(r, PGC_pg_class_relispopulated, vbool(true));
-        SET(r, PGC_pg_class_relreplident, vchar(ri[i].kind == 'r' ? 'd' : 'n'));
+        SET(r, PGC_pg_class_relispopulated, vbool(ri[i].kind != 'm' || ri[i].populated));
+        SET(r, PGC_pg_class_relreplident, vchar(ri[i].kind == 'r' || ri[i].kind == 'm' ? 'd' : 'n'));
         SET(r, PGC_pg_class_relfrozenxid, value_int(0));
         SET(r, PGC_pg_class_relminmxid, value_int(0));
     }
@@ -701,6 +772,365 @@ static void gen_tables_views(catalog_rows_t *r, int rel)
     }
 }
 
+/* ---- materialized views: pg_matviews, pg_get_viewdef ---- */
+
+/* The relations of a definition's FROM list: the name columns are
+ * qualified with (alias or relation name) and the metastore table. */
+typedef struct vd_rel {
+    const char *qual;
+    const meta_table_t *t;
+} vd_rel_t;
+
+typedef struct vd {
+    const meta_catalog_t *mc;
+    const char *schema; /* the view's schema: unqualified names resolve there, then in public */
+    mem_arena_t *a;
+    buf_t b;
+    vd_rel_t rels[16];
+    int nrels;
+} vd_t;
+
+static void *vd_pb_alloc(void *data, size_t size)
+{
+    return mem_alloc((mem_arena_t *)data, size);
+}
+
+static void vd_pb_free(void *data, void *p)
+{
+    (void)data;
+    (void)p;
+}
+
+static const char *vd_str(const PgQuery__Node *n)
+{
+    return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : "";
+}
+
+static void vd_rels(vd_t *v, const PgQuery__Node *n)
+{
+    if (!n)
+        return;
+    if (n->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR) {
+        vd_rels(v, n->join_expr->larg);
+        vd_rels(v, n->join_expr->rarg);
+    } else if (n->node_case == PG_QUERY__NODE__NODE_RANGE_VAR && v->nrels < 16) {
+        const PgQuery__RangeVar *rv = n->range_var;
+        const meta_table_t *t = NULL;
+        if (rv->schemaname && rv->schemaname[0])
+            t = meta_catalog_table(v->mc, rv->schemaname, rv->relname);
+        else if (!(t = meta_catalog_table(v->mc, v->schema, rv->relname)))
+            t = meta_catalog_table(v->mc, "public", rv->relname);
+        v->rels[v->nrels].qual = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : rv->relname;
+        v->rels[v->nrels++].t = t;
+    }
+}
+
+/* An expression libpg_query deparses (what the printer below does not know). */
+static void vd_fallback(vd_t *v, PgQuery__Node *n)
+{
+    PgQuery__ResTarget rt = PG_QUERY__RES_TARGET__INIT;
+    rt.val = n;
+    PgQuery__Node rtn = PG_QUERY__NODE__INIT;
+    rtn.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+    rtn.res_target = &rt;
+    PgQuery__Node *tl[1] = { &rtn };
+    PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
+    sel.n_target_list = 1;
+    sel.target_list = tl;
+    PgQuery__Node sn = PG_QUERY__NODE__INIT;
+    sn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+    sn.select_stmt = &sel;
+    PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
+    raw.stmt = &sn;
+    PgQuery__RawStmt *stmts[1] = { &raw };
+    PgQuery__ParseResult pr = PG_QUERY__PARSE_RESULT__INIT;
+    pr.version = PG_VERSION_NUM;
+    pr.n_stmts = 1;
+    pr.stmts = stmts;
+    size_t len = pg_query__parse_result__get_packed_size(&pr);
+    uint8_t *data = mem_alloc(v->a, len ? len : 1);
+    pg_query__parse_result__pack(&pr, data);
+    PgQueryProtobuf pb = { len, (char *)data };
+    PgQueryDeparseResult d = pg_query_deparse_protobuf(pb);
+    if (!d.error && d.query && strncmp(d.query, "SELECT ", 7) == 0)
+        buf_puts(&v->b, d.query + 7);
+    pg_query_free_deparse_result(d);
+}
+
+static void vd_expr(vd_t *v, PgQuery__Node *n);
+
+static void vd_list(vd_t *v, PgQuery__Node **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_puts(&v->b, ", ");
+        vd_expr(v, items[i]);
+    }
+}
+
+static void vd_column(vd_t *v, const PgQuery__ColumnRef *c)
+{
+    if (c->n_fields == 1 && c->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING) {
+        const char *col = vd_str(c->fields[0]);
+        for (int i = 0; i < v->nrels; i++) {
+            const meta_table_t *t = v->rels[i].t;
+            for (size_t k = 0; t && k < t->ncolumns; k++)
+                if (strcmp(t->columns[k].name, col) == 0) {
+                    buf_printf(&v->b, "%s.%s", v->rels[i].qual, col);
+                    return;
+                }
+        }
+    }
+    for (size_t i = 0; i < c->n_fields; i++) {
+        if (i)
+            buf_putc(&v->b, '.');
+        buf_puts(&v->b, c->fields[i]->node_case == PG_QUERY__NODE__NODE_A_STAR ? "*" : vd_str(c->fields[i]));
+    }
+}
+
+/* Expressions as ruleutils.c prints them without PRETTYFLAG_PAREN:
+ * operators and boolean connectives in parentheses. */
+static void vd_expr(vd_t *v, PgQuery__Node *n)
+{
+    if (!n)
+        return;
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_COLUMN_REF:
+        vd_column(v, n->column_ref);
+        return;
+    case PG_QUERY__NODE__NODE_A_CONST:
+        if (n->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL && n->a_const->ival->ival >= 0) {
+            buf_printf(&v->b, "%d", (int)n->a_const->ival->ival);
+            return;
+        }
+        break;
+    case PG_QUERY__NODE__NODE_FUNC_CALL: {
+        const PgQuery__FuncCall *f = n->func_call;
+        if (f->n_agg_order || f->agg_filter || f->over || f->agg_within_group || f->func_variadic)
+            break;
+        const char *name = vd_str(f->funcname[f->n_funcname - 1]);
+        if (f->n_funcname == 2 && strcmp(vd_str(f->funcname[0]), "pg_catalog") != 0)
+            buf_printf(&v->b, "%s.", vd_str(f->funcname[0]));
+        buf_printf(&v->b, "%s(%s", name, f->agg_distinct ? "DISTINCT " : "");
+        if (f->agg_star)
+            buf_putc(&v->b, '*');
+        vd_list(v, f->args, f->n_args);
+        buf_putc(&v->b, ')');
+        return;
+    }
+    case PG_QUERY__NODE__NODE_A_EXPR: {
+        const PgQuery__AExpr *e = n->a_expr;
+        if (e->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || e->n_name != 1)
+            break;
+        buf_putc(&v->b, '(');
+        if (e->lexpr) {
+            vd_expr(v, e->lexpr);
+            buf_putc(&v->b, ' ');
+        }
+        buf_printf(&v->b, "%s ", vd_str(e->name[0]));
+        vd_expr(v, e->rexpr);
+        buf_putc(&v->b, ')');
+        return;
+    }
+    case PG_QUERY__NODE__NODE_BOOL_EXPR: {
+        const PgQuery__BoolExpr *e = n->bool_expr;
+        buf_puts(&v->b, e->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR ? "(NOT " : "(");
+        for (size_t i = 0; i < e->n_args; i++) {
+            if (i)
+                buf_puts(&v->b, e->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR ? " AND " : " OR ");
+            vd_expr(v, e->args[i]);
+        }
+        buf_putc(&v->b, ')');
+        return;
+    }
+    case PG_QUERY__NODE__NODE_NULL_TEST:
+        buf_putc(&v->b, '(');
+        vd_expr(v, n->null_test->arg);
+        buf_puts(&v->b, n->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? " IS NULL)"
+                                                                                            : " IS NOT NULL)");
+        return;
+    default:
+        break;
+    }
+    vd_fallback(v, n);
+}
+
+static void vd_from(vd_t *v, PgQuery__Node *n)
+{
+    if (n->node_case == PG_QUERY__NODE__NODE_RANGE_VAR) {
+        const PgQuery__RangeVar *rv = n->range_var;
+        if (rv->schemaname && rv->schemaname[0])
+            buf_printf(&v->b, "%s.", rv->schemaname);
+        buf_puts(&v->b, rv->relname);
+        if (rv->alias && rv->alias->aliasname)
+            buf_printf(&v->b, " %s", rv->alias->aliasname);
+        return;
+    }
+    if (n->node_case != PG_QUERY__NODE__NODE_JOIN_EXPR || n->join_expr->is_natural || n->join_expr->n_using_clause) {
+        vd_fallback(v, n);
+        return;
+    }
+    const PgQuery__JoinExpr *j = n->join_expr;
+    static const char *const kinds[] = { [PG_QUERY__JOIN_TYPE__JOIN_INNER] = "JOIN",
+                                         [PG_QUERY__JOIN_TYPE__JOIN_LEFT] = "LEFT JOIN",
+                                         [PG_QUERY__JOIN_TYPE__JOIN_FULL] = "FULL JOIN",
+                                         [PG_QUERY__JOIN_TYPE__JOIN_RIGHT] = "RIGHT JOIN" };
+    const char *kind = (size_t)j->jointype < sizeof kinds / sizeof kinds[0] && kinds[j->jointype] ? kinds[j->jointype]
+                                                                                                  : "JOIN";
+    buf_putc(&v->b, '(');
+    vd_from(v, j->larg);
+    buf_printf(&v->b, "\n     %s ", j->quals ? kind : "CROSS JOIN");
+    vd_from(v, j->rarg);
+    if (j->quals) {
+        buf_puts(&v->b, " ON (");
+        vd_expr(v, j->quals);
+        buf_putc(&v->b, ')');
+    }
+    buf_putc(&v->b, ')');
+}
+
+/* A GROUP BY item as get_rule_groupingset prints it. */
+static void vd_group(vd_t *v, PgQuery__Node *n, bool omit_parens)
+{
+    if (n->node_case == PG_QUERY__NODE__NODE_GROUPING_SET) {
+        const PgQuery__GroupingSet *g = n->grouping_set;
+        bool child_omit = true;
+        switch (g->kind) {
+        case PG_QUERY__GROUPING_SET_KIND__GROUPING_SET_EMPTY: buf_puts(&v->b, "()"); return;
+        case PG_QUERY__GROUPING_SET_KIND__GROUPING_SET_ROLLUP: buf_puts(&v->b, "ROLLUP("); break;
+        case PG_QUERY__GROUPING_SET_KIND__GROUPING_SET_CUBE: buf_puts(&v->b, "CUBE("); break;
+        case PG_QUERY__GROUPING_SET_KIND__GROUPING_SET_SETS:
+            buf_puts(&v->b, "GROUPING SETS (");
+            child_omit = false;
+            break;
+        default: buf_putc(&v->b, '('); break;
+        }
+        for (size_t i = 0; i < g->n_content; i++) {
+            if (i)
+                buf_puts(&v->b, ", ");
+            vd_group(v, g->content[i], child_omit);
+        }
+        buf_putc(&v->b, ')');
+    } else if (n->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+        buf_putc(&v->b, '(');
+        vd_list(v, n->row_expr->args, n->row_expr->n_args);
+        buf_putc(&v->b, ')');
+    } else if (omit_parens) {
+        vd_expr(v, n);
+    } else {
+        buf_putc(&v->b, '(');
+        vd_expr(v, n);
+        buf_putc(&v->b, ')');
+    }
+}
+
+static void vd_select(vd_t *v, const PgQuery__SelectStmt *s)
+{
+    for (size_t i = 0; i < s->n_from_clause; i++)
+        vd_rels(v, s->from_clause[i]);
+    buf_puts(&v->b, " SELECT ");
+    for (size_t i = 0; i < s->n_target_list; i++) {
+        const PgQuery__ResTarget *t = s->target_list[i]->res_target;
+        if (i)
+            buf_puts(&v->b, ",\n    ");
+        vd_expr(v, t->val);
+        const char *name = t->name;
+        /* PostgreSQL names an unnamed call after its function */
+        if ((!name || !name[0]) && t->val && t->val->node_case == PG_QUERY__NODE__NODE_FUNC_CALL)
+            name = vd_str(t->val->func_call->funcname[t->val->func_call->n_funcname - 1]);
+        if (name && name[0])
+            buf_printf(&v->b, " AS %s", name);
+    }
+    for (size_t i = 0; i < s->n_from_clause; i++) {
+        buf_puts(&v->b, i ? ", " : "\n   FROM ");
+        vd_from(v, s->from_clause[i]);
+    }
+    if (s->where_clause) {
+        buf_puts(&v->b, "\n  WHERE ");
+        vd_expr(v, s->where_clause);
+    }
+    for (size_t i = 0; i < s->n_group_clause; i++) {
+        buf_puts(&v->b, i ? ", " : "\n  GROUP BY ");
+        vd_group(v, s->group_clause[i], true);
+    }
+    if (s->having_clause) {
+        buf_puts(&v->b, "\n HAVING ");
+        vd_expr(v, s->having_clause);
+    }
+    buf_putc(&v->b, ';');
+}
+
+/* catalog__viewdef - the SELECT of a materialized view as pg_get_viewdef
+ * prints it (columns qualified, operators in parentheses, one target a
+ * line), from the stored CREATE MATERIALIZED VIEW text; NULL when it does
+ * not parse. Constants keep their written form (PostgreSQL adds the
+ * casts the analyzer inserted, e.g. 'x'::text). */
+const char *catalog__viewdef(const meta_catalog_t *mc, const meta_cube_t *c, mem_arena_t *a)
+{
+    if (!c->definition)
+        return NULL;
+    PgQueryProtobufParseResult r = pg_query_parse_protobuf(c->definition);
+    if (r.error) {
+        pg_query_free_protobuf_parse_result(r);
+        return NULL;
+    }
+    ProtobufCAllocator alloc = { vd_pb_alloc, vd_pb_free, a };
+    PgQuery__ParseResult *pr = pg_query__parse_result__unpack(&alloc, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+    pg_query_free_protobuf_parse_result(r);
+    const PgQuery__SelectStmt *sel = NULL;
+    for (size_t i = 0; pr && i < pr->n_stmts && !sel; i++) {
+        const PgQuery__Node *st = pr->stmts[i]->stmt;
+        if (!st || st->node_case != PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT)
+            continue;
+        const PgQuery__CreateTableAsStmt *ct = st->create_table_as_stmt;
+        if (ct->into && ct->into->rel && strcmp(ct->into->rel->relname, c->name) == 0 && ct->query &&
+            ct->query->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
+            sel = ct->query->select_stmt;
+    }
+    if (!sel)
+        return NULL;
+    const meta_schema_t *sch = meta_catalog_schema_by_id(mc, c->schema_id);
+    vd_t v = { .mc = mc, .schema = sch ? sch->name : "public", .a = a, .b = BUF_INIT };
+    vd_select(&v, sel);
+    const char *out = mem_astrndup(a, v.b.data ? v.b.data : "", v.b.len);
+    buf_free(&v.b);
+    return out;
+}
+
+/* catalog__matview_populated - whether a view has a READY segment
+ * (PostgreSQL's relispopulated: false until the first refresh). */
+bool catalog__matview_populated(const meta_catalog_t *mc, const meta_cube_t *c)
+{
+    for (size_t i = 0; i < mc->nsegments; i++)
+        if (mc->segments[i].cube_id == c->h.id && mc->segments[i].status &&
+            strcmp(mc->segments[i].status, "ready") == 0)
+            return true;
+    return false;
+}
+
+static void gen_matviews(const catalog_snap_t *s, catalog_rows_t *r, int rel)
+{
+    uint32_t owner = catalog__db_owner(s, r->a);
+    catalog_role_t *ro;
+    int nro = catalog__roles(s, r->a, &ro);
+    const char *owner_name = CATALOG_SUPERUSER;
+    for (int i = 0; i < nro; i++)
+        if (ro[i].oid == owner)
+            owner_name = ro[i].name;
+    for (size_t i = 0; i < s->mc->ncubes; i++) {
+        const meta_cube_t *c = &s->mc->cubes[i];
+        const meta_schema_t *sch = meta_catalog_schema_by_id(s->mc, c->schema_id);
+        row_add(r, rel);
+        SET(r, PGC_pg_matviews_schemaname, vstr(r->a, sch ? sch->name : "public"));
+        SET(r, PGC_pg_matviews_matviewname, vstr(r->a, c->name));
+        SET(r, PGC_pg_matviews_matviewowner, vstr(r->a, owner_name));
+        SET(r, PGC_pg_matviews_tablespace, value_null());
+        SET(r, PGC_pg_matviews_hasindexes, vbool(false));
+        SET(r, PGC_pg_matviews_ispopulated, vbool(catalog__matview_populated(s->mc, c)));
+        SET(r, PGC_pg_matviews_definition, vstr(r->a, catalog__viewdef(s->mc, c, r->a)));
+    }
+}
+
 /* ---- information_schema ---- */
 
 static const char *db_name(void)
@@ -734,6 +1164,8 @@ static void gen_is_tables(const catalog_snap_t *s, catalog_rows_t *r, int rel)
     relinfo_t *ri;
     int n = all_relations(s, r->a, &ri);
     for (int i = 0; i < n; i++) {
+        if (ri[i].kind == 'm')
+            continue; /* PostgreSQL's information_schema has no materialized views */
         row_add(r, rel);
         SET(r, PGC_is_tables_table_catalog, vstr(r->a, db_name()));
         SET(r, PGC_is_tables_table_schema, vstr(r->a, ri[i].schema));
@@ -763,7 +1195,7 @@ static void gen_is_columns(const catalog_snap_t *s, catalog_rows_t *r, int rel)
     relinfo_t *ri;
     int n = all_relations(s, r->a, &ri);
     for (int i = 0; i < n; i++) {
-        for (int c = 0; c < ri[i].ncols; c++) {
+        for (int c = 0; c < ri[i].ncols && ri[i].kind != 'm'; c++) {
             const char *name;
             type_oid_t t;
             int32_t tm;
@@ -842,6 +1274,10 @@ int catalog__sys_rows(const catalog_snap_t *s, int rel, mem_arena_t *a, catalog_
     case PGR_pg_collation: static_rows(r, rel, &pgd_pg_collation, NULL); break;
     case PGR_pg_language: static_rows(r, rel, &pgd_pg_language, NULL); break;
     case PGR_pg_tablespace: static_rows(r, rel, &pgd_pg_tablespace, NULL); break;
+    case PGR_pg_cast: static_rows(r, rel, &pgd_pg_cast, keep_cast); break;
+    case PGR_pg_operator: static_rows(r, rel, &pgd_pg_operator, keep_operator); break;
+    case PGR_pg_aggregate: static_rows(r, rel, &pgd_pg_aggregate, keep_aggregate); break;
+    case PGR_pg_matviews: gen_matviews(s, r, rel); break;
     case PGR_pg_range: break; /* kiln has no range types (pgd_pg_range lists PostgreSQL's) */
     case PGR_pg_database: gen_database(s, r, rel); break;
     case PGR_pg_roles: case PGR_pg_authid: case PGR_pg_user: gen_roles(s, r, rel); break;

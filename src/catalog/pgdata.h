@@ -34,7 +34,7 @@ typedef struct pgd_rows {
 extern const pgd_rel_t pgd_rels[];
 extern const int pgd_nrels;
 extern const pgd_rows_t pgd_pg_type, pgd_pg_am, pgd_pg_collation, pgd_pg_language, pgd_pg_tablespace,
-    pgd_pg_range;
+    pgd_pg_range, pgd_pg_cast, pgd_pg_operator, pgd_pg_aggregate;
 /* pg_proc subset: oid, proname, prokind, pronargs, prorettype, proargtypes,
  * proretset, proisstrict, provolatile, prolang, provariadic, pronargdefaults,
  * prosrc, proparallel. */
