@@ -89,8 +89,9 @@ uint32_t catalog__role_oid(const catalog_snap_t *s, mem_arena_t *a, const char *
  * metastore records no per-table owner. */
 uint32_t catalog__db_owner(const catalog_snap_t *s, mem_arena_t *a);
 /* catalog__viewdef - a materialized view's SELECT as pg_get_viewdef prints
- * it, in a (NULL when its stored definition does not parse). */
-const char *catalog__viewdef(const meta_catalog_t *mc, const meta_cube_t *c, mem_arena_t *a);
+ * it (pretty: pg_get_viewdef(oid, true)), in a (NULL when its stored
+ * definition does not parse). */
+const char *catalog__viewdef(const meta_catalog_t *mc, const meta_cube_t *c, bool pretty, mem_arena_t *a);
 /* catalog__matview_populated - the view has a READY segment (relispopulated). */
 bool catalog__matview_populated(const meta_catalog_t *mc, const meta_cube_t *c);
 /* catalog__description - pg_description's text for (objoid, classoid), or

@@ -502,7 +502,7 @@ static int f_get_viewdef(exec_fctx_t *fc, const value_t *a, value_t *out)
     const char *def = NULL;
     const meta_cube_t *c = s ? meta_catalog_cube_by_id(s->mc, (int64_t)(uint32_t)a[0].u.i) : NULL;
     if (c)
-        def = catalog__viewdef(s->mc, c, fc->arena);
+        def = catalog__viewdef(s->mc, c, fc->nargs > 1 && !a[1].isnull && a[1].u.i != 0, fc->arena);
     catalog__snap_release(s);
     return set_text(fc, out, def);
 }

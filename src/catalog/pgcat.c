@@ -788,6 +788,7 @@ typedef struct vd {
     buf_t b;
     vd_rel_t rels[16];
     int nrels;
+    bool pretty; /* pg_get_viewdef(oid, true): parentheses only where needed */
 } vd_t;
 
 static void *vd_pb_alloc(void *data, size_t size)
@@ -857,7 +858,12 @@ static void vd_fallback(vd_t *v, PgQuery__Node *n)
     pg_query_free_deparse_result(d);
 }
 
-static void vd_expr(vd_t *v, PgQuery__Node *n);
+static void vd_expr_ctx(vd_t *v, PgQuery__Node *n, bool top);
+
+static void vd_expr(vd_t *v, PgQuery__Node *n)
+{
+    vd_expr_ctx(v, n, true);
+}
 
 static void vd_list(vd_t *v, PgQuery__Node **items, size_t n)
 {
@@ -890,8 +896,11 @@ static void vd_column(vd_t *v, const PgQuery__ColumnRef *c)
 
 /* Expressions as ruleutils.c prints them without PRETTYFLAG_PAREN:
  * operators and boolean connectives in parentheses. */
-static void vd_expr(vd_t *v, PgQuery__Node *n)
+static void vd_expr_ctx(vd_t *v, PgQuery__Node *n, bool top)
 {
+    /* pretty: no parentheses at the top of a clause or argument (operands
+     * of operators keep theirs: precedence is not worked out here) */
+    bool paren = !(v->pretty && top);
     if (!n)
         return;
     switch (n->node_case) {
@@ -922,32 +931,41 @@ static void vd_expr(vd_t *v, PgQuery__Node *n)
         const PgQuery__AExpr *e = n->a_expr;
         if (e->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || e->n_name != 1)
             break;
-        buf_putc(&v->b, '(');
+        if (paren)
+            buf_putc(&v->b, '(');
         if (e->lexpr) {
-            vd_expr(v, e->lexpr);
+            vd_expr_ctx(v, e->lexpr, false);
             buf_putc(&v->b, ' ');
         }
         buf_printf(&v->b, "%s ", vd_str(e->name[0]));
-        vd_expr(v, e->rexpr);
-        buf_putc(&v->b, ')');
+        vd_expr_ctx(v, e->rexpr, false);
+        if (paren)
+            buf_putc(&v->b, ')');
         return;
     }
     case PG_QUERY__NODE__NODE_BOOL_EXPR: {
         const PgQuery__BoolExpr *e = n->bool_expr;
-        buf_puts(&v->b, e->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR ? "(NOT " : "(");
+        if (paren)
+            buf_putc(&v->b, '(');
+        if (e->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR)
+            buf_puts(&v->b, "NOT ");
         for (size_t i = 0; i < e->n_args; i++) {
             if (i)
                 buf_puts(&v->b, e->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR ? " AND " : " OR ");
-            vd_expr(v, e->args[i]);
+            /* an operator binds tighter than AND / OR */
+            vd_expr_ctx(v, e->args[i], e->args[i]->node_case != PG_QUERY__NODE__NODE_BOOL_EXPR);
         }
-        buf_putc(&v->b, ')');
+        if (paren)
+            buf_putc(&v->b, ')');
         return;
     }
     case PG_QUERY__NODE__NODE_NULL_TEST:
-        buf_putc(&v->b, '(');
-        vd_expr(v, n->null_test->arg);
-        buf_puts(&v->b, n->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? " IS NULL)"
-                                                                                            : " IS NOT NULL)");
+        if (paren)
+            buf_putc(&v->b, '(');
+        vd_expr_ctx(v, n->null_test->arg, false);
+        buf_puts(&v->b, n->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? " IS NULL" : " IS NOT NULL");
+        if (paren)
+            buf_putc(&v->b, ')');
         return;
     default:
         break;
@@ -977,16 +995,19 @@ static void vd_from(vd_t *v, PgQuery__Node *n)
                                          [PG_QUERY__JOIN_TYPE__JOIN_RIGHT] = "RIGHT JOIN" };
     const char *kind = (size_t)j->jointype < sizeof kinds / sizeof kinds[0] && kinds[j->jointype] ? kinds[j->jointype]
                                                                                                   : "JOIN";
-    buf_putc(&v->b, '(');
+    if (!v->pretty)
+        buf_putc(&v->b, '(');
     vd_from(v, j->larg);
     buf_printf(&v->b, "\n     %s ", j->quals ? kind : "CROSS JOIN");
     vd_from(v, j->rarg);
     if (j->quals) {
-        buf_puts(&v->b, " ON (");
+        buf_puts(&v->b, v->pretty ? " ON " : " ON (");
         vd_expr(v, j->quals);
-        buf_putc(&v->b, ')');
+        if (!v->pretty)
+            buf_putc(&v->b, ')');
     }
-    buf_putc(&v->b, ')');
+    if (!v->pretty)
+        buf_putc(&v->b, ')');
 }
 
 /* A GROUP BY item as get_rule_groupingset prints it. */
@@ -1065,7 +1086,7 @@ static void vd_select(vd_t *v, const PgQuery__SelectStmt *s)
  * line), from the stored CREATE MATERIALIZED VIEW text; NULL when it does
  * not parse. Constants keep their written form (PostgreSQL adds the
  * casts the analyzer inserted, e.g. 'x'::text). */
-const char *catalog__viewdef(const meta_catalog_t *mc, const meta_cube_t *c, mem_arena_t *a)
+const char *catalog__viewdef(const meta_catalog_t *mc, const meta_cube_t *c, bool pretty, mem_arena_t *a)
 {
     if (!c->definition)
         return NULL;
@@ -1090,7 +1111,7 @@ const char *catalog__viewdef(const meta_catalog_t *mc, const meta_cube_t *c, mem
     if (!sel)
         return NULL;
     const meta_schema_t *sch = meta_catalog_schema_by_id(mc, c->schema_id);
-    vd_t v = { .mc = mc, .schema = sch ? sch->name : "public", .a = a, .b = BUF_INIT };
+    vd_t v = { .mc = mc, .schema = sch ? sch->name : "public", .a = a, .b = BUF_INIT, .pretty = pretty };
     vd_select(&v, sel);
     const char *out = mem_astrndup(a, v.b.data ? v.b.data : "", v.b.len);
     buf_free(&v.b);
@@ -1127,7 +1148,7 @@ static void gen_matviews(const catalog_snap_t *s, catalog_rows_t *r, int rel)
         SET(r, PGC_pg_matviews_tablespace, value_null());
         SET(r, PGC_pg_matviews_hasindexes, vbool(false));
         SET(r, PGC_pg_matviews_ispopulated, vbool(catalog__matview_populated(s->mc, c)));
-        SET(r, PGC_pg_matviews_definition, vstr(r->a, catalog__viewdef(s->mc, c, r->a)));
+        SET(r, PGC_pg_matviews_definition, vstr(r->a, catalog__viewdef(s->mc, c, false, r->a)));
     }
 }
 
