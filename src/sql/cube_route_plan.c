@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "cube_route_int.h"
+#include "types/array.h"
 #include "types/value.h"
 
 #define MAXT 64   /* tables of one block */
@@ -208,6 +209,40 @@ static bool bool_col(const tr_t *t, const exec_expr_t *e, const origin_t *org, i
     return e->type == TYPE_BOOL && column_of(e, org, width, o) && t->rels[o->table]->cols[o->col].type == TYPE_BOOL;
 }
 
+/* any_leaf - col = ANY (array) as col IN (its elements), col <> ALL (array)
+ * as col NOT IN (...): the same under three-valued logic, a NULL element
+ * included. The array is a constant (psycopg2 sends a Python list as
+ * ARRAY[...], folded) or an ARRAY[...] of constants; NULL with t->why for
+ * anything else. */
+static const cube_q_pred_t *any_leaf(tr_t *t, const exec_expr_t *e, origin_t o)
+{
+    bool all = e->ival2 == 12;
+    const exec_expr_t *r = e->args[1];
+    if (strcmp(e->u.fn->name, all ? "<>" : "=") != 0)
+        return fail(t, "only = ANY (array) and <> ALL (array) can be answered from a cube"), NULL;
+    cube_q_pred_t *p = pred_new(t, all ? CUBE_Q_NE : CUBE_Q_IN);
+    p->col = qcol(t, o);
+    if (r->kind == EXPR_CONST && !r->u.cval.isnull && r->u.cval.u.arr->n > 0) {
+        p->type = r->u.cval.u.arr->elem;
+        p->nvals = r->u.cval.u.arr->n;
+        p->vals = r->u.cval.u.arr->vals;
+        return p;
+    }
+    if (r->kind == EXPR_ARRAY && r->nargs > 0) {
+        value_t *vals = MEM_NEW_N(t->a, value_t, r->nargs);
+        for (int i = 0; i < r->nargs; i++) {
+            if (r->args[i]->kind != EXPR_CONST || r->args[i]->type != r->args[0]->type)
+                return fail(t, "an ANY (array) whose elements are not constants cannot be answered from a cube"), NULL;
+            vals[i] = r->args[i]->u.cval;
+        }
+        p->type = r->args[0]->type;
+        p->nvals = r->nargs;
+        p->vals = vals;
+        return p;
+    }
+    return fail(t, "an ANY (array) that is not a non-empty list of constants cannot be answered from a cube"), NULL;
+}
+
 /* pred_of - the predicate e (over an input whose columns come from org)
  * means, or NULL with t->why. */
 static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_t *org, int width)
@@ -265,6 +300,8 @@ static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_
     }
     case EXPR_IN_LIST: {
         origin_t o;
+        if ((e->ival2 == 4 || e->ival2 == 12) && e->nargs == 2 && column_of(e->args[0], org, width, &o))
+            return any_leaf(t, e, o);
         if ((e->ival2 & ~1) != 0 || !column_of(e->args[0], org, width, &o))
             break;
         value_t *vals = MEM_NEW_N(t->a, value_t, e->nargs);
