@@ -94,6 +94,10 @@ typedef struct cube_build_opts {
      * and they are most of the bytes. 0: CUBE_SKIP_RATIO; < 1: store every
      * cuboid. The base cuboid is always stored. */
     double skip_ratio;
+    /* A cuboid computed by one sort of a parent this large (or whose sort
+     * key is wider than a word) is sorted in buckets by its leading digit,
+     * so the gathers after the sort stay in cache. 0: 1 M rows. */
+    uint64_t bucket_rows;
 } cube_build_opts_t;
 
 /* Measured on SSB SF1 (src/storage/README.md): 1.4 leaves out 20 of Kylin's

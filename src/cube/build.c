@@ -1553,6 +1553,8 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
     return true;
 }
 
+static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, int T, bool raw);
+
 /* compute_from - cuboid c from the sorted cuboid p. */
 static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p, bcub_t *c)
 {
@@ -1579,8 +1581,14 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
         compute_dense(b, &s, pos, c, span, (uint64_t)cells);
         return "dense";
     }
+    /* one big sort: in buckets, so the measure gathers stay local */
+    uint64_t big = b->opts.bucket_rows ? b->opts.bucket_rows : (1ULL << 20);
+    if (L == 0 && s.n >= big && compute_base(b, &s, pos, c, 1, false))
+        return "sorted in buckets";
     if (compute_runs(b, sc, &s, pos, c, span, L))
         return L ? "sorted runs" : "sorted";
+    if (s.n >= big && compute_base(b, &s, pos, c, 1, false))
+        return "sorted in buckets (wide key)";
     compute(b, &s, c);
     return "sorted (wide key)";
 }
@@ -2055,7 +2063,7 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     }
     x.W = wcount;
     x.E = wcount + 1;
-    if (x.W > 3 || x.n < 4096)
+    if (x.W > 3 || x.n < 1024)
         return false;
     for (int k = 0; k < x.K; k++) {
         int bits = code_bits(b->dims[c->dims[k]].ncodes);

@@ -389,7 +389,7 @@ int main(int argc, char **argv)
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
     double t0 = now();
-    cube_build_opts_t o = {threads, on_progress, NULL, 10000000, skip_ratio};
+    cube_build_opts_t o = {.threads = threads, .progress = on_progress, .progress_every = 10000000, .skip_ratio = skip_ratio};
     cube_build_t *b = cube_build_new(def, &o);
     err_t err = {0};
     cube_col_t vt[NDIMS] = {

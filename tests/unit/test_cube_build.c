@@ -102,7 +102,7 @@ static int nstored;
 
 static int build(const cube_def_t *def, const char *dir, int threads, double skip_ratio, err_t *err)
 {
-    cube_build_opts_t o = {threads, on_progress, NULL, 5000, skip_ratio};
+    cube_build_opts_t o = {.threads = threads, .progress = on_progress, .progress_every = 5000, .skip_ratio = skip_ratio};
     cube_build_t *b = cube_build_new(def, &o);
     cube_col_t vt = {.kind = CUBE_COL_TEXT, .s = btab, .len = btab_len};
     if (cube_build_set_values(b, 1, &vt, 20, err) < 0)
@@ -510,7 +510,8 @@ static void test_build_wide(void)
     for (int d = 0; d < WD; d++)
         cube_group_add_normal(def, g, d, &err);
     ASSERT_EQ(cube_def_finalize(def, 0, &err), 0);
-    cube_build_t *b = cube_build_new(def, &(cube_build_opts_t){.threads = 2, .skip_ratio = -1});
+    /* small buckets threshold: full sorts of this small input go through the buckets too */
+    cube_build_t *b = cube_build_new(def, &(cube_build_opts_t){.threads = 2, .skip_ratio = -1, .bucket_rows = 1000});
     for (int off = 0; off < WROWS; off += 2000) {
         cube_col_t dims[WD];
         for (int d = 0; d < WD; d++)
