@@ -58,6 +58,7 @@ typedef struct bdim {
     stor_kind_t kind;
     uint32_t n, cap;        /* temporary ids handed out (NULL included) */
     uint64_t *vals;         /* INT: value; FLOAT: normalized double bits */
+    uint64_t *raw;          /* FLOAT: the first value seen per id (-0.0 stays -0.0 in the dictionary) */
     uint32_t *toff, *tlen;  /* TEXT */
     char *tbytes;
     size_t tbytes_len, tbytes_cap;
@@ -260,6 +261,7 @@ void cube_build_free(cube_build_t *b)
     for (int d = 0; d < b->ndims; d++) {
         bdim_t *bd = &b->dims[d];
         mem_free(bd->vals);
+        mem_free(bd->raw);
         mem_free(bd->toff);
         mem_free(bd->tlen);
         mem_free(bd->tbytes);
@@ -319,6 +321,8 @@ static void dim_grow(bdim_t *d)
         d->tlen = mem_realloc(d->tlen, ncap * sizeof *d->tlen);
     } else {
         d->vals = mem_realloc(d->vals, ncap * sizeof *d->vals);
+        if (d->kind == STOR_KIND_FLOAT)
+            d->raw = mem_realloc(d->raw, ncap * sizeof *d->raw);
     }
     d->cap = ncap;
     /* Rehash at half load. */
@@ -411,7 +415,14 @@ static inline uint32_t intern_col(bdim_t *d, const cube_col_t *c, size_t r)
         return intern_null(d);
     switch (c->kind) {
     case CUBE_COL_INT: return intern_num(d, (uint64_t)c->i[r]);
-    case CUBE_COL_FLOAT: return intern_num(d, float_bits(c->f[r]));
+    case CUBE_COL_FLOAT: {
+        /* -0.0 and 0.0 are one value, as in PostgreSQL's GROUP BY, shown as
+         * the first one seen (PostgreSQL shows the group's first row's) */
+        uint32_t n0 = d->n, t = intern_num(d, float_bits(c->f[r]));
+        if (d->n != n0)
+            memcpy(&d->raw[t], &c->f[r], 8);
+        return t;
+    }
     default: return intern_text(d, c->s[r], c->len[r]);
     }
 }
@@ -669,8 +680,9 @@ static void build_dict(cube_build_t *b, int di)
         s->text_lens = d->sorted_lens;
     } else {
         uint64_t *v = mem_malloc(((size_t)nn + 1) * sizeof *v);
+        const uint64_t *src = d->kind == STOR_KIND_FLOAT && d->raw ? d->raw : d->vals;
         for (uint32_t c = 0; c < nn; c++)
-            v[c] = d->vals[order[c]];
+            v[c] = src[order[c]];
         d->sorted_vals = v;
         if (d->kind == STOR_KIND_INT)
             s->ints = (const int64_t *)v;

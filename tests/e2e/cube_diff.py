@@ -829,9 +829,6 @@ def first_diff(ref, got):
 # Known kiln bugs in files this test's owner may not edit (src/cube/match*.c, src/sql/cube_route*.c,
 # src/cube/build.c): (check, predicate over the query, reason). Each is "not ok ... # TODO".
 KNOWN = [
-    ("rows", lambda q: re.search(r"GROUP BY .*c_lat", q.sql),
-     "src/cube/build.c (float_bits): the dictionary folds -0.0 into 0.0, so a group whose values are all -0 "
-     "prints 0 where PostgreSQL prints -0"),
 ]
 
 
