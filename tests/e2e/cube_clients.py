@@ -194,6 +194,8 @@ q("SELECT d_year, rev, rank() OVER (ORDER BY rev DESC) FROM cube_cube WHERE c_re
 q("WITH v AS (SELECT * FROM cube_cube WHERE d_year IS NOT NULL AND c_region IS NULL AND lo_flag IS NULL) "
   "SELECT v.d_year, v.rev, s.rev AS src FROM v JOIN (SELECT d_year, sum(lo_revenue) AS rev FROM %s GROUP BY 1) s "
   "ON s.d_year = v.d_year ORDER BY 1, 2" % J)
+q("SELECT c_city, lo_flag, sum(n), sum(rev) FROM cube_star WHERE c_city = ANY (ARRAY['Zürich', NULL, 'Αθήνα']) "
+  "AND NOT (lo_small <> ALL ('{0,32767}')) GROUP BY 1, 2 ORDER BY 1, 2")
 q("SELECT count(*), sum(n) FROM cube_star WHERE c_city LIKE 'K%' OR c_city = '東京'")
 q("SELECT avg_price, price, n FROM cube_cube WHERE d_year = 2023 AND c_region = 'ASIA' AND lo_flag ORDER BY 1")
 # --- 3. types
