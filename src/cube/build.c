@@ -1799,11 +1799,44 @@ static void plan_tree(cube_build_t *b)
     b->cubs[0].est = n;
     for (int i = 1; i < nc; i++)
         b->cubs[i].est = est_rows(b, &b->cubs[i], n);
+    /* A large lattice looks only at supersets with one more dimension (and
+     * the base), found through a hash of the ids: the full scan is
+     * quadratic. */
+    bool full = nc <= 8192;
+    uint64_t hmask = 0;
+    int *slot = NULL;
+    if (!full) {
+        uint64_t ns = 1;
+        while (ns < 2 * (uint64_t)nc)
+            ns <<= 1;
+        hmask = ns - 1;
+        slot = mem_malloc(ns * sizeof *slot);
+        memset(slot, 0xff, ns * sizeof *slot);
+        for (int i = 0; i < nc; i++) {
+            uint64_t h = mix64(b->cubs[i].id) & hmask;
+            while (slot[h] >= 0)
+                h = (h + 1) & hmask;
+            slot[h] = i;
+        }
+    }
     for (int i = 1; i < nc; i++) {
         bcub_t *c = &b->cubs[i];
-        int best = 0;
+        int best = 0, cand[CUBE_MAX_DIMS + 1], ncand = 0;
         double best_cost = -1;
-        for (int j = 0; j < i && (j == 0 || nc <= 8192); j++) {
+        if (!full) {
+            cand[ncand++] = 0;
+            for (int d = 0; d < b->ndims; d++) {
+                uint64_t want = c->id | (1ULL << d), h = mix64(want) & hmask;
+                if (want == c->id)
+                    continue;
+                while (slot[h] >= 0 && b->cubs[slot[h]].id != want)
+                    h = (h + 1) & hmask;
+                if (slot[h] >= 0 && slot[h] < i)
+                    cand[ncand++] = slot[h];
+            }
+        }
+        for (int k = 0; full ? k < i : k < ncand; k++) {
+            int j = full ? k : cand[k];
             const bcub_t *p = &b->cubs[j];
             if ((p->id & c->id) != c->id || p->id == c->id)
                 continue;
@@ -1817,6 +1850,7 @@ static void plan_tree(cube_build_t *b)
         }
         c->parent = best;
     }
+    mem_free(slot);
     b->cubs[0].parent = -1;
     /* candidates for not being computed: estimated within 10 % of the skip
      * threshold against their parent (the sketch decides) */
