@@ -1936,6 +1936,14 @@ typedef struct basectx {
     void (*fn)(cube_build_t *, struct basectx *, int); /* what base_par runs */
 } basectx_t;
 
+static inline bool same_key(const uint64_t *p, const uint64_t *q, int W)
+{
+    for (int w = 0; w < W; w++)
+        if (p[w] != q[w])
+            return false;
+    return true;
+}
+
 /* key words of rows [i0, i1) into out (W words per row) */
 static void base_keys(const basectx_t *x, uint64_t i0, uint64_t i1, uint64_t *out)
 {
@@ -2011,7 +2019,7 @@ static void base_sort_bucket(cube_build_t *b, basectx_t *x, int bk, uint64_t *tm
             memcpy(a, r, m * (uint64_t)E * 8);
         ng = 1;
         for (uint64_t i = 1; i < m; i++)
-            ng += memcmp(a + i * E, a + (i - 1) * E, (size_t)W * 8) != 0;
+            ng += !same_key(a + i * E, a + (i - 1) * E, W);
     }
     x->gstart[bk] = ng;
     (void)b;
@@ -2025,36 +2033,74 @@ static void base_sort_worker(cube_build_t *b, basectx_t *x, int t)
         base_sort_bucket(b, x, bk, x->tmp[t]);
 }
 
+/* base_emit_bucket - the bucket's groups: their starts first, then each
+ * column in one typed loop over the groups (not a switch per value). */
 static void base_emit_bucket(cube_build_t *b, basectx_t *x, int bk)
 {
     bcub_t *c = x->c;
-    uint64_t bs = x->bstart[bk], m = x->bstart[bk + 1] - bs, g = x->gstart[bk];
+    uint64_t bs = x->bstart[bk], m = x->bstart[bk + 1] - bs, g0 = x->gstart[bk], ng = 0;
     int E = x->E, W = x->W, K = x->K, nm = b->nmeasures;
     const uint64_t *a = x->keys + bs * E;
-    for (uint64_t i = 0; i < m;) {
-        uint64_t j = i + 1;
-        while (j < m && memcmp(a + j * E, a + i * E, (size_t)W * 8) == 0)
-            j++;
-        const uint64_t *e = a + i * E;
-        for (int k = 0; k < K; k++)
-            put_code(c->codes[k], c->width[k], g, (uint32_t)((e[x->word_of[k]] >> x->shift_of[k]) & x->mask[k]));
-        for (int q = 0; q < nm; q++) {
-            const uint64_t *in = x->meas[q];
-            if (!in) {
-                c->meas[q][g] = j - i;
-                continue;
-            }
-            in += bs;
-            stor_kind_t mk = b->meas[q].kind;
-            stor_agg_t ag = b->meas[q].agg;
-            uint64_t acc = init_value(mk, ag);
-            for (uint64_t r = i; r < j; r++)
-                acc = merge(mk, ag, acc, in[a[r * E + W]]);
-            c->meas[q][g] = acc;
+    if (m == 0)
+        return;
+    uint32_t *gs = mem_malloc((m + 1) * sizeof *gs);
+    for (uint64_t i = 0; i < m; i++)
+        if (i == 0 || !same_key(a + i * E, a + (i - 1) * E, W))
+            gs[ng++] = (uint32_t)i;
+    gs[ng] = (uint32_t)m;
+    for (int k = 0; k < K; k++) {
+        int wd = x->word_of[k], sh = x->shift_of[k];
+        uint64_t mask = x->mask[k];
+        switch (c->width[k]) {
+        case 1: {
+            uint8_t *o = (uint8_t *)c->codes[k] + g0;
+            for (uint64_t g = 0; g < ng; g++)
+                o[g] = (uint8_t)((a[(uint64_t)gs[g] * E + wd] >> sh) & mask);
+            break;
         }
-        g++;
-        i = j;
+        case 2: {
+            uint16_t *o = (uint16_t *)c->codes[k] + g0;
+            for (uint64_t g = 0; g < ng; g++)
+                o[g] = (uint16_t)((a[(uint64_t)gs[g] * E + wd] >> sh) & mask);
+            break;
+        }
+        default: {
+            uint32_t *o = (uint32_t *)c->codes[k] + g0;
+            for (uint64_t g = 0; g < ng; g++)
+                o[g] = (uint32_t)((a[(uint64_t)gs[g] * E + wd] >> sh) & mask);
+            break;
+        }
+        }
     }
+    for (int q = 0; q < nm; q++) {
+        uint64_t *out = c->meas[q] + g0;
+        const uint64_t *in = x->meas[q];
+        if (!in) {
+            for (uint64_t g = 0; g < ng; g++)
+                out[g] = gs[g + 1] - gs[g];
+            continue;
+        }
+        in += bs;
+        stor_kind_t mk = b->meas[q].kind;
+        stor_agg_t ag = b->meas[q].agg;
+        if (mk == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT)) {
+            for (uint64_t g = 0; g < ng; g++) {
+                uint64_t acc = 0;
+                for (uint64_t r = gs[g]; r < gs[g + 1]; r++)
+                    acc = add_i64(acc, in[a[r * E + W]]);
+                out[g] = acc;
+            }
+            continue;
+        }
+        uint64_t init = init_value(mk, ag);
+        for (uint64_t g = 0; g < ng; g++) {
+            uint64_t acc = init;
+            for (uint64_t r = gs[g]; r < gs[g + 1]; r++)
+                acc = merge(mk, ag, acc, in[a[r * E + W]]);
+            out[g] = acc;
+        }
+    }
+    mem_free(gs);
     check_overflow(b);
 }
 
