@@ -114,6 +114,11 @@ typedef enum cube_q_fn {
     CUBE_Q_AVG,
     CUBE_Q_MIN,
     CUBE_Q_MAX,
+    /* the rows where the argument is not NULL: the count avg divides by
+     * (count(*) when no term may be NULL, else the stored count of its one
+     * column); outputs as count. The partial the planner's two-level plans
+     * re-aggregate avg with. */
+    CUBE_Q_ARGCOUNT,
 } cube_q_fn_t;
 
 /* coef * a [* b]; b.table = -1 when absent. */

@@ -784,7 +784,7 @@ static int find_mv_measure(const cube_mv_t *mv, cube_mv_fn_t fn, bool star, cons
 
 static const char *qagg_text(mctx_t *c, const cube_q_agg_t *g)
 {
-    static const char *fn[] = { "?", "sum", "count", "avg", "min", "max" };
+    static const char *fn[] = { "?", "sum", "count", "avg", "min", "max", "count" };
     if (g->star)
         return "count(*)";
     const char *s = "";
@@ -869,6 +869,17 @@ static int derive(mctx_t *c, const cube_q_agg_t *g, cube_deriv_t *d, int *pos, i
     }
     int n = cube__mv_canon_terms(t, g->nterms);
     bool single = n == 1 && t[0].coef == 1 && t[0].b.table < 0;
+    if (g->fn == CUBE_Q_ARGCOUNT) {
+        int p = count_of(c, t, n, nullable, pos, npos);
+        if (p < 0)
+            return nomatch(c, "%s needs a count of its argument, which cube %s does not store", what, mv->name);
+        d->fn = CUBE_Q_COUNT;
+        d->nparts = 1;
+        d->parts[0] = (cube_part_t){ p, 1, 0 };
+        d->type = TYPE_INT8;
+        d->text = mem_asprintf(c->a, "sum of %s", what);
+        return 1;
+    }
     if (g->fn == CUBE_Q_COUNT) {
         if (!single)
             return nomatch(c, "%s: count over an expression is not answered from cubes", what);
@@ -964,6 +975,7 @@ static const char *fn_label(cube_q_fn_t fn)
     case CUBE_Q_AVG: return "avg";
     case CUBE_Q_MIN: return "min";
     case CUBE_Q_MAX: return "max";
+    case CUBE_Q_ARGCOUNT: return "count";
     }
     return "?";
 }

@@ -723,6 +723,8 @@ static exec_plan_t *scan_plan(sql_analyze_t *an, const exec_plan_t *agg, const c
     }
     p->est_rows = inner->est_rows;
     p->cheap = inner->cheap;
+    if (!agg) /* the inner scan of a two-level plan: the cube's types */
+        return p;
     /* the aggregate's own output types: cast where the cube's differ */
     bool same = true;
     for (int i = 0; i < agg->ncols && same; i++)
@@ -817,10 +819,9 @@ static bool modeled(const meta_catalog_t *cat, const exec_rel_t *const *rels, in
     return false;
 }
 
-static int build_query(tr_t *t, const exec_plan_t *agg, cube_query_t *q, origin_t *org)
+/* build_from - q's tables, joins and WHERE from what walk found. */
+static void build_from(tr_t *t, cube_query_t *q)
 {
-    const exec_plan_t *in = agg->left;
-    int width = in->ncols;
     cube_q_table_t *tabs = MEM_NEW_N(t->a, cube_q_table_t, t->ntables + 1);
     for (int i = 0; i < t->ntables; i++)
         tabs[i] = (cube_q_table_t){ t->rels[i]->schema, t->rels[i]->name };
@@ -864,6 +865,13 @@ static int build_query(tr_t *t, const exec_plan_t *agg, cube_query_t *q, origin_
         p->args = mem_amemdup(t->a, t->conj, sizeof t->conj[0] * (size_t)t->nconj);
         q->where = p;
     }
+}
+
+static int build_query(tr_t *t, const exec_plan_t *agg, cube_query_t *q, origin_t *org)
+{
+    const exec_plan_t *in = agg->left;
+    int width = in->ncols;
+    build_from(t, q);
     /* GROUP BY */
     int ng = agg->u.agg.ngroup;
     cube_q_col_t *group = MEM_NEW_N(t->a, cube_q_col_t, ng + 1);
@@ -885,6 +893,383 @@ static int build_query(tr_t *t, const exec_plan_t *agg, cube_query_t *q, origin_
     q->naggs = na;
     q->aggs = aggs;
     return 1;
+}
+
+/* ---- two-level plans ----
+ *
+ * A block whose GROUP BY items are expressions over dimensions, or that has
+ * GROUPING SETS / ROLLUP / CUBE, aggregates with FILTER (WHERE ...), DISTINCT
+ * aggregates or min/max of an expression, is answered by a Cube Scan grouped
+ * by every column those read (each must be a dimension), producing partials
+ * that re-aggregate, under the executor's own aggregate node, which then
+ * evaluates the expressions, sets, GROUPING(), FILTERs and DISTINCTs over the
+ * scan's rows as it would over the source rows:
+ *
+ *   sum(x)            sum of the partial sums (a NULL partial -- its group
+ *                     had no non-NULL x -- is skipped: all NULL stays NULL)
+ *   count(*), (x)     coalesce(sum of the partial counts, 0)
+ *   min(x), max(x)    min / max of the partials
+ *   avg(x)            sum of partial sums / sum of partial non-NULL counts,
+ *                     PostgreSQL's numeric (or float8) division, as avg's
+ *                     final function does
+ *   agg(DISTINCT f), min/max(f)
+ *                     the same aggregate over the scan's rows: f reads
+ *                     dimensions only, and the scan has one row per
+ *                     combination of their values the source rows hold, so
+ *                     the set of f's values is the same
+ *
+ * The scan is projected back into the layout of the aggregate's input (the
+ * columns read from the scan, the others NULL, the partials after them), so
+ * the planned group expressions, FILTER conditions and arguments are used as
+ * they are; a projection on top gives the node's output types (sum(int4)
+ * bigint, count bigint, avg(int) numeric). A GROUP BY that reads no column
+ * at all is refused: over no source rows it has no group, while a scan with
+ * no group columns gives one row.
+ */
+
+#define MAXP 128 /* partials of one block */
+
+typedef enum part_kind { PK_OUTER = 1, PK_SUM, PK_COUNT, PK_MIN, PK_MAX, PK_AVG } part_kind_t;
+
+typedef struct two {
+    int width;            /* the aggregate input's columns */
+    int *dim_of;          /* per input slot: its group column in the scan, -1 */
+    int ndims;
+    origin_t *dorg;       /* per scan group column: the table column */
+    int nparts;
+    cube_q_agg_t parts[MAXP];
+    part_kind_t *kind;    /* per aggregate */
+    int *p1, *p2;         /* per aggregate: its partial(s) */
+    bool minmax_outer;    /* min/max of a column too over the scan's rows (the column a dimension) */
+    bool minmax_part;     /* a min/max partial was asked for */
+} two_t;
+
+static bool is_name(const exec_aggcall_t *call, const char *name)
+{
+    return call->agg && strcmp(call->agg->name, name) == 0;
+}
+
+static int two_var(tr_t *t, two_t *w, const origin_t *org, int slot)
+{
+    if (slot < 0 || slot >= w->width || org[slot].table < 0)
+        return fail(t, "a grouping expression, FILTER condition or aggregate argument reads a computed value, not "
+                       "a column");
+    if (w->dim_of[slot] >= 0)
+        return 1;
+    for (int i = 0; i < w->ndims; i++)
+        if (w->dorg[i].table == org[slot].table && w->dorg[i].col == org[slot].col) {
+            w->dim_of[slot] = i;
+            return 1;
+        }
+    w->dorg[w->ndims] = org[slot];
+    w->dim_of[slot] = w->ndims++;
+    return 1;
+}
+
+/* two_vars - the columns e reads become group columns of the scan. */
+static int two_vars(tr_t *t, two_t *w, const origin_t *org, const exec_expr_t *e)
+{
+    if (!e)
+        return 1;
+    switch (e->kind) {
+    case EXPR_VAR:
+        return two_var(t, w, org, e->u.slot);
+    case EXPR_SUBPLAN:
+        return fail(t, "a subquery in a grouping expression, FILTER condition or aggregate argument cannot be "
+                       "answered from a cube");
+    case EXPR_COLREF:
+    case EXPR_AGGREF:
+    case EXPR_WINDOWREF:
+        return fail(t, "an unplanned expression cannot be answered from a cube");
+    case EXPR_FUNC:
+        if (e->u.fn->flags & (EXEC_FN_VOLATILE | EXEC_FN_SETOF))
+            return fail(t, mem_asprintf(t->a, "volatile or set-returning function %s cannot be evaluated over a "
+                                              "cube's rows",
+                                        e->u.fn->name));
+        break;
+    default:
+        break;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        if (!two_vars(t, w, org, e->args[i]))
+            return 0;
+    return 1;
+}
+
+static bool same_term(const cube_q_term_t *a, const cube_q_term_t *b)
+{
+    return a->coef == b->coef && a->a.table == b->a.table && strcmp(a->a.column, b->a.column) == 0 &&
+           a->b.table == b->b.table && (a->b.table < 0 || strcmp(a->b.column, b->b.column) == 0);
+}
+
+/* add_part - the index of partial g among w's (added once). */
+static int add_part(tr_t *t, two_t *w, const cube_q_agg_t *g)
+{
+    for (int i = 0; i < w->nparts; i++) {
+        const cube_q_agg_t *o = &w->parts[i];
+        bool same = o->fn == g->fn && o->star == g->star && o->nterms == g->nterms;
+        for (int k = 0; same && k < g->nterms; k++)
+            same = same_term(&o->terms[k], &g->terms[k]);
+        if (same)
+            return i;
+    }
+    if (w->nparts >= MAXP)
+        return fail(t, "too many aggregates"), -1;
+    w->parts[w->nparts] = *g;
+    return w->nparts++;
+}
+
+/* needs_two - whether the block needs a two-level plan (see above). */
+static bool needs_two(const exec_plan_t *agg, const origin_t *org)
+{
+    int width = agg->left->ncols;
+    if (agg->u.agg.ngsets > 0)
+        return true;
+    for (int i = 0; i < agg->u.agg.ngroup; i++) {
+        origin_t o;
+        if (agg->u.agg.group[i]->kind != EXPR_VAR || !column_of(agg->u.agg.group[i], org, width, &o))
+            return true;
+    }
+    for (int i = 0; i < agg->u.agg.naggs; i++) {
+        const exec_aggcall_t *call = agg->u.agg.aggs[i];
+        const exec_expr_t *arg = agg->u.agg.aggargs[2 * i];
+        bool minmax = is_name(call, "min") || is_name(call, "max");
+        origin_t o;
+        if (call->filter || call->agg == &exec_agg_grouping || (call->distinct && !minmax) ||
+            (minmax && arg && !column_of(arg, org, width, &o)))
+            return true;
+    }
+    return false;
+}
+
+/* two_query - the inner query of block agg's two-level plan into q, its
+ * bookkeeping into w. 1, or 0 with t->why. */
+static int two_query(tr_t *t, const exec_plan_t *agg, const origin_t *org, cube_query_t *q, two_t *w)
+{
+    int width = agg->left->ncols, na = agg->u.agg.naggs, ng = agg->u.agg.ngroup;
+    w->width = width;
+    w->dim_of = MEM_NEW_N(t->a, int, width + 1);
+    for (int i = 0; i < width; i++)
+        w->dim_of[i] = -1;
+    w->dorg = MEM_NEW_N(t->a, origin_t, width + 1);
+    w->kind = MEM_NEW_N(t->a, part_kind_t, na + 1);
+    w->p1 = MEM_NEW_N(t->a, int, na + 1);
+    w->p2 = MEM_NEW_N(t->a, int, na + 1);
+    for (int i = 0; i < ng; i++)
+        if (!two_vars(t, w, org, agg->u.agg.group[i]))
+            return 0;
+    for (int i = 0; i < na; i++) {
+        const exec_aggcall_t *call = agg->u.agg.aggs[i];
+        const exec_expr_t *arg = agg->u.agg.aggargs[2 * i];
+        w->p1[i] = w->p2[i] = -1;
+        if (call->agg == &exec_agg_grouping) {
+            w->kind[i] = PK_OUTER;
+            continue;
+        }
+        const char *name = call->agg ? call->agg->name : "?";
+        bool minmax = is_name(call, "min") || is_name(call, "max");
+        if (!minmax && !is_name(call, "sum") && !is_name(call, "count") && !is_name(call, "avg"))
+            return fail(t, mem_asprintf(t->a, "aggregate %s cannot be answered from a cube", name));
+        if (call->norder > 0 || agg->u.agg.aggargs[2 * i + 1])
+            return fail(t, mem_asprintf(t->a, "%s with ORDER BY cannot be answered from a cube", name));
+        if (!two_vars(t, w, org, call->filter))
+            return 0;
+        origin_t o;
+        if (call->distinct || (minmax && arg && (w->minmax_outer || !column_of(arg, org, width, &o)))) {
+            w->kind[i] = PK_OUTER;
+            if (!two_vars(t, w, org, arg))
+                return 0;
+            continue;
+        }
+        exec_aggcall_t plain = *call;
+        plain.filter = NULL;
+        plain.distinct = false;
+        cube_q_agg_t g;
+        if (!agg_of(t, &plain, arg, org, width, &g))
+            return 0;
+        switch (g.fn) {
+        case CUBE_Q_AVG:
+            w->kind[i] = PK_AVG;
+            g.fn = CUBE_Q_SUM;
+            w->p1[i] = add_part(t, w, &g);
+            g.fn = CUBE_Q_ARGCOUNT;
+            w->p2[i] = add_part(t, w, &g);
+            break;
+        default:
+            w->kind[i] = g.fn == CUBE_Q_SUM ? PK_SUM : g.fn == CUBE_Q_COUNT ? PK_COUNT : g.fn == CUBE_Q_MIN ? PK_MIN
+                                                                                                            : PK_MAX;
+            w->p1[i] = add_part(t, w, &g);
+            w->minmax_part |= g.fn == CUBE_Q_MIN || g.fn == CUBE_Q_MAX;
+            break;
+        }
+        if (w->p1[i] < 0 || (w->kind[i] == PK_AVG && w->p2[i] < 0))
+            return 0;
+    }
+    if (w->ndims == 0 && ng > 0)
+        return fail(t, "a GROUP BY that reads no column cannot be answered from a cube");
+    build_from(t, q);
+    cube_q_col_t *group = MEM_NEW_N(t->a, cube_q_col_t, w->ndims + 1);
+    for (int i = 0; i < w->ndims; i++)
+        group[i] = qcol(t, w->dorg[i]);
+    q->ngroup = w->ndims;
+    q->group = group;
+    q->naggs = w->nparts;
+    q->aggs = mem_amemdup(t->a, w->parts, sizeof w->parts[0] * (size_t)(w->nparts + 1));
+    return 1;
+}
+
+static exec_expr_t *var_of(sql_analyze_t *an, int slot, type_oid_t type, int32_t typmod)
+{
+    exec_expr_t *v = exec_expr_new(an->a, EXPR_VAR, type, 0);
+    v->u.slot = slot;
+    v->typmod = typmod;
+    v->location = -1;
+    return v;
+}
+
+static exec_expr_t *cast_to(sql_analyze_t *an, exec_expr_t *e, type_oid_t type)
+{
+    if (!e || e->type == type)
+        return e;
+    return sql__coerce(an, e, type, -1, EXEC_CAST_EXPLICIT, -1);
+}
+
+/* reagg - the call re-aggregating a partial of type argt with name, under
+ * orig's FILTER; *ret its type. */
+static exec_aggcall_t *reagg(sql_analyze_t *an, const char *name, const exec_aggcall_t *orig, type_oid_t argt,
+                             type_oid_t *ret)
+{
+    const exec_agg_t *fn = exec_agg_find(name, 1, &argt, ret);
+    if (!fn) {
+        err_set(an->err, ERRCODE_INTERNAL_ERROR, "no aggregate %s(%s) to re-aggregate a cube's partials", name,
+                sql__type_name(argt));
+        return NULL;
+    }
+    exec_aggcall_t *c = MEM_NEW(an->a, exec_aggcall_t);
+    c->agg = fn;
+    c->filter = orig->filter;
+    c->index = orig->index;
+    return c;
+}
+
+/* two_plan - the plan of a matched two-level block (see above), or NULL
+ * with an->err. */
+static exec_plan_t *two_plan(sql_analyze_t *an, const exec_plan_t *agg, const cube_plan_t *cp, const tr_t *t,
+                             const two_t *w)
+{
+    exec_plan_t *scan = scan_plan(an, NULL, cp, t);
+    const cube_plan_col_t *cols;
+    cube_plan_columns(cp, &cols);
+    int width = w->width, np = w->nparts, nd = w->ndims;
+    int ng = agg->u.agg.ngroup, na = agg->u.agg.naggs;
+    /* the aggregate input's layout, then the partials */
+    exec_plan_t *in = exec_plan_new(an->a, PLAN_PROJECT, width + np);
+    in->left = scan;
+    in->u.project.exprs = MEM_NEW_N(an->a, exec_expr_t *, width + np + 1);
+    for (int s = 0; s < width; s++) {
+        type_oid_t ty = agg->left->types[s];
+        int d = w->dim_of[s];
+        exec_expr_t *e = d >= 0 ? cast_to(an, var_of(an, d, cols[d].type, cols[d].typmod), ty)
+                                : sql__const_null(an, ty, -1);
+        if (!e)
+            return NULL;
+        in->u.project.exprs[s] = e;
+        in->types[s] = ty;
+        in->typmods[s] = d >= 0 && e->type == cols[d].type ? cols[d].typmod : agg->left->typmods[s];
+    }
+    for (int k = 0; k < np; k++) {
+        in->u.project.exprs[width + k] = var_of(an, nd + k, cols[nd + k].type, cols[nd + k].typmod);
+        in->types[width + k] = cols[nd + k].type;
+        in->typmods[width + k] = cols[nd + k].typmod;
+    }
+    in->est_rows = scan->est_rows;
+    in->cheap = scan->cheap;
+    /* the executor's aggregate over it */
+    int nout = na;
+    for (int i = 0; i < na; i++)
+        nout += w->kind[i] == PK_AVG;
+    exec_plan_t *oa = exec_plan_new(an->a, PLAN_AGG, ng + nout);
+    oa->left = in;
+    oa->u.agg.ngroup = ng;
+    oa->u.agg.group = agg->u.agg.group;
+    oa->u.agg.ngsets = agg->u.agg.ngsets;
+    oa->u.agg.gsets = agg->u.agg.gsets;
+    oa->u.agg.naggs = nout;
+    oa->u.agg.aggs = MEM_NEW_N(an->a, exec_aggcall_t *, nout + 1);
+    oa->u.agg.aggargs = MEM_NEW_N(an->a, exec_expr_t *, 2 * nout + 1);
+    for (int i = 0; i < ng; i++) {
+        oa->types[i] = agg->types[i];
+        oa->typmods[i] = agg->typmods[i];
+    }
+    exec_expr_t **res = MEM_NEW_N(an->a, exec_expr_t *, na + 1);
+    int k = 0;
+    for (int i = 0; i < na; i++) {
+        const exec_aggcall_t *call = agg->u.agg.aggs[i];
+        type_oid_t want = agg->types[ng + i];
+        if (w->kind[i] == PK_OUTER) {
+            oa->u.agg.aggs[k] = agg->u.agg.aggs[i];
+            oa->u.agg.aggargs[2 * k] = agg->u.agg.aggargs[2 * i];
+            oa->u.agg.aggargs[2 * k + 1] = agg->u.agg.aggargs[2 * i + 1];
+            oa->types[ng + k] = want;
+            oa->typmods[ng + k] = agg->typmods[ng + i];
+            res[i] = var_of(an, ng + k, want, agg->typmods[ng + i]);
+            k++;
+            continue;
+        }
+        part_kind_t pk = w->kind[i];
+        int nparts = pk == PK_AVG ? 2 : 1;
+        exec_expr_t *v[2] = { NULL, NULL };
+        for (int j = 0; j < nparts; j++) {
+            int p = j == 0 ? w->p1[i] : w->p2[i];
+            type_oid_t pt = cols[nd + p].type, ret;
+            const char *name = pk == PK_MIN ? "min" : pk == PK_MAX ? "max" : "sum";
+            exec_aggcall_t *c = reagg(an, name, call, pt, &ret);
+            if (!c)
+                return NULL;
+            oa->u.agg.aggs[k] = c;
+            oa->u.agg.aggargs[2 * k] = var_of(an, width + p, pt, cols[nd + p].typmod);
+            oa->types[ng + k] = ret;
+            oa->typmods[ng + k] = -1;
+            v[j] = var_of(an, ng + k, ret, -1);
+            k++;
+        }
+        exec_expr_t *e = NULL;
+        if (pk == PK_COUNT) {
+            exec_expr_t *c = cast_to(an, v[0], TYPE_INT8);
+            if (!c)
+                return NULL;
+            e = exec_expr_new(an->a, EXPR_COALESCE, TYPE_INT8, 2);
+            e->typmod = -1;
+            e->location = -1;
+            e->args[0] = c;
+            e->args[1] = sql__const(an, TYPE_INT8, value_int(0), -1);
+            e->args[1]->typmod = -1;
+        } else if (pk == PK_AVG) {
+            type_oid_t dt = want == TYPE_NUMERIC ? TYPE_NUMERIC : TYPE_FLOAT8;
+            exec_expr_t *s = cast_to(an, v[0], dt), *c = cast_to(an, v[1], dt);
+            e = s && c ? cast_to(an, sql__make_op(an, "/", s, c, -1), want) : NULL;
+        } else {
+            e = cast_to(an, v[0], want);
+        }
+        if (!e)
+            return NULL;
+        res[i] = e;
+    }
+    oa->est_rows = agg->est_rows;
+    oa->cheap = in->cheap;
+    /* the node's output columns and types */
+    exec_plan_t *pr = exec_plan_new(an->a, PLAN_PROJECT, agg->ncols);
+    pr->left = oa;
+    pr->u.project.exprs = MEM_NEW_N(an->a, exec_expr_t *, agg->ncols + 1);
+    for (int i = 0; i < agg->ncols; i++) {
+        exec_expr_t *e = i < ng ? var_of(an, i, agg->types[i], agg->typmods[i]) : res[i - ng];
+        pr->u.project.exprs[i] = e;
+        pr->types[i] = agg->types[i];
+        pr->typmods[i] = i < ng ? agg->typmods[i] : e->typmod;
+    }
+    pr->est_rows = oa->est_rows;
+    pr->cheap = oa->cheap;
+    return pr;
 }
 
 int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out)
@@ -912,17 +1297,36 @@ int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t *
     cube_plan_t *plan = NULL;
     err_t merr = { 0 };
     int rc = 0;
-    if (agg->u.agg.ngsets > 0)
-        fail(&t, "GROUPING SETS, CUBE and ROLLUP in a query cannot be answered from a cube yet");
-    else if (walk(&t, agg->left, false, &org) && (reduce_outer(&t), build_query(&t, agg, &q, org)))
-        rc = cube_match(m, cat, &q, an->a, &plan, &merr);
+    two_t w = { 0 };
+    bool two = false;
+    if (walk(&t, agg->left, false, &org)) {
+        reduce_outer(&t);
+        two = needs_two(agg, org);
+        if (two ? two_query(&t, agg, org, &q, &w) : build_query(&t, agg, &q, org))
+            rc = cube_match(m, cat, &q, an->a, &plan, &merr);
+        if (rc == 0 && two && w.minmax_part) {
+            /* no cube stores min/max of that column: it may be a dimension,
+             * then min/max over the scan's rows grouped by it */
+            two_t w2 = { 0 };
+            w2.minmax_outer = true;
+            cube_query_t q2 = { 0 };
+            err_t merr2 = { 0 };
+            int rc2 = two_query(&t, agg, org, &q2, &w2) ? cube_match(m, cat, &q2, an->a, &plan, &merr2) : 0;
+            if (rc2 != 0) {
+                rc = rc2;
+                w = w2;
+                merr = merr2;
+            }
+            t.why = NULL;
+        }
+    }
     meta_catalog_release(cat);
     if (rc < 0) {
         *an->err = merr;
         return -1;
     }
     if (rc > 0) {
-        exec_plan_t *p = scan_plan(an, agg, plan, &t);
+        exec_plan_t *p = two ? two_plan(an, agg, plan, &t, &w) : scan_plan(an, agg, plan, &t);
         if (!p)
             return -1;
         *out = p;
