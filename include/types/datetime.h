@@ -5,8 +5,8 @@
  *
  * Dates are days since 2000-01-01, timestamps microseconds since
  * 2000-01-01 00:00:00 (PostgreSQL's epoch), infinities as PostgreSQL stores
- * them (INT32/INT64 min and max). timestamptz is kept and printed in UTC:
- * the session TimeZone setting is not applied yet (output says +00).
+ * them (INT32/INT64 min and max). timestamptz is kept in UTC and read and
+ * printed in the thread's session zone (include/types/tz.h).
  */
 #ifndef TYPES_DATETIME_H
 #define TYPES_DATETIME_H
@@ -62,6 +62,8 @@ void dt_time_out(int64_t t, buf_t *out);
 /* dt_timestamp_in - tz selects timestamptz (a zone in the text is applied). */
 int dt_timestamp_in(const char *p, size_t len, bool tz, int32_t typmod, int64_t *out, err_t *err);
 void dt_timestamp_out(int64_t ts, bool tz, buf_t *out);
+/* dt_offset_out - a UTC offset as ISO output writes it: +09, -03:30, +00:53:28. */
+void dt_offset_out(int off, buf_t *out);
 int dt_interval_in(const char *p, size_t len, type_interval_t *out, err_t *err);
 void dt_interval_out(const type_interval_t *iv, buf_t *out);
 

@@ -24,6 +24,7 @@
 #include "types/datetime.h"
 #include "types/numeric.h"
 #include "types/record.h"
+#include "types/tz.h"
 #include "types/value.h"
 
 /* ---- helpers ---- */
@@ -289,21 +290,35 @@ static int64_t date_to_ts(int64_t d)
         return DT_NOEND;
     return d * DT_USECS_PER_DAY;
 }
+/* add_interval - ts + iv; a timestamptz adds months and days to its local
+ * time in the session zone (so a day across a DST change is 23 or 25 hours)
+ * and the microseconds to the instant, as timestamptz_pl_interval */
+static int add_interval(exec_fctx_t *fc, int64_t ts, const type_interval_t *iv, int64_t *out)
+{
+    if (fc->expr->type != TYPE_TIMESTAMPTZ || ts == DT_NOBEGIN || ts == DT_NOEND || (!iv->months && !iv->days))
+        return dt_ts_add_interval(ts, iv, out, fc->err);
+    const dt_zone_t *z = dt_zone_current();
+    type_interval_t md = { 0, iv->days, iv->months }, us = { iv->micros, 0, 0 };
+    int64_t local;
+    if (dt_ts_add_interval(dt_zone_to_local(z, ts), &md, &local, fc->err) < 0)
+        return -1;
+    return dt_ts_add_interval(dt_zone_from_local(z, local), &us, out, fc->err);
+}
 static int f_ts_pl_iv(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
     int64_t ts = fc->expr->args[0]->type == TYPE_DATE ? date_to_ts(a[0].u.i) : a[0].u.i;
-    return dt_ts_add_interval(ts, &a[1].u.iv, &o->u.i, fc->err);
+    return add_interval(fc, ts, &a[1].u.iv, &o->u.i);
 }
 static int f_iv_pl_ts(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
     int64_t ts = fc->expr->args[1]->type == TYPE_DATE ? date_to_ts(a[1].u.i) : a[1].u.i;
-    return dt_ts_add_interval(ts, &a[0].u.iv, &o->u.i, fc->err);
+    return add_interval(fc, ts, &a[0].u.iv, &o->u.i);
 }
 static int f_ts_mi_iv(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
     type_interval_t n = { -a[1].u.iv.micros, -a[1].u.iv.days, -a[1].u.iv.months };
     int64_t ts = fc->expr->args[0]->type == TYPE_DATE ? date_to_ts(a[0].u.i) : a[0].u.i;
-    return dt_ts_add_interval(ts, &n, &o->u.i, fc->err);
+    return add_interval(fc, ts, &n, &o->u.i);
 }
 static int f_ts_mi_ts(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
@@ -791,9 +806,29 @@ static int date_to_tsf(exec_fctx_t *fc, const value_t *a, value_t *o)
     return 0;
 }
 
-static int ts_to_date(exec_fctx_t *fc, const value_t *a, value_t *o)
+/* date, timestamp -> timestamptz: the local time in the session zone */
+static int local_to_tz(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    int64_t ts = fc->expr->args[0]->type == TYPE_DATE ? date_to_ts(a[0].u.i) : a[0].u.i;
+    o->u.i = dt_zone_from_local(dt_zone_current(), ts);
+    return 0;
+}
+
+/* timestamptz -> timestamp: its local time in the session zone */
+static int tz_to_local(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
     (void)fc;
+    o->u.i = dt_zone_to_local(dt_zone_current(), a[0].u.i);
+    return 0;
+}
+
+static int ts_to_date(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    value_t local;
+    if (fc->expr->args[0]->type == TYPE_TIMESTAMPTZ) {
+        tz_to_local(fc, a, &local);
+        a = &local;
+    }
     if (a[0].u.i == DT_NOBEGIN)
         o->u.i = DT_DATE_NOBEGIN;
     else if (a[0].u.i == DT_NOEND)
@@ -809,7 +844,11 @@ static int ts_to_date(exec_fctx_t *fc, const value_t *a, value_t *o)
 
 static int ts_to_time(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
-    (void)fc;
+    value_t local;
+    if (fc->expr->args[0]->type == TYPE_TIMESTAMPTZ) {
+        tz_to_local(fc, a, &local);
+        a = &local;
+    }
     int64_t t = a[0].u.i % DT_USECS_PER_DAY;
     if (t < 0)
         t += DT_USECS_PER_DAY;
@@ -988,8 +1027,8 @@ static const cast_def_t casts[] = {
     CAST(TYPE_REGPROC, TYPE_REGPROCEDURE, CI, f_ident),
     CAST(TYPE_REGCLASS, I8, CA, f_ident), CAST(TYPE_REGTYPE, I8, CA, f_ident),
     CAST(TYPE_REGCLASS, I4, CA, oid_to_int4), CAST(TYPE_REGTYPE, I4, CA, oid_to_int4),
-    CAST(DT, TS, CI, date_to_tsf), CAST(DT, TZ, CI, date_to_tsf), CAST(TS, TZ, CI, f_ident),
-    CAST(TZ, TS, CA, f_ident), CAST(TS, DT, CA, ts_to_date), CAST(TZ, DT, CA, ts_to_date),
+    CAST(DT, TS, CI, date_to_tsf), CAST(DT, TZ, CI, local_to_tz), CAST(TS, TZ, CI, local_to_tz),
+    CAST(TZ, TS, CA, tz_to_local), CAST(TS, DT, CA, ts_to_date), CAST(TZ, DT, CA, ts_to_date),
     CAST(TS, TM, CA, ts_to_time), CAST(TZ, TM, CA, ts_to_time),
     CAST(TX, BP, CI, str_to_str), CAST(TX, VC, CI, str_to_str), CAST(TX, NM, CI, str_to_str),
     CAST(VC, TX, CI, str_to_str), CAST(VC, BP, CI, str_to_str), CAST(VC, NM, CI, str_to_str),

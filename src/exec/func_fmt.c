@@ -9,18 +9,21 @@
  * TH / th ordinal suffix, "quoted text" and backslash escapes. Number
  * templates: 9 0 . , D G S MI PL SG PR FM, as PostgreSQL's NUM_processor
  * lays them out (a sign slot before the first digit, '#' when the integer
- * part does not fit). Not here: time zones (TZ, OF: timestamptz prints in
- * UTC, as everywhere in kiln), RM, EEEE, V, L, locale names.
+ * part does not fit). A timestamptz prints in the session zone, TZ / tz / OF /
+ * TZH / TZM give its abbreviation and offset. Not here: TZ fields in
+ * to_timestamp input, RM, EEEE, V, L, locale names.
  */
 #include "func_int.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "types/datetime.h"
 #include "types/numeric.h"
+#include "types/tz.h"
 
 static const char *const months[] = { "January", "February", "March",     "April",   "May",      "June",
                                       "July",    "August",   "September", "October", "November", "December" };
@@ -30,7 +33,7 @@ static const char *const days[] = { "Sunday", "Monday", "Tuesday", "Wednesday", 
 enum {
     K_Y_YYY, K_YYYY, K_YYY, K_YY, K_Y, K_IYYY, K_IYY, K_IY, K_CC, K_MONTH, K_MON, K_MM, K_MI, K_MS, K_DDD, K_DD,
     K_DAY, K_DY, K_D, K_IDDD, K_ID, K_IW, K_HH24, K_HH12, K_HH, K_SSSSS, K_SSSS, K_SS, K_US, K_J, K_Q, K_WW, K_W,
-    K_AM_DOT, K_PM_DOT, K_AM, K_PM, K_AD_DOT, K_BC_DOT, K_AD, K_BC, K_NONE
+    K_AM_DOT, K_PM_DOT, K_AM, K_PM, K_AD_DOT, K_BC_DOT, K_AD, K_BC, K_TZH, K_TZM, K_TZ, K_OF, K_NONE
 };
 
 static const struct {
@@ -44,6 +47,7 @@ static const struct {
     { "HH12", K_HH12 }, { "HH", K_HH }, { "SSSSS", K_SSSSS }, { "SSSS", K_SSSS }, { "SS", K_SS }, { "US", K_US },
     { "J", K_J }, { "Q", K_Q }, { "WW", K_WW }, { "W", K_W }, { "A.M.", K_AM_DOT }, { "P.M.", K_PM_DOT },
     { "AM", K_AM }, { "PM", K_PM }, { "A.D.", K_AD_DOT }, { "B.C.", K_BC_DOT }, { "AD", K_AD }, { "BC", K_BC },
+    { "TZH", K_TZH }, { "TZM", K_TZM }, { "TZ", K_TZ }, { "OF", K_OF },
 };
 
 /* match_keyword - the keyword at p (case-insensitive), its length in *len. */
@@ -91,8 +95,10 @@ static int iso_week(int jd, int *iyear)
     return (thursday - dt_date2j(y, 1, 1)) / 7 + 1;
 }
 
-/* ts_to_char - PostgreSQL's DCH_to_char for one timestamp. */
-static void ts_to_char(int64_t ts, const char *f, size_t n, buf_t *b)
+/* ts_to_char - PostgreSQL's DCH_to_char for one timestamp (local time of a
+ * timestamptz, whose zone abbreviation and offset TZ and OF print; abbr is
+ * NULL for a timestamp). */
+static void ts_to_char(int64_t ts, const char *abbr, int off, const char *f, size_t n, buf_t *b)
 {
     dt_fields_t t;
     dt_ts_split(ts, &t);
@@ -196,6 +202,25 @@ static void ts_to_char(int64_t ts, const char *f, size_t n, buf_t *b)
             put_cased(b, kwz, t.hour >= 12 ? "P.M." : "A.M.", 4, 4, true);
             is_num = false;
             break;
+        case K_TZH:
+            buf_printf(b, "%c%02d", off < 0 ? '-' : '+', abs(off) / 3600);
+            is_num = false;
+            break;
+        case K_TZM: num = abs(off) / 60 % 60; width = 2; break;
+        case K_OF:
+            buf_printf(b, "%c%0*d", off < 0 ? '-' : '+', fm ? 1 : 2, abs(off) / 3600);
+            if (abs(off) / 60 % 60)
+                buf_printf(b, ":%02d", abs(off) / 60 % 60);
+            is_num = false;
+            break;
+        case K_TZ:
+            if (abbr) {
+                bool lower = kw[0] == 't';
+                for (const char *c = abbr; *c; c++)
+                    buf_putc(b, (char)(lower ? tolower((unsigned char)*c) : toupper((unsigned char)*c)));
+            }
+            is_num = false;
+            break;
         case K_AD: case K_BC:
             put_cased(b, kwz, t.year > 0 ? "AD" : "BC", 2, 2, true);
             is_num = false;
@@ -225,8 +250,14 @@ static int f_ts_to_char(exec_fctx_t *fc, const value_t *a, value_t *o)
         o->isnull = true;
         return 0;
     }
+    const char *abbr = NULL;
+    int off = 0;
+    if (fc->expr->args[0]->type == TYPE_TIMESTAMPTZ) {
+        off = dt_zone_offset(dt_zone_current(), ts, &abbr);
+        ts += (int64_t)off * DT_USECS_PER_SEC;
+    }
     buf_t b = BUF_INIT;
-    ts_to_char(ts, a[1].u.s.p, a[1].u.s.len, &b);
+    ts_to_char(ts, abbr, off, a[1].u.s.p, a[1].u.s.len, &b);
     exec__set_text(fc, o, b.data ? b.data : "", b.len);
     buf_free(&b);
     return 0;
@@ -369,7 +400,11 @@ static int f_to_date(exec_fctx_t *fc, const value_t *a, value_t *o)
 
 static int f_to_timestamp(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
-    return text_to_ts(fc, a, &o->u.i);
+    /* the fields are local time in the session zone */
+    if (text_to_ts(fc, a, &o->u.i) < 0)
+        return -1;
+    o->u.i = dt_zone_from_local(dt_zone_current(), o->u.i);
+    return 0;
 }
 
 /* ---- numbers ---- */

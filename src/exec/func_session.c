@@ -14,6 +14,7 @@
 
 #include "types/array.h"
 #include "types/datetime.h"
+#include "types/tz.h"
 
 static void set_cstr(exec_fctx_t *fc, value_t *o, const char *s)
 {
@@ -138,9 +139,18 @@ static int f_clock_timestamp(exec_fctx_t *fc, const value_t *a, value_t *o)
     return 0;
 }
 
+/* localtimestamp - the statement's start as wall-clock time in the session zone */
+static int f_localtimestamp(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    (void)a;
+    int64_t ts = fc->sess && fc->sess->stmt_start ? fc->sess->stmt_start : dt_now();
+    o->u.i = dt_zone_to_local(dt_zone_current(), ts);
+    return 0;
+}
+
 static int f_current_date(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
-    int64_t ts = fc->sess && fc->sess->stmt_start ? fc->sess->stmt_start : dt_now();
+    int64_t ts = dt_zone_to_local(dt_zone_current(), fc->sess && fc->sess->stmt_start ? fc->sess->stmt_start : dt_now());
     (void)a;
     int64_t d = ts / DT_USECS_PER_DAY;
     if (ts % DT_USECS_PER_DAY < 0)
@@ -187,7 +197,7 @@ const exec_func_t exec__session_funcs[] = {
     { "statement_timestamp", 0, { 0 }, TYPE_TIMESTAMPTZ, f_now, ST, 0 },
     { "clock_timestamp", 0, { 0 }, TYPE_TIMESTAMPTZ, f_clock_timestamp, EXEC_FN_VOLATILE, 0 },
     { "current_timestamp", 0, { 0 }, TYPE_TIMESTAMPTZ, f_now, ST, 0 },
-    { "localtimestamp", 0, { 0 }, TYPE_TIMESTAMP, f_now, ST, 0 },
+    { "localtimestamp", 0, { 0 }, TYPE_TIMESTAMP, f_localtimestamp, ST, 0 },
     { "current_date", 0, { 0 }, TYPE_DATE, f_current_date, ST, 0 },
     { "pg_is_in_recovery", 0, { 0 }, TYPE_BOOL, f_false, ST, 3810 },
     { "pg_is_wal_replay_paused", 0, { 0 }, TYPE_BOOL, f_false, ST, 0 },

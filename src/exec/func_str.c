@@ -15,6 +15,7 @@
 #include "types/array.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
+#include "types/tz.h"
 #include "types/value.h"
 
 void exec__set_text(exec_fctx_t *fc, value_t *out, const char *p, size_t n)
@@ -953,9 +954,10 @@ static int part_code(const char *p, size_t n)
     static const char *names[] = { "year", "month", "day", "hour", "minute", "second", "dow", "doy", "epoch",
                                    "quarter", "week", "isodow", "decade", "century", "millennium", "milliseconds",
                                    "microseconds", "isoyear", "years", "months", "days", "hours", "minutes",
-                                   "seconds", "mon", "mons", "min", "mins", "sec", "secs" };
+                                   "seconds", "mon", "mons", "min", "mins", "sec", "secs", "timezone",
+                                   "timezone_hour", "timezone_minute" };
     static const int codes[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 0, 1, 2, 3, 4,
-                                 5, 1, 1, 4, 4, 5, 5 };
+                                 5, 1, 1, 4, 4, 5, 5, 18, 19, 20 };
     char tmp[32];
     if (n >= sizeof tmp)
         return -1;
@@ -982,10 +984,18 @@ static int iso_week(int y, int m, int d, int *isoyear)
     return (thursday - jan1) / 7 + 1;
 }
 
-/* date_part_value - one field of a timestamp as a double (date_part semantics). */
+/* ts_part - one field of a timestamp as a double (date_part semantics); a
+ * timestamptz's fields are those of its local time in the session zone. */
 static int ts_part(exec_fctx_t *fc, int code, int64_t ts, const char *pn, size_t pl, double *out)
 {
     dt_fields_t f;
+    int64_t utc = ts;
+    int off = 0;
+    bool tz = fc->expr->args[1]->type == TYPE_TIMESTAMPTZ;
+    if (tz) {
+        off = dt_zone_offset(dt_zone_current(), ts, NULL);
+        ts += (int64_t)off * DT_USECS_PER_SEC;
+    }
     dt_ts_split(ts, &f);
     int jd = dt_date2j(f.year, f.month, f.day);
     switch (code) {
@@ -997,7 +1007,7 @@ static int ts_part(exec_fctx_t *fc, int code, int64_t ts, const char *pn, size_t
     case 5: *out = f.second + f.usec / 1e6; return 0;
     case 6: *out = (jd + 1) % 7; return 0;
     case 7: *out = jd - dt_date2j(f.year, 1, 1) + 1; return 0;
-    case 8: *out = (double)ts / 1e6 + (double)(DT_POSTGRES_EPOCH_JDATE - DT_UNIX_EPOCH_JDATE) * 86400; return 0;
+    case 8: *out = (double)utc / 1e6 + (double)(DT_POSTGRES_EPOCH_JDATE - DT_UNIX_EPOCH_JDATE) * 86400; return 0;
     case 9: *out = (f.month - 1) / 3 + 1; return 0;
     case 10: *out = iso_week(f.year, f.month, f.day, NULL); return 0;
     case 11: { int dow = (jd + 1) % 7; *out = dow == 0 ? 7 : dow; return 0; }
@@ -1007,6 +1017,12 @@ static int ts_part(exec_fctx_t *fc, int code, int64_t ts, const char *pn, size_t
     case 15: *out = f.second * 1000.0 + f.usec / 1000.0; return 0;
     case 16: *out = f.second * 1000000.0 + f.usec; return 0;
     case 17: { int iy; iso_week(f.year, f.month, f.day, &iy); *out = iy; return 0; }
+    case 18: case 19: case 20:
+        if (!tz)
+            return err_set(fc->err, ERRCODE_FEATURE_NOT_SUPPORTED, "unit \"%.*s\" not supported for type %s", (int)pl,
+                           pn, type_lookup(fc->expr->args[1]->type)->name);
+        *out = code == 18 ? off : code == 19 ? off / 3600 : off / 60 % 60;
+        return 0;
     default:
         return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "unit \"%.*s\" not recognized for type %s", (int)pl,
                        pn, "timestamp without time zone");
@@ -1052,7 +1068,20 @@ static int f_date_part(exec_fctx_t *fc, const value_t *a, value_t *o)
     }
     if (fc->expr->type == TYPE_NUMERIC) {
         char tmp[64];
-        if (r == floor(r) && fabs(r) < 1e15)
+        type_oid_t at = fc->expr->args[1]->type;
+        if ((at == TYPE_TIMESTAMP || at == TYPE_TIMESTAMPTZ) && (code == 5 || code == 8 || code == 15)) {
+            /* PostgreSQL's scales: seconds and epoch 6, milliseconds 3, from the exact microseconds */
+            int64_t us = code == 8 ? a[1].u.i + (int64_t)(DT_POSTGRES_EPOCH_JDATE - DT_UNIX_EPOCH_JDATE) *
+                                                    DT_USECS_PER_DAY
+                                   : llround(r * (code == 15 ? 1e3 : 1e6));
+            uint64_t u = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+            if (code == 15)
+                snprintf(tmp, sizeof tmp, "%s%llu.%03llu", us < 0 ? "-" : "", (unsigned long long)(u / 1000),
+                         (unsigned long long)(u % 1000));
+            else
+                snprintf(tmp, sizeof tmp, "%s%llu.%06llu", us < 0 ? "-" : "", (unsigned long long)(u / 1000000),
+                         (unsigned long long)(u % 1000000));
+        } else if (r == floor(r) && fabs(r) < 1e15)
             snprintf(tmp, sizeof tmp, "%.0f", r);
         else if (code == 5)
             snprintf(tmp, sizeof tmp, "%.6f", r);
@@ -1076,6 +1105,12 @@ static int f_date_trunc(exec_fctx_t *fc, const value_t *a, value_t *o)
         o->u.i = ts;
         return 0;
     }
+    /* a timestamptz truncates its local time; from a day up the result's
+     * offset is the zone's at the truncated time, below it stays the input's
+     * (PostgreSQL's timestamptz_trunc_internal) */
+    bool tz = fc->expr->args[1]->type == TYPE_TIMESTAMPTZ;
+    int off = tz ? dt_zone_offset(dt_zone_current(), ts, NULL) : 0;
+    ts += (int64_t)off * DT_USECS_PER_SEC;
     dt_fields_t f;
     dt_ts_split(ts, &f);
     switch (code) {
@@ -1107,6 +1142,10 @@ static int f_date_trunc(exec_fctx_t *fc, const value_t *a, value_t *o)
     }
     if (dt_ts_make(&f, &o->u.i) < 0)
         return err_set(fc->err, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "timestamp out of range");
+    if (tz && (code == 3 || code == 4 || code == 5 || code == 15 || code == 16))
+        o->u.i -= (int64_t)off * DT_USECS_PER_SEC;
+    else if (tz)
+        o->u.i = dt_zone_from_local(dt_zone_current(), o->u.i);
     return 0;
 }
 
@@ -1126,8 +1165,9 @@ static int f_age(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
     /* PostgreSQL's age(): field-wise difference with borrowing. */
     dt_fields_t x, y;
-    dt_ts_split(a[0].u.i, &x);
-    dt_ts_split(a[1].u.i, &y);
+    bool tz = fc->expr->args[0]->type == TYPE_TIMESTAMPTZ;
+    dt_ts_split(tz ? dt_zone_to_local(dt_zone_current(), a[0].u.i) : a[0].u.i, &x);
+    dt_ts_split(tz ? dt_zone_to_local(dt_zone_current(), a[1].u.i) : a[1].u.i, &y);
     int64_t fus = (int64_t)(x.hour - y.hour) * 3600000000LL + (int64_t)(x.minute - y.minute) * 60000000LL +
                   (int64_t)(x.second - y.second) * 1000000LL + (x.usec - y.usec);
     int days = x.day - y.day, months = x.month - y.month, years = x.year - y.year;
@@ -1158,10 +1198,29 @@ static int f_age(exec_fctx_t *fc, const value_t *a, value_t *o)
         months = -months;
         years = -years;
     }
-    (void)fc;
     o->u.iv.months = years * 12 + months;
     o->u.iv.days = days;
     o->u.iv.micros = fus;
+    return 0;
+}
+
+/* timezone(zone, x) - AT TIME ZONE: a timestamptz as wall-clock time in zone,
+ * or a wall-clock timestamp in zone as the instant */
+static int f_timezone(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    char name[256];
+    if (a[0].u.s.len >= sizeof name)
+        return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "time zone \"%.*s\" not recognized",
+                       (int)a[0].u.s.len, a[0].u.s.p);
+    memcpy(name, a[0].u.s.p, a[0].u.s.len);
+    name[a[0].u.s.len] = '\0';
+    const dt_zone_t *z = dt_zone_lookup(name);
+    if (!z)
+        return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "time zone \"%s\" not recognized", name);
+    if (fc->expr->args[1]->type == TYPE_TIMESTAMPTZ)
+        o->u.i = dt_zone_to_local(z, a[1].u.i);
+    else
+        o->u.i = dt_zone_from_local(z, a[1].u.i);
     return 0;
 }
 
@@ -1235,5 +1294,7 @@ const exec_func_t exec__str_funcs[] = {
     { "make_date", 3, { I4, I4, I4 }, TYPE_DATE, f_make_date, S, 0 },
     { "age", 2, { TYPE_TIMESTAMP, TYPE_TIMESTAMP }, TYPE_INTERVAL, f_age, S, 0 },
     { "age", 2, { TYPE_TIMESTAMPTZ, TYPE_TIMESTAMPTZ }, TYPE_INTERVAL, f_age, S, 0 },
+    { "timezone", 2, { TX, TYPE_TIMESTAMPTZ }, TYPE_TIMESTAMP, f_timezone, S, 1159 },
+    { "timezone", 2, { TX, TYPE_TIMESTAMP }, TYPE_TIMESTAMPTZ, f_timezone, S, 2069 },
 };
 const int exec__n_str_funcs = (int)(sizeof exec__str_funcs / sizeof exec__str_funcs[0]);

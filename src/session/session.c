@@ -23,6 +23,7 @@
 
 #include "common/log.h"
 #include "session_int.h"
+#include "types/tz.h"
 
 /* Output is written at least this often within a batch or a long result. */
 #define SESS_FLUSH_CHUNK 65536
@@ -324,6 +325,15 @@ static int apply_setting(sess_t *s, const char *name, const char *value)
         value = "UTF8";
     } else if (id == CFG_DATESTYLE) {
         value = normalize_datestyle(s, value);
+    } else if (id == CFG_TIMEZONE) {
+        /* PGTZ, the JVM's zone: as SET TimeZone, in the tzdata's spelling */
+        const dt_zone_t *z = dt_zone_lookup(value);
+        if (!z) {
+            err_set(&s->err, ERRCODE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"TimeZone\": \"%s\"",
+                    value);
+            return -1;
+        }
+        value = mem_astrdup(s->msg_arena, dt_zone_name(z));
     }
     if (cfg_set(s->baseline, (cfg_id_t)id, value, CFG_C_SESSION, &s->err) < 0)
         return -1;

@@ -21,6 +21,7 @@
 
 #include "exec/rel.h"
 #include "sql/utility.h"
+#include "types/tz.h"
 
 static bool is_secret(const cfg_def_t *d)
 {
@@ -144,13 +145,16 @@ int sql__set_option(sql_ctx_t *ctx, const char *name, const char *value, bool is
             return -1;
         v = buf;
     } else if (id == CFG_TIMEZONE) {
-        if (!strcasecmp(value, "utc") || !strcasecmp(value, "etc/utc") || !strcasecmp(value, "z") ||
-            !strcasecmp(value, "zulu") || !strcasecmp(value, "universal"))
-            v = "UTC";
-        else if (!strcasecmp(value, "gmt"))
-            v = "GMT";
-        else if (!strcasecmp(value, "local") || !strcasecmp(value, "default"))
+        /* a tzdata name (in its own spelling), hours east or a POSIX TZ string,
+         * as PostgreSQL's check_timezone */
+        if (!strcasecmp(value, "local") || !strcasecmp(value, "default"))
             v = cfg_str(ctx->info.server, CFG_TIMEZONE);
+        const dt_zone_t *z = dt_zone_lookup(v);
+        if (!z)
+            return err_set(err, ERRCODE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"%s\": \"%s\"",
+                           d->name, value);
+        snprintf(buf, sizeof buf, "%s", dt_zone_name(z));
+        v = buf;
     } else if (id == CFG_CLIENT_ENCODING) {
         char norm[32];
         size_t k = 0;

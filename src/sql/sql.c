@@ -24,6 +24,7 @@
 #include "analyze_int.h"
 #include "sql_int.h"
 #include "types/datetime.h"
+#include "types/tz.h"
 #include "types/value.h"
 
 /* ---- protobuf in arenas ---- */
@@ -697,7 +698,8 @@ static uint64_t text_hash(const char *s)
 static sql_stmt_t *cache_get(sql_ctx_t *ctx, const char *sql, uint64_t h)
 {
     for (int i = 0; i < ctx->ncached; i++)
-        if (ctx->cache[i]->hash == h && strcmp(ctx->cache[i]->sql, sql) == 0)
+        if (ctx->cache[i]->hash == h && ctx->cache[i]->zone == (const void *)dt_zone_current() &&
+            strcmp(ctx->cache[i]->sql, sql) == 0)
             return ctx->cache[i]->stmt;
     return NULL;
 }
@@ -715,7 +717,10 @@ int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int
     bool prev_fixed = ctx->fixed_params;
     current_session = &ctx->info;
     ctx->fixed_params = nparams < 0;
+    /* literals of timestamptz fold in the session's TimeZone */
+    const dt_zone_t *prev_zone = dt_zone_set(dt_zone_lookup(cfg_str(ctx->info.settings, CFG_TIMEZONE)));
     int rc = prepare(ctx, a, sql, offset, nparams < 0 ? 0 : nparams, param_types, out, err);
+    dt_zone_set(prev_zone);
     ctx->fixed_params = prev_fixed;
     current_session = prev;
     return rc;
@@ -764,6 +769,7 @@ static int prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, 
     sql_cached_t *c = mem_alloc(ctx->cache_arena, sizeof *c);
     c->sql = mem_astrdup(ctx->cache_arena, sql);
     c->hash = h;
+    c->zone = dt_zone_current();
     c->stmt = s;
     ctx->cache[ctx->ncached++] = c;
     return 0;
@@ -851,8 +857,21 @@ bool sql_stmt_allowed_in_failed_tx(const sql_stmt_t *s)
 
 /* ---- bind ---- */
 
+static int bind(sql_ctx_t *ctx, sql_stmt_t *s, mem_arena_t *a, int nparams, const sql_param_t *params,
+                sql_portal_t **out, err_t *err);
+
 int sql_bind(sql_ctx_t *ctx, sql_stmt_t *s, mem_arena_t *a, int nparams, const sql_param_t *params,
              sql_portal_t **out, err_t *err)
+{
+    /* timestamptz parameters in text without an offset are in the session's TimeZone */
+    const dt_zone_t *prev_zone = dt_zone_set(dt_zone_lookup(cfg_str(ctx->info.settings, CFG_TIMEZONE)));
+    int rc = bind(ctx, s, a, nparams, params, out, err);
+    dt_zone_set(prev_zone);
+    return rc;
+}
+
+static int bind(sql_ctx_t *ctx, sql_stmt_t *s, mem_arena_t *a, int nparams, const sql_param_t *params,
+                sql_portal_t **out, err_t *err)
 {
     (void)ctx;
     *out = NULL;
@@ -1010,7 +1029,10 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
     dt_order_t order;
     dt_style_parse(cfg_str(p->stmt->ctx->info.settings, CFG_DATESTYLE), &style, &order);
     int prev_style = dt_style_set(style, order);
+    /* and timestamptz is read and printed in its TimeZone */
+    const dt_zone_t *prev_zone = dt_zone_set(dt_zone_lookup(cfg_str(p->stmt->ctx->info.settings, CFG_TIMEZONE)));
     int rc = execute(p, max_rows, sink, err);
+    dt_zone_set(prev_zone);
     dt_style_restore(prev_style);
     current_params = prev_params;
     current_nparams = prev_nparams;

@@ -53,6 +53,7 @@ struct sql_ctx {
 typedef struct sql_cached {
     const char *sql;
     uint64_t hash;
+    const void *zone; /* the TimeZone it was analyzed in: timestamptz literals fold in it */
     sql_stmt_t *stmt;
 } sql_cached_t;
 

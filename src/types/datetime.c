@@ -7,8 +7,10 @@
  * optional T or space, HH:MM[:SS[.frac]], a zone Z/UTC/GMT/+-HH[:MM], BC),
  * the special words epoch, infinity, -infinity, now, today, tomorrow,
  * yesterday, and PostgreSQL's interval syntax (quantity unit pairs, H:M:S,
- * "ago", "@"). Not yet: month names, non-ISO DateStyles, named time zones
- * other than UTC, ISO 8601 "P1D" intervals.
+ * "ago", "@"), a tzdata zone name after the time ("... Europe/Berlin"); a
+ * timestamptz without a zone is local time in the session zone (tz.c).
+ * Not yet: non-ISO DateStyle input, zone abbreviations other than UTC/GMT/Z,
+ * ISO 8601 "P1D" intervals.
  */
 #include "types/datetime.h"
 
@@ -19,6 +21,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include "types/tz.h"
 
 /* PostgreSQL's timestamp range: 4714-11-24 BC .. 294276-12-31 AD. */
 #define MIN_TIMESTAMP INT64_C(-211813488000000000)
@@ -246,6 +250,12 @@ void dt_timestamp_out(int64_t ts, bool tz, buf_t *out)
         return;
     }
     dt_fields_t f;
+    int off = 0;
+    const char *abbr = "UTC";
+    if (tz) {
+        off = dt_zone_offset(dt_zone_current(), ts, &abbr);
+        ts += (int64_t)off * DT_USECS_PER_SEC;
+    }
     dt_ts_split(ts, &f);
     if (out_style == DT_STYLE_POSTGRES) {
         /* "Wed Dec 17 07:37:16 1997 UTC" (EncodeDateTime, USE_POSTGRES_DATES) */
@@ -264,12 +274,27 @@ void dt_timestamp_out(int64_t ts, bool tz, buf_t *out)
         buf_printf(out, " %02d:%02d:", f.hour, f.minute);
         put_seconds(out, f.second, f.usec);
     }
-    /* times are printed in UTC (see README): ISO gives the offset, the
-     * other styles the zone's abbreviation */
-    if (tz)
-        buf_puts(out, out_style == DT_STYLE_ISO ? "+00" : " UTC");
+    /* in the session zone: ISO gives the offset, the other styles the
+     * zone's abbreviation (EncodeDateTime) */
+    if (tz) {
+        if (out_style == DT_STYLE_ISO)
+            dt_offset_out(off, out);
+        else
+            buf_printf(out, " %s", abbr);
+    }
     if (f.year <= 0)
         buf_puts(out, " BC");
+}
+
+void dt_offset_out(int off, buf_t *out)
+{
+    int a = off < 0 ? -off : off;
+    buf_printf(out, "%c%02d", off < 0 ? '-' : '+', a / 3600);
+    if (a % 3600) {
+        buf_printf(out, ":%02d", a / 60 % 60);
+        if (a % 60)
+            buf_printf(out, ":%02d", a % 60);
+    }
 }
 
 static void add_int_part(buf_t *out, int64_t value, const char *units, bool *is_zero, bool *is_before)
@@ -393,8 +418,9 @@ static int parse_time(scan_t *s, int *h, int *mi, int *sec, int *usec)
     return DT_OK;
 }
 
-/* parse_zone - Z, UTC, GMT, +-HH[:MM[:SS]], +-HHMM; seconds east of UTC. */
-static int parse_zone(scan_t *s, int *gmtoff)
+/* parse_zone - Z, UTC, GMT, +-HH[:MM[:SS]], +-HHMM (seconds east of UTC in
+ * *gmtoff) or a tzdata zone name such as Europe/Berlin (in *zone). */
+static int parse_zone(scan_t *s, int *gmtoff, const dt_zone_t **zone)
 {
     skip_ws(s);
     if (s->i >= s->n)
@@ -436,7 +462,9 @@ static int parse_zone(scan_t *s, int *gmtoff)
         return DT_OK;
     }
     size_t st = s->i;
-    while (s->i < s->n && isalpha((unsigned char)s->p[s->i]))
+    while (s->i < s->n && (isalpha((unsigned char)s->p[s->i]) || s->p[s->i] == '/' || s->p[s->i] == '_' ||
+                           (s->i > st && (s->p[s->i] == '+' || s->p[s->i] == '-')) ||
+                           (s->i > st && isdigit((unsigned char)s->p[s->i]))))
         s->i++;
     const char *w = s->p + st;
     size_t wn = s->i - st;
@@ -444,6 +472,18 @@ static int parse_zone(scan_t *s, int *gmtoff)
         word_eq(w, wn, "etc/utc") || word_eq(w, wn, "ut")) {
         *gmtoff = 0;
         return DT_OK;
+    }
+    /* a zone name: tzdata spells them with a slash (Europe/Berlin) or as a
+     * few upper-case words (EST5EDT, Japan) */
+    if (wn >= 3 && wn < 64 && isalpha((unsigned char)w[0])) {
+        char name[64];
+        memcpy(name, w, wn);
+        name[wn] = '\0';
+        const dt_zone_t *z = dt_zone_lookup(name);
+        if (z) {
+            *zone = z;
+            return DT_OK;
+        }
     }
     s->i = st;
     return DT_BAD_SYNTAX;
@@ -585,7 +625,7 @@ static int parse_era(scan_t *s, int *y)
 static int special_word(const char *p, size_t n, int64_t *ts, int *inf)
 {
     *inf = 0;
-    int64_t today = floordiv(dt_now(), DT_USECS_PER_DAY) * DT_USECS_PER_DAY;
+    int64_t today = floordiv(dt_zone_to_local(dt_zone_current(), dt_now()), DT_USECS_PER_DAY) * DT_USECS_PER_DAY;
     if (word_eq(p, n, "infinity") || word_eq(p, n, "+infinity")) {
         *inf = 1;
         return 1;
@@ -629,12 +669,14 @@ static int dt_error(int rc, err_t *err, const char *tname, const char *p, size_t
 }
 
 /* parse_datetime - the shared grammar of date and timestamp input. */
-static int parse_datetime(const char *p, size_t len, bool want_time, dt_fields_t *f, int *gmtoff, bool *has_zone)
+static int parse_datetime(const char *p, size_t len, bool want_time, dt_fields_t *f, int *gmtoff, bool *has_zone,
+                          const dt_zone_t **zone)
 {
     scan_t s = { p, len, 0 };
     memset(f, 0, sizeof *f);
     *has_zone = false;
     *gmtoff = 0;
+    *zone = NULL;
     skip_ws(&s);
     int rc = parse_date_part(&s, &f->year, &f->month, &f->day);
     if (rc)
@@ -649,7 +691,7 @@ static int parse_datetime(const char *p, size_t len, bool want_time, dt_fields_t
     }
     skip_ws(&s);
     if (s.i < s.n && !(s.n - s.i >= 2 && (word_eq(s.p + s.i, 2, "bc") || word_eq(s.p + s.i, 2, "ad")))) {
-        rc = parse_zone(&s, gmtoff);
+        rc = parse_zone(&s, gmtoff, zone);
         if (rc)
             return rc;
         *has_zone = true;
@@ -674,7 +716,9 @@ int dt_date_in(const char *p0, size_t len0, int32_t *out, err_t *err)
     int64_t ts;
     int inf;
     if (special_word(p, len, &ts, &inf)) {
-        if (word_eq(p, len, "now") || inf == 0)
+        if (word_eq(p, len, "now"))
+            *out = (int32_t)floordiv(dt_zone_to_local(dt_zone_current(), ts), DT_USECS_PER_DAY);
+        else if (inf == 0)
             *out = (int32_t)floordiv(ts, DT_USECS_PER_DAY);
         else
             *out = inf > 0 ? DT_DATE_NOEND : DT_DATE_NOBEGIN;
@@ -683,7 +727,8 @@ int dt_date_in(const char *p0, size_t len0, int32_t *out, err_t *err)
     dt_fields_t f;
     int gmtoff;
     bool has_zone;
-    int rc = parse_datetime(p, len, false, &f, &gmtoff, &has_zone);
+    const dt_zone_t *zone;
+    int rc = parse_datetime(p, len, false, &f, &gmtoff, &has_zone, &zone);
     if (rc)
         return dt_error(rc, err, "date", p0, len0);
     if (f.year < -4713 || f.year > 5874897)
@@ -721,20 +766,29 @@ int dt_timestamp_in(const char *p0, size_t len0, bool tz, int32_t typmod, int64_
     int64_t ts;
     int inf;
     if (special_word(p, len, &ts, &inf)) {
+        /* today, tomorrow, yesterday are local midnights */
+        if (tz && inf == 0 && !word_eq(p, len, "now") && !word_eq(p, len, "epoch"))
+            ts = dt_zone_from_local(dt_zone_current(), ts);
         *out = inf > 0 ? DT_NOEND : inf < 0 ? DT_NOBEGIN : ts;
         return 0;
     }
     dt_fields_t f;
     int gmtoff;
     bool has_zone;
-    int rc = parse_datetime(p, len, true, &f, &gmtoff, &has_zone);
+    const dt_zone_t *zone;
+    int rc = parse_datetime(p, len, true, &f, &gmtoff, &has_zone, &zone);
     if (rc)
         return dt_error(rc, err, tname, p0, len0);
     if (dt_ts_make(&f, &ts) < 0)
         return err_set(err, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "timestamp out of range: \"%.*s\"", (int)len0, p0);
-    /* timestamp without time zone ignores a zone in its input, as PostgreSQL does. */
-    if (tz && has_zone)
+    /* timestamp without time zone ignores a zone in its input, as PostgreSQL
+     * does; timestamptz reads a time without one in the session zone */
+    if (tz && zone)
+        ts = dt_zone_from_local(zone, ts);
+    else if (tz && has_zone)
         ts -= (int64_t)gmtoff * DT_USECS_PER_SEC;
+    else if (tz)
+        ts = dt_zone_from_local(dt_zone_current(), ts);
     if (typmod >= 0 && typmod < 6) {
         static const int64_t scales[6] = { 1000000, 100000, 10000, 1000, 100, 10 };
         int64_t sc = scales[typmod];

@@ -8,7 +8,7 @@ libpg-query-dev libprotobuf-c-dev libuv1-dev libmariadb-dev libzookeeper-mt-dev
 libsqlite3-dev libssl-dev libpq-dev libmicrohttpd-dev
 mariadb-server mariadb-client zookeeper haproxy nginx-light libnginx-mod-stream
 postgresql-15 postgresql-client-15 libpostgresql-jdbc-java default-jdk-headless
-odbc-postgresql unixodbc python3-psycopg2 python3-sqlalchemy sqlite3 procps netcat-openbsd"
+odbc-postgresql unixodbc python3-psycopg2 python3-sqlalchemy sqlite3 procps netcat-openbsd tzdata"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -4,6 +4,7 @@
  * Expected strings were taken from PostgreSQL 15.
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "common/mem.h"
@@ -11,6 +12,7 @@
 #include "types/datetime.h"
 #include "types/numeric.h"
 #include "types/types.h"
+#include "types/tz.h"
 #include "types/value.h"
 #include "tap.h"
 
@@ -182,6 +184,114 @@ static void test_datetime(void)
     RT(TYPE_INTERVAL, "bogus", "ERROR 22007 invalid input syntax for type interval: \"bogus\"");
 }
 
+/* ts_utc - the instant of "YYYY-MM-DD HH:MM:SS+00" */
+static int64_t ts_utc(const char *s)
+{
+    int64_t ts = 0;
+    err_t e = { 0 };
+    ASSERT_EQ(dt_timestamp_in(s, strlen(s), true, -1, &ts, &e), 0);
+    return ts;
+}
+
+/* in_zone - timestamptz text in, text out, with zone as the session's TimeZone */
+static const char *in_zone(const char *zone, const char *in)
+{
+    const dt_zone_t *z = dt_zone_lookup(zone);
+    ASSERT(z != NULL);
+    const dt_zone_t *prev = dt_zone_set(z);
+    const char *r = rt(TYPE_TIMESTAMPTZ, in, 0);
+    dt_zone_set(prev);
+    return r;
+}
+
+/* Expected offsets and texts were taken from PostgreSQL 15 with the same tzdata. */
+static void test_timezone(void)
+{
+    const dt_zone_t *berlin = dt_zone_lookup("Europe/Berlin"), *ny = dt_zone_lookup("America/New_York");
+    ASSERT(berlin && ny);
+    ASSERT(dt_zone_lookup("europe/berlin") != NULL);
+    ASSERT_STREQ(dt_zone_name(dt_zone_lookup("europe/berlin")), "Europe/Berlin");
+    ASSERT(dt_zone_lookup("Mars/Base") == NULL);
+    ASSERT(dt_zone_lookup("../etc/passwd") == NULL);
+    ASSERT_STREQ(dt_zone_name(dt_zone_lookup("+09")), "<+09>-09");
+    ASSERT_STREQ(dt_zone_name(dt_zone_lookup("utc+5")), "UTC+5");
+    ASSERT_STREQ(dt_zone_name(NULL), "UTC");
+    /* Berlin: CET, CEST from the last Sunday of March 01:00 UTC to the last of October */
+    const char *ab;
+    ASSERT_EQ(dt_zone_offset(berlin, ts_utc("2023-03-26 00:59:59+00"), &ab), 3600);
+    ASSERT_STREQ(ab, "CET");
+    ASSERT_EQ(dt_zone_offset(berlin, ts_utc("2023-03-26 01:00:00+00"), &ab), 7200);
+    ASSERT_STREQ(ab, "CEST");
+    ASSERT_EQ(dt_zone_offset(berlin, ts_utc("2023-10-29 00:59:59+00"), NULL), 7200);
+    ASSERT_EQ(dt_zone_offset(berlin, ts_utc("2023-10-29 01:00:00+00"), NULL), 3600);
+    /* beyond the TZif table: the footer's POSIX rule */
+    ASSERT_EQ(dt_zone_offset(berlin, ts_utc("2100-07-01 12:00:00+00"), NULL), 7200);
+    ASSERT_EQ(dt_zone_offset(berlin, ts_utc("2100-12-01 12:00:00+00"), NULL), 3600);
+    /* historical: local mean time, double summer time 1945 */
+    ASSERT_EQ(dt_zone_offset(berlin, ts_utc("1850-06-01 12:00:00+00"), NULL), 3208);
+    ASSERT_EQ(dt_zone_offset(berlin, ts_utc("1945-06-01 12:00:00+00"), &ab), 10800);
+    ASSERT_STREQ(ab, "CEMT");
+    /* New York: EST/EDT, second Sunday of March 07:00 UTC, first of November 06:00 UTC */
+    ASSERT_EQ(dt_zone_offset(ny, ts_utc("2023-03-12 06:59:59+00"), NULL), -18000);
+    ASSERT_EQ(dt_zone_offset(ny, ts_utc("2023-03-12 07:00:00+00"), NULL), -14400);
+    ASSERT_EQ(dt_zone_offset(ny, ts_utc("2023-11-05 05:59:59+00"), NULL), -14400);
+    ASSERT_EQ(dt_zone_offset(ny, ts_utc("2023-11-05 06:00:00+00"), NULL), -18000);
+    ASSERT_EQ(dt_zone_offset(ny, ts_utc("1883-01-01 12:00:00+00"), NULL), -17762);
+    /* text in and out in the zone */
+    ASSERT_STREQ(in_zone("Asia/Tokyo", "2023-04-22 08:00:00+00"), "2023-04-22 17:00:00+09");
+    ASSERT_STREQ(in_zone("Asia/Tokyo", "2023-04-22 17:00:00"), "2023-04-22 17:00:00+09");
+    ASSERT_STREQ(in_zone("Europe/Berlin", "1850-06-01 12:00:00"), "1850-06-01 12:00:00+00:53:28");
+    ASSERT_STREQ(in_zone("America/New_York", "1883-01-01 12:00:00"), "1883-01-01 12:00:00-04:56:02");
+    ASSERT_STREQ(in_zone("Asia/Kolkata", "2023-01-01 00:00:00+00"), "2023-01-01 05:30:00+05:30");
+    ASSERT_STREQ(in_zone("Europe/Berlin", "2023-06-01 12:00:00 America/New_York"), "2023-06-01 18:00:00+02");
+    /* the DST gap takes the offset before it, the overlap the one after it */
+    ASSERT_STREQ(in_zone("Europe/Berlin", "2023-03-26 02:30:00"), "2023-03-26 03:30:00+02");
+    ASSERT_STREQ(in_zone("Europe/Berlin", "2023-10-29 02:30:00"), "2023-10-29 02:30:00+01");
+    ASSERT_STREQ(in_zone("America/New_York", "2023-03-12 02:30:00"), "2023-03-12 03:30:00-04");
+    ASSERT_STREQ(in_zone("America/New_York", "2023-11-05 01:30:00"), "2023-11-05 01:30:00-05");
+    ASSERT_EQ(dt_zone_from_local(berlin, ts_utc("2023-03-26 02:30:00+00")), ts_utc("2023-03-26 01:30:00+00"));
+    ASSERT_EQ(dt_zone_to_local(berlin, ts_utc("2023-07-01 10:00:00+00")), ts_utc("2023-07-01 12:00:00+00"));
+    /* offsets and POSIX strings */
+    ASSERT_STREQ(in_zone("+09", "2023-01-15 09:00:00"), "2023-01-15 09:00:00+09");
+    ASSERT_STREQ(in_zone("-3.5", "2023-01-15 00:00:00+00"), "2023-01-14 20:30:00-03:30");
+    ASSERT_STREQ(in_zone("UTC+5", "2023-01-15 00:00:00+00"), "2023-01-14 19:00:00-05");
+    ASSERT_STREQ(in_zone("CET-1CEST,M3.5.0,M10.5.0/3", "2023-07-15 00:00:00+00"), "2023-07-15 02:00:00+02");
+    ASSERT_STREQ(in_zone("Australia/Sydney", "2023-01-15 00:00:00+00"), "2023-01-15 11:00:00+11");
+    ASSERT_STREQ(in_zone("Australia/Sydney", "2023-07-15 00:00:00+00"), "2023-07-15 10:00:00+10");
+    /* without a zone set: UTC */
+    ASSERT_STREQ(rt(TYPE_TIMESTAMPTZ, "2023-04-22 17:00:00", 0), "2023-04-22 17:00:00+00");
+}
+
+/* the session zone is per thread: two threads print one instant in their own zones */
+static void *zone_thread(void *arg)
+{
+    const char **io = arg;
+    dt_zone_set(dt_zone_lookup(io[0]));
+    for (int i = 0; i < 2000; i++) {
+        buf_t b = BUF_INIT;
+        dt_timestamp_out(INT64_C(735436800000000), true, &b); /* 2023-04-22 00:00:00+00 */
+        bool same = strcmp(b.data, io[1]) == 0;
+        buf_free(&b);
+        if (!same)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+static void test_timezone_threads(void)
+{
+    const char *a[2] = { "Asia/Tokyo", "2023-04-22 09:00:00+09" };
+    const char *b[2] = { "America/New_York", "2023-04-21 20:00:00-04" };
+    pthread_t ta, tb;
+    void *ra, *rb;
+    ASSERT_EQ(pthread_create(&ta, NULL, zone_thread, a), 0);
+    ASSERT_EQ(pthread_create(&tb, NULL, zone_thread, b), 0);
+    pthread_join(ta, &ra);
+    pthread_join(tb, &rb);
+    ASSERT(ra == NULL && rb == NULL);
+    dt_zone_cache_free();
+}
+
 static void test_strings_arrays(void)
 {
     RT(TYPE_TEXT, "héllo", "héllo");
@@ -257,7 +367,8 @@ int main(void)
         { "ints and bool", test_ints },   { "floats", test_floats },
         { "numeric", test_numeric },      { "datetime", test_datetime },
         { "strings and arrays", test_strings_arrays }, { "binary round trips", test_binary },
-        { "type lookup", test_lookup },
+        { "type lookup", test_lookup },   { "time zones", test_timezone },
+        { "time zones per thread", test_timezone_threads },
     };
     return TAP_RUN(tests);
 }
