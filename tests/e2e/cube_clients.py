@@ -339,8 +339,6 @@ def norm(res, ordered):
 TODO = [
     ("lo_small > ALL (", "", "only = ANY (array) and <> ALL (array) are read as IN / NOT IN lists; other operators are refused"),
 ]
-TZ_TODO = ("kiln ignores SET TimeZone for timestamptz: output stays +00, and a literal without an offset is read "
-           "as UTC (PostgreSQL converts both with the session's TimeZone)")
 
 
 def todo_of(sql, what):
@@ -380,7 +378,7 @@ def compare(tap, k, kp, p, label, sql, flags, params=None):
     a, b = norm(ref, ordered), norm(got, ordered)
     tap.check(a == b, "%s: rows%s equal PostgreSQL's%s" % (label, how, " (TimeZone %s)" % tz[0] if tz else ""),
               [sql, first_diff(a, b), "kiln:"] + show(got) + ["PostgreSQL:"] + show(ref),
-              todo_of(sql, "rows") or (TZ_TODO if tz and tz[0] != "UTC" else None))
+              todo_of(sql, "rows"))
 
 
 def load(args, data, tap, k, p):
