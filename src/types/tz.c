@@ -419,10 +419,16 @@ static int find_file(const char *dir, const char *name, char *path, size_t cap, 
         bool found = false;
         while ((de = readdir(d))) {
             if (strlen(de->d_name) == n && strncasecmp(de->d_name, p, n) == 0) {
-                size_t pl = strlen(path);
-                snprintf(path + pl, cap - pl, "/%s", de->d_name);
-                size_t cl = strlen(canon);
-                snprintf(canon + cl, ccap - cl, "%s%s", cl ? "/" : "", de->d_name);
+                size_t pl = strlen(path), cl = strlen(canon);
+                if (pl + n + 2 > cap || cl + n + 2 > ccap)
+                    break;
+                path[pl] = '/';
+                memcpy(path + pl + 1, de->d_name, n);
+                path[pl + 1 + n] = '\0';
+                if (cl)
+                    canon[cl++] = '/';
+                memcpy(canon + cl, de->d_name, n);
+                canon[cl + n] = '\0';
                 found = true;
                 break;
             }
