@@ -104,4 +104,21 @@ SELECT to_char(now(), 'OF') AS now_offset, now() = current_timestamp AS now_is_c
 SELECT x, x::text AS tokyo FROM (VALUES ('2023-06-01 00:00:00+00'::timestamptz), ('2023-12-01 00:00:00+00')) v(x) ORDER BY 1;
 SET TimeZone = 'America/Los_Angeles';
 SELECT x FROM (VALUES ('2023-06-01 00:00:00+00'::timestamptz), ('2023-12-01 00:00:00+00')) v(x) ORDER BY 1;
+-- abbreviations are fixed offsets (CET is +01 even in summer), series step in local time
+SET TimeZone = 'Europe/Berlin';
+SELECT '2023-07-01 12:00 CET'::timestamptz AS cet_fixed, '2023-07-01 12:00 PDT'::timestamptz AS pdt,
+       '2023-07-01 12:00 jst'::timestamptz AS jst;
+SELECT '2023-07-01 12:00+00'::timestamptz AT TIME ZONE 'PST' AS pst_wall,
+       '2023-07-01 12:00'::timestamp AT TIME ZONE 'EST' AS est_instant;
+SELECT g FROM generate_series('2023-03-25 12:00'::timestamptz, '2023-03-28 12:00'::timestamptz, interval '1 day') g;
+SELECT g FROM generate_series('2023-10-29 00:00'::timestamptz, '2023-10-29 04:00'::timestamptz, interval '1 hour') g;
+SELECT date_trunc('day', '2023-07-01 23:00+00'::timestamptz, 'Asia/Tokyo') AS day_in_tokyo,
+       date_trunc('month', '2023-07-01 03:00+00'::timestamptz, 'America/New_York') AS month_in_ny;
+SELECT to_timestamp(1688205600.5) AS from_epoch, to_timestamp(0) AS zero, to_timestamp('infinity'::float8) AS inf;
+SELECT to_timestamp('2023-07-01 10:00', 'YYYY-MM-DD HH24:MI') AS to_timestamp_local;
+SET DateStyle = 'Postgres, MDY';
+SELECT '2023-07-01 10:00+00'::timestamptz AS postgres_style, '2023-01-01 10:00+00'::timestamptz AS postgres_winter;
+SET DateStyle = 'SQL, DMY';
+SELECT '2023-07-01 10:00+00'::timestamptz AS sql_style;
+SET DateStyle = 'ISO, MDY';
 RESET TimeZone;

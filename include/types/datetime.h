@@ -69,6 +69,10 @@ void dt_interval_out(const type_interval_t *iv, buf_t *out);
 
 /* dt_ts_add_interval - ts + iv with PostgreSQL's month-end rules (22008 on overflow). */
 int dt_ts_add_interval(int64_t ts, const type_interval_t *iv, int64_t *out, err_t *err);
+/* dt_tstz_add_interval - timestamptz + iv: months and days added to the local
+ * time in the thread's session zone (a day across a DST change is 23 or 25
+ * hours), the microseconds to the instant (timestamptz_pl_interval). */
+int dt_tstz_add_interval(int64_t ts, const type_interval_t *iv, int64_t *out, err_t *err);
 /* dt_interval_cmp_key - the 128-bit ordering key PostgreSQL compares intervals by
  * (30-day months, 24-hour days). */
 __int128 dt_interval_key(const type_interval_t *iv);

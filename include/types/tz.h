@@ -25,6 +25,9 @@ typedef struct dt_zone dt_zone_t;
  * check_timezone order: a number of hours east, then a tzdata name matched
  * case-insensitively, then a POSIX TZ string); NULL when it names none. */
 const dt_zone_t *dt_zone_lookup(const char *name);
+/* dt_zone_abbrev - the fixed offset of a zone abbreviation PostgreSQL knows
+ * by default (PST, CET, JST ..., any case); -1 when it is none. */
+int dt_zone_abbrev(const char *p, size_t n, int *off);
 /* dt_zone_name - the canonical name (tzdata spelling; "<+09>-09" for a
  * number of hours); "UTC" for NULL. */
 const char *dt_zone_name(const dt_zone_t *z);

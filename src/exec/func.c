@@ -295,14 +295,9 @@ static int64_t date_to_ts(int64_t d)
  * and the microseconds to the instant, as timestamptz_pl_interval */
 static int add_interval(exec_fctx_t *fc, int64_t ts, const type_interval_t *iv, int64_t *out)
 {
-    if (fc->expr->type != TYPE_TIMESTAMPTZ || ts == DT_NOBEGIN || ts == DT_NOEND || (!iv->months && !iv->days))
-        return dt_ts_add_interval(ts, iv, out, fc->err);
-    const dt_zone_t *z = dt_zone_current();
-    type_interval_t md = { 0, iv->days, iv->months }, us = { iv->micros, 0, 0 };
-    int64_t local;
-    if (dt_ts_add_interval(dt_zone_to_local(z, ts), &md, &local, fc->err) < 0)
-        return -1;
-    return dt_ts_add_interval(dt_zone_from_local(z, local), &us, out, fc->err);
+    if (fc->expr->type == TYPE_TIMESTAMPTZ)
+        return dt_tstz_add_interval(ts, iv, out, fc->err);
+    return dt_ts_add_interval(ts, iv, out, fc->err);
 }
 static int f_ts_pl_iv(exec_fctx_t *fc, const value_t *a, value_t *o)
 {

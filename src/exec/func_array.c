@@ -259,7 +259,8 @@ static int srf_series_ts(exec_fctx_t *fc, const value_t *a, exec_srf_state_t *st
         return srf_zero_step(fc);
     if (st->pos == 0)
         st->cur = a[0].u.i;
-    else if (dt_ts_add_interval(st->cur, iv, &st->cur, fc->err) < 0)
+    else if ((fc->expr->type == TYPE_TIMESTAMPTZ ? dt_tstz_add_interval : dt_ts_add_interval)(st->cur, iv, &st->cur,
+                                                                                             fc->err) < 0)
         return -1;
     if (up ? st->cur > a[1].u.i : st->cur < a[1].u.i)
         return 0;

@@ -1214,6 +1214,15 @@ static int f_timezone(exec_fctx_t *fc, const value_t *a, value_t *o)
                        (int)a[0].u.s.len, a[0].u.s.p);
     memcpy(name, a[0].u.s.p, a[0].u.s.len);
     name[a[0].u.s.len] = '\0';
+    int off;
+    int64_t ts = a[1].u.i;
+    if (dt_zone_abbrev(name, a[0].u.s.len, &off) == 0) {
+        /* an abbreviation first, as PostgreSQL: a fixed offset */
+        bool inf = ts == DT_NOBEGIN || ts == DT_NOEND;
+        int64_t d = (int64_t)off * DT_USECS_PER_SEC;
+        o->u.i = inf ? ts : fc->expr->args[1]->type == TYPE_TIMESTAMPTZ ? ts + d : ts - d;
+        return 0;
+    }
     const dt_zone_t *z = dt_zone_lookup(name);
     if (!z)
         return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "time zone \"%s\" not recognized", name);
@@ -1221,6 +1230,42 @@ static int f_timezone(exec_fctx_t *fc, const value_t *a, value_t *o)
         o->u.i = dt_zone_to_local(z, a[1].u.i);
     else
         o->u.i = dt_zone_from_local(z, a[1].u.i);
+    return 0;
+}
+
+/* date_trunc(field, timestamptz, zone) - truncated in zone instead of the session's */
+static int f_date_trunc_zone(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    char name[256];
+    if (a[2].u.s.len >= sizeof name)
+        return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "time zone \"%.*s\" not recognized",
+                       (int)a[2].u.s.len, a[2].u.s.p);
+    memcpy(name, a[2].u.s.p, a[2].u.s.len);
+    name[a[2].u.s.len] = '\0';
+    const dt_zone_t *z = dt_zone_lookup(name);
+    if (!z)
+        return err_set(fc->err, ERRCODE_INVALID_PARAMETER_VALUE, "time zone \"%s\" not recognized", name);
+    const dt_zone_t *prev = dt_zone_set(z);
+    int rc = f_date_trunc(fc, a, o);
+    dt_zone_set(prev);
+    return rc;
+}
+
+/* to_timestamp(float8) - seconds since 1970-01-01 00:00 UTC */
+static int f_to_timestamp_epoch(exec_fctx_t *fc, const value_t *a, value_t *o)
+{
+    double x = a[0].u.f;
+    if (isnan(x))
+        return err_set(fc->err, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "timestamp cannot be NaN");
+    if (isinf(x)) {
+        o->u.i = x > 0 ? DT_NOEND : DT_NOBEGIN;
+        return 0;
+    }
+    double epoch = (double)(DT_POSTGRES_EPOCH_JDATE - DT_UNIX_EPOCH_JDATE) * 86400;
+    /* PostgreSQL's range: 4714-11-24 BC .. 294277-01-01 */
+    if (x < -210866803200.0 || x >= 9224318016000.0)
+        return err_set(fc->err, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "timestamp out of range: \"%g\"", x);
+    o->u.i = (int64_t)rint((x - epoch) * 1e6);
     return 0;
 }
 
@@ -1295,6 +1340,8 @@ const exec_func_t exec__str_funcs[] = {
     { "age", 2, { TYPE_TIMESTAMP, TYPE_TIMESTAMP }, TYPE_INTERVAL, f_age, S, 0 },
     { "age", 2, { TYPE_TIMESTAMPTZ, TYPE_TIMESTAMPTZ }, TYPE_INTERVAL, f_age, S, 0 },
     { "timezone", 2, { TX, TYPE_TIMESTAMPTZ }, TYPE_TIMESTAMP, f_timezone, S, 1159 },
+    { "date_trunc", 3, { TX, TYPE_TIMESTAMPTZ, TX }, TYPE_TIMESTAMPTZ, f_date_trunc_zone, S, 1284 },
+    { "to_timestamp", 1, { F8 }, TYPE_TIMESTAMPTZ, f_to_timestamp_epoch, S, 1158 },
     { "timezone", 2, { TX, TYPE_TIMESTAMP }, TYPE_TIMESTAMPTZ, f_timezone, S, 2069 },
 };
 const int exec__n_str_funcs = (int)(sizeof exec__str_funcs / sizeof exec__str_funcs[0]);

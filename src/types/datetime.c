@@ -468,11 +468,8 @@ static int parse_zone(scan_t *s, int *gmtoff, const dt_zone_t **zone)
         s->i++;
     const char *w = s->p + st;
     size_t wn = s->i - st;
-    if (word_eq(w, wn, "z") || word_eq(w, wn, "utc") || word_eq(w, wn, "gmt") || word_eq(w, wn, "zulu") ||
-        word_eq(w, wn, "etc/utc") || word_eq(w, wn, "ut")) {
-        *gmtoff = 0;
+    if (word_eq(w, wn, "etc/utc") || dt_zone_abbrev(w, wn, gmtoff) == 0)
         return DT_OK;
-    }
     /* a zone name: tzdata spells them with a slash (Europe/Berlin) or as a
      * few upper-case words (EST5EDT, Japan) */
     if (wn >= 3 && wn < 64 && isalpha((unsigned char)w[0])) {
@@ -969,6 +966,21 @@ bad:
 range:
     return err_set(err, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "interval field value out of range: \"%.*s\"", (int)len0,
                    p0);
+}
+
+int dt_tstz_add_interval(int64_t ts, const type_interval_t *iv, int64_t *out, err_t *err)
+{
+    if (ts == DT_NOBEGIN || ts == DT_NOEND || (!iv->months && !iv->days))
+        return dt_ts_add_interval(ts, iv, out, err);
+    const dt_zone_t *z = dt_zone_current();
+    type_interval_t md = *iv, us = *iv;
+    md.micros = 0;
+    us.months = 0;
+    us.days = 0;
+    int64_t local;
+    if (dt_ts_add_interval(dt_zone_to_local(z, ts), &md, &local, err) < 0)
+        return -1;
+    return dt_ts_add_interval(dt_zone_from_local(z, local), &us, out, err);
 }
 
 int dt_ts_add_interval(int64_t ts, const type_interval_t *iv, int64_t *out, err_t *err)

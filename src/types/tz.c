@@ -562,6 +562,35 @@ const char *dt_zone_name(const dt_zone_t *z)
     return z ? z->name : "UTC";
 }
 
+/* PostgreSQL's Default timezone_abbreviations with fixed offsets (the
+ * common ones; seconds east). They take precedence over zone names in
+ * timestamptz input and AT TIME ZONE, as in PostgreSQL ('CET' is always
+ * +01 there, while the tzdata zone CET has summer time). */
+static const struct {
+    const char *abbr;
+    int off;
+} abbrevs[] = {
+    { "ACDT", 37800 }, { "ACST", 34200 }, { "ADT", -10800 }, { "AEDT", 39600 }, { "AEST", 36000 },
+    { "AKDT", -28800 }, { "AKST", -32400 }, { "AST", -14400 }, { "AWST", 28800 }, { "BST", 3600 },
+    { "CAT", 7200 }, { "CDT", -18000 }, { "CEST", 7200 }, { "CET", 3600 }, { "CST", -21600 },
+    { "EAT", 10800 }, { "EDT", -14400 }, { "EEST", 10800 }, { "EET", 7200 }, { "EST", -18000 },
+    { "GMT", 0 }, { "HKT", 28800 }, { "HST", -36000 }, { "IST", 7200 }, { "JST", 32400 },
+    { "KST", 32400 }, { "MDT", -21600 }, { "MEST", 7200 }, { "MET", 3600 }, { "MST", -25200 },
+    { "NDT", -9000 }, { "NST", -12600 }, { "NZDT", 46800 }, { "NZST", 43200 }, { "PDT", -25200 },
+    { "PST", -28800 }, { "SAST", 7200 }, { "UCT", 0 }, { "UT", 0 }, { "UTC", 0 },
+    { "WAT", 3600 }, { "WEST", 3600 }, { "WET", 0 }, { "Z", 0 }, { "ZULU", 0 },
+};
+
+int dt_zone_abbrev(const char *p, size_t n, int *off)
+{
+    for (size_t i = 0; i < sizeof abbrevs / sizeof abbrevs[0]; i++)
+        if (strlen(abbrevs[i].abbr) == n && strncasecmp(abbrevs[i].abbr, p, n) == 0) {
+            *off = abbrevs[i].off;
+            return 0;
+        }
+    return -1;
+}
+
 /* ---- offsets ---- */
 
 static const tz_type_t *type_at(const dt_zone_t *z, int64_t t)
