@@ -1534,7 +1534,7 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
     uint64_t imask = ib >= 64 ? ~0ULL : (1ULL << ib) - 1, kmask[CUBE_MAX_DIMS];
     for (int k = L; k < K; k++)
         kmask[k] = (1ULL << code_bits(span[k])) - 1;
-    uint64_t *gs = sc->tmp, g = 0;
+    uint64_t *gs = sc->tmp, g = 0, *gkey = mem_malloc(ng * 8 + 8);
     for (uint64_t a = 0; a < n;) {
         uint64_t e = a + 1;
         while (e < n && !brk[e])
@@ -1542,8 +1542,7 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
         for (uint64_t i = a; i < e; i++) {
             uint64_t kv = keys[i] >> ib;
             if (i == a || kv != (keys[i - 1] >> ib)) {
-                for (int k = L; k < K; k++)
-                    put_code(c->codes[k], c->width[k], g, (uint32_t)((kv >> shift[k]) & kmask[k]));
+                gkey[g] = kv;
                 gs[g++] = i;
             }
         }
@@ -1552,6 +1551,32 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
         a = e;
     }
     gs[ng] = n;
+    /* the sorted dimensions, each in one typed loop over the groups' keys */
+    for (int k = L; k < K; k++) {
+        int sh = shift[k];
+        uint64_t km = kmask[k];
+        switch (c->width[k]) {
+        case 1: {
+            uint8_t *o = c->codes[k];
+            for (uint64_t x = 0; x < ng; x++)
+                o[x] = (uint8_t)((gkey[x] >> sh) & km);
+            break;
+        }
+        case 2: {
+            uint16_t *o = c->codes[k];
+            for (uint64_t x = 0; x < ng; x++)
+                o[x] = (uint16_t)((gkey[x] >> sh) & km);
+            break;
+        }
+        default: {
+            uint32_t *o = c->codes[k];
+            for (uint64_t x = 0; x < ng; x++)
+                o[x] = (uint32_t)((gkey[x] >> sh) & km);
+            break;
+        }
+        }
+    }
+    mem_free(gkey);
     /* first row of each group, for the leading dimensions */
     uint64_t *first = mem_malloc((ng + 1) * 8);
     for (uint64_t x = 0; x < ng; x++)
