@@ -817,42 +817,46 @@ static void gather_codes(void *out, int wo, const void *in, int wi, const uint64
         put_code(out, wo, g, code_at(in, wi, perm ? perm[rows[g]] : rows[g]));
 }
 
-/* sum_groups - one measure over groups: out[g] = merge of in[rows[x]] for x
- * in [starts[g], starts[g+1]) (rows NULL: x itself). */
-static void sum_groups(stor_kind_t mk, stor_agg_t ag, uint64_t *out, const uint64_t *in, const uint64_t *rows,
-                       const uint32_t *perm, const uint64_t *starts, uint64_t ng)
+/* make_gid - the group of every position: groups start at starts[0..ng)
+ * (starts[ng] = n). Built once per cuboid, so each measure's pass below is
+ * one loop over the positions, without a branch per group that mispredicts
+ * on every short group. */
+static uint32_t *make_gid(const uint64_t *starts, uint64_t ng)
 {
+    uint64_t n = starts[ng];
+    uint32_t *gid = mem_calloc(n + 1, sizeof *gid);
+    for (uint64_t g = 1; g < ng; g++)
+        gid[starts[g]] = 1;
+    uint32_t acc = 0;
+    for (uint64_t x = 0; x < n; x++) {
+        acc += gid[x];
+        gid[x] = acc;
+    }
+    return gid;
+}
+
+/* sum_groups - one measure over groups: out[g] = merge of in[rows[x]] (or
+ * in[perm[x]], or in[x]) for the positions x of group g (gid). */
+static void sum_groups(stor_kind_t mk, stor_agg_t ag, uint64_t *out, const uint64_t *in, const uint64_t *rows,
+                       const uint32_t *perm, const uint32_t *gid, uint64_t n, uint64_t ng)
+{
+    uint64_t init = init_value(mk, ag);
+    for (uint64_t g = 0; g < ng; g++)
+        out[g] = init;
     if (mk == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT)) {
         if (rows)
-            for (uint64_t g = 0; g < ng; g++) {
-                uint64_t acc = 0;
-                for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                    acc = add_i64(acc, in[rows[j]]);
-                out[g] = acc;
-            }
+            for (uint64_t x = 0; x < n; x++)
+                out[gid[x]] = add_i64(out[gid[x]], in[rows[x]]);
         else if (perm)
-            for (uint64_t g = 0; g < ng; g++) {
-                uint64_t acc = 0;
-                for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                    acc = add_i64(acc, in[perm[j]]);
-                out[g] = acc;
-            }
+            for (uint64_t x = 0; x < n; x++)
+                out[gid[x]] = add_i64(out[gid[x]], in[perm[x]]);
         else
-            for (uint64_t g = 0; g < ng; g++) {
-                uint64_t acc = 0;
-                for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-                    acc = add_i64(acc, in[j]);
-                out[g] = acc;
-            }
+            for (uint64_t x = 0; x < n; x++)
+                out[gid[x]] = add_i64(out[gid[x]], in[x]);
         return;
     }
-    uint64_t init = init_value(mk, ag);
-    for (uint64_t g = 0; g < ng; g++) {
-        uint64_t acc = init;
-        for (uint64_t j = starts[g]; j < starts[g + 1]; j++)
-            acc = merge(mk, ag, acc, in[rows ? rows[j] : perm ? perm[j] : j]);
-        out[g] = acc;
-    }
+    for (uint64_t x = 0; x < n; x++)
+        out[gid[x]] = merge(mk, ag, out[gid[x]], in[rows ? rows[x] : perm ? perm[x] : x]);
 }
 
 /* emit_runs - output rows from a permutation of the source (perm NULL:
@@ -873,6 +877,7 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
     }
     for (int k = 0; k < c->ndims && !kd; k++)
         gather_codes(c->codes[k], c->width[k], s->codes[pos[k]], s->width[pos[k]], starts, perm, ng);
+    uint32_t *gid = NULL;
     for (int m = 0; m < b->nmeasures; m++) {
         stor_kind_t mk = b->meas[m].kind;
         stor_agg_t ag = b->meas[m].agg;
@@ -883,8 +888,11 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
                 out[g] = starts[g + 1] - starts[g];
             continue;
         }
-        sum_groups(mk, ag, out, in, NULL, perm, starts, ng);
+        if (!gid)
+            gid = make_gid(starts, ng);
+        sum_groups(mk, ag, out, in, NULL, perm, gid, starts[ng], ng);
     }
+    mem_free(gid);
 }
 
 static void compute_prefix(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c)
@@ -1584,8 +1592,10 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
     for (int k = 0; k < L; k++)
         gather_codes(c->codes[k], c->width[k], s->codes[pos[k]], s->width[pos[k]], first, NULL, ng);
     mem_free(first);
+    uint32_t *gid = make_gid(gs, ng);
     for (int m = 0; m < b->nmeasures; m++)
-        sum_groups(b->meas[m].kind, b->meas[m].agg, c->meas[m], s->meas[m], keys, NULL, gs, ng);
+        sum_groups(b->meas[m].kind, b->meas[m].agg, c->meas[m], s->meas[m], keys, NULL, gid, n, ng);
+    mem_free(gid);
     mem_free(brk);
     return true;
 }
