@@ -211,36 +211,61 @@ static bool bool_col(const tr_t *t, const exec_expr_t *e, const origin_t *org, i
 
 /* any_leaf - col = ANY (array) as col IN (its elements), col <> ALL (array)
  * as col NOT IN (...): the same under three-valued logic, a NULL element
- * included. The array is a constant (psycopg2 sends a Python list as
- * ARRAY[...], folded) or an ARRAY[...] of constants; NULL with t->why for
- * anything else. */
+ * included. Any other comparison: col op ANY (array) is the OR of col op v
+ * over the elements, col op ALL (array) their AND, which is exactly how SQL
+ * defines them (true / false / NULL). The array is a non-empty constant
+ * (psycopg2 sends a Python list as ARRAY[...], folded) or an ARRAY[...] of
+ * constants; NULL with t->why for anything else. */
 static const cube_q_pred_t *any_leaf(tr_t *t, const exec_expr_t *e, origin_t o)
 {
     bool all = e->ival2 == 12;
     const exec_expr_t *r = e->args[1];
-    if (strcmp(e->u.fn->name, all ? "<>" : "=") != 0)
-        return fail(t, "only = ANY (array) and <> ALL (array) can be answered from a cube"), NULL;
-    cube_q_pred_t *p = pred_new(t, all ? CUBE_Q_NE : CUBE_Q_IN);
-    p->col = qcol(t, o);
+    int op = op_of(e->u.fn->name, false);
+    if (!op)
+        return fail(t, "only =, <>, <, <=, >, >= with ANY or ALL (array) can be answered from a cube"), NULL;
+    type_oid_t type;
+    int nvals;
+    const value_t *vals;
     if (r->kind == EXPR_CONST && !r->u.cval.isnull && r->u.cval.u.arr->n > 0) {
-        p->type = r->u.cval.u.arr->elem;
-        p->nvals = r->u.cval.u.arr->n;
-        p->vals = r->u.cval.u.arr->vals;
-        return p;
-    }
-    if (r->kind == EXPR_ARRAY && r->nargs > 0) {
-        value_t *vals = MEM_NEW_N(t->a, value_t, r->nargs);
+        type = r->u.cval.u.arr->elem;
+        nvals = r->u.cval.u.arr->n;
+        vals = r->u.cval.u.arr->vals;
+    } else if (r->kind == EXPR_ARRAY && r->nargs > 0) {
+        value_t *v = MEM_NEW_N(t->a, value_t, r->nargs);
         for (int i = 0; i < r->nargs; i++) {
             if (r->args[i]->kind != EXPR_CONST || r->args[i]->type != r->args[0]->type)
                 return fail(t, "an ANY (array) whose elements are not constants cannot be answered from a cube"), NULL;
-            vals[i] = r->args[i]->u.cval;
+            v[i] = r->args[i]->u.cval;
         }
-        p->type = r->args[0]->type;
-        p->nvals = r->nargs;
+        type = r->args[0]->type;
+        nvals = r->nargs;
+        vals = v;
+    } else {
+        return fail(t, "an ANY (array) that is not a non-empty list of constants cannot be answered from a cube"), NULL;
+    }
+    if ((!all && op == CUBE_Q_EQ) || (all && op == CUBE_Q_NE)) {
+        cube_q_pred_t *p = pred_new(t, all ? CUBE_Q_NE : CUBE_Q_IN);
+        p->col = qcol(t, o);
+        p->type = type;
+        p->nvals = nvals;
         p->vals = vals;
         return p;
     }
-    return fail(t, "an ANY (array) that is not a non-empty list of constants cannot be answered from a cube"), NULL;
+    cube_q_pred_t *p = pred_new(t, all ? CUBE_Q_AND : CUBE_Q_OR);
+    const cube_q_pred_t **args = MEM_NEW_N(t->a, const cube_q_pred_t *, nvals);
+    for (int i = 0; i < nvals; i++) {
+        /* col op NULL is NULL whatever col is: written as col IN (NULL),
+         * which no row satisfies under either polarity, as NULL */
+        cube_q_pred_t *leaf = pred_new(t, vals[i].isnull ? CUBE_Q_IN : (cube_q_op_t)op);
+        leaf->col = qcol(t, o);
+        leaf->type = type;
+        leaf->nvals = 1;
+        leaf->vals = &vals[i];
+        args[i] = leaf;
+    }
+    p->nargs = nvals;
+    p->args = args;
+    return p;
 }
 
 /* pred_of - the predicate e (over an input whose columns come from org)
