@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/hash.h"
 #include "common/mem.h"
 #include "storage/segment.h"
 
@@ -157,29 +158,19 @@ static double thread_cpu_sec(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 static uint64_t hash_bytes(const char *p, uint32_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
     while (n >= 8) {
         uint64_t v;
         memcpy(&v, p, 8);
-        h = (h ^ mix64(v)) * 0x100000001b3ULL;
+        h = (h ^ hash_mix64(v)) * 0x100000001b3ULL;
         p += 8;
         n -= 8;
     }
     uint64_t v = 0;
     memcpy(&v, p, n);
-    return mix64(h ^ v);
+    return hash_mix64(h ^ v);
 }
 
 static uint64_t float_bits(double f)
@@ -334,7 +325,7 @@ static void dim_grow(bdim_t *d)
         if (t == d->null_tid)
             continue;
         uint64_t h = (d->kind == STOR_KIND_TEXT ? hash_bytes(d->tbytes + d->toff[t], d->tlen[t])
-                                                : mix64(d->vals[t])) & d->mask;
+                                                : hash_mix64(d->vals[t])) & d->mask;
         while (d->slots[h])
             h = (h + 1) & d->mask;
         d->slots[h] = t + 1;
@@ -347,7 +338,7 @@ static inline uint32_t intern_num(bdim_t *d, uint64_t v)
         return d->last_tid;
     if (d->n == d->cap)
         dim_grow(d);
-    uint64_t h = mix64(v) & d->mask;
+    uint64_t h = hash_mix64(v) & d->mask;
     uint32_t s;
     while ((s = d->slots[h]) != 0) {
         if (s - 1 != d->null_tid && d->vals[s - 1] == v)
@@ -1676,7 +1667,7 @@ static double hll_rows(const bcub_t *p, const bcub_t *c)
             }
         }
         for (uint64_t i = 0; i < cn; i++) {
-            uint64_t x = mix64(h[i]);
+            uint64_t x = hash_mix64(h[i]);
             uint32_t r = (uint32_t)x >> (32 - P);
             uint8_t rho = (uint8_t)(__builtin_clzll((x << P) | (1ULL << (P - 1))) + 1);
             if (rho > reg[r])
@@ -1848,7 +1839,7 @@ static void plan_tree(cube_build_t *b)
         slot = mem_malloc(ns * sizeof *slot);
         memset(slot, 0xff, ns * sizeof *slot);
         for (int i = 0; i < nc; i++) {
-            uint64_t h = mix64(b->cubs[i].id) & hmask;
+            uint64_t h = hash_mix64(b->cubs[i].id) & hmask;
             while (slot[h] >= 0)
                 h = (h + 1) & hmask;
             slot[h] = i;
@@ -1861,7 +1852,7 @@ static void plan_tree(cube_build_t *b)
         if (!full) {
             cand[ncand++] = 0;
             for (int d = 0; d < b->ndims; d++) {
-                uint64_t want = c->id | (1ULL << d), h = mix64(want) & hmask;
+                uint64_t want = c->id | (1ULL << d), h = hash_mix64(want) & hmask;
                 if (want == c->id)
                     continue;
                 while (slot[h] >= 0 && b->cubs[slot[h]].id != want)

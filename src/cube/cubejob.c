@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "cube/build.h"
 #include "cube/mv.h"
@@ -355,16 +356,6 @@ out:
     return rc;
 }
 
-static inline uint64_t mix_int(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
 static bool int_key_type(type_oid_t t)
 {
     return t == TYPE_INT2 || t == TYPE_INT4 || t == TYPE_INT8;
@@ -415,7 +406,7 @@ static void int_index(job_t *j, int ti)
     for (size_t r = 0; r < s->nrows; r++) {
         if (k[r].isnull)
             continue;
-        uint64_t i = mix_int((uint64_t)k[r].u.i) & s->imask;
+        uint64_t i = hash_mix64((uint64_t)k[r].u.i) & s->imask;
         while (s->irow[i])
             i = (i + 1) & s->imask;
         s->ikey[i] = k[r].u.i;
@@ -569,7 +560,7 @@ static void join(job_t *j, fact_ctx_t *f, int t, int n)
             if (k[r].isnull)
                 continue;
             int64_t key = k[r].u.i;
-            for (uint64_t i = mix_int((uint64_t)key) & s->imask; s->irow[i]; i = (i + 1) & s->imask)
+            for (uint64_t i = hash_mix64((uint64_t)key) & s->imask; s->irow[i]; i = (i + 1) & s->imask)
                 if (s->ikey[i] == key) {
                     rows[r] = (int64_t)s->irow[i] - 1;
                     break;

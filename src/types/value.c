@@ -9,20 +9,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "types/array.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
 #include "types/record.h"
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
 
 static uint64_t hash_bytes(const char *p, size_t n)
 {
@@ -31,12 +22,12 @@ static uint64_t hash_bytes(const char *p, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        h = (h ^ mix64(w)) * 0x100000001b3ULL;
+        h = (h ^ hash_mix64(w)) * 0x100000001b3ULL;
     }
     uint64_t tail = 0;
     memcpy(&tail, p + i, n - i);
-    h = (h ^ mix64(tail ^ (n - i))) * 0x100000001b3ULL;
-    return mix64(h);
+    h = (h ^ hash_mix64(tail ^ (n - i))) * 0x100000001b3ULL;
+    return hash_mix64(h);
 }
 
 static size_t bpchar_len(const char *p, size_t n)
@@ -123,21 +114,21 @@ uint64_t value_hash(type_oid_t t, const value_t *v)
             return 0x7ff8dead;
         uint64_t u;
         memcpy(&u, &d, 8);
-        return mix64(u);
+        return hash_mix64(u);
     }
     case TYPE_NUMERIC:
-        return mix64(numeric_hash(v->u.num));
+        return hash_mix64(numeric_hash(v->u.num));
     case TYPE_BPCHAR:
         return hash_bytes(v->u.s.p, bpchar_len(v->u.s.p, v->u.s.len));
     case TYPE_INTERVAL: {
         __int128 k = dt_interval_key(&v->u.iv);
-        return mix64((uint64_t)k ^ mix64((uint64_t)(k >> 64)));
+        return hash_mix64((uint64_t)k ^ hash_mix64((uint64_t)(k >> 64)));
     }
     case TYPE_RECORD: {
         const type_record_t *r = v->u.rec;
         uint64_t h = 0x5eed;
         for (int i = 0; i < r->desc->n; i++)
-            h = mix64(h ^ (r->vals[i].isnull ? 0xabcdef : value_hash(r->desc->types[i], &r->vals[i])));
+            h = hash_mix64(h ^ (r->vals[i].isnull ? 0xabcdef : value_hash(r->desc->types[i], &r->vals[i])));
         return h;
     }
     default:
@@ -148,12 +139,12 @@ uint64_t value_hash(type_oid_t t, const value_t *v)
         if (ti && ti->elem && ti->category == 'A') {
             uint64_t h = 0x12345;
             for (int i = 0; i < v->u.arr->n; i++)
-                h = mix64(h ^ (v->u.arr->vals[i].isnull ? 0xabcdef : value_hash(ti->elem, &v->u.arr->vals[i])));
+                h = hash_mix64(h ^ (v->u.arr->vals[i].isnull ? 0xabcdef : value_hash(ti->elem, &v->u.arr->vals[i])));
             return h;
         }
         return hash_bytes(v->u.s.p, v->u.s.len);
     }
-    return mix64((uint64_t)v->u.i);
+    return hash_mix64((uint64_t)v->u.i);
 }
 
 bool value_is_varlen(type_oid_t t)
