@@ -87,12 +87,14 @@ typedef struct cube_build_opts {
     cube_progress_fn progress;   /* optional */
     void *progress_arg;
     uint64_t progress_every;     /* rows between "read" reports; 0 means 1,000,000 */
-    /* A cuboid is computed (its children may need it) but not stored when a
-     * stored superset has at most skip_ratio times its rows: the superset
+    /* A cuboid is not stored when its nearest stored ancestor in the build's
+     * spanning tree has at most skip_ratio times its rows: the ancestor
      * answers its queries by rollup over about as many rows (Kylin's cube
-     * planner). In SSB's Kylin design most 4-6 M-row cuboids at SF1 are such,
-     * and they are most of the bytes. 0: CUBE_SKIP_RATIO; < 1: store every
-     * cuboid. The base cuboid is always stored. */
+     * planner); when a sketch says so before it is computed, it is not
+     * computed either and its children read its parent. In SSB's Kylin
+     * design most 4-6 M-row cuboids at SF1 are such, and they are most of
+     * the bytes. 0: CUBE_SKIP_RATIO; < 1: store every cuboid. The base
+     * cuboid is always stored. */
     double skip_ratio;
     /* A cuboid computed by one sort of a parent this large (or whose sort
      * key is wider than a word) is sorted in buckets by its leading digit,
