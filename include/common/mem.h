@@ -56,6 +56,10 @@ void *mem_alloc_try(mem_arena_t *a, size_t n) MUST_CHECK;
 char *mem_astrdup(mem_arena_t *a, const char *s);
 char *mem_astrndup(mem_arena_t *a, const char *s, size_t n);
 void *mem_amemdup(mem_arena_t *a, const void *p, size_t n);
+/* mem_agrow - arr, holding n elements of elem bytes with room for *cap, with
+ * room for one more: when full, a copy in a of twice the size (8 at first),
+ * the new slots zeroed (the old array stays in the arena until it is reset). */
+void *mem_agrow(mem_arena_t *a, void *arr, int n, int *cap, size_t elem);
 char *mem_asprintf(mem_arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *mem_avsprintf(mem_arena_t *a, const char *fmt, va_list ap);
 /* mem_arena_on_free - run fn(arg) when a is reset or freed. */

@@ -285,6 +285,18 @@ void *mem_amemdup(mem_arena_t *a, const void *p, size_t n)
     return q;
 }
 
+void *mem_agrow(mem_arena_t *a, void *arr, int n, int *cap, size_t elem)
+{
+    if (n < *cap)
+        return arr;
+    int nc = *cap ? *cap * 2 : 8;
+    void *na = mem_alloc0(a, elem * (size_t)nc);
+    if (n)
+        memcpy(na, arr, elem * (size_t)n);
+    *cap = nc;
+    return na;
+}
+
 char *mem_avsprintf(mem_arena_t *a, const char *fmt, va_list ap)
 {
     va_list ap2;

@@ -573,14 +573,7 @@ typedef struct ilist {
 
 static void il_add(mem_arena_t *a, ilist_t *l, int x)
 {
-    if (l->n == l->cap) {
-        int nc = l->cap ? l->cap * 2 : 8;
-        int *nv = mem_alloc(a, sizeof(int) * (size_t)nc);
-        if (l->n)
-            memcpy(nv, l->v, sizeof(int) * (size_t)l->n);
-        l->v = nv;
-        l->cap = nc;
-    }
+    l->v = mem_agrow(a, l->v, l->n, &l->cap, sizeof *l->v);
     l->v[l->n++] = x;
 }
 
@@ -761,12 +754,7 @@ static int product(an_t *an, const plist_t *x, const plist_t *y, int loc, plist_
             if (!pg_conflict(x->g[i], y->g[j])) {
                 if (nl->n >= MAX_GROUPS)
                     goto too_many;
-                if (nl->n >= cap) {
-                    pgroup_t **ng = MEM_NEW_N(an->a, pgroup_t *, cap * 2);
-                    memcpy(ng, nl->g, sizeof *ng * (size_t)nl->n);
-                    nl->g = ng;
-                    cap *= 2;
-                }
+                nl->g = mem_agrow(an->a, nl->g, nl->n, &cap, sizeof *nl->g);
                 if (pg_merge(an, x->g[i], y->g[j], &nl->g[nl->n++]) < 0)
                     return -1;
                 continue;
@@ -789,12 +777,7 @@ static int product(an_t *an, const plist_t *x, const plist_t *y, int loc, plist_
                         made[nmade++] = m;
                     if (nl->n >= MAX_GROUPS)
                         goto too_many;
-                    if (nl->n >= cap) {
-                        pgroup_t **ng = MEM_NEW_N(an->a, pgroup_t *, cap * 2);
-                        memcpy(ng, nl->g, sizeof *ng * (size_t)nl->n);
-                        nl->g = ng;
-                        cap *= 2;
-                    }
+                    nl->g = mem_agrow(an->a, nl->g, nl->n, &cap, sizeof *nl->g);
                     pgroup_t *g = pg_new(an);
                     for (int d = 0; d < CUBE_MAX_DIMS; d++)
                         if (m & (1ull << d))

@@ -462,14 +462,7 @@ int32_t sql__record_typmod(sql_analyze_t *an, const type_rowdesc_t *desc)
     for (int i = 0; i < an->nrowdescs; i++)
         if (an->rowdescs[i] == desc)
             return i;
-    if (an->nrowdescs == an->caprowdescs) {
-        int nc = an->caprowdescs ? an->caprowdescs * 2 : 8;
-        const type_rowdesc_t **n = mem_alloc(an->a, sizeof(type_rowdesc_t *) * (size_t)nc);
-        if (an->nrowdescs)
-            memcpy(n, an->rowdescs, sizeof(type_rowdesc_t *) * (size_t)an->nrowdescs);
-        an->rowdescs = n;
-        an->caprowdescs = nc;
-    }
+    an->rowdescs = mem_agrow(an->a, an->rowdescs, an->nrowdescs, &an->caprowdescs, sizeof *an->rowdescs);
     an->rowdescs[an->nrowdescs] = desc;
     return an->nrowdescs++;
 }

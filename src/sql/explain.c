@@ -28,14 +28,7 @@ typedef struct lines {
  * its name. */
 static void add_line(lines_t *ls, int depth, bool detail, const char *text)
 {
-    if (ls->n == ls->cap) {
-        int nc = ls->cap ? ls->cap * 2 : 16;
-        char **nl = mem_alloc(ls->a, sizeof(char *) * (size_t)nc);
-        if (ls->n)
-            memcpy(nl, ls->l, sizeof(char *) * (size_t)ls->n);
-        ls->l = nl;
-        ls->cap = nc;
-    }
+    ls->l = mem_agrow(ls->a, ls->l, ls->n, &ls->cap, sizeof *ls->l);
     buf_t b = BUF_INIT;
     int indent = depth == 0 ? 0 : 2 + 6 * (depth - 1);
     if (detail)

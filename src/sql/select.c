@@ -40,14 +40,7 @@ static sql_scope_t *scope_new(sql_analyze_t *an, sql_scope_t *parent)
 
 static void scope_add(sql_analyze_t *an, sql_scope_t *s, sql_rte_t *r)
 {
-    if (s->nrtes == s->cap) {
-        int nc = s->cap ? s->cap * 2 : 8;
-        sql_rte_t **n = mem_alloc(an->a, sizeof(sql_rte_t *) * (size_t)nc);
-        if (s->nrtes)
-            memcpy(n, s->rtes, sizeof(sql_rte_t *) * (size_t)s->nrtes);
-        s->rtes = n;
-        s->cap = nc;
-    }
+    s->rtes = mem_agrow(an->a, s->rtes, s->nrtes, &s->cap, sizeof *s->rtes);
     s->rtes[s->nrtes++] = r;
 }
 
@@ -427,14 +420,7 @@ static int analyze_frame(sql_analyze_t *an, sql_escope_t *es, const PgQuery__Win
 /* expr_push - appends e to the arena-grown array *list (doubling). */
 static void expr_push(mem_arena_t *a, exec_expr_t ***list, int *n, int *cap, exec_expr_t *e)
 {
-    if (*n == *cap) {
-        int nc = *cap ? *cap * 2 : 8;
-        exec_expr_t **nl = mem_alloc(a, sizeof(exec_expr_t *) * (size_t)nc);
-        if (*n)
-            memcpy(nl, *list, sizeof(exec_expr_t *) * (size_t)*n);
-        *list = nl;
-        *cap = nc;
-    }
+    *list = mem_agrow(a, *list, *n, cap, sizeof **list);
     (*list)[(*n)++] = e;
 }
 
@@ -1767,14 +1753,7 @@ typedef struct tlist {
 
 static void tl_add(sql_analyze_t *an, tlist_t *tl, exec_expr_t *e, const char *name, const PgQuery__Node *node)
 {
-    if (tl->n == tl->cap) {
-        int nc = tl->cap ? tl->cap * 2 : 16;
-        target_t *n = mem_alloc0(an->a, sizeof(target_t) * (size_t)nc);
-        if (tl->n)
-            memcpy(n, tl->t, sizeof(target_t) * (size_t)tl->n);
-        tl->t = n;
-        tl->cap = nc;
-    }
+    tl->t = mem_agrow(an->a, tl->t, tl->n, &tl->cap, sizeof *tl->t);
     target_t *t = &tl->t[tl->n++];
     t->expr = e;
     t->name = name;
@@ -2285,16 +2264,8 @@ static int gitem_add(sql_analyze_t *an, gitems_t *g, exec_expr_t *e)
     for (int i = 0; i < g->n; i++)
         if (expr_equal(g->e[i], e))
             return i;
-    if (g->n == g->cap) {
-        int nc = g->cap ? g->cap * 2 : 8;
-        exec_expr_t **ne = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)nc);
-        if (g->n)
-            memcpy(ne, g->e, sizeof(exec_expr_t *) * (size_t)g->n);
-        g->e = ne;
-        g->cap = nc;
-    }
-    g->e[g->n] = e;
-    return g->n++;
+    expr_push(an->a, &g->e, &g->n, &g->cap, e);
+    return g->n - 1;
 }
 
 static exec_expr_t *group_item_expr(sql_analyze_t *an, sql_escope_t *es, tlist_t *tl, int nvis,
@@ -2332,14 +2303,7 @@ typedef struct gsets {
 
 static void gs_add(sql_analyze_t *an, gsets_t *g, uint64_t m)
 {
-    if (g->n == g->cap) {
-        int nc = g->cap ? g->cap * 2 : 8;
-        uint64_t *ns = mem_alloc(an->a, sizeof(uint64_t) * (size_t)nc);
-        if (g->n)
-            memcpy(ns, g->s, sizeof(uint64_t) * (size_t)g->n);
-        g->s = ns;
-        g->cap = nc;
-    }
+    g->s = mem_agrow(an->a, g->s, g->n, &g->cap, sizeof *g->s);
     g->s[g->n++] = m;
 }
 
@@ -2475,15 +2439,7 @@ static bool collect_srfs(sql_analyze_t *an, exec_expr_t *e, srf_calls_t *sc)
     for (int k = 0; k < sc->n; k++)
         if (sc->calls[k] == e)
             return true;
-    if (sc->n == sc->cap) {
-        int nc = sc->cap ? sc->cap * 2 : 4;
-        exec_expr_t **n = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)nc);
-        if (sc->n)
-            memcpy(n, sc->calls, sizeof(exec_expr_t *) * (size_t)sc->n);
-        sc->calls = n;
-        sc->cap = nc;
-    }
-    sc->calls[sc->n++] = e;
+    expr_push(an->a, &sc->calls, &sc->n, &sc->cap, e);
     return true;
 }
 
