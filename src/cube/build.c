@@ -128,7 +128,6 @@ struct cube_build {
     int *kids_all;           /* storage behind every cuboid's kids */
     bool det[CUBE_MAX_DIMS][CUBE_MAX_DIMS]; /* det[c][p]: dimension c determines p (verified) */
     bool trace;              /* log every cuboid (kiln.log.level debug) */
-    void *par;               /* context of the parallel step running */
     int (*fd_pairs)[2];      /* hierarchy (child, parent) pairs being checked */
     uint32_t **fd_maps;      /* per pair: child code -> parent code, NULL if not a dependency */
 };
@@ -156,21 +155,6 @@ static double thread_cpu_sec(void)
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t hash_bytes(const char *p, uint32_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    while (n >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        h = (h ^ hash_mix64(v)) * 0x100000001b3ULL;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t v = 0;
-    memcpy(&v, p, n);
-    return hash_mix64(h ^ v);
 }
 
 static uint64_t float_bits(double f)
@@ -570,20 +554,27 @@ static void *pfor_worker(void *arg)
     return NULL;
 }
 
-static void parallel_for(cube_build_t *b, int n, void (*fn)(cube_build_t *b, int i))
+/* run_threads - fn(arg) on t threads (at most 64), the caller being one of
+ * them, so t = 1 runs inline; a thread that cannot start leaves its share
+ * to the others. */
+static void run_threads(int t, void *(*fn)(void *), void *arg)
 {
-    pfor_t p = {0, n, fn, b};
-    int t = b->threads < n ? b->threads : n;
     pthread_t th[64];
     if (t > 64)
         t = 64;
     int started = 0;
     for (int i = 1; i < t; i++)
-        if (pthread_create(&th[started], NULL, pfor_worker, &p) == 0)
+        if (pthread_create(&th[started], NULL, fn, arg) == 0)
             started++;
-    pfor_worker(&p);
+    fn(arg);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+}
+
+static void parallel_for(cube_build_t *b, int n, void (*fn)(cube_build_t *b, int i))
+{
+    pfor_t p = {0, n, fn, b};
+    run_threads(b->threads < n ? b->threads : n, pfor_worker, &p);
 }
 
 static void fail(cube_build_t *b, const err_t *e);
@@ -1920,15 +1911,7 @@ static void run_lattice(cube_build_t *b)
     push_kids(&lt, 0);
     if (b->cubs[0].nkids == 0)
         free_cub(&b->cubs[0], b->nmeasures);
-    int t = b->threads > 64 ? 64 : b->threads;
-    pthread_t th[64];
-    int started = 0;
-    for (int i = 1; i < t; i++)
-        if (pthread_create(&th[started], NULL, lattice_worker, &lt) == 0)
-            started++;
-    lattice_worker(&lt);
-    for (int i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
+    run_threads(b->threads, lattice_worker, &lt);
     mem_free(lt.stack);
     pthread_mutex_destroy(&lt.mu);
     pthread_cond_destroy(&lt.cv);
@@ -1959,7 +1942,6 @@ typedef struct basectx {
     uint64_t **meas;      /* n per measure (NULL: count(*)), bucket order */
     uint64_t **tmp;       /* per thread: the largest bucket x E */
     atomic_int next;
-    void (*fn)(cube_build_t *, struct basectx *, int); /* what base_par runs */
 } basectx_t;
 
 static inline bool same_key(const uint64_t *p, const uint64_t *q, int W)
@@ -2139,25 +2121,28 @@ static void base_emit_worker(cube_build_t *b, basectx_t *x, int t)
         base_emit_bucket(b, x, bk);
 }
 
-/* base_par - fn for t = 0..T-1, on T threads; inline when T is 1 (a lattice
- * worker: b->par is shared by the whole build, so only the base step, with
- * nothing else running, may use the thread pool through it). */
-static void base_par_trampoline(cube_build_t *b, int t)
+/* base_par - fn for t = 0..T-1 on T threads (inline when T is 1: from a
+ * lattice worker). */
+typedef struct basepar {
+    cube_build_t *b;
+    basectx_t *x;
+    void (*fn)(cube_build_t *, basectx_t *, int);
+    atomic_int next;
+} basepar_t;
+
+static void *basepar_worker(void *arg)
 {
-    basectx_t *x = b->par;
-    x->fn(b, x, t);
+    basepar_t *p = arg;
+    int t;
+    while ((t = atomic_fetch_add(&p->next, 1)) < p->x->T)
+        p->fn(p->b, p->x, t);
+    return NULL;
 }
 
 static void base_par(cube_build_t *b, basectx_t *x, void (*fn)(cube_build_t *, basectx_t *, int))
 {
-    if (x->T == 1) {
-        fn(b, x, 0);
-        return;
-    }
-    b->par = x;
-    x->fn = fn;
-    parallel_for(b, x->T, base_par_trampoline);
-    b->par = NULL;
+    basepar_t p = {b, x, fn, 0};
+    run_threads(x->T, basepar_worker, &p);
 }
 
 /* compute_base - false (nothing done) when the leading digit does not

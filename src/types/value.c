@@ -15,21 +15,6 @@
 #include "types/numeric.h"
 #include "types/record.h"
 
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ hash_mix64(w)) * 0x100000001b3ULL;
-    }
-    uint64_t tail = 0;
-    memcpy(&tail, p + i, n - i);
-    h = (h ^ hash_mix64(tail ^ (n - i))) * 0x100000001b3ULL;
-    return hash_mix64(h);
-}
-
 static size_t bpchar_len(const char *p, size_t n)
 {
     while (n > 0 && p[n - 1] == ' ')
