@@ -1059,6 +1059,17 @@ static int plan_filters(mctx_t *c, cube_plan_t *p)
     return 1;
 }
 
+/* mctx_init - a matching context for query q (NULL: leaf codes only) over
+ * the cube entry e. */
+static void mctx_init(mctx_t *c, const cube_query_t *q, cube_centry_t *e, mem_arena_t *a)
+{
+    memset(c, 0, sizeof *c);
+    c->q = q;
+    c->e = e;
+    c->mv = e->mv;
+    c->a = a;
+}
+
 /* try_cube - 1 with *out when cube e answers q, 0 with c->why when not. */
 static int try_cube(mctx_t *c, cube_plan_t **out)
 {
@@ -1215,11 +1226,7 @@ int cube_match(cube_matcher_t *m, const meta_catalog_t *cat, const cube_query_t 
             break;
         }
         mctx_t c;
-        memset(&c, 0, sizeof c);
-        c.q = q;
-        c.e = e;
-        c.mv = e->mv;
-        c.a = a;
+        mctx_init(&c, q, e, a);
         cube_plan_t *p = NULL;
         if (try_cube(&c, &p) > 0 && (!best || p->cuboid_rows < best->cuboid_rows)) {
             if (best_e)
@@ -1655,11 +1662,7 @@ int cube_view_plan(cube_matcher_t *m, const meta_catalog_t *cat, const meta_cube
         cube_query_t *q = MEM_NEW(a, cube_query_t);
         *q = (cube_query_t){ mv->ntables, tabs, mv->ntables - 1, joins, ng, group, NULL, naggs, aggs };
         mctx_t c;
-        memset(&c, 0, sizeof c);
-        c.q = q;
-        c.e = e;
-        c.mv = e->mv;
-        c.a = a;
+        mctx_init(&c, q, e, a);
         if (try_cube(&c, &vs->plan) <= 0)
             return err_set(err, ERRCODE_INTERNAL_ERROR, "materialized view \"%s\": a grouping set cannot be read from "
                            "its cube: %s", mv->name, c.why ? c.why : "?");
@@ -1709,10 +1712,7 @@ static void view_restrict_leaf(cube_view_t *v, const cube_q_pred_t *l, int d)
         if (l->op == CUBE_Q_IS_NOT_NULL && stor_dict_null_code(dict) == STOR_CODE_NONE)
             continue; /* every row passes */
         mctx_t c;
-        memset(&c, 0, sizeof c);
-        c.e = e;
-        c.mv = e->mv;
-        c.a = v->a;
+        mctx_init(&c, NULL, e, v->a);
         npred_t n = { .op = l->op, .dim = d, .type = l->type, .nvals = l->nvals, .vals = l->vals };
         rset_t r;
         if (leaf_codes(&c, &n, &r) <= 0)

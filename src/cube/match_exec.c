@@ -46,6 +46,20 @@ static const int64_t p10[19] = { 1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 10
                                  1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
                                  1000000000000000000LL };
 
+/* scan_spec - the storage scan plan p reads. */
+static stor_scan_spec_t scan_spec(const cube_plan_t *p)
+{
+    stor_scan_spec_t sp = { 0 };
+    sp.cuboid = p->cuboid;
+    sp.nfilters = p->nfilters;
+    sp.filters = p->filters;
+    sp.ngroup = p->residual ? p->nscan_group : p->nqgroup;
+    sp.group = p->scan_group;
+    sp.nmeasures = p->nmeas;
+    sp.measures = p->scan_meas;
+    return sp;
+}
+
 int cube_plan_columns(const cube_plan_t *p, const cube_plan_col_t **cols)
 {
     *cols = p->cols;
@@ -87,14 +101,7 @@ void cube_plan_explain(const cube_plan_t *p, buf_t *out)
     /* The rows the seeks leave to read: the scan is planned and run here (it costs what the
      * query's scan costs, microseconds for a selective query on a sorted cuboid). */
     mem_arena_t *a = mem_arena_new(NULL, "cube explain", 0);
-    stor_scan_spec_t sp = { 0 };
-    sp.cuboid = p->cuboid;
-    sp.nfilters = p->nfilters;
-    sp.filters = p->filters;
-    sp.ngroup = p->residual ? p->nscan_group : p->nqgroup;
-    sp.group = p->scan_group;
-    sp.nmeasures = p->nmeas;
-    sp.measures = p->scan_meas;
+    stor_scan_spec_t sp = scan_spec(p);
     stor_scan_t *sc;
     const stor_batch_t *b;
     err_t err = { 0 };
@@ -276,14 +283,7 @@ int cube_plan_open(const cube_plan_t *p, mem_arena_t *a, cube_iter_t **out, err_
         it->kind[m] = ms->kind;
         it->agg[m] = ms->agg;
     }
-    stor_scan_spec_t sp = { 0 };
-    sp.cuboid = p->cuboid;
-    sp.nfilters = p->nfilters;
-    sp.filters = p->filters;
-    sp.ngroup = p->residual ? p->nscan_group : p->nqgroup;
-    sp.group = p->scan_group;
-    sp.nmeasures = p->nmeas;
-    sp.measures = p->scan_meas;
+    stor_scan_spec_t sp = scan_spec(p);
     if (stor_scan_open(seg, &sp, a, &it->sc, err) < 0)
         return -1;
     if (p->residual && materialize(it, err) < 0)
