@@ -52,6 +52,7 @@
 #define DENSE_RUN_BYTES (16ULL << 20) /* from a sorted parent: only where it stays cache-friendly */
 #define CHUNK 4096
 #define DIGIT_BITS 11
+#define RUN_BLOCK 16384 /* rows per block of compute_runs: its keys and group ids stay in L2 */
 
 /* ---- per-dimension dictionary under construction ---- */
 
@@ -760,6 +761,17 @@ static void alloc_out(cube_build_t *b, bcub_t *c, uint64_t nrows)
         c->meas[m] = mem_malloc(nrows * 8 + 8);
 }
 
+/* grow_out - resizes c's arrays to nrows rows (more or fewer), keeping
+ * the rows they hold. */
+static void grow_out(cube_build_t *b, bcub_t *c, uint64_t nrows)
+{
+    c->nrows = nrows;
+    for (int k = 0; k < c->ndims; k++)
+        c->codes[k] = mem_realloc(c->codes[k], nrows * (size_t)c->width[k] + 8);
+    for (int m = 0; m < b->nmeasures; m++)
+        c->meas[m] = mem_realloc(c->meas[m], nrows * 8 + 8);
+}
+
 /* Where each dimension's code sits in a sorted key (compute_sort), so
  * emit_runs reads codes sequentially from the keys instead of gathering
  * them from the source in random order. */
@@ -799,14 +811,14 @@ static void gather_codes(void *out, int wo, const void *in, int wi, const uint64
         put_code(out, wo, g, code_at(in, wi, perm ? perm[rows[g]] : rows[g]));
 }
 
-/* make_gid - the group of every position: groups start at starts[0..ng)
- * (starts[ng] = n). Built once per cuboid, so each measure's pass below is
- * one loop over the positions, without a branch per group that mispredicts
- * on every short group. */
-static uint32_t *make_gid(const uint64_t *starts, uint64_t ng)
+/* fill_gid - the group of every position: groups start at starts[0..ng)
+ * (starts[ng] = n). Built once per cuboid (or block), so each measure's
+ * pass below is one loop over the positions, without a branch per group
+ * that mispredicts on every short group. */
+static void fill_gid(uint32_t *gid, const uint64_t *starts, uint64_t ng)
 {
     uint64_t n = starts[ng];
-    uint32_t *gid = mem_calloc(n + 1, sizeof *gid);
+    memset(gid, 0, (n + 1) * sizeof *gid);
     for (uint64_t g = 1; g < ng; g++)
         gid[starts[g]] = 1;
     uint32_t acc = 0;
@@ -814,6 +826,12 @@ static uint32_t *make_gid(const uint64_t *starts, uint64_t ng)
         acc += gid[x];
         gid[x] = acc;
     }
+}
+
+static uint32_t *make_gid(const uint64_t *starts, uint64_t ng)
+{
+    uint32_t *gid = mem_malloc((starts[ng] + 1) * sizeof *gid);
+    fill_gid(gid, starts, ng);
     return gid;
 }
 
@@ -1352,10 +1370,12 @@ static double est_rows(const cube_build_t *b, const bcub_t *c, double n)
     return r < n ? r : n;
 }
 
-/* Reused per worker, so the big arrays of one cuboid are not mapped and
- * faulted in again for the next. */
+/* Reused per worker, so the arrays of one cuboid are not mapped and
+ * faulted in again for the next. compute_runs needs them for one block of
+ * runs at a time, so they stay small unless a run is long. */
 typedef struct scratch {
-    uint64_t *keys, *tmp;
+    uint64_t *keys, *tmp, *gs, *gkey;
+    uint32_t *gid;
     uint64_t cap;
 } scratch_t;
 
@@ -1365,9 +1385,25 @@ static void scratch_need(scratch_t *sc, uint64_t n)
         return;
     mem_free(sc->keys);
     mem_free(sc->tmp);
+    mem_free(sc->gs);
+    mem_free(sc->gkey);
+    mem_free(sc->gid);
     sc->cap = n + n / 4 + 1024;
     sc->keys = mem_malloc(sc->cap * 8);
     sc->tmp = mem_malloc(sc->cap * 8);
+    sc->gs = mem_malloc(sc->cap * 8);
+    sc->gkey = mem_malloc(sc->cap * 8);
+    sc->gid = mem_malloc(sc->cap * 4);
+}
+
+static void scratch_free(scratch_t *sc)
+{
+    mem_free(sc->keys);
+    mem_free(sc->tmp);
+    mem_free(sc->gs);
+    mem_free(sc->gkey);
+    mem_free(sc->gid);
+    memset(sc, 0, sizeof *sc);
 }
 
 /* sort_u64 - sorts n keys by bits [lo, lo + nb) (stable, so the run-local
@@ -1474,110 +1510,115 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
         mem_free(brk);
         return false;
     }
-    scratch_need(sc, n);
-    uint64_t *keys = sc->keys;
-    /* keys: the child's remaining codes above the run-local index */
-    for (uint64_t i = 0, a = 0; i < n; i++) {
-        if (brk[i])
-            a = i;
-        keys[i] = i - a;
-    }
-    for (uint64_t base = 0; base < n; base += CHUNK) {
-        uint64_t end = n - base < CHUNK ? n : base + CHUNK;
-        for (int k = L; k < K; k++) {
-            const void *col = s->codes[pos[k]];
-            int w = s->width[pos[k]], sh = shift[k] + ib;
-            if (w == 1) {
-                const uint8_t *x = col;
-                for (uint64_t i = base; i < end; i++)
-                    keys[i] |= (uint64_t)x[i] << sh;
-            } else if (w == 2) {
-                const uint16_t *x = col;
-                for (uint64_t i = base; i < end; i++)
-                    keys[i] |= (uint64_t)x[i] << sh;
-            } else {
-                const uint32_t *x = col;
-                for (uint64_t i = base; i < end; i++)
-                    keys[i] |= (uint64_t)x[i] << sh;
-            }
-        }
-    }
-    /* sort each run and count groups */
-    uint64_t ng = 0;
-    for (uint64_t a = 0; a < n;) {
-        uint64_t e = a + 1;
-        while (e < n && !brk[e])
-            e++;
-        uint64_t *r = sort_u64(keys + a, sc->tmp + a, e - a, ib, kb);
-        if (r != keys + a)
-            memcpy(keys + a, r, (e - a) * 8);
-        ng++;
-        for (uint64_t i = a + 1; i < e; i++)
-            ng += (keys[i] >> ib) != (keys[i - 1] >> ib);
-        a = e;
-    }
-    alloc_out(b, c, ng);
-    /* groups: their first key's position (in the scratch array the sort no
-     * longer needs); the child's sorted dimensions decoded from that key;
-     * then every key becomes its parent row, so the leading dimensions and
-     * the measures are gathers over rows that ascend within a run */
+    uint64_t bcap = maxrun + RUN_BLOCK < n ? maxrun + RUN_BLOCK : n;
+    scratch_need(sc, bcap + 1);
+    uint64_t *keys = sc->keys, *gs = sc->gs, *gkey = sc->gkey;
+    uint32_t *gid = sc->gid;
     uint64_t imask = ib >= 64 ? ~0ULL : (1ULL << ib) - 1, kmask[CUBE_MAX_DIMS];
     for (int k = L; k < K; k++)
         kmask[k] = (1ULL << code_bits(span[k])) - 1;
-    uint64_t *gs = sc->tmp, g = 0, *gkey = mem_malloc(ng * 8 + 8);
+    /* the output grows as blocks add groups; the plan's estimate sizes it */
+    uint64_t cap = (uint64_t)(c->est * 1.0625) + 1024, ng = 0;
+    if (cap > n)
+        cap = n ? n : 1;
+    alloc_out(b, c, cap);
     for (uint64_t a = 0; a < n;) {
+        /* a block: whole runs from a, at least RUN_BLOCK rows but at the end */
         uint64_t e = a + 1;
-        while (e < n && !brk[e])
+        while (e < n && (e - a < RUN_BLOCK || !brk[e]))
             e++;
-        for (uint64_t i = a; i < e; i++) {
-            uint64_t kv = keys[i] >> ib;
-            if (i == a || kv != (keys[i - 1] >> ib)) {
-                gkey[g] = kv;
-                gs[g++] = i;
+        uint64_t bn = e - a;
+        /* keys: the child's remaining codes above a run-local row index */
+        for (uint64_t i = a, r0 = a; i < e; i++) {
+            if (brk[i])
+                r0 = i;
+            keys[i - a] = i - r0;
+        }
+        for (int k = L; k < K; k++) {
+            const void *col = s->codes[pos[k]];
+            int w = s->width[pos[k]], sh = shift[k] + ib;
+            uint64_t *kp = keys - a;
+            if (w == 1) {
+                const uint8_t *x = col;
+                for (uint64_t i = a; i < e; i++)
+                    kp[i] |= (uint64_t)x[i] << sh;
+            } else if (w == 2) {
+                const uint16_t *x = col;
+                for (uint64_t i = a; i < e; i++)
+                    kp[i] |= (uint64_t)x[i] << sh;
+            } else {
+                const uint32_t *x = col;
+                for (uint64_t i = a; i < e; i++)
+                    kp[i] |= (uint64_t)x[i] << sh;
             }
         }
-        for (uint64_t i = a; i < e; i++)
-            keys[i] = a + (keys[i] & imask);
+        /* sort each run; its groups' first positions and keys; then every
+         * key becomes its parent row, so the leading dimensions and the
+         * measures are gathers over rows that ascend within a run */
+        uint64_t bg = 0;
+        for (uint64_t r = 0; r < bn;) {
+            uint64_t re = r + 1;
+            while (re < bn && !brk[a + re])
+                re++;
+            uint64_t *srt = sort_u64(keys + r, sc->tmp + r, re - r, ib, kb);
+            if (srt != keys + r)
+                memcpy(keys + r, srt, (re - r) * 8);
+            for (uint64_t i = r; i < re; i++) {
+                uint64_t kv = keys[i] >> ib;
+                if (i == r || kv != (keys[i - 1] >> ib)) {
+                    gkey[bg] = kv;
+                    gs[bg++] = i;
+                }
+            }
+            for (uint64_t i = r; i < re; i++)
+                keys[i] = a + r + (keys[i] & imask);
+            r = re;
+        }
+        gs[bg] = bn;
+        if (ng + bg > cap) {
+            uint64_t nc = cap + cap / 2 > ng + bg ? cap + cap / 2 : ng + bg;
+            grow_out(b, c, nc > n ? n : nc);
+            cap = c->nrows;
+        }
+        /* the sorted dimensions, each in one typed loop over the groups' keys */
+        for (int k = L; k < K; k++) {
+            int sh = shift[k];
+            uint64_t km = kmask[k];
+            switch (c->width[k]) {
+            case 1: {
+                uint8_t *o = (uint8_t *)c->codes[k] + ng;
+                for (uint64_t x = 0; x < bg; x++)
+                    o[x] = (uint8_t)((gkey[x] >> sh) & km);
+                break;
+            }
+            case 2: {
+                uint16_t *o = (uint16_t *)c->codes[k] + ng;
+                for (uint64_t x = 0; x < bg; x++)
+                    o[x] = (uint16_t)((gkey[x] >> sh) & km);
+                break;
+            }
+            default: {
+                uint32_t *o = (uint32_t *)c->codes[k] + ng;
+                for (uint64_t x = 0; x < bg; x++)
+                    o[x] = (uint32_t)((gkey[x] >> sh) & km);
+                break;
+            }
+            }
+        }
+        /* the leading dimensions from each group's first row */
+        for (uint64_t x = 0; x < bg; x++)
+            gkey[x] = keys[gs[x]];
+        for (int k = 0; k < L; k++)
+            gather_codes((char *)c->codes[k] + ng * (uint64_t)c->width[k], c->width[k], s->codes[pos[k]],
+                         s->width[pos[k]], gkey, NULL, bg);
+        fill_gid(gid, gs, bg);
+        for (int m = 0; m < b->nmeasures; m++)
+            sum_groups(b->meas[m].kind, b->meas[m].agg, c->meas[m] + ng, s->meas[m], keys, NULL, gid, bn, bg);
+        ng += bg;
         a = e;
     }
-    gs[ng] = n;
-    /* the sorted dimensions, each in one typed loop over the groups' keys */
-    for (int k = L; k < K; k++) {
-        int sh = shift[k];
-        uint64_t km = kmask[k];
-        switch (c->width[k]) {
-        case 1: {
-            uint8_t *o = c->codes[k];
-            for (uint64_t x = 0; x < ng; x++)
-                o[x] = (uint8_t)((gkey[x] >> sh) & km);
-            break;
-        }
-        case 2: {
-            uint16_t *o = c->codes[k];
-            for (uint64_t x = 0; x < ng; x++)
-                o[x] = (uint16_t)((gkey[x] >> sh) & km);
-            break;
-        }
-        default: {
-            uint32_t *o = c->codes[k];
-            for (uint64_t x = 0; x < ng; x++)
-                o[x] = (uint32_t)((gkey[x] >> sh) & km);
-            break;
-        }
-        }
-    }
-    mem_free(gkey);
-    /* first row of each group, for the leading dimensions */
-    uint64_t *first = mem_malloc((ng + 1) * 8);
-    for (uint64_t x = 0; x < ng; x++)
-        first[x] = keys[gs[x]];
-    for (int k = 0; k < L; k++)
-        gather_codes(c->codes[k], c->width[k], s->codes[pos[k]], s->width[pos[k]], first, NULL, ng);
-    mem_free(first);
-    uint32_t *gid = make_gid(gs, ng);
-    for (int m = 0; m < b->nmeasures; m++)
-        sum_groups(b->meas[m].kind, b->meas[m].agg, c->meas[m], s->meas[m], keys, NULL, gid, n, ng);
-    mem_free(gid);
+    if (ng < cap)
+        grow_out(b, c, ng);
     mem_free(brk);
     return true;
 }
@@ -1793,8 +1834,7 @@ static void *lattice_worker(void *arg)
     }
     pthread_cond_broadcast(&lt->cv);
     pthread_mutex_unlock(&lt->mu);
-    mem_free(sc.keys);
-    mem_free(sc.tmp);
+    scratch_free(&sc);
     return NULL;
 }
 
