@@ -20,16 +20,10 @@ static inline void put16(unsigned char *p, uint16_t v) { memcpy(p, &v, 2); }
 static inline void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
 static inline void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
 
-static inline uint32_t load_code(const void *col, int w, uint64_t i)
-{
-    switch (w) {
-    case 1: return ((const uint8_t *)col)[i];
-    case 2: return ((const uint16_t *)col)[i];
-    default: return ((const uint32_t *)col)[i];
-    }
-}
-
-/* pack - appends n bw-bit fields to the zeroed stream at d; returns bytes. */
+/* pack - appends n bw-bit fields (LSB first) to the stream at d; returns
+ * bytes. Whole 64-bit words are stored as they fill, then the tail's bytes:
+ * the same bytes a byte-at-a-time packer writes, without a byte loop per
+ * field. */
 static size_t pack(unsigned char *d, unsigned bw, const uint64_t *v, uint32_t n)
 {
     if (bw == 0)
@@ -38,19 +32,40 @@ static size_t pack(unsigned char *d, unsigned bw, const uint64_t *v, uint32_t n)
     unsigned fill = 0;
     size_t o = 0;
     for (uint32_t i = 0; i < n; i++) {
-        acc |= v[i] << fill;
+        acc |= v[i] << fill; /* fill < 64 here */
         fill += bw;
-        /* fill < 8 before the OR and bw <= 56, so no bit falls off the top */
-        while (fill >= 8) {
-            d[o++] = (unsigned char)acc;
-            acc >>= 8;
-            fill -= 8;
+        if (fill >= 64) {
+            put64(d + o, acc);
+            o += 8;
+            fill -= 64;
+            acc = fill ? v[i] >> (bw - fill) : 0;
         }
     }
-    if (fill)
+    for (; fill > 0; fill = fill > 8 ? fill - 8 : 0) {
         d[o++] = (unsigned char)acc;
+        acc >>= 8;
+    }
     return o;
 }
+
+/* scan_codes - min, max and runs of one code column's block, and its
+ * values for FOR; typed per width so the loop has no switch per value. */
+#define SCAN_CODES(T)                                                          \
+    do {                                                                       \
+        const T *x = (const T *)col + lo;                                      \
+        for (uint32_t i = 0; i < n; i++) {                                     \
+            uint32_t v = x[i];                                                 \
+            mn = v < mn ? v : mn;                                              \
+            mx = v > mx ? v : mx;                                              \
+            if (i == 0 || v != prev) {                                         \
+                if (i)                                                         \
+                    ends[nruns - 1] = (uint16_t)i;                             \
+                runv[nruns++] = v;                                             \
+            }                                                                  \
+            prev = v;                                                          \
+            vals[i] = v;                                                       \
+        }                                                                      \
+    } while (0)
 
 size_t storage__block_bound(int ndims, int nmeas, uint32_t n)
 {
@@ -64,7 +79,7 @@ size_t storage__encode_block(unsigned char *out, int ndims, const int *width, co
 {
     int ncols = ndims + nmeas;
     size_t pos = (size_t)STOR_COLHDR * (size_t)ncols;
-    uint64_t vals[1u << STOR_BLOCK_SHIFT];
+    uint64_t vals[1u << STOR_BLOCK_SHIFT], runv[1u << STOR_BLOCK_SHIFT];
     uint16_t ends[1u << STOR_BLOCK_SHIFT];
     /* pack() assigns whole bytes, so only the headers and the pad need zeroing */
     memset(out, 0, pos);
@@ -72,17 +87,12 @@ size_t storage__encode_block(unsigned char *out, int ndims, const int *width, co
         const void *col = codes[k];
         int w = width[k];
         uint32_t mn = UINT32_MAX, mx = 0, prev = 0, nruns = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t v = load_code(col, w, lo + i);
-            mn = v < mn ? v : mn;
-            mx = v > mx ? v : mx;
-            if (i == 0 || v != prev) {
-                if (i)
-                    ends[nruns - 1] = (uint16_t)i;
-                vals[nruns++] = v;
-            }
-            prev = v;
-        }
+        if (w == 1)
+            SCAN_CODES(uint8_t);
+        else if (w == 2)
+            SCAN_CODES(uint16_t);
+        else
+            SCAN_CODES(uint32_t);
         if (n == 0)
             mn = 0;
         if (nruns)
@@ -100,12 +110,12 @@ size_t storage__encode_block(unsigned char *out, int ndims, const int *width, co
             memcpy(out + pos, ends, 2 * (size_t)nruns);
             pos += 2 * (size_t)nruns;
             for (uint32_t r = 0; r < nruns; r++)
-                vals[r] -= mn;
-            pos += pack(out + pos, bw, vals, nruns);
+                runv[r] -= mn;
+            pos += pack(out + pos, bw, runv, nruns);
         } else {
             h[0] = STOR_ENC_FOR;
             for (uint32_t i = 0; i < n; i++)
-                vals[i] = load_code(col, w, lo + i) - mn;
+                vals[i] -= mn;
             pos += pack(out + pos, bw, vals, n);
         }
     }
