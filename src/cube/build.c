@@ -1623,9 +1623,160 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
     return true;
 }
 
+/* Groups compute_hash takes on: its table and accumulators (about 20 MB
+ * with four measures) stay in the last-level cache, where a sort of a big
+ * parent would move every row several times. */
+#define HASH_MAX_GROUPS (1u << 19)
+
+typedef struct hslot {
+    uint64_t key;
+    uint32_t gid;  /* group + 1; 0: empty */
+    uint32_t pad;
+} hslot_t;
+
+/* compute_hash - cuboid c from a parent whose order does not group it but
+ * that has few groups for its rows (about `hint`): one pass finds each
+ * row's group in an open-addressing table keyed by the packed codes and
+ * merges its measures into the group's accumulators (rows in parent order,
+ * as the sorts merge them); the groups are then sorted by key. Returns
+ * false (nothing done) when the key does not fit 64 bits or the groups
+ * outgrow twice HASH_MAX_GROUPS. */
+static bool compute_hash(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, const uint64_t *span,
+                         double hint)
+{
+    int K = c->ndims, nm = b->nmeasures;
+    int shift[CUBE_MAX_DIMS], kb = 0;
+    for (int k = K - 1; k >= 0; k--) {
+        shift[k] = kb;
+        kb += code_bits(span[k]);
+    }
+    if (kb > 64)
+        return false;
+    uint64_t n = s->n, cap = 1024, ng = 0;
+    while ((double)cap < 2 * hint)
+        cap <<= 1;
+    hslot_t *tab = mem_calloc(cap, sizeof *tab);
+    uint64_t gcap = cap / 2;
+    uint64_t *gkey = mem_malloc(gcap * 8 + 8);
+    uint64_t *acc = mem_malloc(gcap * (uint64_t)nm * 8 + 8);
+    uint64_t *init = mem_malloc((size_t)nm * 8 + 8);
+    for (int m = 0; m < nm; m++)
+        init[m] = init_value(b->meas[m].kind, b->meas[m].agg);
+    uint64_t keys[CHUNK];
+    uint32_t gids[CHUNK];
+    bool ok = true;
+    for (uint64_t base = 0; base < n && ok; base += CHUNK) {
+        uint64_t cn = n - base < CHUNK ? n - base : CHUNK;
+        memset(keys, 0, cn * 8);
+        for (int k = 0; k < K; k++) {
+            const void *col = s->codes[pos[k]];
+            int w = s->width[pos[k]], sh = shift[k];
+            if (w == 1) {
+                const uint8_t *x = (const uint8_t *)col + base;
+                for (uint64_t i = 0; i < cn; i++)
+                    keys[i] |= (uint64_t)x[i] << sh;
+            } else if (w == 2) {
+                const uint16_t *x = (const uint16_t *)col + base;
+                for (uint64_t i = 0; i < cn; i++)
+                    keys[i] |= (uint64_t)x[i] << sh;
+            } else {
+                const uint32_t *x = (const uint32_t *)col + base;
+                for (uint64_t i = 0; i < cn; i++)
+                    keys[i] |= (uint64_t)x[i] << sh;
+            }
+        }
+        for (uint64_t i = 0; i < cn; i++) {
+            uint64_t kv = keys[i], h = hash_mix64(kv) & (cap - 1);
+            while (tab[h].gid && tab[h].key != kv)
+                h = (h + 1) & (cap - 1);
+            if (!tab[h].gid) {
+                if (ng == gcap) {
+                    /* half full: double and rehash */
+                    if (cap >= 4 * (uint64_t)HASH_MAX_GROUPS) {
+                        ok = false;
+                        break;
+                    }
+                    mem_free(tab);
+                    cap *= 2;
+                    gcap = cap / 2;
+                    tab = mem_calloc(cap, sizeof *tab);
+                    for (uint64_t g = 0; g < ng; g++) {
+                        uint64_t q = hash_mix64(gkey[g]) & (cap - 1);
+                        while (tab[q].gid)
+                            q = (q + 1) & (cap - 1);
+                        tab[q].key = gkey[g];
+                        tab[q].gid = (uint32_t)g + 1;
+                    }
+                    gkey = mem_realloc(gkey, gcap * 8 + 8);
+                    acc = mem_realloc(acc, gcap * (uint64_t)nm * 8 + 8);
+                    h = hash_mix64(kv) & (cap - 1);
+                    while (tab[h].gid)
+                        h = (h + 1) & (cap - 1);
+                }
+                tab[h].key = kv;
+                tab[h].gid = (uint32_t)ng + 1;
+                gkey[ng] = kv;
+                memcpy(acc + ng * (uint64_t)nm, init, (size_t)nm * 8);
+                ng++;
+            }
+            gids[i] = tab[h].gid - 1;
+        }
+        for (int m = 0; m < nm && ok; m++) {
+            stor_kind_t mk = b->meas[m].kind;
+            stor_agg_t ag = b->meas[m].agg;
+            uint64_t *am = acc + m;
+            if (!s->meas[m]) { /* count(*) from raw rows: one per row */
+                for (uint64_t i = 0; i < cn; i++)
+                    am[(uint64_t)gids[i] * nm] += 1;
+                continue;
+            }
+            const uint64_t *in = s->meas[m] + base;
+            if (mk == STOR_KIND_INT && (ag == STOR_AGG_SUM || ag == STOR_AGG_COUNT))
+                for (uint64_t i = 0; i < cn; i++)
+                    am[(uint64_t)gids[i] * nm] = add_i64(am[(uint64_t)gids[i] * nm], in[i]);
+            else
+                for (uint64_t i = 0; i < cn; i++)
+                    am[(uint64_t)gids[i] * nm] = merge(mk, ag, am[(uint64_t)gids[i] * nm], in[i]);
+        }
+    }
+    mem_free(tab);
+    mem_free(init);
+    if (!ok) {
+        mem_free(gkey);
+        mem_free(acc);
+        return false;
+    }
+    /* the groups in key order: (key, group) pairs, radix sorted */
+    uint64_t *ent = mem_malloc(ng * 16 + 16), *tmp = mem_malloc(ng * 16 + 16);
+    for (uint64_t g = 0; g < ng; g++) {
+        ent[2 * g] = gkey[g];
+        ent[2 * g + 1] = g;
+    }
+    mem_free(gkey);
+    int wb[2] = {kb, 0};
+    uint64_t *srt = radix_sort(ent, tmp, ng, 2, wb, ng <= 65536 ? 8 : DIGIT_BITS);
+    alloc_out(b, c, ng);
+    for (int k = 0; k < K; k++) {
+        uint64_t km = span[k] <= 1 ? 0 : (1ULL << code_bits(span[k])) - 1;
+        for (uint64_t g = 0; g < ng; g++)
+            put_code(c->codes[k], c->width[k], g, (uint32_t)((srt[2 * g] >> shift[k]) & km));
+    }
+    for (int m = 0; m < nm; m++) {
+        uint64_t *out = c->meas[m];
+        for (uint64_t g = 0; g < ng; g++)
+            out[g] = acc[srt[2 * g + 1] * (uint64_t)nm + (uint64_t)m];
+    }
+    mem_free(ent);
+    mem_free(tmp);
+    mem_free(acc);
+    return true;
+}
+
 static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, int T, bool raw);
 
 /* compute_from - cuboid c from the sorted cuboid p. */
+static double hll_rows(const bcub_t *p, const bcub_t *c);
+
 static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p, bcub_t *c)
 {
     src_t s;
@@ -1651,8 +1802,14 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
         compute_dense(b, &s, pos, c, span, (uint64_t)cells);
         return "dense";
     }
-    /* one big sort: in buckets, so the measure gathers stay local */
+    /* few groups for a big parent that does not group them: hashed */
     uint64_t big = b->opts.bucket_rows ? b->opts.bucket_rows : (1ULL << 20);
+    if (L == 0 && s.n >= big) {
+        double h = c->est <= HASH_MAX_GROUPS ? c->est : hll_rows(p, c);
+        if (h <= HASH_MAX_GROUPS && h * 2 <= (double)s.n && compute_hash(b, &s, pos, c, span, h))
+            return "hashed";
+    }
+    /* one big sort: in buckets, so the measure gathers stay local */
     if (L == 0 && s.n >= big && compute_base(b, &s, pos, c, 1, false))
         return "sorted in buckets";
     if (compute_runs(b, sc, &s, pos, c, span, L))

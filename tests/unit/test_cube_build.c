@@ -102,7 +102,9 @@ static int nstored;
 
 static int build(const cube_def_t *def, const char *dir, int threads, double skip_ratio, err_t *err)
 {
-    cube_build_opts_t o = {.threads = threads, .progress = on_progress, .progress_every = 5000, .skip_ratio = skip_ratio};
+    /* 3 threads: small sorts in buckets and small hash aggregations too */
+    cube_build_opts_t o = {.threads = threads, .progress = on_progress, .progress_every = 5000, .skip_ratio = skip_ratio,
+                           .bucket_rows = threads >= 2 ? 4096 : 0};
     cube_build_t *b = cube_build_new(def, &o);
     cube_col_t vt = {.kind = CUBE_COL_TEXT, .s = btab, .len = btab_len};
     if (cube_build_set_values(b, 1, &vt, 20, err) < 0)
@@ -285,6 +287,9 @@ static void run_build_check_fd(int threads, bool fd)
             va[r] = (vd[r] / 1000003) % 7 - 3;
             na[r] = (vd[r] / 1000003) % 13 == 0;
             vc[r] = (double)(ve[r] % 5) * 0.5 - 1.0;
+            /* b too: few (a, b, c, d) groups in a large code space, which
+             * the build hashes (bucket_rows below) */
+            rb[r] = (vd[r] / 1000003) % 17 == 0 ? CUBE_REF_NULL : (uint32_t)((vd[r] / 1000003) % 20);
         }
     cube_def_t *def = make_def();
     err_t err = {0};
