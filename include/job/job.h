@@ -274,6 +274,13 @@ void job_engine_stop(job_engine_t *e, void (*done)(void *arg), void *arg);
  * metadata notification that may concern jobs). Any thread. */
 void job_engine_wake(job_engine_t *e);
 
+/* job_change_ticket / job_change_wait - a waiter for a job's end takes a
+ * ticket, reads the job's state, and if it has not ended waits until a job
+ * run by this process ends (the ticket moves on) or timeout_ms pass; a
+ * job run on another node is only seen at the timeout. Any thread. */
+uint64_t job_change_ticket(void);
+void job_change_wait(uint64_t ticket, int64_t timeout_ms);
+
 /* job_engine_is_scheduling - whether this node schedules jobs now (holds
  * the scheduler lease/lock, leads, or runs mode 2). Any thread. */
 bool job_engine_is_scheduling(const job_engine_t *e);

@@ -1972,6 +1972,18 @@ static void *lattice_worker(void *arg)
         }
         int i = lt->stack[--lt->top];
         pthread_mutex_unlock(&lt->mu);
+        if (i < 0) {
+            /* the base cuboid's write, beside its first children */
+            err_t err = {0};
+            if (!atomic_load(&b->failed) && write_cub(b, &b->cubs[0], &err) < 0)
+                fail(b, &err);
+            cuboid_done(b, &b->cubs[0]);
+            pthread_mutex_lock(&lt->mu);
+            cub_release(b, &b->cubs[0]);
+            lt->pending--;
+            pthread_cond_broadcast(&lt->cv);
+            continue;
+        }
         compute_task(b, &sc, i);
         pthread_mutex_lock(&lt->mu);
         bcub_t *c = &b->cubs[i];
@@ -2104,10 +2116,10 @@ static void run_lattice(cube_build_t *b)
     pthread_mutex_init(&lt.mu, NULL);
     pthread_cond_init(&lt.cv, NULL);
     lt.stack = mem_malloc(((size_t)b->ncubs + 1) * sizeof *lt.stack);
-    lt.pending = b->ncubs - 1;
+    lt.pending = b->ncubs; /* every cuboid but the base, and the base's write */
     push_kids(&lt, 0);
-    if (b->cubs[0].nkids == 0)
-        free_cub(&b->cubs[0], b->nmeasures);
+    lt.stack[lt.top++] = -1; /* popped first: one worker writes the base while the others compute from it */
+    b->cubs[0].kids_left++;
     run_threads(b->threads, lattice_worker, &lt);
     mem_free(lt.stack);
     pthread_mutex_destroy(&lt.mu);
@@ -2377,6 +2389,8 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     x.nb = 1ULL << x.tb;
     x.hist = mem_calloc((uint64_t)x.T * x.nb + 1, 8);
     base_par(b, &x, base_hist);
+    if (raw && b->trace)
+        log_debug("cube build: base: histogram at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
     x.bstart = mem_calloc(x.nb + 2, 8);
     uint64_t sum = 0, maxb = 0;
     for (uint64_t d = 0; d < x.nb; d++) {
@@ -2404,6 +2418,8 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
         if (s->meas[m])
             x.meas[m] = mem_malloc(x.n * 8 + 8);
     base_par(b, &x, base_scatter);
+    if (raw && b->trace)
+        log_debug("cube build: base: scatter at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
     mem_free(x.hist);
     if (raw)
         free_rows(b); /* the buffered rows are all in the buckets now */
@@ -2413,6 +2429,8 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     x.gstart = mem_calloc(x.nb + 2, 8);
     atomic_store(&x.next, 0);
     base_par(b, &x, base_sort_worker);
+    if (raw && b->trace)
+        log_debug("cube build: base: %llu buckets sorted (%d key words) at %.3f s (process CPU %.3f s)", (unsigned long long)x.nb, x.W, now_sec() - b->t0, proc_cpu_sec());
     for (int t = 0; t < x.T; t++)
         mem_free(x.tmp[t]);
     mem_free(x.tmp);
@@ -2423,8 +2441,12 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
         ng += v;
     }
     alloc_out(b, c, ng);
+    if (raw && b->trace)
+        log_debug("cube build: base: output allocated at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
     atomic_store(&x.next, 0);
     base_par(b, &x, base_emit_worker);
+    if (raw && b->trace)
+        log_debug("cube build: base: emitted at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
     mem_free(x.keys);
     for (int m = 0; m < nm; m++)
         mem_free(x.meas[m]);
@@ -2578,10 +2600,7 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
             goto fail;
         }
         free_rows(b);
-        b->cubs[0].stored = true;
-        if (write_cub(b, &b->cubs[0], err) < 0)
-            goto fail;
-        cuboid_done(b, &b->cubs[0]);
+        b->cubs[0].stored = true; /* written by the lattice's first task */
     }
 
     /* 3. the other cuboids, down a spanning tree */

@@ -17,11 +17,13 @@
  */
 #include "job/job.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "coord/coord.h"
@@ -328,6 +330,46 @@ static int step_write_tx(meta_tx_t *tx, meta_job_t *job, void *arg, err_t *err)
 
 /* write_step - a fenced write of the step row (and the job row when
  * job_state >= 0). Marks the run cancelled when fenced or cancelled. */
+/* Step state written by this process's engines: a counter and a condition
+ * that a waiter on this node (REFRESH) sleeps on instead of a fixed poll,
+ * so it sees a job end as soon as the metastore has it. */
+static pthread_mutex_t change_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t change_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t change_ticket;
+
+uint64_t job_change_ticket(void)
+{
+    pthread_mutex_lock(&change_mu);
+    uint64_t t = change_ticket;
+    pthread_mutex_unlock(&change_mu);
+    return t;
+}
+
+void job_change_wait(uint64_t ticket, int64_t timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)(timeout_ms / 1000);
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&change_mu);
+    while (change_ticket == ticket)
+        if (pthread_cond_timedwait(&change_cv, &change_mu, &ts) != 0)
+            break;
+    pthread_mutex_unlock(&change_mu);
+}
+
+static void change_signal(void)
+{
+    pthread_mutex_lock(&change_mu);
+    change_ticket++;
+    pthread_cond_broadcast(&change_cv);
+    pthread_mutex_unlock(&change_mu);
+}
+
 static int write_step(job_ctx_t *c, job_state_t state, int64_t started, int64_t finished, int job_state,
                       const char *job_error, err_t *err)
 {
@@ -343,8 +385,11 @@ static int write_step(job_ctx_t *c, job_state_t state, int64_t started, int64_t 
         run_cancel(c->run, CANCEL_LOST);
     else if (rc == JOB_ECANCELLED)
         run_cancel(c->run, CANCEL_USER);
-    if (rc == 0)
+    if (rc == 0) {
         c->last_flush = job__now_ms();
+        if (job_state >= 0)
+            change_signal(); /* the job ended */
+    }
     return rc;
 }
 

@@ -168,12 +168,6 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 /* failure_message - the step's own message out of the job's error
  * ("step 0 (build) failed: <message>"). */
 static const char *failure_message(const char *error)
@@ -216,6 +210,7 @@ static wait_rc_t wait_job(const sql_utility_run_t *r, const char *view, int64_t 
     int64_t grace_ms = (2 * sql__cr.poll_s + ROUTE_START_GRACE_S) * 1000;
     char last_step[64] = "", last_msg[256] = "";
     int64_t sleep_for = 50;
+    uint64_t ticket = job_change_ticket();
     mem_arena_t *a = mem_arena_new(NULL, "refresh wait", 0);
     wait_rc_t rc = WAIT_FAILED;
     for (;;) {
@@ -229,9 +224,10 @@ static wait_rc_t wait_job(const sql_utility_run_t *r, const char *view, int64_t 
                        (long long)id, view);
             break;
         }
-        sleep_ms(sleep_for);
+        job_change_wait(ticket, sleep_for);
         if (sleep_for < 500)
             sleep_for *= 2;
+        ticket = job_change_ticket(); /* before reading the state: an end after it wakes the next wait */
         mem_arena_reset(a);
         job_info_t ji;
         job_step_info_t *steps = NULL;
