@@ -859,6 +859,77 @@ static void sum_groups(stor_kind_t mk, stor_agg_t ag, uint64_t *out, const uint6
         out[gid[x]] = merge(mk, ag, out[gid[x]], in[rows ? rows[x] : perm ? perm[x] : x]);
 }
 
+/* sum_block - every measure over the groups of one block (rows[x] the
+ * source row of position x, gid[x] its group): where all are integer sums
+ * and counts, as most cubes' measures are, one pass over the positions adds
+ * all of them (the positions and groups read once, not once per measure). */
+static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off, const uint64_t *const *in,
+                      const uint64_t *rows, const uint32_t *gid, uint64_t n, uint64_t ng)
+{
+    int nm = b->nmeasures;
+    bool fused = nm <= 8;
+    for (int m = 0; m < nm && fused; m++)
+        fused = b->meas[m].kind == STOR_KIND_INT && (b->meas[m].agg == STOR_AGG_SUM || b->meas[m].agg == STOR_AGG_COUNT) &&
+                in[m];
+    if (!fused) {
+        for (int m = 0; m < nm; m++)
+            sum_groups(b->meas[m].kind, b->meas[m].agg, out[m] + off, in[m], rows, NULL, gid, n, ng);
+        return;
+    }
+    uint64_t *o[8];
+    const uint64_t *v[8];
+    for (int m = 0; m < nm; m++) {
+        o[m] = out[m] + off;
+        v[m] = in[m];
+        memset(o[m], 0, ng * 8);
+    }
+    bool ovf = false;
+    int64_t r;
+#define SUM_BLOCK_ADD(m) (ovf |= __builtin_add_overflow((int64_t)o[m][g], (int64_t)v[m][i], &r), o[m][g] = (uint64_t)r)
+    switch (nm) {
+    case 1:
+        for (uint64_t x = 0; x < n; x++) {
+            uint64_t g = gid[x], i = rows[x];
+            SUM_BLOCK_ADD(0);
+        }
+        break;
+    case 2:
+        for (uint64_t x = 0; x < n; x++) {
+            uint64_t g = gid[x], i = rows[x];
+            SUM_BLOCK_ADD(0);
+            SUM_BLOCK_ADD(1);
+        }
+        break;
+    case 3:
+        for (uint64_t x = 0; x < n; x++) {
+            uint64_t g = gid[x], i = rows[x];
+            SUM_BLOCK_ADD(0);
+            SUM_BLOCK_ADD(1);
+            SUM_BLOCK_ADD(2);
+        }
+        break;
+    case 4:
+        for (uint64_t x = 0; x < n; x++) {
+            uint64_t g = gid[x], i = rows[x];
+            SUM_BLOCK_ADD(0);
+            SUM_BLOCK_ADD(1);
+            SUM_BLOCK_ADD(2);
+            SUM_BLOCK_ADD(3);
+        }
+        break;
+    default:
+        for (uint64_t x = 0; x < n; x++) {
+            uint64_t g = gid[x], i = rows[x];
+            for (int m = 0; m < nm; m++)
+                SUM_BLOCK_ADD(m);
+        }
+        break;
+    }
+#undef SUM_BLOCK_ADD
+    if (ovf)
+        sum_overflow = 1;
+}
+
 /* emit_runs - output rows from a permutation of the source (perm NULL:
  * identity) cut into groups at starts[0..ng] (starts[ng] = n). */
 static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, const uint32_t *perm,
@@ -1612,8 +1683,7 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
             gather_codes((char *)c->codes[k] + ng * (uint64_t)c->width[k], c->width[k], s->codes[pos[k]],
                          s->width[pos[k]], gkey, NULL, bg);
         fill_gid(gid, gs, bg);
-        for (int m = 0; m < b->nmeasures; m++)
-            sum_groups(b->meas[m].kind, b->meas[m].agg, c->meas[m] + ng, s->meas[m], keys, NULL, gid, bn, bg);
+        sum_block(b, c->meas, ng, s->meas, keys, gid, bn, bg);
         ng += bg;
         a = e;
     }
