@@ -1400,10 +1400,10 @@ static int code_bits(uint64_t span)
  * verified functional dependency: within equal c_city, c_nation is
  * constant). The child's first L dimensions are grouped in the parent;
  * L == cn means the parent's rows are already in the child's order. */
-static int order_len(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
+static int order_len_from(const cube_build_t *b, const bcub_t *p, const bcub_t *c, int from)
 {
     int k = 0;
-    for (int i = 0; i < p->ndims && k < c->ndims; i++) {
+    for (int i = from; i < p->ndims && k < c->ndims; i++) {
         if (p->dims[i] == c->dims[k]) {
             k++;
             continue;
@@ -1415,6 +1415,11 @@ static int order_len(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
             break;
     }
     return k;
+}
+
+static int order_len(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
+{
+    return order_len_from(b, p, c, 0);
 }
 
 /* est_rows - expected rows of a cuboid: the dimensions no other dimension of
@@ -1842,6 +1847,191 @@ static bool compute_hash(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     return true;
 }
 
+/* Segments compute_segruns merges across: each adds a stream to the gathers
+ * of a merged run, which stay cheap while the streams are few. */
+#define SEG_MAX 1024
+
+/* compute_segruns - cuboid c from a sorted parent whose first S dimensions
+ * c drops (without them the parent's order would say nothing about c's)
+ * and whose next ones keep c's first L in order (order_len_from S). The
+ * parent is then a few segments of equal values of those S dimensions,
+ * each ordered by c's first L: every segment's runs of equal c-prefix are
+ * found, the runs of all segments are merged by prefix (a stable radix sort
+ * of the runs, so a merged run's rows keep the parent's order), and each
+ * merged run is sorted and aggregated as compute_runs does a run, its rows
+ * addressed through a row-id array. SSB's cuboids without any customer
+ * column from a base that leads with c_region are this case. Returns false
+ * (nothing done) when the segments are many or a key does not fit 64 bits. */
+static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, const int *pos, bcub_t *c,
+                            const uint64_t *span, int S, int L)
+{
+    int K = c->ndims;
+    uint64_t n = s->n;
+    if (n == 0 || L <= 0)
+        return false;
+    int shift[CUBE_MAX_DIMS], kb = 0, pb = 0;
+    for (int k = K - 1; k >= L; k--) {
+        shift[k] = kb;
+        kb += code_bits(span[k]);
+    }
+    for (int k = L - 1; k >= 0; k--) {
+        shift[k] = pb;
+        pb += code_bits(span[k]);
+    }
+    if (pb > 64)
+        return false;
+    /* segment starts (the S leading columns change) and run starts (a
+     * segment starts or one of c's first L columns changes) */
+    uint8_t *brk = mem_calloc(n + 1, 1);
+    brk[0] = 1;
+    for (int q = 0; q < S; q++) {
+        const void *col = s->codes[q];
+        int w = s->width[q];
+        for (uint64_t i = 1; i < n; i++)
+            brk[i] |= code_at(col, w, i) != code_at(col, w, i - 1);
+    }
+    uint64_t nseg = 0;
+    for (uint64_t i = 0; i < n; i++)
+        nseg += brk[i];
+    if (nseg > SEG_MAX) {
+        mem_free(brk);
+        return false;
+    }
+    for (int k = 0; k < L; k++) {
+        const void *col = s->codes[pos[k]];
+        int w = s->width[pos[k]];
+        for (uint64_t i = 1; i < n; i++)
+            brk[i] |= code_at(col, w, i) != code_at(col, w, i - 1);
+    }
+    uint64_t nr = 0;
+    for (uint64_t i = 0; i < n; i++)
+        nr += brk[i];
+    /* the runs as (prefix key, run) pairs, in prefix order */
+    uint64_t *ent = mem_malloc(nr * 16 + 16), *etmp = mem_malloc(nr * 16 + 16);
+    uint64_t *rstart = mem_malloc((nr + 1) * 8);
+    for (uint64_t i = 0, r = 0; i < n; i++)
+        if (brk[i]) {
+            uint64_t key = 0;
+            for (int k = 0; k < L; k++)
+                key |= (uint64_t)code_at(s->codes[pos[k]], s->width[pos[k]], i) << shift[k];
+            rstart[r] = i;
+            ent[2 * r] = key;
+            ent[2 * r + 1] = r;
+            r++;
+        }
+    rstart[nr] = n;
+    mem_free(brk);
+    int wb[2] = {pb, 0};
+    uint64_t *srt = radix_sort(ent, etmp, nr, 2, wb, nr <= 65536 ? 8 : DIGIT_BITS);
+    /* merged runs: the largest sets the row-index bits */
+    uint64_t maxm = 0;
+    for (uint64_t a = 0; a < nr;) {
+        uint64_t e = a, m = 0;
+        for (; e < nr && srt[2 * e] == srt[2 * a]; e++)
+            m += rstart[srt[2 * e + 1] + 1] - rstart[srt[2 * e + 1]];
+        if (m > maxm)
+            maxm = m;
+        a = e;
+    }
+    int ib = code_bits(maxm);
+    if (kb + ib > 64) {
+        mem_free(ent);
+        mem_free(etmp);
+        mem_free(rstart);
+        return false;
+    }
+    uint64_t bcap = maxm + RUN_BLOCK < n ? maxm + RUN_BLOCK : n;
+    scratch_need(sc, bcap + 1);
+    uint64_t *keys = sc->keys, *gs = sc->gs, *gkey = sc->gkey;
+    uint32_t *gid = sc->gid;
+    uint64_t *rid = mem_malloc(bcap * 8 + 8), *mstart = mem_malloc(bcap * 8 + 16);
+    uint64_t imask = ib >= 64 ? ~0ULL : (1ULL << ib) - 1, kmask[CUBE_MAX_DIMS];
+    for (int k = 0; k < K; k++)
+        kmask[k] = span[k] <= 1 ? 0 : (1ULL << code_bits(span[k])) - 1;
+    uint64_t cap = (uint64_t)(c->est * 1.0625) + 1024, ng = 0;
+    if (cap > n)
+        cap = n;
+    alloc_out(b, c, cap);
+    for (uint64_t a = 0; a < nr;) {
+        /* a block: whole merged runs, at least RUN_BLOCK rows but at the end */
+        uint64_t bn = 0, nm = 0, e = a;
+        while (e < nr && bn < RUN_BLOCK) {
+            uint64_t f = e;
+            mstart[nm++] = bn;
+            for (; f < nr && srt[2 * f] == srt[2 * e]; f++) {
+                uint64_t r = srt[2 * f + 1];
+                for (uint64_t i = rstart[r]; i < rstart[r + 1]; i++)
+                    rid[bn++] = i;
+            }
+            e = f;
+        }
+        mstart[nm] = bn;
+        /* keys: c's remaining codes above the index inside the merged run */
+        for (uint64_t m = 0; m < nm; m++)
+            for (uint64_t x = mstart[m]; x < mstart[m + 1]; x++)
+                keys[x] = x - mstart[m];
+        for (int k = L; k < K; k++) {
+            const void *col = s->codes[pos[k]];
+            int w = s->width[pos[k]], sh = shift[k] + ib;
+            if (w == 1) {
+                const uint8_t *xc = col;
+                for (uint64_t x = 0; x < bn; x++)
+                    keys[x] |= (uint64_t)xc[rid[x]] << sh;
+            } else if (w == 2) {
+                const uint16_t *xc = col;
+                for (uint64_t x = 0; x < bn; x++)
+                    keys[x] |= (uint64_t)xc[rid[x]] << sh;
+            } else {
+                const uint32_t *xc = col;
+                for (uint64_t x = 0; x < bn; x++)
+                    keys[x] |= (uint64_t)xc[rid[x]] << sh;
+            }
+        }
+        uint64_t bg = 0;
+        for (uint64_t m = 0; m < nm; m++) {
+            uint64_t r0 = mstart[m], re = mstart[m + 1];
+            uint64_t *o = sort_u64(keys + r0, sc->tmp + r0, re - r0, ib, kb);
+            if (o != keys + r0)
+                memcpy(keys + r0, o, (re - r0) * 8);
+            for (uint64_t x = r0; x < re; x++) {
+                uint64_t kv = keys[x] >> ib;
+                if (x == r0 || kv != (keys[x - 1] >> ib)) {
+                    gkey[bg] = kv;
+                    gs[bg++] = x;
+                }
+            }
+            for (uint64_t x = r0; x < re; x++)
+                keys[x] = rid[r0 + (keys[x] & imask)];
+        }
+        gs[bg] = bn;
+        if (ng + bg > cap) {
+            uint64_t nc = cap + cap / 2 > ng + bg ? cap + cap / 2 : ng + bg;
+            grow_out(b, c, nc > n ? n : nc);
+            cap = c->nrows;
+        }
+        for (int k = L; k < K; k++)
+            for (uint64_t x = 0; x < bg; x++)
+                put_code(c->codes[k], c->width[k], ng + x, (uint32_t)((gkey[x] >> shift[k]) & kmask[k]));
+        for (uint64_t x = 0; x < bg; x++)
+            gkey[x] = keys[gs[x]];
+        for (int k = 0; k < L; k++)
+            gather_codes((char *)c->codes[k] + ng * (uint64_t)c->width[k], c->width[k], s->codes[pos[k]],
+                         s->width[pos[k]], gkey, NULL, bg);
+        fill_gid(gid, gs, bg);
+        sum_block(b, c->meas, ng, s->meas, keys, gid, bn, bg);
+        ng += bg;
+        a = e;
+    }
+    if (ng < cap)
+        grow_out(b, c, ng);
+    mem_free(rid);
+    mem_free(mstart);
+    mem_free(ent);
+    mem_free(etmp);
+    mem_free(rstart);
+    return true;
+}
+
 static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, int T, bool raw);
 
 /* compute_from - cuboid c from the sorted cuboid p. */
@@ -1878,6 +2068,14 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
         double h = c->est <= HASH_MAX_GROUPS ? c->est : hll_rows(p, c);
         if (h <= HASH_MAX_GROUPS && h * 2 <= (double)s.n && compute_hash(b, &s, pos, c, span, h))
             return "hashed";
+    }
+    /* the parent leads with columns c drops: its segments merged */
+    if (L == 0 && s.n >= big) {
+        int S = 0;
+        while (S < p->ndims && p->dims[S] != c->dims[0])
+            S++;
+        if (compute_segruns(b, sc, &s, pos, c, span, S, order_len_from(b, p, c, S)))
+            return "merged runs";
     }
     /* one big sort: in buckets, so the measure gathers stay local */
     if (L == 0 && s.n >= big && compute_base(b, &s, pos, c, 1, false))
