@@ -1400,10 +1400,10 @@ static int code_bits(uint64_t span)
  * verified functional dependency: within equal c_city, c_nation is
  * constant). The child's first L dimensions are grouped in the parent;
  * L == cn means the parent's rows are already in the child's order. */
-static int order_len_from(const cube_build_t *b, const bcub_t *p, const bcub_t *c, int from)
+static int order_walk(const cube_build_t *b, const bcub_t *p, const bcub_t *c, int *ip, int k)
 {
-    int k = 0;
-    for (int i = from; i < p->ndims && k < c->ndims; i++) {
+    int i = *ip;
+    for (; i < p->ndims && k < c->ndims; i++) {
         if (p->dims[i] == c->dims[k]) {
             k++;
             continue;
@@ -1414,12 +1414,39 @@ static int order_len_from(const cube_build_t *b, const bcub_t *p, const bcub_t *
         if (!det)
             break;
     }
+    *ip = i;
     return k;
 }
 
 static int order_len(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
 {
-    return order_len_from(b, p, c, 0);
+    int i = 0;
+    return order_walk(b, p, c, &i, 0);
+}
+
+/* Values of the columns a segmented parent's order puts between c's kept
+ * prefix and the rest of c's prefix: each is a stream that compute_segruns
+ * merges, cheap while they are few. */
+#define SEG_MAX 1024
+
+/* seg_plan - where p's order, past c's first L = order_len columns, has
+ * columns c drops (not determined by c's earlier ones) and then goes on with
+ * c's next columns: p's rows are segments of equal values of its first *S
+ * columns, each ordered by c's first (returned) columns. 0 when p's order
+ * does not go on with c's, or the dropped columns have more than SEG_MAX
+ * value combinations. */
+static int seg_plan(const cube_build_t *b, const bcub_t *p, const bcub_t *c, int *S)
+{
+    int i = 0, L = order_walk(b, p, c, &i, 0);
+    if (L >= c->ndims)
+        return 0;
+    double vals = 1;
+    for (; i < p->ndims && p->dims[i] != c->dims[L]; i++)
+        vals *= b->dims[p->dims[i]].ncodes ? (double)b->dims[p->dims[i]].ncodes : 1.0;
+    if (i >= p->ndims || vals > SEG_MAX)
+        return 0;
+    *S = i;
+    return order_walk(b, p, c, &i, L);
 }
 
 /* est_rows - expected rows of a cuboid: the dimensions no other dimension of
@@ -1847,21 +1874,17 @@ static bool compute_hash(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     return true;
 }
 
-/* Segments compute_segruns merges across: each adds a stream to the gathers
- * of a merged run, which stay cheap while the streams are few. */
-#define SEG_MAX 1024
-
-/* compute_segruns - cuboid c from a sorted parent whose first S dimensions
- * c drops (without them the parent's order would say nothing about c's)
- * and whose next ones keep c's first L in order (order_len_from S). The
- * parent is then a few segments of equal values of those S dimensions,
- * each ordered by c's first L: every segment's runs of equal c-prefix are
- * found, the runs of all segments are merged by prefix (a stable radix sort
- * of the runs, so a merged run's rows keep the parent's order), and each
- * merged run is sorted and aggregated as compute_runs does a run, its rows
- * addressed through a row-id array. SSB's cuboids without any customer
- * column from a base that leads with c_region are this case. Returns false
- * (nothing done) when the segments are many or a key does not fit 64 bits. */
+/* compute_segruns - cuboid c from a sorted parent whose order puts columns
+ * c drops before c's next ones (seg_plan): the parent is segments of equal
+ * values of its first S columns, each ordered by c's first L. Every
+ * segment's runs of equal c-prefix are found, the runs of all segments are
+ * merged by prefix (a stable radix sort of the runs, so a merged run's rows
+ * keep the parent's order), and each merged run is sorted and aggregated as
+ * compute_runs does a run, its rows addressed through a row-id array. SSB:
+ * the cuboids without customer columns, from a base that leads with
+ * c_region (S = 1, 5 segments), or without supplier columns (c_region,
+ * s_region, ...: S = 2, 5 segments per region). Returns false (nothing
+ * done) when a key does not fit 64 bits. */
 static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, const int *pos, bcub_t *c,
                             const uint64_t *span, int S, int L)
 {
@@ -1889,13 +1912,6 @@ static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, cons
         int w = s->width[q];
         for (uint64_t i = 1; i < n; i++)
             brk[i] |= code_at(col, w, i) != code_at(col, w, i - 1);
-    }
-    uint64_t nseg = 0;
-    for (uint64_t i = 0; i < n; i++)
-        nseg += brk[i];
-    if (nseg > SEG_MAX) {
-        mem_free(brk);
-        return false;
     }
     for (int k = 0; k < L; k++) {
         const void *col = s->codes[pos[k]];
@@ -2070,18 +2086,19 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
             return "hashed";
     }
     /* the parent leads with columns c drops: its segments merged */
-    if (L == 0 && s.n >= big) {
-        int S = 0;
-        while (S < p->ndims && p->dims[S] != c->dims[0])
-            S++;
-        if (compute_segruns(b, sc, &s, pos, c, span, S, order_len_from(b, p, c, S)))
-            return "merged runs";
-    }
+    int S = 0, SL = L == 0 && s.n >= big ? seg_plan(b, p, c, &S) : 0;
+    if (SL > 0 && compute_segruns(b, sc, &s, pos, c, span, S, SL))
+        return "merged runs";
     /* one big sort: in buckets, so the measure gathers stay local */
     if (L == 0 && s.n >= big && compute_base(b, &s, pos, c, 1, false))
         return "sorted in buckets";
     if (compute_runs(b, sc, &s, pos, c, span, L))
         return L ? "sorted runs" : "sorted";
+    /* runs too long for one word with their index: segments, if the
+     * parent's order goes on with c's past columns c drops */
+    SL = L > 0 ? seg_plan(b, p, c, &S) : 0;
+    if (SL > L && compute_segruns(b, sc, &s, pos, c, span, S, SL))
+        return "merged runs";
     if (s.n >= big && compute_base(b, &s, pos, c, 1, false))
         return "sorted in buckets (wide key)";
     compute(b, &s, c);
@@ -2336,8 +2353,10 @@ static void plan_tree(cube_build_t *b)
                 continue;
             int L = order_len(b, p, c);
             /* per parent row, as measured at SSB SF1-10: in order ~20-25 ns,
-             * sorted runs ~30-40 ns, a big sort in buckets ~70-120 ns */
-            double f = L == c->ndims ? 1.0 : L > 0 ? 1.4 : 4.0;
+             * sorted runs ~30-40 ns, merged runs of a few segments ~40-50
+             * ns, a big sort in buckets ~70-120 ns */
+            int S;
+            double f = L == c->ndims ? 1.0 : L > 0 ? 1.4 : seg_plan(b, p, c, &S) > 0 ? 1.7 : 4.0;
             double cost = p->est * f;
             if (best_cost < 0 || cost < best_cost) {
                 best = j;
