@@ -169,6 +169,34 @@ static int write_all(int fd, const void *p, size_t n, uint64_t off)
     return 0;
 }
 
+/* start_writeback - asks the kernel to start writing fd's dirty pages
+ * without waiting for them (fsync where that is not available). */
+static int start_writeback(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0)
+        return 0;
+    if (errno != ENOSYS && errno != EINVAL && errno != ESPIPE)
+        return -1;
+#endif
+    return fsync(fd);
+}
+
+/* fsync_file - fsyncs the regular file at path. */
+static int fsync_file(const char *path, err_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return io_error(err, "open file", path);
+    if (fsync(fd) < 0) {
+        io_error(err, "fsync file", path);
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
 static int fsync_path(const char *path, err_t *err)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY);
@@ -562,7 +590,11 @@ int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
     put64(hdr + 48, checksum);
     put32(hdr + 56, STOR_BLOCK_SHIFT);
     put32(hdr + 60, header_checksum(hdr, hdr_len));
-    if (write_all(fd, hdr, hdr_len, 0) < 0 || ftruncate(fd, (off_t)pos) < 0 || fsync(fd) < 0)
+    /* Durable before the segment is published, not now: writeback starts
+     * here and stor_writer_finish fsyncs every file, so a build does not
+     * wait for the disk after each cuboid (the disk writes while the next
+     * ones compute). */
+    if (write_all(fd, hdr, hdr_len, 0) < 0 || ftruncate(fd, (off_t)pos) < 0 || start_writeback(fd) < 0)
         goto io_fail;
     if (close(fd) < 0) {
         io_error(err, "close file", path);
@@ -653,6 +685,12 @@ int stor_writer_commit(stor_writer_t *w, err_t *err)
     uint64_t lens[1] = {b.len};
     int rc = write_file(path, (const unsigned char *)"", 0, 1, cols, &off, lens, b.len, err);
     buf_free(&b);
+    /* the cuboid files' writeback was only started (put_cuboid) */
+    for (size_t i = 0; i < w->ncuboids && rc == 0; i++) {
+        char cp[PATH_MAX];
+        snprintf(cp, sizeof cp, "%s/c%016" PRIx64 ".kcub", w->tmp, w->cuboids[i].id);
+        rc = fsync_file(cp, err);
+    }
     if (rc < 0 || fsync_path(w->tmp, err) < 0)
         goto fail;
     if (rename(w->tmp, w->dir) < 0) {
