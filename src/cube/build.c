@@ -11,25 +11,29 @@
  *     rewrites the buffered ids as final codes (order-preserving), in
  *     parallel over dimensions;
  *  2. aggregates the base cuboid from the buffered rows;
- *  3. walks the definition's cuboids level by level (dimension count
- *     descending); each is computed from the smallest computed superset
- *     ("parent"), the cuboids of one level in parallel; a cuboid is written
- *     as soon as it is computed and freed once no cuboid still to compute is
- *     its subset;
+ *  3. computes the other cuboids down a spanning tree (each from the
+ *     superset that is cheapest to compute it from) on a LIFO work stack
+ *     shared by the workers; a cuboid is written as soon as it is computed
+ *     and freed once its last child is computed;
  *  4. commits the segment (atomic rename).
  *
  * Computing a cuboid from a source (the buffered rows or a parent) uses one
- * of three methods, picked per cuboid:
- *   prefix  its dimensions are a leading prefix of the parent's sort order:
- *           the parent's rows are already grouped; one pass, no sort.
- *   dense   the product of its code spaces is small: an array indexed by the
- *           mixed-radix key, iterated in order at the end (perf.md 4.7: the
- *           fastest aggregation when the key space is dense).
- *   sort    otherwise: pack the codes into a key of 1+ words (first
- *           dimension most significant), LSD radix sort with 11-bit digits,
- *           skipping digits that do not vary, then merge runs.
- * All three emit rows sorted by the cuboid's dimension order, as the file
- * format requires.
+ * of these methods, picked per cuboid (compute_from):
+ *   in order  its dimensions are the parent's order once determined ones are
+ *             skipped: one pass, no sort.
+ *   dense     the product of its code spaces is small: an array indexed by
+ *             the mixed-radix key, iterated in order at the end (perf.md 4.7).
+ *   runs      the parent's order keeps its first L dimensions: each run of
+ *             equal values is sorted by the rest (one 64-bit key with a
+ *             run-local index), a block of runs at a time.
+ *   hashed    few groups from a big parent that does not group them: an
+ *             open-addressing table of packed keys, then the groups sorted.
+ *   merged    the parent's order puts columns it drops (few values) before
+ *             its next ones: the segments' runs merged by prefix.
+ *   buckets   otherwise (and the base cuboid): scattered by the key's
+ *             leading digit, each bucket LSD radix sorted (multi-word keys).
+ * All emit rows sorted by the cuboid's dimension order, as the file format
+ * requires.
  */
 #include "cube/build.h"
 
