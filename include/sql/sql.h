@@ -47,6 +47,8 @@ typedef enum sql_kind {
     SQL_K_DISCARD_ALL, /* DISCARD ALL: session drops statements/portals, RESET ALL */
     SQL_K_PREPARE,     /* SQL-level PREPARE name AS ...: sql_stmt_target() names it */
     SQL_K_EXECUTE,     /* SQL-level EXECUTE name(...): session looks the statement up */
+    SQL_K_COPY_OUT,    /* COPY ... TO STDOUT: the rows go out as CopyData (sql_stmt_copy) */
+    SQL_K_COPY_IN,     /* COPY ... FROM STDIN: CopyInResponse, then Execute fails (read-only tables) */
 } sql_kind_t;
 
 typedef struct sql_col {
@@ -113,6 +115,24 @@ int sql_stmt_nparams(const sql_stmt_t *s);
 const type_oid_t *sql_stmt_param_types(const sql_stmt_t *s);
 /* sql_stmt_columns - result columns; returns -1 for statements without rows (NoData). */
 int sql_stmt_columns(const sql_stmt_t *s, const sql_col_t **cols);
+/* How COPY writes its rows (PostgreSQL's CopyFormatOptions after defaults). */
+typedef enum sql_copy_format { SQL_COPY_TEXT, SQL_COPY_CSV, SQL_COPY_BINARY } sql_copy_format_t;
+typedef struct sql_copy {
+    sql_copy_format_t format;
+    char delim;              /* text and csv */
+    char quote, escape;      /* csv */
+    const char *null_print;  /* text and csv */
+    bool header;             /* a first line of column names */
+    int ncols;               /* the columns copied (the rows the sink gets) */
+    const sql_col_t *cols;
+    const bool *force_quote; /* csv: per column, or NULL */
+} sql_copy_t;
+
+/* sql_stmt_copy - the format of a SQL_K_COPY_OUT / SQL_K_COPY_IN statement
+ * (NULL for other kinds); lives with the statement. A COPY statement has no
+ * result columns (Describe answers NoData, as PostgreSQL does); its portal
+ * hands the copied rows to the sink, and the session encodes them. */
+const sql_copy_t *sql_stmt_copy(const sql_stmt_t *s);
 /* sql_stmt_is_cheap - true when execution is bounded and tiny (constants,
  * settings, small catalog): the session may run it on the loop thread. */
 bool sql_stmt_is_cheap(const sql_stmt_t *s);

@@ -258,11 +258,105 @@ static void put_row_description(sess_t *s, const sql_col_t *cols, int n, const i
     pgp_msg_end(&s->out, at);
 }
 
-/* sink_row - one DataRow. The row is always taken; -1 asks the engine to
- * suspend after it because the output is full. */
-static int sink_row(void *arg, int ncols, const value_t *vals)
+/* copy_row - one row of COPY TO STDOUT as one CopyData message, as
+ * PostgreSQL's CopyOneRowTo writes it: text and csv attributes from the
+ * types' text output, a delimiter between them and \n after the last;
+ * binary: the field count and length-prefixed send forms, the file header
+ * in front of the first row. */
+static void copy_row(sess_t *s, int ncols, const value_t *vals)
 {
-    sess_t *s = arg;
+    sess_exec_t *x = &s->x;
+    buf_t *b = &s->out;
+    const pgp_copy_opts_t *o = &x->copy_opts;
+    size_t at = pgp_msg_begin(b, 'd');
+    if (x->copy->format == SQL_COPY_BINARY) {
+        if (x->copy_binary_header) {
+            pgp_copy_binary_header(b);
+            x->copy_binary_header = false;
+        }
+        buf_put_u16(b, (uint16_t)ncols);
+        for (int i = 0; i < ncols; i++) {
+            if (vals[i].isnull) {
+                pgp_col_null(b);
+                continue;
+            }
+            size_t col = pgp_col_begin(b);
+            type_out_binary(x->cols[i].type, x->cols[i].typmod, &vals[i], b);
+            pgp_col_end(b, col);
+        }
+        pgp_msg_end(b, at);
+        return;
+    }
+    for (int i = 0; i < ncols; i++) {
+        if (i)
+            buf_putc(b, o->delim);
+        if (vals[i].isnull) {
+            buf_append(b, o->null_print, o->null_len);
+            continue;
+        }
+        buf_reset(&x->copy_text);
+        type_out_text(x->cols[i].type, x->cols[i].typmod, &vals[i], x->efd, &x->copy_text);
+        pgp_copy_attr(b, x->copy_text.data ? x->copy_text.data : "", x->copy_text.len, o,
+                      x->copy->force_quote && x->copy->force_quote[i], ncols == 1);
+    }
+    buf_putc(b, '\n');
+    pgp_msg_end(b, at);
+}
+
+/* copy_begin - CopyOutResponse and the HEADER line (COPY TO STDOUT), or
+ * CopyInResponse (COPY FROM STDIN, whose execution then fails: the client
+ * sends its data, which the session ignores until CopyDone / Sync, as
+ * PostgreSQL does after an error in copy-in). */
+static void copy_begin(sess_t *s, sql_kind_t kind)
+{
+    sess_exec_t *x = &s->x;
+    const sql_copy_t *c = x->copy;
+    int format = c->format == SQL_COPY_BINARY ? 1 : 0;
+    if (kind == SQL_K_COPY_IN) {
+        pgp_put_copy_response(&s->out, 'G', format, c->ncols);
+        return;
+    }
+    pgp_copy_opts_t *o = &x->copy_opts;
+    o->csv = c->format == SQL_COPY_CSV;
+    o->delim = c->delim;
+    o->quote = c->quote;
+    o->escape = c->escape;
+    o->null_print = c->null_print ? c->null_print : "";
+    o->null_len = strlen(o->null_print);
+    x->copy_binary_header = format == 1;
+    pgp_put_copy_response(&s->out, 'H', format, c->ncols);
+    if (!c->header)
+        return;
+    size_t at = pgp_msg_begin(&s->out, 'd');
+    for (int i = 0; i < c->ncols; i++) {
+        if (i)
+            buf_putc(&s->out, o->delim);
+        const char *name = c->cols[i].name ? c->cols[i].name : "";
+        pgp_copy_attr(&s->out, name, strlen(name), o, false, c->ncols == 1);
+    }
+    buf_putc(&s->out, '\n');
+    pgp_msg_end(&s->out, at);
+}
+
+/* copy_end - what ends a COPY TO STDOUT before CommandComplete: the binary
+ * trailer (with the header when no row carried it), then CopyDone. */
+static void copy_end(sess_t *s)
+{
+    sess_exec_t *x = &s->x;
+    if (x->copy->format == SQL_COPY_BINARY) {
+        size_t at = pgp_msg_begin(&s->out, 'd');
+        if (x->copy_binary_header)
+            pgp_copy_binary_header(&s->out);
+        x->copy_binary_header = false;
+        buf_put_u16(&s->out, 0xffff);
+        pgp_msg_end(&s->out, at);
+    }
+    pgp_put_empty(&s->out, 'c');
+}
+
+/* data_row - one DataRow in the portal's result formats. */
+static void data_row(sess_t *s, int ncols, const value_t *vals)
+{
     sess_exec_t *x = &s->x;
     buf_t *b = &s->out;
     size_t row = pgp_row_begin(b, ncols);
@@ -282,6 +376,20 @@ static int sink_row(void *arg, int ncols, const value_t *vals)
         pgp_col_end(b, at);
     }
     pgp_msg_end(b, row);
+}
+
+/* sink_row - one DataRow, or one CopyData row under COPY. The row is
+ * always taken; -1 asks the engine to suspend after it because the output
+ * is full. */
+static int sink_row(void *arg, int ncols, const value_t *vals)
+{
+    sess_t *s = arg;
+    sess_exec_t *x = &s->x;
+    buf_t *b = &s->out;
+    if (x->copy)
+        copy_row(s, ncols, vals);
+    else
+        data_row(s, ncols, vals);
     x->rows++;
     if (x->on_worker) {
         if (b->len >= s->srv->high_water) {
@@ -755,7 +863,11 @@ static int exec_result(sess_t *s, int rc)
     sql_kind_t kind = sql_stmt_kind(x->stmt);
     const char *tag = sql_portal_tag(x->portal);
     char counted[32];
-    if (strncmp(tag, "SELECT ", 7) == 0) {
+    if (x->copy) {
+        copy_end(s);
+        snprintf(counted, sizeof counted, "COPY %llu", (unsigned long long)x->rows);
+        tag = counted;
+    } else if (strncmp(tag, "SELECT ", 7) == 0) {
         /* PostgreSQL counts the rows of this Execute, not of the portal. */
         snprintf(counted, sizeof counted, "SELECT %llu", (unsigned long long)x->rows);
         tag = counted;
@@ -873,6 +985,19 @@ static int exec_start(sess_t *s, sql_portal_t *portal, const sql_stmt_t *stmt, s
     x->max_rows = max_rows;
     x->rows = 0;
     x->efd = (int)cfg_int(s->settings, CFG_EXTRA_FLOAT_DIGITS);
+    x->copy = NULL;
+    sql_kind_t kind = sql_stmt_kind(stmt);
+    if (kind == SQL_K_COPY_OUT || kind == SQL_K_COPY_IN) {
+        /* COPY runs to the end whatever Execute's row limit (PostgreSQL). */
+        x->copy = sql_stmt_copy(stmt);
+        x->cols = x->copy->cols;
+        x->ncols = x->copy->ncols;
+        x->formats = NULL;
+        x->max_rows = 0;
+        copy_begin(s, kind);
+        if (kind == SQL_K_COPY_IN)
+            x->copy = NULL;
+    }
     return exec_step(s);
 }
 

@@ -676,6 +676,7 @@ void sess_free(sess_t *s)
     cfg_free(s->settings);
     cfg_free(s->baseline);
     buf_free(&s->out);
+    buf_free(&s->x.copy_text);
     buf_free(&s->pend);
     buf_free(&s->pend_out);
     mem_free(s);

@@ -12,6 +12,7 @@
 #include "net/net.h"
 #include "protocol/auth.h"
 #include "protocol/codec.h"
+#include "protocol/copy.h"
 #include "session/session.h"
 #include "sql/sql.h"
 
@@ -153,6 +154,11 @@ typedef struct sess_exec {
     int rc;                  /* sql_execute's result from the worker */
     err_t err;
     net_work_t work;
+    /* COPY TO STDOUT: rows go out as CopyData in copy->format */
+    const sql_copy_t *copy;
+    pgp_copy_opts_t copy_opts;
+    bool copy_binary_header; /* binary: the file header still goes before the first row */
+    buf_t copy_text;         /* one value's text form (session lifetime, freed by sess_free) */
 } sess_exec_t;
 
 /* The statements of a simple Query being worked through. */

@@ -196,6 +196,11 @@ static sql_stmt_t *stmt_new(mem_arena_t *a, sql_ctx_t *ctx, sql_kind_t kind, con
     return s;
 }
 
+sql_stmt_t *sql__stmt_new(mem_arena_t *a, sql_ctx_t *ctx, sql_kind_t kind, const char *tag)
+{
+    return stmt_new(a, ctx, kind, tag);
+}
+
 /* set_value_text - the value of a SET as PostgreSQL flattens it. */
 static int set_args_text(mem_arena_t *a, const PgQuery__VariableSetStmt *vs, char **out, err_t *err)
 {
@@ -483,6 +488,12 @@ static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int off
 static int prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
                          const type_oid_t *param_types, const PgQuery__Node *node, sql_stmt_t **out, err_t *err)
 {
+    return sql__prepare_query(ctx, a, sql, offset, nparams, param_types, node, out, err);
+}
+
+int sql__prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                       const type_oid_t *param_types, const PgQuery__Node *node, sql_stmt_t **out, err_t *err)
+{
     sql_analyze_t an = { 0 };
     an.ctx = ctx;
     an.a = a;
@@ -557,6 +568,8 @@ static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int off
         return prepare_show(ctx, a, node->variable_show_stmt, out, err);
     case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
         return prepare_tx(ctx, a, node->transaction_stmt, out, err);
+    case PG_QUERY__NODE__NODE_COPY_STMT:
+        return sql__prepare_copy(ctx, a, sql, offset, nparams, param_types, node->copy_stmt, out, err);
     case PG_QUERY__NODE__NODE_DEALLOCATE_STMT: {
         const char *name = node->deallocate_stmt->name;
         sql_stmt_t *s = stmt_new(a, ctx, SQL_K_DEALLOCATE, name && *name ? "DEALLOCATE" : "DEALLOCATE ALL");
@@ -819,6 +832,11 @@ static int prepare_uncached(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int
     return rc;
 }
 
+int sql__prepare_text(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, sql_stmt_t **out, err_t *err)
+{
+    return prepare_uncached(ctx, a, sql, 0, 0, NULL, out, err);
+}
+
 sql_kind_t sql_stmt_kind(const sql_stmt_t *s)
 {
     return s->kind;
@@ -843,6 +861,11 @@ int sql_stmt_columns(const sql_stmt_t *s, const sql_col_t **cols)
 {
     *cols = s->cols;
     return s->ncols;
+}
+
+const sql_copy_t *sql_stmt_copy(const sql_stmt_t *s)
+{
+    return s->copy;
 }
 
 bool sql_stmt_is_cheap(const sql_stmt_t *s)
@@ -875,6 +898,9 @@ static int bind(sql_ctx_t *ctx, sql_stmt_t *s, mem_arena_t *a, int nparams, cons
 {
     (void)ctx;
     *out = NULL;
+    /* COPY TO runs its query: the portal is the query's. */
+    if (s->kind == SQL_K_COPY_OUT && s->inner)
+        s = s->inner;
     if (nparams != s->nparams)
         return err_set(err, ERRCODE_PROTOCOL_VIOLATION,
                        "bind message supplies %d parameters, but prepared statement requires %d", nparams, s->nparams);
@@ -1068,6 +1094,8 @@ static int execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, e
         }
         if (s->kind != SQL_K_ROWS) {
             p->done = true;
+            if (s->kind == SQL_K_COPY_IN)
+                return err_set(err, s->copy_code, "%s", s->copy_msg);
             if (s->kind == SQL_K_EXECUTE)
                 return err_set(err, ERRCODE_FEATURE_NOT_SUPPORTED,
                                "EXECUTE must be run by the session (it looks up the prepared statement)");

@@ -90,7 +90,10 @@ struct sql_stmt {
     int ntx_opts;
     const char **tx_opt_names;
     const char **tx_opt_values;
-    sql_stmt_t *inner;       /* PREPARE: the prepared statement */
+    sql_stmt_t *inner;       /* PREPARE: the prepared statement; COPY TO: the query */
+    sql_copy_t *copy;        /* COPY */
+    const char *copy_code;   /* COPY FROM STDIN: the error Execute reports */
+    const char *copy_msg;
     struct sql_utility *hook; /* UTIL_HOOK: a claimed statement */
     char **explain;          /* UTIL_EXPLAIN: the plan's lines */
     int nexplain;
@@ -165,6 +168,16 @@ const char *sql__show_name(const char *name);
 /* sql__exec_params - the parameter values of the portal the calling thread
  * is executing (set around sql_execute); NULL and 0 outside one. */
 const value_t *sql__exec_params(int *n);
+
+/* copy.c */
+int sql__prepare_copy(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                      const type_oid_t *param_types, const PgQuery__CopyStmt *cs, sql_stmt_t **out,
+                      err_t *err) MUST_CHECK;
+sql_stmt_t *sql__stmt_new(mem_arena_t *a, sql_ctx_t *ctx, sql_kind_t kind, const char *tag);
+int sql__prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                       const type_oid_t *param_types, const PgQuery__Node *node, sql_stmt_t **out,
+                       err_t *err) MUST_CHECK;
+int sql__prepare_text(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, sql_stmt_t **out, err_t *err) MUST_CHECK;
 
 /* explain.c */
 int sql__explain_lines(mem_arena_t *a, const exec_plan_t *plan, char ***lines, int *n);

@@ -261,6 +261,7 @@ const char *sql_stmt_target(const sql_stmt_t *s) { return s->target; }
 int sql_stmt_nparams(const sql_stmt_t *s) { return s->nparams; }
 const type_oid_t *sql_stmt_param_types(const sql_stmt_t *s) { return s->ptypes; }
 bool sql_stmt_is_cheap(const sql_stmt_t *s) { return s->cheap; }
+const sql_copy_t *sql_stmt_copy(const sql_stmt_t *s) { (void)s; return NULL; } /* the fake has no COPY */
 bool sql_stmt_allowed_in_failed_tx(const sql_stmt_t *s)
 {
     return s->kind == SQL_K_ROLLBACK || s->kind == SQL_K_COMMIT ||
