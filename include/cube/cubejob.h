@@ -68,6 +68,9 @@ typedef struct cube_refresh_opts {
     int64_t job_id;                    /* recorded in the segment row */
     int64_t fencing_token;
     uint64_t progress_every;           /* fact rows between progress calls; 0: 1,000,000 */
+    const char *timezone;              /* TimeZone in which timestamptz text without an offset is read
+                                        * (the refreshing session's, as PostgreSQL's REFRESH reads it);
+                                        * NULL: the calling thread's */
 } cube_refresh_opts_t;
 
 typedef struct cube_refresh_result {
@@ -97,8 +100,10 @@ int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cu
 int cube_job_register(const char *root);
 /* cube_job_submit_refresh - submits a "refresh" job of one "cube.refresh"
  * step for schema.name; *job_id gets its id (the SQL layer may wait for it,
- * or return at once and let kiln.jobs show it). 42P01 unknown view. */
+ * or return at once and let kiln.jobs show it). timezone (may be NULL) is
+ * the submitting session's TimeZone, which the build reads timestamptz text
+ * without an offset in, wherever it runs. 42P01 unknown view. */
 int cube_job_submit_refresh(meta_store_t *s, const char *schema, const char *name, const char *submitter,
-                            int64_t *job_id, err_t *err) MUST_CHECK;
+                            const char *timezone, int64_t *job_id, err_t *err) MUST_CHECK;
 
 #endif

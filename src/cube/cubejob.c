@@ -52,6 +52,7 @@
 #include "mv_int.h"
 #include "storage/segment.h"
 #include "types/numeric.h"
+#include "types/tz.h"
 #include "types/value.h"
 
 #define FACT_BATCH 4096
@@ -111,6 +112,7 @@ typedef struct job {
     double t0;
     uint64_t fact_rows, rows_built, next_report; /* fact_rows, next_report: atomic while readers run */
     const char *step;
+    const dt_zone_t *zone; /* timestamptz text without an offset is read in it, on every reader */
     bool cancelled; /* atomic */
     err_t *err;
     /* the fact table's parts, cut on a thread of their own while the lookups
@@ -800,6 +802,7 @@ static void *reader_main(void *arg)
 {
     reader_t *rd = arg;
     fact_run_t *fr = rd->fr;
+    const dt_zone_t *prev_zone = dt_zone_set(fr->j->zone);
     for (;;) {
         int p = __atomic_fetch_add(&fr->next_part, 1, __ATOMIC_RELAXED);
         if (p >= fr->nparts)
@@ -813,6 +816,7 @@ static void *reader_main(void *arg)
                 ;
         }
     }
+    dt_zone_set(prev_zone);
     return NULL;
 }
 
@@ -1064,6 +1068,10 @@ int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cu
     job_t j = { 0 };
     j.mv = mv;
     j.o = &o;
+    /* as PostgreSQL's REFRESH: sources are read in the refreshing session's
+     * TimeZone (lookups on this thread, the fact table on every reader) */
+    j.zone = o.timezone ? dt_zone_lookup(o.timezone) : dt_zone_current();
+    const dt_zone_t *prev_zone = dt_zone_set(j.zone);
     j.err = err;
     j.t0 = now_sec();
     j.a = mem_arena_new(NULL, "cube refresh", 0);
@@ -1175,5 +1183,6 @@ out:
     cube_build_free(j.b);
     mem_arena_free(j.a);
     cube_mv_free(mv);
+    dt_zone_set(prev_zone);
     return rc;
 }

@@ -58,6 +58,17 @@ static int refresh_step(job_ctx_t *c, void *arg, err_t *err)
     meta_catalog_release(cat);
     cube_refresh_opts_t o = { 0 };
     o.storage_root = storage_root;
+    /* params: "timezone=<name>\n" (cube_job_submit_refresh) */
+    char tz[128] = "";
+    const char *pt = strstr(job_ctx_params(c), "timezone=");
+    if (pt) {
+        size_t n = strcspn(pt + 9, "\n");
+        if (n < sizeof tz) {
+            memcpy(tz, pt + 9, n);
+            tz[n] = '\0';
+            o.timezone = tz;
+        }
+    }
     o.progress = on_progress;
     o.progress_arg = c;
     o.publish = fenced_publish;
@@ -112,7 +123,7 @@ int cube_job_register(const char *root)
 }
 
 int cube_job_submit_refresh(meta_store_t *s, const char *schema, const char *name, const char *submitter,
-                            int64_t *job_id, err_t *err)
+                            const char *timezone, int64_t *job_id, err_t *err)
 {
     const meta_catalog_t *cat = meta_catalog_acquire(s);
     const meta_cube_t *cube = meta_catalog_cube(cat, schema ? schema : "public", name);
@@ -125,6 +136,10 @@ int cube_job_submit_refresh(meta_store_t *s, const char *schema, const char *nam
     spec.kind = "refresh";
     spec.cube_id = cube_id;
     spec.submitter = submitter;
+    char params[160] = "";
+    if (timezone && *timezone && strlen(timezone) < 128 && !strchr(timezone, '\n'))
+        snprintf(params, sizeof params, "timezone=%s\n", timezone);
+    spec.params = params[0] ? params : NULL;
     spec.nsteps = 1;
     spec.steps = &step;
     return job_submit(s, &spec, job_id, err);

@@ -309,7 +309,8 @@ static wait_rc_t refresh(const sql_utility_run_t *r, const char *schema, const c
 {
     int64_t id = 0;
     const char *user = r->session ? r->session->user : NULL;
-    if (cube_job_submit_refresh(sql__cr.store, schema, name, user, &id, err) != 0)
+    const char *tz = r->session ? cfg_str(r->session->settings, CFG_TIMEZONE) : NULL;
+    if (cube_job_submit_refresh(sql__cr.store, schema, name, user, tz, &id, err) != 0)
         return WAIT_FAILED;
     notice(r->session, ERR_NOTICE, ERRCODE_SUCCESSFUL_COMPLETION, "refresh of \"%s\" submitted as job %lld", name,
            (long long)id);

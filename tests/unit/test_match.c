@@ -1155,7 +1155,7 @@ static void test_refresh_job(void)
     if (job_engine_start(&loop, cfg, ST, NULL, NULL, &o, &e, &err) != 0)
         TAP_FAIL("job_engine_start: %s", err.message);
     int64_t id = 0;
-    ASSERT_EQ(cube_job_submit_refresh(ST, "public", "small", "tester", &id, &err), 0);
+    ASSERT_EQ(cube_job_submit_refresh(ST, "public", "small", "tester", NULL, &id, &err), 0);
     job_engine_wake(e);
     mem_arena_t *a = mem_arena_new(NULL, "j", 0);
     job_info_t ji = { 0 };
