@@ -103,6 +103,16 @@ int cube_mv_create_sql(meta_store_t *s, const char *sql, const cube_mv_opts_t *o
 int cube_mv_drop(meta_store_t *s, const char *schema, const char *name, bool missing_ok, const cube_mv_opts_t *opts,
                  bool *skipped, err_t *err) MUST_CHECK;
 
+/* cube_mv_sweep - removes the directories under storage_root of cubes the
+ * metastore no longer has: a DROP sent to a node that cannot write the
+ * storage (kylin.server.mode=query: read-only) removes only the metadata,
+ * and a node that writes it calls this after each metadata sync. The
+ * directories are listed before the metastore is read, so a cube created
+ * meanwhile (its row is committed before its first build makes its
+ * directory) is never taken for dropped; nothing is removed when the
+ * metastore cannot be read. Returns the directories removed, -1 on error. */
+int cube_mv_sweep(meta_store_t *s, const char *storage_root, err_t *err);
+
 /* cube_mv_load - the analyzed cube from its metastore rows and the catalog
  * snapshot (the tables' current columns). */
 int cube_mv_load(const meta_catalog_t *cat, const meta_cube_t *cube, cube_mv_t **out, err_t *err) MUST_CHECK;

@@ -18,6 +18,7 @@
  */
 #include "cube/mv.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "common/log.h"
 #include "mv_int.h"
 #include "storage/segment.h"
 
@@ -292,6 +294,79 @@ int cube_mv_drop(meta_store_t *s, const char *schema, const char *name, bool mis
     }
     mem_arena_free(keep);
     return meta_catalog_refresh(s, false, err) == META_OK ? 0 : -1;
+}
+
+/* cube_dir_id - the cube id of a directory named "<view>-<id>", else 0. */
+static int64_t cube_dir_id(const char *name)
+{
+    const char *dash = strrchr(name, '-');
+    if (!dash || dash == name || !dash[1] || strlen(dash + 1) > 18)
+        return 0;
+    int64_t id = 0;
+    for (const char *p = dash + 1; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        id = id * 10 + (*p - '0');
+    }
+    return id;
+}
+
+int cube_mv_sweep(meta_store_t *s, const char *storage_root, err_t *err)
+{
+    if (!storage_root || !*storage_root)
+        return 0;
+    /* 1. the cube directories there now */
+    DIR *d = opendir(storage_root);
+    if (!d)
+        return 0;
+    mem_arena_t *a = mem_arena_new(NULL, "cube sweep", 0);
+    struct cdir {
+        const char *name;
+        int64_t id;
+    } *cd = NULL;
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int64_t id = cube_dir_id(e->d_name);
+        if (id <= 0 || strstr(e->d_name, ".tmp-"))
+            continue;
+        cd = mem_agrow(a, cd, n, &cap, sizeof *cd);
+        cd[n].name = mem_astrdup(a, e->d_name);
+        cd[n++].id = id;
+    }
+    closedir(d);
+    /* 2. then the metastore: every cube that had a directory in 1 is in it
+     * unless it was dropped */
+    int removed = 0;
+    if (n > 0 && meta_catalog_refresh(s, false, err) != META_OK) {
+        mem_arena_free(a);
+        return -1;
+    }
+    const meta_catalog_t *cat = n > 0 ? meta_catalog_acquire(s) : NULL;
+    for (int i = 0; i < n; i++) {
+        if (meta_catalog_cube_by_id(cat, cd[i].id))
+            continue;
+        const char *dir = mem_asprintf(a, "%s/%s", storage_root, cd[i].name);
+        DIR *sd = opendir(dir);
+        if (!sd)
+            continue;
+        while ((e = readdir(sd)) != NULL) {
+            if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp-"))
+                continue;
+            err_t e2 = { 0 };
+            (void)stor_segment_remove(mem_asprintf(a, "%s/%s", dir, e->d_name), &e2);
+        }
+        closedir(sd);
+        (void)stor_cleanup_tmp(dir);
+        if (rmdir(dir) == 0) {
+            removed++;
+            log_info("storage: removed %s (materialized view %lld was dropped)", dir, (long long)cd[i].id);
+        }
+    }
+    if (cat)
+        meta_catalog_release(cat);
+    mem_arena_free(a);
+    return removed;
 }
 
 /* ---- load ---- */

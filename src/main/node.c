@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "coord/coord.h"
 #include "cube/cubejob.h"
+#include "cube/mv.h"
 #include "job/job.h"
 #include "meta/meta.h"
 #include "rest/notify.h"
@@ -54,6 +55,7 @@ typedef struct node {
     coord_t *coord;
     job_engine_t *jobs;
     char storage_root[4096];
+    bool writes_storage;    /* kylin.server.mode all or job: sweeps dropped views' directories */
     char cluster[256];
     uv_timer_t sync_timer;
     uv_work_t sync_work;
@@ -71,6 +73,11 @@ static void sync_work_cb(uv_work_t *w)
     err_clear(&n->sync_err);
     if (meta_catalog_refresh(n->meta, false, &n->sync_err) != 0 && !n->sync_err.set)
         err_set(&n->sync_err, ERRCODE_CONNECTION_FAILURE, "metastore refresh failed");
+    /* a DROP on a query node left the view's directories to a node that
+     * can write the storage */
+    err_t e = { 0 };
+    if (!n->sync_err.set && n->writes_storage && cube_mv_sweep(n->meta, n->storage_root, &e) < 0)
+        log_warn("storage sweep: %s", e.message);
 }
 
 static void sync_after_cb(uv_work_t *w, int status)
@@ -184,6 +191,7 @@ static int start_metadata(node_t *n, cfg_t *cfg)
         log_error("could not create storage root \"%s\": %s", n->storage_root, strerror(errno));
         return -1;
     }
+    n->writes_storage = strcmp(cfg_str(cfg, CFG_SERVER_MODE), "query") != 0;
     if (cube_job_register(n->storage_root) != 0) {
         log_error("could not register the cube build step");
         return -1;

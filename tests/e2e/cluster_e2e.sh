@@ -321,6 +321,26 @@ done
 is "$segs_ok" 13 "after the restarts ssb_cube still answers the 13 SSB queries with the same rows"
 unlike "$seg" "$(cat "$work/seg.before")" "slow_cube answers from the segment built across the restarts ($seg)"
 
+# ---------------------------------------------------------------- DROP on a query node
+# The query node cannot delete the view's directories (read-only storage); the job nodes
+# remove them when the metadata change reaches them.
+if cl_psql 1 -c "CREATE MATERIALIZED VIEW drop_me AS SELECT d_year, count(*) AS cnt FROM dates GROUP BY d_year" \
+    >"$work/drop_me.out" 2>&1; then
+    ok "CREATE MATERIALIZED VIEW drop_me on job node 1"
+else
+    not_ok "CREATE MATERIALIZED VIEW drop_me on job node 1"
+    diag <"$work/drop_me.out"
+fi
+dir_before=$(cd "$CL_STORAGE" && ls -d drop_me-* 2>/dev/null)
+like "$dir_before" '^drop_me-[0-9]+$' "its segments are under $dir_before in the storage root"
+check "DROP MATERIALIZED VIEW drop_me on query node 3" cl_psql 3 -c "DROP MATERIALIZED VIEW drop_me"
+if [ -n "$dir_before" ] && wait_until 20 bash -c "[ ! -e '$CL_STORAGE/$dir_before' ]"; then
+    ok "a job node removed $dir_before after the DROP on the query node"
+else
+    not_ok "a job node removed $dir_before after the DROP on the query node"
+    ls -la "$CL_STORAGE" | diag
+fi
+
 # ---------------------------------------------------------------- read/write separation
 if [ "$CL_RO" = 1 ]; then
     errs=$(grep -hi 'read-only file system' "${CL_LOG[3]}" "${CL_LOG[4]}" | head -3)
