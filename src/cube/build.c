@@ -2482,18 +2482,31 @@ static uint64_t base_digit(const basectx_t *x, uint64_t w0)
     return (w0 >> x->dsh) & ((1ULL << x->tb) - 1);
 }
 
+/* base_hist - rows per bucket of thread t's share. The digit is the top
+ * bits of the first key word: only the dimensions with bits there are read
+ * (SSB's base: 4 of 15), not the whole key. */
 static void base_hist(cube_build_t *b, basectx_t *x, int t)
 {
     (void)b;
     uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
-    uint64_t *h = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4];
-    int W = x->W;
-    uint64_t step = CHUNK * 4 / (uint64_t)W;
-    for (uint64_t i = lo; i < hi; i += step) {
-        uint64_t e = hi - i < step ? hi : i + step;
-        base_keys(x, i, e, kw);
+    uint64_t *h = x->hist + (uint64_t)t * x->nb, dg[CHUNK];
+    int use[CUBE_MAX_DIMS], nu = 0;
+    for (int k = 0; k < x->K; k++)
+        if (x->word_of[k] == 0 && x->shift_of[k] + code_bits(x->mask[k] + 1) > x->dsh)
+            use[nu++] = k;
+    uint64_t dmask = (1ULL << x->tb) - 1;
+    for (uint64_t i = lo; i < hi; i += CHUNK) {
+        uint64_t e = hi - i < CHUNK ? hi : i + CHUNK;
+        memset(dg, 0, (e - i) * 8);
+        for (int u = 0; u < nu; u++) {
+            int k = use[u], sh = x->shift_of[k];
+            const void *col = x->s->codes[x->pos[k]];
+            int w = x->s->width[x->pos[k]];
+            for (uint64_t r = 0; r < e - i; r++)
+                dg[r] |= (uint64_t)code_at(col, w, i + r) << sh;
+        }
         for (uint64_t r = 0; r < e - i; r++)
-            h[base_digit(x, kw[r * W])]++;
+            h[(dg[r] >> x->dsh) & dmask]++;
     }
 }
 
