@@ -864,7 +864,8 @@ static void sum_groups(stor_kind_t mk, stor_agg_t ag, uint64_t *out, const uint6
 }
 
 /* sum_block - every measure over the groups of one block (rows[x] the
- * source row of position x, gid[x] its group): where all are integer sums
+ * source row of position x, or x when rows is NULL; gid[x] its group):
+ * where all are integer sums
  * and counts, as most cubes' measures are, one pass over the positions adds
  * all of them (the positions and groups read once, not once per measure). */
 static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off, const uint64_t *const *in,
@@ -893,20 +894,20 @@ static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off,
     switch (nm) {
     case 1:
         for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows[x];
+            uint64_t g = gid[x], i = rows ? rows[x] : x;
             SUM_BLOCK_ADD(0);
         }
         break;
     case 2:
         for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows[x];
+            uint64_t g = gid[x], i = rows ? rows[x] : x;
             SUM_BLOCK_ADD(0);
             SUM_BLOCK_ADD(1);
         }
         break;
     case 3:
         for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows[x];
+            uint64_t g = gid[x], i = rows ? rows[x] : x;
             SUM_BLOCK_ADD(0);
             SUM_BLOCK_ADD(1);
             SUM_BLOCK_ADD(2);
@@ -914,7 +915,7 @@ static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off,
         break;
     case 4:
         for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows[x];
+            uint64_t g = gid[x], i = rows ? rows[x] : x;
             SUM_BLOCK_ADD(0);
             SUM_BLOCK_ADD(1);
             SUM_BLOCK_ADD(2);
@@ -923,7 +924,7 @@ static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off,
         break;
     default:
         for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows[x];
+            uint64_t g = gid[x], i = rows ? rows[x] : x;
             for (int m = 0; m < nm; m++)
                 SUM_BLOCK_ADD(m);
         }
@@ -953,6 +954,16 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
     for (int k = 0; k < c->ndims && !kd; k++)
         gather_codes(c->codes[k], c->width[k], s->codes[pos[k]], s->width[pos[k]], starts, perm, ng);
     uint32_t *gid = NULL;
+    bool all_in = true;
+    for (int m = 0; m < b->nmeasures; m++)
+        all_in &= s->meas[m] != NULL;
+    if (!perm && all_in && b->nmeasures > 0) {
+        /* from a cuboid in order: every measure in one pass */
+        gid = make_gid(starts, ng);
+        sum_block(b, c->meas, 0, s->meas, NULL, gid, starts[ng], ng);
+        mem_free(gid);
+        return;
+    }
     for (int m = 0; m < b->nmeasures; m++) {
         stor_kind_t mk = b->meas[m].kind;
         stor_agg_t ag = b->meas[m].agg;
