@@ -981,7 +981,9 @@ static int exec_start(sess_t *s, sql_portal_t *portal, const sql_stmt_t *stmt, s
         x->ncols = 0;
         x->cols = NULL;
     }
-    x->formats = sp ? sp->formats : NULL;
+    /* formats were chosen at Bind for the columns then (a FETCH's cursor
+     * could have been declared again since) */
+    x->formats = sp && sp->nformats == x->ncols ? sp->formats : NULL;
     x->max_rows = max_rows;
     x->rows = 0;
     x->efd = (int)cfg_int(s->settings, CFG_EXTRA_FLOAT_DIGITS);
@@ -1410,6 +1412,9 @@ static int handle_bind(sess_t *s, const pgp_frame_t *f)
         return fail_aborted(s);
     if (stmt_revalidate(s, st) < 0)
         return fail(s);
+    /* A FETCH's columns are its cursor's at this moment (PostgreSQL's
+     * UtilityTupleDescriptor), not at Parse. */
+    stmt_describe(st);
     int np = sql_stmt_nparams(st->stmt);
     if (m.nformats > 1 && m.nformats != m.nparams) {
         err_set(&s->err, ERRCODE_PROTOCOL_VIOLATION, "bind message has %d parameter formats but %d parameters",
@@ -1473,6 +1478,7 @@ static int handle_bind(sess_t *s, const pgp_frame_t *f)
     mem_arena_t *pa = p->arena ? p->arena : s->unnamed_portal_arena;
     if (any_binary) {
         p->formats = mem_alloc(pa, (size_t)ncols * sizeof(int16_t));
+        p->nformats = ncols;
         for (int i = 0; i < ncols; i++)
             p->formats[i] = m.nresult_formats == 1 ? m.result_formats[0] : m.result_formats[i];
     }
@@ -1512,6 +1518,7 @@ static int handle_describe(sess_t *s, const pgp_frame_t *f)
             return fail_aborted(s);
         if (stmt_revalidate(s, st) < 0)
             return fail(s);
+        stmt_describe(st); /* FETCH: its cursor's columns now */
         pgp_put_parameter_description(&s->out, sql_stmt_nparams(st->stmt), sql_stmt_param_types(st->stmt));
         /* EXECUTE returns what the statement it names returns. */
         const sess_stmt_t *rows = st->kind == SQL_K_EXECUTE ? execute_target(s, st->stmt) : st;
@@ -1533,10 +1540,14 @@ static int handle_describe(sess_t *s, const pgp_frame_t *f)
                 put_row_description(s, rows->cols, rows->ncols, NULL);
             else
                 pgp_put_empty(&s->out, 'n');
-        } else if (p->st->ncols >= 0)
-            put_row_description(s, p->st->cols, p->st->ncols, p->formats);
-        else
-            pgp_put_empty(&s->out, 'n');
+        } else {
+            stmt_describe(p->st); /* FETCH: its cursor's columns now */
+            if (p->st->ncols >= 0)
+                put_row_description(s, p->st->cols, p->st->ncols,
+                                    p->nformats == p->st->ncols ? p->formats : NULL);
+            else
+                pgp_put_empty(&s->out, 'n');
+        }
         return H_DONE;
     }
     err_set(&s->err, ERRCODE_PROTOCOL_VIOLATION, "invalid DESCRIBE message subtype %d", (unsigned char)m.kind);

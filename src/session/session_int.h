@@ -68,6 +68,7 @@ typedef struct sess_portal {
     sess_stmt_t *st;      /* reference held */
     sql_portal_t *portal;
     int16_t *formats;     /* one per column; NULL when all are text */
+    int nformats;         /* the columns formats was made for (a FETCH's cursor may change) */
     bool busy;            /* an Execute of it is in progress */
     sess_stmt_t *exec_st; /* SQL EXECUTE: the statement it runs (reference held) */
     sql_portal_t *exec_portal;

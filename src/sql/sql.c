@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "analyze_int.h"
+#include "cursor_int.h"
 #include "sql_int.h"
 #include "types/datetime.h"
 #include "types/tz.h"
@@ -80,6 +81,16 @@ const value_t *sql__exec_params(int *n)
     return current_params;
 }
 
+void sql__swap_exec_params(const value_t **params, int *n)
+{
+    const value_t *p = current_params;
+    int k = current_nparams;
+    current_params = *params;
+    current_nparams = *n;
+    *params = p;
+    *n = k;
+}
+
 /* ---- context ---- */
 
 static int hook_set(exec_session_t *s, const char *name, const char *value, bool is_local, err_t *err)
@@ -121,6 +132,7 @@ sql_ctx_t *sql_ctx_new(mem_arena_t *conn_arena, const sql_session_info_t *info)
 
 void sql_ctx_end_tx(sql_ctx_t *ctx, bool commit)
 {
+    sql__cursor_end_tx(ctx, commit);
     sql__end_tx(ctx, commit);
 }
 
@@ -560,6 +572,13 @@ static int prepare_node(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int off
 {
     (void)stmt_loc;
     switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT:
+        return sql__cursor_prepare_declare(ctx, a, sql, offset, nparams, param_types, node->declare_cursor_stmt, out,
+                                           err);
+    case PG_QUERY__NODE__NODE_FETCH_STMT:
+        return sql__cursor_prepare_fetch(ctx, a, node->fetch_stmt, out, err);
+    case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
+        return sql__cursor_prepare_close(ctx, a, node->close_portal_stmt, out, err);
     case PG_QUERY__NODE__NODE_SELECT_STMT:
         return prepare_query(ctx, a, sql, offset, nparams, param_types, node, out, err);
     case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
@@ -720,6 +739,12 @@ static sql_stmt_t *cache_get(sql_ctx_t *ctx, const char *sql, uint64_t h)
 static int prepare_uncached(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
                             const type_oid_t *param_types, sql_stmt_t **out, err_t *err);
 
+int sql__prepare_again(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                       const type_oid_t *param_types, sql_stmt_t **out, err_t *err)
+{
+    return prepare_uncached(ctx, a, sql, offset, nparams, param_types, out, err);
+}
+
 static int prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
                    const type_oid_t *param_types, sql_stmt_t **out, err_t *err);
 
@@ -859,6 +884,8 @@ const type_oid_t *sql_stmt_param_types(const sql_stmt_t *s)
 
 int sql_stmt_columns(const sql_stmt_t *s, const sql_col_t **cols)
 {
+    if (s->util == UTIL_CURSOR)
+        return sql__cursor_columns(s, cols);
     *cols = s->cols;
     return s->ncols;
 }
@@ -870,6 +897,8 @@ const sql_copy_t *sql_stmt_copy(const sql_stmt_t *s)
 
 bool sql_stmt_is_cheap(const sql_stmt_t *s)
 {
+    if (s->util == UTIL_CURSOR)
+        return sql__cursor_is_cheap(s);
     return s->cheap;
 }
 
@@ -1003,6 +1032,8 @@ static int run_utility(sql_portal_t *p, err_t *err)
         return sql__reset_option(ctx, s->opt_name, err);
     case UTIL_RESET_ALL:
         sql__reset_all(ctx);
+        if (s->kind == SQL_K_DISCARD_ALL)
+            sql__cursor_close_all(ctx); /* PostgreSQL's DISCARD ALL closes every cursor */
         return 0;
     case UTIL_TX:
         /* the session reports the end of the transaction (sql_ctx_end_tx) */
@@ -1073,6 +1104,14 @@ static int execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, e
     sql_ctx_t *ctx = s->ctx;
     if (p->done)
         return SQL_EXEC_DONE;
+    if (s->util == UTIL_CURSOR) {
+        if (!p->started) {
+            p->started = true;
+            __atomic_store_n(&ctx->cancel, 0, __ATOMIC_SEQ_CST);
+            ctx->sess.stmt_start = dt_now();
+        }
+        return sql__cursor_execute(p, max_rows, sink, err);
+    }
     if (!p->started) {
         p->started = true;
         __atomic_store_n(&ctx->cancel, 0, __ATOMIC_SEQ_CST);

@@ -48,6 +48,8 @@ struct sql_ctx {
     mem_arena_t *cache_arena;
     struct sql_cached *cache[64];
     int ncached;
+    /* The session's open cursors (cursor.c), each in its own arena. */
+    struct sql_cursor *cursors;
 };
 
 typedef struct sql_cached {
@@ -68,6 +70,7 @@ typedef enum sql_util {
     UTIL_NOOP,
     UTIL_HOOK,
     UTIL_EXPLAIN,
+    UTIL_CURSOR,   /* DECLARE / FETCH / MOVE / CLOSE (cursor.c) */
 } sql_util_t;
 
 struct sql_stmt {
@@ -95,6 +98,7 @@ struct sql_stmt {
     const char *copy_code;   /* COPY FROM STDIN: the error Execute reports */
     const char *copy_msg;
     struct sql_utility *hook; /* UTIL_HOOK: a claimed statement */
+    struct sql_cursor_op *cursor; /* UTIL_CURSOR: what the statement does to which cursor */
     char **explain;          /* UTIL_EXPLAIN: the plan's lines */
     int nexplain;
     int nexec_params;        /* EXECUTE: parameter expressions */
@@ -120,6 +124,7 @@ struct sql_portal {
     value_t *util_rows;     /* SHOW results, row-major */
     int util_nrows;
     exec_session_t *sess;
+    struct sql_fetch_state *fetch; /* FETCH: rows still to send when the sink stopped */
 };
 
 /* Analyzer entry: a SELECT / VALUES statement to a plan + result columns. */
@@ -178,6 +183,12 @@ int sql__prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offs
                        const type_oid_t *param_types, const PgQuery__Node *node, sql_stmt_t **out,
                        err_t *err) MUST_CHECK;
 int sql__prepare_text(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, sql_stmt_t **out, err_t *err) MUST_CHECK;
+/* sql.c, for cursor.c: the preparation of a whole text (uncached, with
+ * its offset and parameter types) into arena a, and the swap of the
+ * parameters the calling thread's scans read (sql__exec_params). */
+int sql__prepare_again(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
+                       const type_oid_t *param_types, sql_stmt_t **out, err_t *err) MUST_CHECK;
+void sql__swap_exec_params(const value_t **params, int *n);
 
 /* explain.c */
 int sql__explain_lines(mem_arena_t *a, const exec_plan_t *plan, char ***lines, int *n);
