@@ -79,6 +79,15 @@ typedef struct sql_fetch_state {
     int64_t count;
     bool nomove;
     uint64_t nproc;
+    /* Execute with a row limit: PostgreSQL runs the whole FETCH into a
+     * tuplestore and hands that out, so the cursor has moved all the way
+     * whatever the client reads. Rows are copied here (portal arena). */
+    bool buffered;
+    value_t *rows;
+    uint64_t nrows, caprows, next;
+    int ncols;
+    mem_arena_t *arena;
+    const sql_col_t *cols;
 } sql_fetch_state_t;
 
 static uint64_t next_serial;
@@ -499,6 +508,25 @@ static int fetch_plan(sql_cursor_t *c, sql_fetch_state_t *st, int dir, int64_t c
     return select_begin(c, st, forward, count, err);
 }
 
+/* buffer_row - the sink of a FETCH run for an Execute with a row limit. */
+static int buffer_row(void *arg, int ncols, const value_t *vals)
+{
+    sql_fetch_state_t *st = arg;
+    size_t w = (size_t)(st->ncols > 0 ? st->ncols : 1);
+    if (st->nrows == st->caprows) {
+        uint64_t cap = st->caprows ? st->caprows * 2 : 64;
+        value_t *n = mem_alloc(st->arena, sizeof(value_t) * w * cap);
+        if (st->nrows)
+            memcpy(n, st->rows, sizeof(value_t) * w * st->nrows);
+        st->rows = n;
+        st->caprows = cap;
+    }
+    for (int i = 0; i < ncols; i++)
+        value_copy(st->arena, st->cols[i].type, &st->rows[st->nrows * w + (size_t)i], &vals[i]);
+    st->nrows++;
+    return 0;
+}
+
 /* ---- execute ---- */
 
 static int run_declare(sql_portal_t *p, err_t *err)
@@ -584,7 +612,29 @@ static int run_fetch(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink,
         }
     }
     uint64_t n;
-    if (st->done_early) {
+    if (!st->done_early && !op->move && max_rows > 0 && !st->buffered) {
+        st->buffered = true;
+        st->ncols = c->query->ncols;
+        st->cols = c->query->cols;
+        st->arena = p->arena;
+        sql_sink_t collect = { st, buffer_row };
+        uint64_t sent = 0;
+        if (select_run(c, st, &collect, 0, &sent, err) < 0) {
+            p->done = true;
+            return -1;
+        }
+    }
+    if (st->buffered) {
+        size_t w = (size_t)(st->ncols > 0 ? st->ncols : 1);
+        for (uint64_t sent = 0; st->next < st->nrows;) {
+            if (max_rows && sent >= max_rows)
+                return SQL_EXEC_SUSPENDED;
+            sent++;
+            if (sink->row(sink->arg, st->ncols, st->rows + st->next++ * w) < 0)
+                return SQL_EXEC_SUSPENDED;
+        }
+        n = st->nproc;
+    } else if (st->done_early) {
         n = (uint64_t)st->result;
     } else {
         uint64_t sent = 0;
