@@ -891,45 +891,21 @@ static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off,
     bool ovf = false;
     int64_t r;
 #define SUM_BLOCK_ADD(m) (ovf |= __builtin_add_overflow((int64_t)o[m][g], (int64_t)v[m][i], &r), o[m][g] = (uint64_t)r)
-    switch (nm) {
-    case 1:
-        for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows ? rows[x] : x;
-            SUM_BLOCK_ADD(0);
-        }
-        break;
-    case 2:
-        for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows ? rows[x] : x;
-            SUM_BLOCK_ADD(0);
-            SUM_BLOCK_ADD(1);
-        }
-        break;
-    case 3:
-        for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows ? rows[x] : x;
-            SUM_BLOCK_ADD(0);
-            SUM_BLOCK_ADD(1);
-            SUM_BLOCK_ADD(2);
-        }
-        break;
-    case 4:
-        for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows ? rows[x] : x;
-            SUM_BLOCK_ADD(0);
-            SUM_BLOCK_ADD(1);
-            SUM_BLOCK_ADD(2);
-            SUM_BLOCK_ADD(3);
-        }
-        break;
-    default:
-        for (uint64_t x = 0; x < n; x++) {
-            uint64_t g = gid[x], i = rows ? rows[x] : x;
-            for (int m = 0; m < nm; m++)
-                SUM_BLOCK_ADD(m);
-        }
-        break;
+    /* NM a constant in the common cases, so the measure loop unrolls */
+#define SUM_BLOCK_LOOP(NM)                                                                                             \
+    for (uint64_t x = 0; x < n; x++) {                                                                                 \
+        uint64_t g = gid[x], i = rows ? rows[x] : x;                                                                   \
+        for (int m = 0; m < (NM); m++)                                                                                 \
+            SUM_BLOCK_ADD(m);                                                                                          \
     }
+    switch (nm) {
+    case 1: SUM_BLOCK_LOOP(1); break;
+    case 2: SUM_BLOCK_LOOP(2); break;
+    case 3: SUM_BLOCK_LOOP(3); break;
+    case 4: SUM_BLOCK_LOOP(4); break;
+    default: SUM_BLOCK_LOOP(nm); break;
+    }
+#undef SUM_BLOCK_LOOP
 #undef SUM_BLOCK_ADD
     if (ovf)
         sum_overflow = 1;

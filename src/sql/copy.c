@@ -105,49 +105,52 @@ static int opt_string(const copy_ctx_t *c, const PgQuery__DefElem *d, const char
     }
 }
 
-/* opt_bool - PostgreSQL's defGetBoolean. */
-static int opt_bool(const copy_ctx_t *c, const PgQuery__DefElem *d, bool *out)
+/* opt_boolword - d's value as PostgreSQL's defGetBoolean reads it: 0 with
+ * *out set, 1 with *word set when it is a string but not a Boolean word
+ * (the caller decides), -1 on error. */
+static int opt_boolword(const copy_ctx_t *c, const PgQuery__DefElem *d, bool *out, const char **word)
 {
     const PgQuery__Node *n = d->arg;
+    *word = NULL;
     if (!n)
         return *out = true, 0;
     if (n->node_case == PG_QUERY__NODE__NODE_INTEGER) {
         if (n->integer->ival == 0 || n->integer->ival == 1)
             return *out = n->integer->ival == 1, 0;
-    } else {
-        const char *s;
-        if (opt_string(c, d, &s) < 0)
-            return -1;
-        if (!strcasecmp(s, "true") || !strcasecmp(s, "on"))
-            return *out = true, 0;
-        if (!strcasecmp(s, "false") || !strcasecmp(s, "off"))
-            return *out = false, 0;
+        return 1;
     }
+    const char *s;
+    if (opt_string(c, d, &s) < 0)
+        return -1;
+    if (!strcasecmp(s, "true") || !strcasecmp(s, "on"))
+        return *out = true, 0;
+    if (!strcasecmp(s, "false") || !strcasecmp(s, "off"))
+        return *out = false, 0;
+    *word = s;
+    return 1;
+}
+
+/* opt_bool - PostgreSQL's defGetBoolean. */
+static int opt_bool(const copy_ctx_t *c, const PgQuery__DefElem *d, bool *out)
+{
+    const char *word;
+    int rc = opt_boolword(c, d, out, &word);
+    if (rc <= 0)
+        return rc;
     return err_set(c->err, ERRCODE_SYNTAX_ERROR, "%s requires a Boolean value", d->defname);
 }
 
 /* opt_header - PostgreSQL 15's defGetCopyHeaderChoice (MATCH only for FROM). */
 static int opt_header(const copy_ctx_t *c, const PgQuery__DefElem *d, bool is_from, bool *out)
 {
-    const PgQuery__Node *n = d->arg;
-    if (!n)
-        return *out = true, 0;
-    if (n->node_case == PG_QUERY__NODE__NODE_INTEGER) {
-        if (n->integer->ival == 0 || n->integer->ival == 1)
-            return *out = n->integer->ival == 1, 0;
-    } else {
-        const char *s;
-        if (opt_string(c, d, &s) < 0)
-            return -1;
-        if (!strcasecmp(s, "true") || !strcasecmp(s, "on"))
+    const char *word;
+    int rc = opt_boolword(c, d, out, &word);
+    if (rc <= 0)
+        return rc;
+    if (word && !strcasecmp(word, "match")) {
+        if (is_from)
             return *out = true, 0;
-        if (!strcasecmp(s, "false") || !strcasecmp(s, "off"))
-            return *out = false, 0;
-        if (!strcasecmp(s, "match")) {
-            if (is_from)
-                return *out = true, 0;
-            return err_set(c->err, ERRCODE_FEATURE_NOT_SUPPORTED, "cannot use \"%s\" with HEADER in COPY TO", s);
-        }
+        return err_set(c->err, ERRCODE_FEATURE_NOT_SUPPORTED, "cannot use \"%s\" with HEADER in COPY TO", word);
     }
     return err_set(c->err, ERRCODE_SYNTAX_ERROR, "%s requires a Boolean value or \"match\"", d->defname);
 }
