@@ -3,7 +3,8 @@
 # server: tests/java/JdbcTest.java, compiled with javac into /tmp at test time. The program
 # runs a PreparedStatement with parameters 10 times (pgjdbc switches to a named server
 # statement and binary results after 5), binary transfer of the core types, errors with
-# SQLState, transactions and 25P02, fetch size (Execute row limits), a wrong password (28P01).
+# SQLState, transactions and 25P02, COPY TO STDOUT through CopyManager.copyOut (csv and text),
+# fetch size (Execute row limits), a wrong password (28P01).
 # e2e-timeout: 300
 set -u
 here=$(cd "$(dirname "$0")" && pwd)

@@ -224,6 +224,22 @@ public class JdbcTest {
                 c.setAutoCommit(true);
             });
 
+            // ---- COPY ... TO STDOUT through pgjdbc's copy API (CopyOutResponse, CopyData, CopyDone) ----
+            attempt("copy out", () -> {
+                org.postgresql.copy.CopyManager cm = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+                java.io.StringWriter w = new java.io.StringWriter();
+                long rows = cm.copyOut("COPY (SELECT x, 'a,b' AS s, NULL::int AS z FROM (VALUES (1), (2)) AS v(x) ORDER BY x) "
+                                       + "TO STDOUT WITH (FORMAT csv, HEADER)", w);
+                is(rows + "|" + w, "2|x,s,z\n1,\"a,b\",\n2,\"a,b\",\n", "CopyManager.copyOut: csv with HEADER, a quoted field, a NULL");
+                w = new java.io.StringWriter();
+                rows = cm.copyOut("COPY (SELECT 'tab\there' AS t, NULL AS n) TO STDOUT", w);
+                is(rows + "|" + w, "1|tab\\there\t\\N\n", "CopyManager.copyOut: text format escapes a tab, NULL as \\N");
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT 'after copy'")) {
+                    rs.next();
+                    is(rs.getString(1), "after copy", "the connection works after the copies");
+                }
+            });
+
             // ---- fetch size: Execute with a row limit, PortalSuspended ----
             attempt("fetch size", () -> {
                 c.setAutoCommit(false);
