@@ -3,7 +3,8 @@
 # against the server: DSN-less and DSN connections, results, errors with SQLSTATE, the
 # session going on after them, a wrong password. psqlODBC prepares statements as named
 # server statements (Parse "_PLAN0x..." / Describe S / Bind / Execute / DEALLOCATE) and
-# queries pg_type at connect. A private ODBCSYSINI keeps /etc/odbcinst.ini's CommLog=1
+# queries pg_type at connect; with UseDeclareFetch=1 it reads results through SQL cursors
+# (DECLARE / FETCH / CLOSE). A private ODBCSYSINI keeps /etc/odbcinst.ini's CommLog=1
 # from writing /tmp/psqlodbc_*.log files.
 # e2e-timeout: 300
 set -u
@@ -74,6 +75,24 @@ SQL
 like "$out" '^in transaction$' "BEGIN / SELECT / COMMIT"
 like "$out" '^read committed$' "SHOW transaction_isolation"
 like "$out" '^isql-test$' "SET then SHOW"
+
+# UseDeclareFetch: psqlODBC runs a SELECT as BEGIN, DECLARE "SQL_CUR..." CURSOR, FETCH n
+# until the rows end, CLOSE (the cursor statements, as BI tools configure the driver)
+out=$(echo "SELECT x, 'r' || x AS s FROM (VALUES (1), (2), (3), (4), (5)) AS v(x) ORDER BY x" |
+    isql_k -d'|' -c "$conn;UseDeclareFetch=1;Fetch=2" 2>&1)
+is "$?:$out" "0:x|s
+1|r1
+2|r2
+3|r3
+4|r4
+5|r5" "UseDeclareFetch=1, Fetch=2: five rows through DECLARE and FETCH 2"
+out=$(isql_k -d'|' "$conn;UseDeclareFetch=1;Fetch=3" 2>&1 <<'SQL'
+SELECT 1/0
+SELECT 'after a failed cursor'
+SQL
+)
+like "$out" '^\[22012\]ERROR: division by zero;' "UseDeclareFetch: an error in the cursor's query comes back as 22012"
+like "$out" '^after a failed cursor$' "UseDeclareFetch: the session goes on after it"
 
 if [ "$SRV_METHOD" != trust ]; then
     out=$(echo "SELECT 1" | isql_k "${conn/Password=$SRV_PASSWORD/Password=wrong}" 2>&1)
