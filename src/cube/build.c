@@ -1550,6 +1550,58 @@ static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint64_t n, int lo, int nb
     return a;
 }
 
+/* block_out - the bg groups of a block of runs as c's rows [ng, ng + bg)
+ * (c's arrays grown when they are full, *cap their rows): the dimensions
+ * after c's first L decoded from each group's key (gkey, at shift[k] under
+ * kmask[k]), the first L gathered from the group's first parent row (keys[]
+ * holds each position's parent row by now, gs[] the groups' first
+ * positions), the measures summed over the block's bn positions. Returns
+ * ng + bg. */
+static uint64_t block_out(cube_build_t *b, bcub_t *c, const src_t *s, const int *pos, int L, const int *shift,
+                          const uint64_t *kmask, uint64_t *gkey, const uint64_t *keys, const uint64_t *gs, uint32_t *gid,
+                          uint64_t bn, uint64_t bg, uint64_t ng, uint64_t *cap)
+{
+    if (ng + bg > *cap) {
+        uint64_t nc = *cap + *cap / 2 > ng + bg ? *cap + *cap / 2 : ng + bg;
+        grow_out(b, c, nc > s->n ? s->n : nc);
+        *cap = c->nrows;
+    }
+    /* the sorted dimensions, each in one typed loop over the groups' keys */
+    for (int k = L; k < c->ndims; k++) {
+        int sh = shift[k];
+        uint64_t km = kmask[k];
+        switch (c->width[k]) {
+        case 1: {
+            uint8_t *o = (uint8_t *)c->codes[k] + ng;
+            for (uint64_t x = 0; x < bg; x++)
+                o[x] = (uint8_t)((gkey[x] >> sh) & km);
+            break;
+        }
+        case 2: {
+            uint16_t *o = (uint16_t *)c->codes[k] + ng;
+            for (uint64_t x = 0; x < bg; x++)
+                o[x] = (uint16_t)((gkey[x] >> sh) & km);
+            break;
+        }
+        default: {
+            uint32_t *o = (uint32_t *)c->codes[k] + ng;
+            for (uint64_t x = 0; x < bg; x++)
+                o[x] = (uint32_t)((gkey[x] >> sh) & km);
+            break;
+        }
+        }
+    }
+    /* the leading dimensions from each group's first row */
+    for (uint64_t x = 0; x < bg; x++)
+        gkey[x] = keys[gs[x]];
+    for (int k = 0; k < L; k++)
+        gather_codes((char *)c->codes[k] + ng * (uint64_t)c->width[k], c->width[k], s->codes[pos[k]],
+                     s->width[pos[k]], gkey, NULL, bg);
+    fill_gid(gid, gs, bg);
+    sum_block(b, c->meas, ng, s->meas, keys, gid, bn, bg);
+    return ng + bg;
+}
+
 /* compute_runs - cuboid c from a sorted parent whose order keeps the child's
  * first L dimensions (order_len): the parent's rows fall into runs of equal
  * values of those; each run is sorted by the child's other dimensions,
@@ -1669,45 +1721,7 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
             r = re;
         }
         gs[bg] = bn;
-        if (ng + bg > cap) {
-            uint64_t nc = cap + cap / 2 > ng + bg ? cap + cap / 2 : ng + bg;
-            grow_out(b, c, nc > n ? n : nc);
-            cap = c->nrows;
-        }
-        /* the sorted dimensions, each in one typed loop over the groups' keys */
-        for (int k = L; k < K; k++) {
-            int sh = shift[k];
-            uint64_t km = kmask[k];
-            switch (c->width[k]) {
-            case 1: {
-                uint8_t *o = (uint8_t *)c->codes[k] + ng;
-                for (uint64_t x = 0; x < bg; x++)
-                    o[x] = (uint8_t)((gkey[x] >> sh) & km);
-                break;
-            }
-            case 2: {
-                uint16_t *o = (uint16_t *)c->codes[k] + ng;
-                for (uint64_t x = 0; x < bg; x++)
-                    o[x] = (uint16_t)((gkey[x] >> sh) & km);
-                break;
-            }
-            default: {
-                uint32_t *o = (uint32_t *)c->codes[k] + ng;
-                for (uint64_t x = 0; x < bg; x++)
-                    o[x] = (uint32_t)((gkey[x] >> sh) & km);
-                break;
-            }
-            }
-        }
-        /* the leading dimensions from each group's first row */
-        for (uint64_t x = 0; x < bg; x++)
-            gkey[x] = keys[gs[x]];
-        for (int k = 0; k < L; k++)
-            gather_codes((char *)c->codes[k] + ng * (uint64_t)c->width[k], c->width[k], s->codes[pos[k]],
-                         s->width[pos[k]], gkey, NULL, bg);
-        fill_gid(gid, gs, bg);
-        sum_block(b, c->meas, ng, s->meas, keys, gid, bn, bg);
-        ng += bg;
+        ng = block_out(b, c, s, pos, L, shift, kmask, gkey, keys, gs, gid, bn, bg, ng, &cap);
         a = e;
     }
     if (ng < cap)
@@ -2011,22 +2025,7 @@ static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, cons
                 keys[x] = rid[r0 + (keys[x] & imask)];
         }
         gs[bg] = bn;
-        if (ng + bg > cap) {
-            uint64_t nc = cap + cap / 2 > ng + bg ? cap + cap / 2 : ng + bg;
-            grow_out(b, c, nc > n ? n : nc);
-            cap = c->nrows;
-        }
-        for (int k = L; k < K; k++)
-            for (uint64_t x = 0; x < bg; x++)
-                put_code(c->codes[k], c->width[k], ng + x, (uint32_t)((gkey[x] >> shift[k]) & kmask[k]));
-        for (uint64_t x = 0; x < bg; x++)
-            gkey[x] = keys[gs[x]];
-        for (int k = 0; k < L; k++)
-            gather_codes((char *)c->codes[k] + ng * (uint64_t)c->width[k], c->width[k], s->codes[pos[k]],
-                         s->width[pos[k]], gkey, NULL, bg);
-        fill_gid(gid, gs, bg);
-        sum_block(b, c->meas, ng, s->meas, keys, gid, bn, bg);
-        ng += bg;
+        ng = block_out(b, c, s, pos, L, shift, kmask, gkey, keys, gs, gid, bn, bg, ng, &cap);
         a = e;
     }
     if (ng < cap)
