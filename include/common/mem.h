@@ -28,6 +28,10 @@
 void *mem_malloc(size_t n);
 void *mem_calloc(size_t n, size_t size);
 void *mem_realloc(void *p, size_t n);
+/* mem_release - gives the whole pages inside [p, p + n) back to the system
+ * (they read as zeros afterwards): for a big array whose prefix is no
+ * longer needed while the rest still is. A no-op where it cannot. */
+void mem_release(void *p, size_t n);
 char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t n);
 void mem_free(void *p);

@@ -9,9 +9,12 @@
  */
 #include "common/mem.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define ARENA_BLOCK_MIN 8192
 #define ARENA_ALIGN 16
@@ -70,6 +73,18 @@ void *mem_realloc(void *p, size_t n)
     if (!q)
         oom(n);
     return q;
+}
+
+void mem_release(void *p, size_t n)
+{
+    static uintptr_t page;
+    if (!page) {
+        long ps = sysconf(_SC_PAGESIZE);
+        page = ps > 0 ? (uintptr_t)ps : 4096;
+    }
+    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), e = ((uintptr_t)p + n) & ~(page - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_DONTNEED);
 }
 
 char *mem_strdup(const char *s)

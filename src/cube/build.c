@@ -2429,6 +2429,7 @@ typedef struct basectx {
     uint64_t *keys;       /* n x E, bucket order */
     uint64_t **meas;      /* n per measure (NULL: count(*)), bucket order */
     uint64_t **tmp;       /* per thread: the largest bucket x E */
+    bool release;         /* the source is the buffered rows: the scatter gives their pages back as it goes */
     atomic_int next;
 } basectx_t;
 
@@ -2496,13 +2497,34 @@ static void base_hist(cube_build_t *b, basectx_t *x, int t)
     }
 }
 
+/* release_rows - gives back the pages of rows [from, to) of every buffered
+ * column: the scatter has copied them into the buckets, and the pages the
+ * buckets fault in next can come from these instead of from the page cache
+ * (which the kernel would otherwise reclaim on the faulting thread). */
+static void release_rows(const basectx_t *x, int nm, uint64_t from, uint64_t to)
+{
+    for (int k = 0; k < x->K; k++) {
+        int w = x->s->width[x->pos[k]];
+        mem_release((char *)x->s->codes[x->pos[k]] + from * (uint64_t)w, (to - from) * (uint64_t)w);
+    }
+    for (int m = 0; m < nm; m++)
+        if (x->s->meas[m])
+            mem_release((void *)(x->s->meas[m] + from), (to - from) * 8);
+}
+
 static void base_scatter(cube_build_t *b, basectx_t *x, int t)
 {
     uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
-    uint64_t *off = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4];
+    uint64_t *off = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4], released = lo;
     int W = x->W, E = x->E, nm = b->nmeasures;
     uint64_t step = CHUNK * 4 / (uint64_t)W;
+    /* pages go back a bucket's worth of rows at a time (1M by default) */
+    uint64_t every = b->opts.bucket_rows ? b->opts.bucket_rows : (1ULL << 20);
     for (uint64_t i = lo; i < hi; i += step) {
+        if (x->release && i - released >= every) {
+            release_rows(x, nm, released, i);
+            released = i;
+        }
         uint64_t e = hi - i < step ? hi : i + step;
         base_keys(x, i, e, kw);
         for (uint64_t r = 0; r < e - i; r++) {
@@ -2709,6 +2731,7 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     for (int m = 0; m < nm; m++)
         if (s->meas[m])
             x.meas[m] = mem_malloc(x.n * 8 + 8);
+    x.release = raw;
     base_par(b, &x, base_scatter);
     if (raw && b->trace)
         log_debug("cube build: base: scatter at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
