@@ -197,7 +197,7 @@ for q in "${queries[@]}"; do
         fi
     done
 done
-[ "$same" = 1 ] && log "answers: all 13 identical across kiln$([ "$do_pg" = 1 ] && echo ", PostgreSQL")$([ "$do_duck" = 1 ] && echo ", DuckDB") ($(cat "$out"/kiln/*.out | wc -l) rows in all)"
+[ "$same" = 1 ] && log "answers: all 13 identical across kiln$([ "$do_pg" = 1 ] && echo ", PostgreSQL")$([ "$do_duck" = 1 ] && echo ", DuckDB") ($(cat "$out"/kiln/q*.out | wc -l) rows in all)"
 cube=1
 for q in "${queries[@]}"; do
     n=$(basename "$q" .sql)
