@@ -42,16 +42,12 @@ export MDB_DIR=$CL_DIR/mdb ZK_DIR=$CL_DIR/zk HAPROXY_DIR=$CL_DIR/haproxy
 
 cl_say() { echo "cluster: $*" >&2; }
 
-cl_free_port() { # a port the kernel just handed out, not one picked earlier in this run
+cl_free_port() { # a free port below the ephemeral range (tests/lib/free_port.py), not one picked earlier in this run
     local p
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-        p=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])') || return 1
-        case " ${CL_PICKED:-} " in *" $p "*) continue ;; esac
-        CL_PICKED="${CL_PICKED:-} $p"
-        echo "$p"
-        return 0
-    done
-    return 1
+    # shellcheck disable=SC2086 # the picked ports, one argument each
+    p=$(python3 "$CL_LIB/free_port.py" ${CL_PICKED:-}) || return 1
+    CL_PICKED="${CL_PICKED:-} $p"
+    echo "$p"
 }
 
 cl_kilnd() {

@@ -5,7 +5,7 @@
 #   KILN_BUILD   where kilnd was built (default: KILN_TOP, the in-tree build)
 #   at_exit CMD  runs CMD when the script exits (LIFO, even on errors and signals)
 #   kiln_watchdog CMD  runs CMD when the script is gone, even if it was killed with SIGKILL
-#   free_port    prints a TCP port on 127.0.0.1 that the kernel just handed out
+#   free_port    prints a free TCP port on 127.0.0.1 below the ephemeral range (free_port.py)
 #   wait_until SECONDS CMD...   retries CMD every 0.1 s; fails after SECONDS
 #   psql, tmo CMD...            psql / CMD under timeout (KILN_CLIENT_TIMEOUT, default 60 s)
 #   kiln_tmpdir VAR [NAME]      sets VAR to a new mktemp -d under /tmp, removed at
@@ -51,7 +51,7 @@ kiln_watchdog() {
 }
 
 free_port() {
-    "$SYS_PYTHON" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+    "$SYS_PYTHON" "$KILN_TOP/tests/lib/free_port.py"
 }
 
 wait_until() {

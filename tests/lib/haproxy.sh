@@ -36,7 +36,7 @@ port_busy() {
 free_port() { # sets PORT
     local p i
     for i in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
+        p=$(python3 "$(dirname "${BASH_SOURCE[0]}")/free_port.py" ${PICKED:-}) || return 1
         if ! port_busy "$p"; then
             PICKED="${PICKED:-} $p"
             PORT=$p

@@ -43,10 +43,10 @@ port_busy() { # port_busy PORT: listening, or picked already in this run
     fi
 }
 
-free_port() { # free_port: sets PORT to a free port in 20000..59999, not one picked before
+free_port() { # free_port: sets PORT to a free port below the ephemeral range (free_port.py), not one picked before
     local p i
     for i in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
+        p=$(python3 "$(dirname "${BASH_SOURCE[0]}")/free_port.py" ${PICKED:-}) || return 1
         if ! port_busy "$p"; then
             PICKED="${PICKED:-} $p"
             PORT=$p
