@@ -26,10 +26,9 @@ import random
 import sys
 
 import psycopg2
-import psycopg2.extensions
 
-TEXT_OIDS = (16, 20, 21, 23, 25, 26, 700, 701, 1042, 1043, 1082, 1083, 1114, 1184, 1700, 19, 18, 1266, 1186)
-RAW = psycopg2.extensions.new_type(TEXT_OIDS, "RAWTEXT", lambda v, c: v)
+# the same data files and connections as cube_diff.py (this directory is on sys.path)
+from cube_diff import connect, write_csv
 
 SCHEMA = {
     "dates": [
@@ -98,16 +97,6 @@ def gen_data(seed):
         fact.append((i, r.randrange(1, 61), dk[0], r.randrange(1, 51), r.randrange(0, 3000000000),
                      price, disc, small, flag, ts if r.random() > 0.03 else None, tstz))
     return {"dates": dates, "cust": cust, "lineorder": fact}
-
-
-def csv_field(v):
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "t" if v else "f"
-    if isinstance(v, str):
-        return '"' + v.replace('"', '""') + '"'
-    return str(v)
 
 
 FROM = "lineorder JOIN dates ON lo_datekey = d_key JOIN cust ON lo_custkey = c_key"
@@ -273,13 +262,6 @@ for tz in ("UTC", "Asia/Tokyo", "America/New_York"):
     q("SELECT d_tstz, n FROM cube_time WHERE d_tstz IS NOT NULL ORDER BY 1 LIMIT 5", "tz:" + tz)
 
 
-def connect(dsn):
-    c = psycopg2.connect(dsn)
-    c.autocommit = True
-    psycopg2.extensions.register_type(RAW, c)
-    return c
-
-
 def run(conn, sql, params=None):
     cur = conn.cursor()
     try:
@@ -390,9 +372,7 @@ def compare(tap, k, kp, p, label, sql, flags, params=None):
 def load(args, data, tap, k, p):
     d = args.dir
     for t in SCHEMA:
-        with open("%s/%s.csv" % (d, t), "w", encoding="utf-8") as f:
-            for row in data[t]:
-                f.write(",".join(csv_field(v) for v in row) + "\n")
+        write_csv("%s/%s.csv" % (d, t), data[t])
     pc = p.cursor()
     pc.execute("SET TimeZone = 'UTC'")
     for t, cols in SCHEMA.items():
