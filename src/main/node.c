@@ -56,6 +56,7 @@ typedef struct node {
     job_engine_t *jobs;
     char storage_root[4096];
     bool writes_storage;    /* kylin.server.mode all or job: sweeps dropped views' directories */
+    int64_t swept_version;  /* the catalog version of the last sweep (-1: none yet) */
     char cluster[256];
     uv_timer_t sync_timer;
     uv_work_t sync_work;
@@ -74,10 +75,15 @@ static void sync_work_cb(uv_work_t *w)
     if (meta_catalog_refresh(n->meta, false, &n->sync_err) != 0 && !n->sync_err.set)
         err_set(&n->sync_err, ERRCODE_CONNECTION_FAILURE, "metastore refresh failed");
     /* a DROP on a query node left the view's directories to a node that
-     * can write the storage */
-    err_t e = { 0 };
-    if (!n->sync_err.set && n->writes_storage && cube_mv_sweep(n->meta, n->storage_root, &e) < 0)
-        log_warn("storage sweep: %s", e.message);
+     * can write the storage; only a catalog that moved can have dropped one */
+    int64_t v = meta_catalog_version(n->meta);
+    if (!n->sync_err.set && n->writes_storage && v != n->swept_version) {
+        err_t e = { 0 };
+        if (cube_mv_sweep(n->meta, n->storage_root, &e) < 0)
+            log_warn("storage sweep: %s", e.message);
+        else
+            n->swept_version = v;
+    }
 }
 
 static void sync_after_cb(uv_work_t *w, int status)
@@ -192,6 +198,7 @@ static int start_metadata(node_t *n, cfg_t *cfg)
         return -1;
     }
     n->writes_storage = strcmp(cfg_str(cfg, CFG_SERVER_MODE), "query") != 0;
+    n->swept_version = -1;
     if (cube_job_register(n->storage_root) != 0) {
         log_error("could not register the cube build step");
         return -1;
