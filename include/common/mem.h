@@ -32,6 +32,13 @@ void *mem_realloc(void *p, size_t n);
  * (they read as zeros afterwards): for a big array whose prefix is no
  * longer needed while the rest still is. A no-op where it cannot. */
 void mem_release(void *p, size_t n);
+/* mem_big_cache_on - until the matching mem_big_cache_off, freed blocks of
+ * 8 MB and more are kept (up to limit bytes in all) and reused by the next
+ * big mem_malloc/mem_calloc, instead of going back to the kernel to be
+ * faulted and cleared again. For a phase that allocates and frees big arrays
+ * over and over (a cube build); the last off frees what is kept. */
+void mem_big_cache_on(size_t limit);
+void mem_big_cache_off(void);
 char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t n);
 void mem_free(void *p);
