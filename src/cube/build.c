@@ -2041,7 +2041,7 @@ static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, cons
 static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, int T, bool raw);
 
 /* compute_from - cuboid c from the sorted cuboid p. */
-static double hll_rows(const bcub_t *p, const bcub_t *c);
+static double hll_rows(const cube_build_t *b, const bcub_t *p, const bcub_t *c);
 
 static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p, bcub_t *c)
 {
@@ -2071,7 +2071,7 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
     /* few groups for a big parent that does not group them: hashed */
     uint64_t big = b->opts.bucket_rows ? b->opts.bucket_rows : (1ULL << 20);
     if (L == 0 && s.n >= big) {
-        double h = c->est <= HASH_MAX_GROUPS ? c->est : hll_rows(p, c);
+        double h = c->est <= HASH_MAX_GROUPS ? c->est : hll_rows(b, p, c);
         if (h <= HASH_MAX_GROUPS && h * 2 <= (double)s.n && compute_hash(b, &s, pos, c, span, h))
             return "hashed";
     }
@@ -2097,18 +2097,24 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
 
 /* hll_rows - distinct combinations of c's dimensions over the rows of p,
  * estimated with a HyperLogLog sketch (2^14 registers, about 1 % error): a
- * pass that hashes codes, several times cheaper than computing c. */
-static double hll_rows(const bcub_t *p, const bcub_t *c)
+ * pass that hashes codes, several times cheaper than computing c. Where the
+ * codes fit one word (nearly always) they are packed with shifts, which
+ * vectorise, and hashed once per row: a multiply per dimension and row made
+ * the sketches 4 % of SF 10's build. */
+static double hll_rows(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
 {
     enum { P = 14, M = 1 << P };
     uint8_t *reg = mem_calloc(M, 1);
-    int pos[CUBE_MAX_DIMS];
+    int pos[CUBE_MAX_DIMS], shift[CUBE_MAX_DIMS], kb = 0;
     for (int k = 0; k < c->ndims; k++) {
         int q = 0;
         while (p->dims[q] != c->dims[k])
             q++;
         pos[k] = q;
+        shift[k] = kb;
+        kb += code_bits(b->dims[c->dims[k]].ncodes ? b->dims[c->dims[k]].ncodes : 1);
     }
+    bool packed = kb <= 64;
     uint64_t h[CHUNK];
     for (uint64_t base = 0; base < p->nrows; base += CHUNK) {
         uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
@@ -2116,7 +2122,20 @@ static double hll_rows(const bcub_t *p, const bcub_t *c)
         for (int k = 0; k < c->ndims; k++) {
             const void *col = p->codes[pos[k]];
             int w = p->width[pos[k]];
-            if (w == 1) {
+            int sh = shift[k];
+            if (packed && w == 1) {
+                const uint8_t *x = (const uint8_t *)col + base;
+                for (uint64_t i = 0; i < cn; i++)
+                    h[i] |= (uint64_t)x[i] << sh;
+            } else if (packed && w == 2) {
+                const uint16_t *x = (const uint16_t *)col + base;
+                for (uint64_t i = 0; i < cn; i++)
+                    h[i] |= (uint64_t)x[i] << sh;
+            } else if (packed) {
+                const uint32_t *x = (const uint32_t *)col + base;
+                for (uint64_t i = 0; i < cn; i++)
+                    h[i] |= (uint64_t)x[i] << sh;
+            } else if (w == 1) {
                 const uint8_t *x = (const uint8_t *)col + base;
                 for (uint64_t i = 0; i < cn; i++)
                     h[i] = (h[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
@@ -2182,7 +2201,7 @@ static void compute_task(cube_build_t *b, scratch_t *sc, int i)
         const bcub_t *st = p;
         while (!st->stored && st->parent >= 0)
             st = &b->cubs[st->parent];
-        double h = st->stored ? hll_rows(p, c) : 0;
+        double h = st->stored ? hll_rows(b, p, c) : 0;
         if (st->stored && h * b->opts.skip_ratio >= (double)st->nrows) {
             c->nrows = (uint64_t)h < st->nrows ? (uint64_t)h : st->nrows;
             c->virt = true;

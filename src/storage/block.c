@@ -49,7 +49,10 @@ static size_t pack(unsigned char *d, unsigned bw, const uint64_t *v, uint32_t n)
 }
 
 /* scan_codes - min, max and runs of one code column's block, and its
- * values for FOR; typed per width so the loop has no switch per value. */
+ * values for FOR; typed per width so the loop has no switch per value, and
+ * without a branch per value: each row rewrites its run's value and end
+ * (the last write of a run wins), as a new-run branch mispredicted on the
+ * middle columns of a sorted block. */
 #define SCAN_CODES(T)                                                          \
     do {                                                                       \
         const T *x = (const T *)col + lo;                                      \
@@ -57,11 +60,9 @@ static size_t pack(unsigned char *d, unsigned bw, const uint64_t *v, uint32_t n)
             uint32_t v = x[i];                                                 \
             mn = v < mn ? v : mn;                                              \
             mx = v > mx ? v : mx;                                              \
-            if (i == 0 || v != prev) {                                         \
-                if (i)                                                         \
-                    ends[nruns - 1] = (uint16_t)i;                             \
-                runv[nruns++] = v;                                             \
-            }                                                                  \
+            nruns += (uint32_t)(i == 0) | (uint32_t)(v != prev);               \
+            runv[nruns - 1] = v;                                               \
+            ends[nruns - 1] = (uint16_t)(i + 1);                               \
             prev = v;                                                          \
             vals[i] = v;                                                       \
         }                                                                      \
@@ -95,8 +96,6 @@ size_t storage__encode_block(unsigned char *out, int ndims, const int *width, co
             SCAN_CODES(uint32_t);
         if (n == 0)
             mn = 0;
-        if (nruns)
-            ends[nruns - 1] = (uint16_t)n;
         unsigned bw = storage__bits((uint64_t)mx - mn);
         size_t for_bytes = ((size_t)n * bw + 7) / 8;
         size_t rle_bytes = 2 * (size_t)nruns + ((size_t)nruns * bw + 7) / 8;
