@@ -604,14 +604,20 @@ static int fact_batch(job_t *j, fact_ctx_t *f, mem_arena_t *scratch, bool feed, 
     if (nk == 0)
         return 0;
     cube_col_t *dims = MEM_NEW_N(scratch, cube_col_t, mv->ndims + 1);
+    /* one reference array per lookup, shared by its dimensions: the build
+     * then reads each lookup row's codes together (add_ref_group) */
+    uint32_t *refs[CUBE_MV_MAX_TABLES] = { NULL };
     for (int d = 0; d < mv->ndims; d++) {
         cube_mv_ref_t ref = mv->dims[d].ref;
         cube_col_t *c = &dims[d];
         if (ref.table != 0) {
-            uint32_t *x = mem_alloc(scratch, sizeof(uint32_t) * (size_t)nk);
-            for (int i = 0; i < nk; i++) {
-                int64_t lr = f->rows[(size_t)ref.table * FACT_BATCH + keep[i]];
-                x[i] = lr < 0 ? CUBE_REF_NULL : (uint32_t)lr;
+            uint32_t *x = refs[ref.table];
+            if (!x) {
+                x = refs[ref.table] = mem_alloc(scratch, sizeof(uint32_t) * (size_t)nk);
+                for (int i = 0; i < nk; i++) {
+                    int64_t lr = f->rows[(size_t)ref.table * FACT_BATCH + keep[i]];
+                    x[i] = lr < 0 ? CUBE_REF_NULL : (uint32_t)lr;
+                }
             }
             c->kind = CUBE_COL_REF;
             c->ref = x;
