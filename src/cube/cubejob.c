@@ -239,9 +239,26 @@ static int need(job_t *j, cube_mv_ref_t r)
     return 0;
 }
 
+/* need_filter - the columns the model filter reads. */
+static int need_filter(job_t *j, const cube_q_pred_t *p)
+{
+    for (int i = 0; i < p->nargs; i++)
+        if (need_filter(j, p->args[i]) < 0)
+            return -1;
+    if (p->nargs || p->col.table < 0)
+        return 0;
+    int c = cube__table_col(&j->mv->tables[p->col.table], p->col.column);
+    if (c < 0)
+        return err_set(j->err, ERRCODE_UNDEFINED_COLUMN, "column %s.%s of the filter of cube \"%s\" is not in the table "
+                       "any more", j->mv->tables[p->col.table].alias, p->col.column, j->mv->name);
+    return need(j, (cube_mv_ref_t){ p->col.table, c });
+}
+
 static int mark_needed(job_t *j)
 {
     cube_mv_t *mv = j->mv;
+    if (mv->filter && need_filter(j, mv->filter) < 0)
+        return -1;
     for (int t = 1; t < mv->ntables; t++)
         for (int k = 0; k < mv->tables[t].nkeys; k++)
             if (need(j, (cube_mv_ref_t){ t, mv->tables[t].pk[k] }) < 0 ||
@@ -586,6 +603,39 @@ static void join(job_t *j, fact_ctx_t *f, int t, int n)
     f->unmatched[t] += miss;
 }
 
+/* filter_eval - the model filter p over the n joined rows keep[0..n):
+ * res[i] = 0 false, 1 unknown (NULL), 2 true, so AND is the minimum and
+ * OR the maximum, SQL's three-valued logic. One pass per leaf over the
+ * batch; a cube without a filter never gets here. */
+static void filter_eval(job_t *j, const fact_ctx_t *f, const cube_q_pred_t *p, const uint16_t *keep, int n,
+                        uint8_t *res, mem_arena_t *scratch)
+{
+    if (p->op == CUBE_Q_AND || p->op == CUBE_Q_OR) {
+        bool and = p->op == CUBE_Q_AND;
+        memset(res, and ? 2 : 0, (size_t)n);
+        uint8_t *x = mem_alloc(scratch, (size_t)n + 1);
+        for (int a = 0; a < p->nargs; a++) {
+            filter_eval(j, f, p->args[a], keep, n, x, scratch);
+            for (int i = 0; i < n; i++)
+                res[i] = and ? (x[i] < res[i] ? x[i] : res[i]) : (x[i] > res[i] ? x[i] : res[i]);
+        }
+        return;
+    }
+    if (p->op == CUBE_Q_NOT) { /* normalized filters have none; kept exact anyway */
+        filter_eval(j, f, p->args[0], keep, n, res, scratch);
+        for (int i = 0; i < n; i++)
+            res[i] = (uint8_t)(2 - res[i]);
+        return;
+    }
+    const cube_mv_table_t *t = &j->mv->tables[p->col.table];
+    cube_mv_ref_t r = { p->col.table, cube__table_col(t, p->col.column) };
+    type_oid_t ct = t->cols[r.col].type;
+    for (int i = 0; i < n; i++) {
+        int v = cube__filter_leaf(p, ct, val_of(j, f, r, keep[i]));
+        res[i] = (uint8_t)(v < 0 ? 1 : v ? 2 : 0);
+    }
+}
+
 /* fact_batch - joins, evaluates and (when feed) adds one batch to the build;
  * without feed only what could fail is done (after another part's error). */
 static int fact_batch(job_t *j, fact_ctx_t *f, mem_arena_t *scratch, bool feed, err_t *err)
@@ -600,6 +650,17 @@ static int fact_batch(job_t *j, fact_ctx_t *f, mem_arena_t *scratch, bool feed, 
     for (int r = 0; r < n; r++)
         if (!f->drop[r])
             keep[nk++] = (uint16_t)r;
+    if (mv->filter && nk > 0) {
+        /* only rows the filter holds for enter the cube (after the joins,
+         * so unmatched counts above still cover every fact row) */
+        uint8_t *res = mem_alloc(scratch, (size_t)nk);
+        filter_eval(j, f, mv->filter, keep, nk, res, scratch);
+        int w = 0;
+        for (int i = 0; i < nk; i++)
+            if (res[i] == 2)
+                keep[w++] = keep[i];
+        nk = w;
+    }
     f->rows_built += (uint64_t)nk;
     if (nk == 0)
         return 0;

@@ -219,6 +219,8 @@ typedef struct mctx {
     /* the execution values (cube_plan_bind); NULL: every one taken as NULL */
     const value_t *bvals;
     int nbvals;
+    /* the query reads the view itself, whose rows the filter already chose */
+    bool filter_implied;
 } mctx_t;
 
 static int nomatch(mctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1070,12 +1072,61 @@ static void mctx_init(mctx_t *c, const cube_query_t *q, cube_centry_t *e, mem_ar
     c->a = a;
 }
 
+/* filter_covered - whether the query's WHERE implies the cube's model
+ * filter, by the simple sound rule: every conjunct of the filter is one
+ * of the query's top-level conjuncts (both normalized, columns resolved
+ * to the model, constants compared by value). The cube holds exactly the
+ * rows where the filter is true, so those conjuncts hold for every row it
+ * has and are dropped: *where gets the query's other conjuncts (NULL
+ * none). 0 with the reason, naming the filter, when not implied. */
+static int filter_covered(mctx_t *c, const cube_q_pred_t **where)
+{
+    const cube_mv_t *mv = c->mv;
+    const cube_q_pred_t *fc[MAX_CONJ], *qc[MAX_CONJ];
+    int nf = cube__filter_conjuncts(mv->filter, fc, MAX_CONJ);
+    int nq = cube__filter_conjuncts(cube__filter_norm(c->a, c->q->where), qc, MAX_CONJ);
+    if (nf < 0 || nq < 0)
+        return nomatch(c, "too many conditions");
+    bool used[MAX_CONJ] = { false };
+    for (int i = 0; i < nf; i++) {
+        bool found = false;
+        for (int k = 0; k < nq; k++)
+            if (cube__filter_equal(mv, fc[i], qc[k], c->assign)) {
+                used[k] = true;
+                found = true;
+            }
+        if (!found)
+            return nomatch(c, "cube %s holds only the rows where %s, and the query's WHERE does not include %s",
+                           mv->name, mv->filter_text, nf > 1 ? cube__filter_text(mv, c->a, fc[i]) : "that condition");
+    }
+    const cube_q_pred_t **rest = MEM_NEW_N(c->a, const cube_q_pred_t *, nq + 1);
+    int nr = 0;
+    for (int k = 0; k < nq; k++)
+        if (!used[k])
+            rest[nr++] = qc[k];
+    *where = NULL;
+    if (nr == 1) {
+        *where = rest[0];
+    } else if (nr > 1) {
+        cube_q_pred_t *and = MEM_NEW(c->a, cube_q_pred_t);
+        and->op = CUBE_Q_AND;
+        and->col.table = -1;
+        and->nargs = nr;
+        and->args = rest;
+        *where = and;
+    }
+    return 1;
+}
+
 /* try_cube - 1 with *out when cube e answers q, 0 with c->why when not. */
 static int try_cube(mctx_t *c, cube_plan_t **out)
 {
     const cube_query_t *q = c->q;
     cube_mv_t *mv = c->mv;
     if (map_joins(c) <= 0)
+        return 0;
+    const cube_q_pred_t *where = q->where;
+    if (mv->filter && !c->filter_implied && filter_covered(c, &where) <= 0)
         return 0;
     cube_plan_t *p = MEM_NEW(c->a, cube_plan_t);
     /* group columns */
@@ -1096,8 +1147,8 @@ static int try_cube(mctx_t *c, cube_plan_t **out)
         c->needed |= 1ull << d;
     }
     /* filters */
-    if (q->where) {
-        npred_t *w = npred(c, q->where, false);
+    if (where) {
+        npred_t *w = npred(c, where, false);
         if (!w || add_conjuncts(c, w) <= 0)
             return 0;
     }
@@ -1663,6 +1714,7 @@ int cube_view_plan(cube_matcher_t *m, const meta_catalog_t *cat, const meta_cube
         *q = (cube_query_t){ mv->ntables, tabs, mv->ntables - 1, joins, ng, group, NULL, naggs, aggs };
         mctx_t c;
         mctx_init(&c, q, e, a);
+        c.filter_implied = true;
         if (try_cube(&c, &vs->plan) <= 0)
             return err_set(err, ERRCODE_INTERNAL_ERROR, "materialized view \"%s\": a grouping set cannot be read from "
                            "its cube: %s", mv->name, c.why ? c.why : "?");

@@ -83,6 +83,8 @@ void cube_plan_explain(const cube_plan_t *p, buf_t *out)
     if (!k)
         buf_printf(out, "(grand total)");
     buf_printf(out, " (%llu rows)\n", (unsigned long long)p->cuboid_rows);
+    if (mv->filter_text)
+        buf_printf(out, "  Cube Filter: %s (applied by the build)\n", mv->filter_text);
     if (p->nfilters)
         buf_printf(out, "  Filter: %s\n", p->filter_text);
     if (p->residual)
@@ -524,6 +526,8 @@ void cube_view_explain(const cube_view_t *v, buf_t *out)
             rolled += v->sets[s].plan->cuboid != v->sets[s].mask;
         }
     buf_printf(out, "Segment: %lld\n", (long long)v->e->seg_id);
+    if (mv->filter_text)
+        buf_printf(out, "Cube Filter: %s (applied by the build)\n", mv->filter_text);
     buf_printf(out, "Grouping Sets: %d of %d", n, v->nsets);
     if (rolled)
         buf_printf(out, " (%d rolled up from a stored superset)", rolled);

@@ -25,6 +25,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include "mv_int.h"
+#include "types/value.h"
 
 #define MAX_GROUPS 256
 
@@ -490,9 +491,20 @@ static int from_item(an_t *an, const PgQuery__Node *n)
     return 0;
 }
 
+/* is_join_eq - whether a WHERE conjunct is `column = column`: such a
+ * conjunct joins a table of a comma join; any other is a model filter.
+ * CREATE and cube_mv_load classify with this same test. */
+static bool is_join_eq(const PgQuery__Node *q)
+{
+    return q->node_case == PG_QUERY__NODE__NODE_A_EXPR && is_op(q->a_expr, "=") && q->a_expr->lexpr &&
+           q->a_expr->rexpr && q->a_expr->lexpr->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+           q->a_expr->rexpr->node_case == PG_QUERY__NODE__NODE_COLUMN_REF;
+}
+
 /* where_joins - comma joins: FROM fact, a, b WHERE fact.x = a.k AND ... The
- * WHERE clause may only hold join equalities (a model filter is not
- * supported yet); they attach each table to one already attached. */
+ * WHERE clause's `column = column` conjuncts attach each table to one
+ * already attached; its other conjuncts are the model filter
+ * (cube__mv_filter_where). */
 static int collect_eqs(an_t *an, const PgQuery__Node *q, const PgQuery__AExpr **eqs, int *n, int max)
 {
     if (q->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR && q->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
@@ -501,16 +513,14 @@ static int collect_eqs(an_t *an, const PgQuery__Node *q, const PgQuery__AExpr **
                 return -1;
         return 0;
     }
-    if (q->node_case == PG_QUERY__NODE__NODE_A_EXPR && is_op(q->a_expr, "=") && q->a_expr->lexpr && q->a_expr->rexpr &&
-        q->a_expr->lexpr->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
-        q->a_expr->rexpr->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && *n < max) {
-        eqs[(*n)++] = q->a_expr;
+    if (!is_join_eq(q))
         return 0;
+    if (*n >= max) {
+        err_set(an->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "a cube definition may have at most %d join equalities", max);
+        return at(an, q->a_expr->location);
     }
-    int loc = q->node_case == PG_QUERY__NODE__NODE_A_EXPR ? q->a_expr->location : -1;
-    err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "a WHERE condition other than a join equality is not supported in a cube definition");
-    err_hint(an->err, "A cube covers all rows of its tables; filter at query time.");
-    return at(an, loc);
+    eqs[(*n)++] = q->a_expr;
+    return 0;
 }
 
 static int where_joins(an_t *an, const PgQuery__Node *where, int first_comma)
@@ -561,6 +571,369 @@ static int where_joins(an_t *an, const PgQuery__Node *where, int first_comma)
             err_detail(an->err, "Each lookup is joined once, by key, to one table joined before it.");
             return at(an, eqs[e]->location);
         }
+    return 0;
+}
+
+/* ---- the model filter ---- */
+
+/* The WHERE conjuncts that are not join equalities become the model filter,
+ * a cube_q_pred_t over model columns (mv_filter.c normalizes, compares and
+ * evaluates it). Constants take their column's type as PostgreSQL's
+ * unknown literals do ('1994-01-01' against a date column is a date), and an
+ * integer or decimal constant against a numeric or float column becomes
+ * that type, so the values are the ones the planner hands the matcher for
+ * the same condition in a query. */
+
+static int node_loc(const PgQuery__Node *n);
+
+static int floc(const PgQuery__Node *n)
+{
+    if (!n)
+        return -1;
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_BOOL_EXPR: return n->bool_expr->location;
+    case PG_QUERY__NODE__NODE_NULL_TEST: return n->null_test->location;
+    case PG_QUERY__NODE__NODE_BOOLEAN_TEST: return n->boolean_test->location;
+    case PG_QUERY__NODE__NODE_SUB_LINK: return n->sub_link->location;
+    default: return node_loc(n);
+    }
+}
+
+static int filter_unsupported(an_t *an, const PgQuery__Node *n, const char *what)
+{
+    err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "%s is not supported in the WHERE of a cube definition", what);
+    err_detail(an->err, "A cube's filter compares columns of its tables with constants: =, <>, <, <=, >, >=, "
+                        "BETWEEN, IN (list), IS [NOT] NULL, a boolean column, combined with AND, OR, NOT.");
+    err_hint(an->err, "Filter at query time, or declare a view of the table over its files.");
+    return at(an, floc(n));
+}
+
+static cube_q_pred_t *fp_new(an_t *an, cube_q_op_t op)
+{
+    cube_q_pred_t *p = MEM_NEW(an->a, cube_q_pred_t);
+    p->op = op;
+    p->col.table = -1;
+    return p;
+}
+
+static bool int_type(type_oid_t t)
+{
+    return t == TYPE_INT2 || t == TYPE_INT4 || t == TYPE_INT8;
+}
+
+/* fconst - a constant compared with column r: its type and value. */
+static int fconst(an_t *an, const PgQuery__Node *n, cube_mv_ref_t r, type_oid_t *type, value_t *v)
+{
+    const cube_mv_srccol_t *c = &an->mv->tables[r.table].cols[r.col];
+    type_oid_t ct = c->type, t = 0;
+    int loc = floc(n);
+    if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST && n->type_cast->type_name &&
+        n->type_cast->type_name->n_names > 0) {
+        const PgQuery__TypeName *tn = n->type_cast->type_name;
+        const char *name = node_sval(tn->names[tn->n_names - 1]);
+        const type_info_t *ti = name ? type_lookup_name(name) : NULL;
+        if (!ti || tn->n_array_bounds) {
+            err_set(an->err, ERRCODE_UNDEFINED_OBJECT, "type \"%s\" does not exist", name ? name : "?");
+            return at(an, loc);
+        }
+        t = ti->oid;
+        n = n->type_cast->arg;
+    }
+    if (!n || n->node_case != PG_QUERY__NODE__NODE_A_CONST)
+        return filter_unsupported(an, n, "a comparison with something other than a constant");
+    const PgQuery__AConst *k = n->a_const;
+    if (k->isnull) {
+        *type = t ? t : ct;
+        *v = value_null();
+        return 0;
+    }
+    char ibuf[32];
+    const char *text;
+    switch (k->val_case) {
+    case PG_QUERY__A__CONST__VAL_IVAL:
+        snprintf(ibuf, sizeof ibuf, "%d", (int)k->ival->ival);
+        text = ibuf;
+        if (!t)
+            t = int_type(ct) ? TYPE_INT8 : ct == TYPE_NUMERIC ? TYPE_NUMERIC
+                : ct == TYPE_FLOAT4 || ct == TYPE_FLOAT8 ? TYPE_FLOAT8 : TYPE_INT4;
+        break;
+    case PG_QUERY__A__CONST__VAL_FVAL:
+        text = k->fval->fval;
+        if (!t) {
+            /* an integer too long for int4 is a Float node too */
+            bool integral = strspn(text + (text[0] == '-'), "0123456789") == strlen(text + (text[0] == '-'));
+            t = ct == TYPE_FLOAT4 || ct == TYPE_FLOAT8 ? TYPE_FLOAT8
+                : integral && int_type(ct)             ? TYPE_INT8
+                                                       : TYPE_NUMERIC;
+        }
+        break;
+    case PG_QUERY__A__CONST__VAL_BOOLVAL:
+        text = k->boolval->boolval ? "true" : "false";
+        if (!t)
+            t = TYPE_BOOL;
+        break;
+    case PG_QUERY__A__CONST__VAL_SVAL:
+        text = k->sval->sval;
+        if (!t)
+            t = ct; /* an unknown literal takes the column's type */
+        break;
+    default:
+        return filter_unsupported(an, n, "this kind of constant");
+    }
+    if (!cube__filter_comparable(ct, t)) {
+        const type_info_t *ci = type_lookup(ct), *ki = type_lookup(t);
+        err_set(an->err, ERRCODE_UNDEFINED_FUNCTION, "operator does not exist: %s = %s", ci ? ci->name : "?",
+                ki ? ki->name : "?");
+        err_hint(an->err, "No operator matches the given name and argument types. You might need to add explicit "
+                          "type casts.");
+        return at(an, loc);
+    }
+    if (type_in_text(t, -1, text, strlen(text), an->a, v, an->err) < 0)
+        return at(an, loc);
+    *type = t;
+    return 0;
+}
+
+/* fcol - a column of the model in a filter. */
+static int fcol(an_t *an, const PgQuery__Node *n, cube_mv_ref_t *r, cube_q_col_t *qc)
+{
+    if (resolve(an, n->column_ref, n->column_ref->location, an->mv->ntables, r) < 0)
+        return -1;
+    *qc = (cube_q_col_t){ r->table, an->mv->tables[r->table].cols[r->col].name };
+    return 0;
+}
+
+static bool is_col(const PgQuery__Node *n)
+{
+    return n && n->node_case == PG_QUERY__NODE__NODE_COLUMN_REF;
+}
+
+static cube_q_op_t cmp_op(const char *name, bool flip)
+{
+    static const struct {
+        const char *name;
+        cube_q_op_t op, flipped;
+    } ops[] = { { "=", CUBE_Q_EQ, CUBE_Q_EQ },  { "<>", CUBE_Q_NE, CUBE_Q_NE }, { "<", CUBE_Q_LT, CUBE_Q_GT },
+                { "<=", CUBE_Q_LE, CUBE_Q_GE }, { ">", CUBE_Q_GT, CUBE_Q_LT },  { ">=", CUBE_Q_GE, CUBE_Q_LE } };
+    for (size_t i = 0; name && i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(ops[i].name, name) == 0)
+            return flip ? ops[i].flipped : ops[i].op;
+    return 0;
+}
+
+/* fvals - a leaf over column node col with constants items[0..n). */
+static int fleaf(an_t *an, cube_q_op_t op, const PgQuery__Node *col, PgQuery__Node *const *items, size_t n,
+                 cube_q_pred_t **out)
+{
+    cube_mv_ref_t r;
+    cube_q_pred_t *p = fp_new(an, op);
+    if (fcol(an, col, &r, &p->col) < 0)
+        return -1;
+    value_t *vals = MEM_NEW_N(an->a, value_t, n + 1);
+    type_oid_t type = 0;
+    for (size_t i = 0; i < n; i++) {
+        type_oid_t t = 0;
+        if (fconst(an, items[i], r, &t, &vals[i]) < 0)
+            return -1;
+        if (vals[i].isnull)
+            continue;
+        if (type && t != type) {
+            /* one type per leaf: a list mixing 1 and 2.5 against an integer column */
+            err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "constants of different types in one condition are not "
+                                                          "supported in the WHERE of a cube definition");
+            return at(an, floc(items[i]));
+        }
+        type = t;
+    }
+    p->type = type ? type : an->mv->tables[r.table].cols[r.col].type;
+    p->nvals = (int)n;
+    p->vals = vals;
+    *out = p;
+    return 0;
+}
+
+static int fpred(an_t *an, const PgQuery__Node *n, cube_q_pred_t **out)
+{
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_BOOL_EXPR: {
+        const PgQuery__BoolExpr *b = n->bool_expr;
+        cube_q_op_t op = b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR  ? CUBE_Q_AND
+                         : b->boolop == PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR ? CUBE_Q_OR
+                                                                          : CUBE_Q_NOT;
+        cube_q_pred_t *p = fp_new(an, op);
+        const cube_q_pred_t **args = MEM_NEW_N(an->a, const cube_q_pred_t *, b->n_args + 1);
+        for (size_t i = 0; i < b->n_args; i++) {
+            cube_q_pred_t *x;
+            if (fpred(an, b->args[i], &x) < 0)
+                return -1;
+            args[i] = x;
+        }
+        p->nargs = (int)b->n_args;
+        p->args = args;
+        *out = p;
+        return 0;
+    }
+    case PG_QUERY__NODE__NODE_COLUMN_REF: {
+        /* a boolean column: flag = true (NULL is not true), as the planner describes it */
+        cube_mv_ref_t r;
+        cube_q_pred_t *p = fp_new(an, CUBE_Q_EQ);
+        if (fcol(an, n, &r, &p->col) < 0)
+            return -1;
+        if (an->mv->tables[r.table].cols[r.col].type != TYPE_BOOL) {
+            err_set(an->err, ERRCODE_DATATYPE_MISMATCH, "argument of WHERE must be type boolean, not type %s",
+                    cube__mv_type_name(an->a, an->mv->tables[r.table].cols[r.col].type, -1));
+            return at(an, floc(n));
+        }
+        value_t *v = MEM_NEW(an->a, value_t);
+        *v = value_int(1);
+        p->type = TYPE_BOOL;
+        p->nvals = 1;
+        p->vals = v;
+        *out = p;
+        return 0;
+    }
+    case PG_QUERY__NODE__NODE_NULL_TEST: {
+        const PgQuery__NullTest *t = n->null_test;
+        if (!is_col(t->arg))
+            return filter_unsupported(an, n, "IS NULL of an expression");
+        return fleaf(an, t->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? CUBE_Q_IS_NULL : CUBE_Q_IS_NOT_NULL,
+                     t->arg, NULL, 0, out);
+    }
+    case PG_QUERY__NODE__NODE_A_EXPR: {
+        const PgQuery__AExpr *e = n->a_expr;
+        const char *name = e->n_name == 1 ? node_sval(e->name[0]) : NULL;
+        switch (e->kind) {
+        case PG_QUERY__A__EXPR__KIND__AEXPR_OP: {
+            cube_q_op_t op = cmp_op(name, false);
+            if (!op || !e->lexpr || !e->rexpr)
+                return filter_unsupported(an, n, mem_asprintf(an->a, "operator %s", name ? name : "?"));
+            if (is_col(e->lexpr) && is_col(e->rexpr))
+                return filter_unsupported(an, n, "a comparison of two columns");
+            if (is_col(e->lexpr))
+                return fleaf(an, op, e->lexpr, &e->rexpr, 1, out);
+            if (is_col(e->rexpr))
+                return fleaf(an, cmp_op(name, true), e->rexpr, &e->lexpr, 1, out);
+            return filter_unsupported(an, n, "a comparison of an expression (not a plain column) with a constant");
+        }
+        case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
+            bool not_in = name && strcmp(name, "<>") == 0;
+            if (!is_col(e->lexpr) || !e->rexpr || e->rexpr->node_case != PG_QUERY__NODE__NODE_LIST)
+                return filter_unsupported(an, n, "IN over an expression");
+            const PgQuery__List *l = e->rexpr->list;
+            return fleaf(an, not_in ? CUBE_Q_NE : CUBE_Q_IN, e->lexpr, l->items, l->n_items, out);
+        }
+        case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
+        case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN: {
+            if (!is_col(e->lexpr) || !e->rexpr || e->rexpr->node_case != PG_QUERY__NODE__NODE_LIST ||
+                e->rexpr->list->n_items != 2)
+                return filter_unsupported(an, n, "BETWEEN over an expression");
+            cube_q_pred_t *b;
+            if (fleaf(an, CUBE_Q_BETWEEN, e->lexpr, e->rexpr->list->items, 2, &b) < 0)
+                return -1;
+            if (e->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN) {
+                *out = b;
+                return 0;
+            }
+            cube_q_pred_t *p = fp_new(an, CUBE_Q_NOT);
+            const cube_q_pred_t **args = MEM_NEW_N(an->a, const cube_q_pred_t *, 1);
+            args[0] = b;
+            p->nargs = 1;
+            p->args = args;
+            *out = p;
+            return 0;
+        }
+        case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
+        case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
+            return filter_unsupported(an, n, "LIKE");
+        default:
+            return filter_unsupported(an, n, "this kind of condition");
+        }
+    }
+    case PG_QUERY__NODE__NODE_SUB_LINK:
+        return filter_unsupported(an, n, "a subquery");
+    case PG_QUERY__NODE__NODE_FUNC_CALL:
+        return filter_unsupported(an, n, "a function call");
+    default:
+        return filter_unsupported(an, n, "this kind of condition");
+    }
+}
+
+/* filter_conj - the non-join conjuncts of where into out. */
+static int filter_conj(an_t *an, const PgQuery__Node *q, const PgQuery__Node **out, int *n, int max)
+{
+    if (q->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR && q->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
+        for (size_t i = 0; i < q->bool_expr->n_args; i++)
+            if (filter_conj(an, q->bool_expr->args[i], out, n, max) < 0)
+                return -1;
+        return 0;
+    }
+    if (is_join_eq(q))
+        return 0;
+    if (*n >= max) {
+        err_set(an->err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "the WHERE of a cube definition may have at most %d conditions",
+                max);
+        return at(an, floc(q));
+    }
+    out[(*n)++] = q;
+    return 0;
+}
+
+int cube__mv_filter_where(cube_mv_t *mv, const PgQuery__Node *where, const char *sql, int offset, err_t *err)
+{
+    mv->filter = NULL;
+    mv->filter_text = NULL;
+    if (!where)
+        return 0;
+    an_t an = { .mv = mv, .a = mv->arena, .sql = sql, .offset = offset, .err = err };
+    const PgQuery__Node *conj[256];
+    int n = 0;
+    if (filter_conj(&an, where, conj, &n, 256) < 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    cube_q_pred_t *and = fp_new(&an, CUBE_Q_AND);
+    const cube_q_pred_t **args = MEM_NEW_N(mv->arena, const cube_q_pred_t *, n + 1);
+    for (int i = 0; i < n; i++) {
+        cube_q_pred_t *p;
+        if (fpred(&an, conj[i], &p) < 0)
+            return -1;
+        args[i] = p;
+    }
+    and->nargs = n;
+    and->args = args;
+    mv->filter = cube__filter_norm(mv->arena, and);
+    mv->filter_text = cube__filter_text(mv, mv->arena, mv->filter);
+    return 0;
+}
+
+int cube__mv_load_filter(cube_mv_t *mv, const char *expected, err_t *err)
+{
+    /* the stored text may hold several statements (the client's query
+     * string): the one creating this view is the definition */
+    PgQueryProtobufParseResult r = pg_query_parse_protobuf(mv->definition ? mv->definition : "");
+    PgQuery__ParseResult *pr = NULL;
+    if (!r.error)
+        pr = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+    pg_query_free_protobuf_parse_result(r);
+    const PgQuery__SelectStmt *sel = NULL;
+    for (size_t i = 0; pr && i < pr->n_stmts && !sel; i++) {
+        const PgQuery__Node *st = pr->stmts[i]->stmt;
+        if (!st || st->node_case != PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT)
+            continue;
+        const PgQuery__CreateTableAsStmt *ct = st->create_table_as_stmt;
+        if (ct->into && ct->into->rel && strcmp(ct->into->rel->relname, mv->name) == 0 && ct->query &&
+            ct->query->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
+            sel = ct->query->select_stmt;
+    }
+    int rc = sel ? cube__mv_filter_where(mv, sel->where_clause, NULL, 0, err) : -1;
+    if (pr)
+        pg_query__parse_result__free_unpacked(pr, NULL);
+    if (rc < 0 || !mv->filter_text || strcmp(mv->filter_text, expected) != 0) {
+        /* a cube answering without its filter would answer wrongly: refuse it */
+        err_set(err, ERRCODE_DATA_CORRUPTED, "stored definition of cube \"%s\" no longer yields its filter %s", mv->name,
+                expected);
+        return -1;
+    }
     return 0;
 }
 
@@ -1530,6 +1903,8 @@ int cube_mv_analyze(const meta_catalog_t *cat, const struct PgQuery__CreateTable
     /* nullability: a LEFT join anywhere on the path from the fact table */
     for (int t = 1; t < mv->ntables; t++)
         mv->tables[t].nullable = mv->tables[t].left || mv->tables[mv->tables[t].parent].nullable;
+    if (cube__mv_filter_where(mv, sel->where_clause, sql, o.offset, err) < 0)
+        goto fail;
 
     if (sel->n_group_clause == 0) {
         err_set(err, ERRCODE_INVALID_OBJECT_DEFINITION, "a cube needs GROUP BY: its columns are the dimensions");

@@ -18,6 +18,7 @@
 
 #include "common/mem.h"
 #include "cube/cube.h"
+#include "cube/match.h"
 #include "cube/mv.h"
 #include "meta/meta.h"
 #include "types/types.h"
@@ -129,6 +130,13 @@ struct cube_mv {
     int noptions;
     meta_option_t *options;
     cube_def_t *def; /* finalized */
+    /* The model filter: the definition's WHERE conjuncts other than join
+     * equalities, normalized (cube__filter_norm: NOT at the leaves, ANDs
+     * flattened, BETWEEN as >= AND <=), leaf columns as col.table = model
+     * table index, col.column = its column name. Only rows for which it is
+     * true enter the cube. NULL: no filter. */
+    const cube_q_pred_t *filter;
+    const char *filter_text; /* its canonical text, stored as cube option kiln.filter */
 };
 
 /* cube__mv_new - an empty cube_mv_t in a fresh arena (freed by cube_mv_free). */
@@ -170,5 +178,43 @@ struct PgQuery__ParseResult *cube__parse_ctas(const char *sql, const cube_mv_opt
 type_oid_t cube__result_type(cube_mv_fn_t fn, type_oid_t arg_type);
 /* cube__load_table - fills a model table's columns from the catalog. */
 int cube__load_table(mem_arena_t *a, const meta_catalog_t *cat, const meta_table_t *mt, cube_mv_table_t *t);
+
+/* cube__mv_filter_where - the model filter of mv from the WHERE of its
+ * definition (the conjuncts that are not `column = column` join
+ * equalities), into mv->filter and mv->filter_text; no WHERE or only joins:
+ * filter NULL. sql/offset place error positions (sql NULL: none). Errors:
+ * 0A000 for a condition a cube cannot filter by, 42883 / 22P02 for a
+ * constant that does not fit its column, with the position. */
+struct PgQuery__Node;
+int cube__mv_filter_where(cube_mv_t *mv, const struct PgQuery__Node *where, const char *sql, int offset, err_t *err);
+/* cube__mv_load_filter - mv->filter again from the stored definition text
+ * (cube_mv_load, when the cube's options say it has one: kiln.filter =
+ * expected text). XX001 when the definition no longer yields that filter. */
+int cube__mv_load_filter(cube_mv_t *mv, const char *expected, err_t *err);
+
+/* ---- model filters (mv_filter.c) ---- */
+
+/* cube__filter_norm - p with NOT pushed to the leaves (exact under SQL's
+ * three-valued logic), nested ANDs / ORs flattened, BETWEEN as
+ * (>= AND <=), IN of one value as =; in a. Query WHEREs and model filters
+ * are compared in this form. */
+const cube_q_pred_t *cube__filter_norm(mem_arena_t *a, const cube_q_pred_t *p);
+/* cube__filter_conjuncts - the top-level conjuncts of a normalized p into
+ * out (at most max; -1 when there are more). */
+int cube__filter_conjuncts(const cube_q_pred_t *p, const cube_q_pred_t **out, int max);
+/* cube__filter_equal - whether model filter conjunct f (model columns) and
+ * query conjunct q (query columns, assign: query table -> model table) are
+ * the same condition: same tree, operators, columns and constants (equal
+ * values of one type family). A leaf reading an execution value ($n) is
+ * never equal. */
+bool cube__filter_equal(const cube_mv_t *mv, const cube_q_pred_t *f, const cube_q_pred_t *q, const int *assign);
+/* cube__filter_text - canonical SQL text of a model filter (alias.column). */
+const char *cube__filter_text(const cube_mv_t *mv, mem_arena_t *a, const cube_q_pred_t *p);
+/* cube__filter_leaf - a leaf of a filter on a value v of column type ct:
+ * 1 true, 0 false, -1 unknown (NULL), as SQL evaluates it. */
+int cube__filter_leaf(const cube_q_pred_t *leaf, type_oid_t ct, const value_t *v);
+/* cube__filter_comparable - whether a column of type ct can be compared
+ * with a constant of type kt by cube__filter_leaf. */
+bool cube__filter_comparable(type_oid_t ct, type_oid_t kt);
 
 #endif

@@ -13,8 +13,11 @@
  *           function sum/count/min/max/avg, argument as canonical SQL text
  *           over alias.column; aggregation members (mandatory, hierarchy,
  *           joint, include = normal); options: the WITH options, plus
- *           kiln.columns (select-list order: "d0 m1 ...") and kiln.rowkey
- *           (the dimension names in sort order).
+ *           kiln.columns (select-list order: "d0 m1 ..."), kiln.rowkey
+ *           (the dimension names in sort order) and, for a cube with a
+ *           model filter, kiln.filter (its canonical text; the filter
+ *           itself is read again from the definition's WHERE at load and
+ *           must give this text).
  */
 #include "cube/mv.h"
 
@@ -153,7 +156,7 @@ static int create_tx(meta_tx_t *tx, void *arg, err_t *err)
         for (int i = 0; i < gr->nnormal; i++)
             c.aggs[c.naggs++] = (meta_agg_member_t){ g, "include", 0, mv->dims[gr->normal[i]].name };
     }
-    c.options = MEM_NEW_N(a, meta_option_t, mv->noptions + 2);
+    c.options = MEM_NEW_N(a, meta_option_t, mv->noptions + 3);
     for (int i = 0; i < mv->noptions; i++)
         if (strcmp(mv->options[i].name, "rowkey") != 0)
             c.options[c.noptions++] = mv->options[i];
@@ -165,6 +168,10 @@ static int create_tx(meta_tx_t *tx, void *arg, err_t *err)
     for (int i = 0; i < mv->ndims; i++)
         rk = mem_asprintf(a, "%s%s%s", rk, i ? "," : "", mv->dims[mv->rowkey[i]].name);
     c.options[c.noptions++] = (meta_option_t){ "kiln.rowkey", rk };
+    /* the filter is re-read from the definition's WHERE at load; its text
+     * here says there is one and what it must be (every node loads it) */
+    if (mv->filter_text)
+        c.options[c.noptions++] = (meta_option_t){ "kiln.filter", mv->filter_text };
     rc = meta_put(tx, META_CUBE, &c, err);
     if (rc)
         return rc;
@@ -579,6 +586,9 @@ int cube_mv_load(const meta_catalog_t *cat, const meta_cube_t *cube, cube_mv_t *
         if (*p == ',')
             p++;
     }
+    const char *filter = meta_option_get(cube->options, cube->noptions, "kiln.filter");
+    if (filter && cube__mv_load_filter(mv, filter, err) < 0)
+        goto fail;
     /* the limit was enforced at CREATE; a stored cube always loads */
     if (cube__mv_finish(mv, INT64_MAX / 4, n > 0, err) < 0)
         goto fail;

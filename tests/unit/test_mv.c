@@ -278,7 +278,8 @@ static void test_errors(void)
     bad("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder", "42P17", 0);
     bad("CREATE MATERIALIZED VIEW m AS SELECT lo_tax + 1, count(*) FROM lineorder GROUP BY lo_tax", "0A000", 0);
     bad("CREATE MATERIALIZED VIEW m AS SELECT * FROM lineorder GROUP BY lo_tax", "0A000", 0);
-    bad("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE lo_tax > 1 GROUP BY lo_tax", "0A000", 0);
+    bad("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE lo_tax > lo_discount GROUP BY lo_tax",
+        "0A000", 0);
     bad("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder GROUP BY lo_tax + 1", "0A000", 0);
     bad("CREATE MATERIALIZED VIEW m AS SELECT count(*), count(*) FROM lineorder GROUP BY lo_tax", "42P17", 0);
     bad("CREATE MATERIALIZED VIEW m AS SELECT sum(lo_tax) AS x, sum(lo_revenue) AS x FROM lineorder GROUP BY lo_tax",
@@ -305,6 +306,60 @@ static void test_rowkey_option(void)
     cube_mv_free(mv);
 }
 
+/* filter_of - the canonical text of the model filter of sql's cube. */
+static const char *filter_of(const char *sql)
+{
+    cube_mv_t *mv = ok_mv(sql);
+    const char *t = mv->filter_text ? mem_astrdup(A, mv->filter_text) : "(none)";
+    cube_mv_free(mv);
+    return t;
+}
+
+static void test_filter(void)
+{
+    setup();
+    /* JOIN ... ON with a WHERE; NOT pushed to the leaves, BETWEEN split, IN of one value as = */
+    ASSERT_STREQ(filter_of("CREATE MATERIALIZED VIEW m AS SELECT d_year, count(*) FROM lineorder JOIN dates ON "
+                           "lo_orderdate = d_datekey WHERE lo_tax > 1 AND NOT (d_year BETWEEN 1992 AND 1994) "
+                           "AND lo_shipmode IN ('AIR') GROUP BY d_year"),
+                 "lineorder.lo_tax > 1 AND (dates.d_year < 1992 OR dates.d_year > 1994) AND "
+                 "lineorder.lo_shipmode = 'AIR'");
+    /* comma joins: the equalities join, the rest filters; constants flipped to the column's side */
+    ASSERT_STREQ(filter_of("CREATE MATERIALIZED VIEW m AS SELECT d_year, count(*) FROM lineorder l, dates d "
+                           "WHERE 3 <= l.lo_discount AND l.lo_orderdate = d.d_datekey AND "
+                           "(d.d_month IS NULL OR d.d_month NOT IN ('May', 'June')) GROUP BY d_year"),
+                 "l.lo_discount >= 3 AND (d.d_month IS NULL OR d.d_month NOT IN ('May', 'June'))");
+    ASSERT_STREQ(filter_of("CREATE MATERIALIZED VIEW m AS SELECT lo_tax, count(*) FROM lineorder WHERE lo_tax <> 2.5 "
+                           "OR lo_quantity IS NOT NULL GROUP BY lo_tax"),
+                 "lineorder.lo_tax <> 2.5 OR lineorder.lo_quantity IS NOT NULL");
+    ASSERT_STREQ(filter_of("CREATE MATERIALIZED VIEW m AS SELECT lo_tax, count(*) FROM lineorder GROUP BY lo_tax"),
+                 "(none)");
+    /* refusals, each at the condition */
+    const char *s = "CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE lo_shipmode LIKE 'A%' "
+                    "GROUP BY lo_tax";
+    err_t e = bad(s, "0A000", 0);
+    ASSERT_EQ(e.position, pos_of(s, "LIKE"));
+    s = "CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE lo_tax = 1 OR lo_tax + 1 = 3 GROUP BY lo_tax";
+    e = bad(s, "0A000", 0);
+    ASSERT_EQ(e.position, pos_of(s, "= 3"));
+    s = "CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE lo_shipmode = 3 GROUP BY lo_tax";
+    e = bad(s, "42883", 0);
+    ASSERT_EQ(e.position, pos_of(s, "3 GROUP"));
+    s = "CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE lo_tax > 'x' GROUP BY lo_tax";
+    e = bad(s, "22P02", 0);
+    ASSERT_EQ(e.position, pos_of(s, "'x'"));
+    s = "CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE lo_taxx > 1 GROUP BY lo_tax";
+    e = bad(s, "42703", 0);
+    ASSERT_EQ(e.position, pos_of(s, "lo_taxx"));
+    bad("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE lo_tax IN (SELECT 1) GROUP BY lo_tax",
+        "0A000", 0);
+    bad("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE abs(lo_tax) = 1 GROUP BY lo_tax", "0A000",
+        0);
+    bad("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder WHERE lo_tax GROUP BY lo_tax", "42804", 0);
+    bad("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM lineorder JOIN dates ON lo_orderdate = d_datekey "
+        "WHERE lo_custkey = d_year GROUP BY d_year", "42P17", 0);
+}
+
 int main(void)
 {
     tap_test_t tests[] = {
@@ -314,6 +369,7 @@ int main(void)
         { "measures, hidden counts, result types", test_measures },
         { "errors with SQLSTATE and position", test_errors },
         { "rowkey option", test_rowkey_option },
+        { "model filter: accepted forms, canonical text, refusals", test_filter },
     };
     return TAP_RUN(tests);
 }
