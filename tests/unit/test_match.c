@@ -1391,6 +1391,76 @@ static void test_refresh_parts_cancel(void)
     teardown();
 }
 
+/* A model filter over a nullable fact column (lo_tax: every 1992 row NULL) and
+ * a lookup column: the build keeps the rows where it is true, a query whose
+ * WHERE includes every conjunct is answered (without lo_tax being a
+ * dimension), any other is refused naming the filter; a new matcher loads
+ * the filter from the stored definition as a restarted node does. */
+static void test_filter(void)
+{
+    setup();
+    mv_ok("CREATE MATERIALIZED VIEW f AS SELECT d_year, c_region, count(*) AS n, sum(lo_revenue) AS rev "
+          "FROM lineorder JOIN dates ON lo_orderdate = d_datekey JOIN customer ON lo_custkey = c_custkey "
+          "WHERE NOT (lo_tax < 4) AND c_region IN ('ASIA', 'EUROPE') GROUP BY CUBE (d_year, c_region)");
+    int64_t want[2] = { 0, 0 }, want_rev[2] = { 0, 0 }, total = 0;
+    for (int i = 0; i < NL; i++) {
+        const lrow_t *r = &L[i];
+        const crow_t *c = &C[r->cust - 1];
+        if (r->tax_null || r->tax < 4 || (strcmp(c->region, "ASIA") != 0 && strcmp(c->region, "EUROPE") != 0))
+            continue;
+        int y = r->date / 10000 - 1992;
+        want[y]++;
+        want_rev[y] += r->rev;
+        total++;
+    }
+    ASSERT_EQ(want[0], 0); /* NULL is not true */
+    cube_refresh_result_t res = refresh_ok("f");
+    ASSERT_EQ((int64_t)res.rows_built, total);
+    for (int round = 0; round < 2; round++) {
+        mem_arena_t *a = mem_arena_new(NULL, "q", 0);
+        cube_matcher_t *m = cube_matcher_new(root); /* round 1: loaded afresh, as after a restart */
+        err_t err = { 0 };
+        char **rows;
+        char ex[2048];
+        /* the filter's conjuncts in another order, BETWEEN-free, plus one of the query's own */
+        qb_t *b = qb_new(a, 2, QD, QC);
+        qb_group(b, QD, "d_year");
+        qb_agg(b, CUBE_Q_COUNT, 0);
+        qb_agg(b, CUBE_Q_SUM, 1, 1, "lo_revenue", NULL);
+        b->q.where = node(a, CUBE_Q_AND, 3, leaf(b, CUBE_Q_IN, QC, "c_region", TYPE_TEXT, 2, "ASIA", "EUROPE"),
+                          leaf(b, CUBE_Q_GE, QL, "lo_tax", TYPE_INT4, 1, 4),
+                          leaf(b, CUBE_Q_GE, QD, "d_year", TYPE_INT4, 1, 1992));
+        int n = run(m, b, &rows, &err, ex, sizeof ex);
+        if (n <= 0)
+            TAP_FAIL("filtered query: %s", err.message);
+        ASSERT(strstr(ex, "Cube Filter: lineorder.lo_tax >= 4 AND customer.c_region IN ('ASIA', 'EUROPE')") != NULL);
+        char line[64];
+        snprintf(line, sizeof line, "1993|%lld|%lld", (long long)want[1], (long long)want_rev[1]);
+        ASSERT_EQ(n - 1, 1);
+        ASSERT_STREQ(rows[0], line);
+        /* a query without the filter's lookup condition, or with a narrower tax condition */
+        b = qb_new(a, 2, QD, QC);
+        qb_group(b, QD, "d_year");
+        qb_agg(b, CUBE_Q_COUNT, 0);
+        b->q.where = leaf(b, CUBE_Q_GE, QL, "lo_tax", TYPE_INT4, 1, 4);
+        refused(m, b, "cube f holds only the rows where lineorder.lo_tax >= 4 AND customer.c_region IN ('ASIA', "
+                      "'EUROPE'), and the query's WHERE does not include customer.c_region IN ('ASIA', 'EUROPE')");
+        b = qb_new(a, 2, QD, QC);
+        qb_group(b, QD, "d_year");
+        qb_agg(b, CUBE_Q_COUNT, 0);
+        b->q.where = node(a, CUBE_Q_AND, 2, leaf(b, CUBE_Q_GE, QL, "lo_tax", TYPE_INT4, 1, 5),
+                          leaf(b, CUBE_Q_IN, QC, "c_region", TYPE_TEXT, 2, "ASIA", "EUROPE"));
+        refused(m, b, "does not include lineorder.lo_tax >= 4");
+        /* OR of the filter with something else does not imply it */
+        b = qb_new(a, 2, QD, QC);
+        qb_agg(b, CUBE_Q_COUNT, 0);
+        refused(m, b, "holds only the rows where");
+        cube_matcher_free(m);
+        mem_arena_free(a);
+    }
+    teardown();
+}
+
 int main(void)
 {
     tap_test_t tests[] = {
@@ -1400,6 +1470,7 @@ int main(void)
         { "refusals name the missing column, measure or join", test_refusals },
         { "lookups left out: LEFT always, INNER only when verified", test_left_out_joins },
         { "the view itself: every grouping set's rows, NULL where not grouped, WHERE skips sets", test_view },
+        { "model filter: the build keeps its rows (NULL not true), queries implying it match, others refused", test_filter },
         { "refresh replaces, drop removes metadata and storage, duplicate keys fail", test_refresh_drop },
         { "REFRESH as a job: cube.refresh step, progress, fenced publish", test_refresh_job },
         { "REFRESH in parts: the one reader's cube, absolute error lines, csv quoted newlines", test_refresh_parts },
