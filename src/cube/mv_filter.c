@@ -247,28 +247,56 @@ static bool val_equal(type_oid_t ft, const value_t *f, type_oid_t qt, const valu
     return value_cmp(family(ft), f, q) == 0;
 }
 
+/* in_list - whether v is among vals (NULLs equal NULLs here: the lists are
+ * compared as written). */
+static bool in_list(type_oid_t vt, const value_t *v, type_oid_t lt, const value_t *vals, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (val_equal(vt, v, lt, &vals[i]))
+            return true;
+    return false;
+}
+
 bool cube__filter_equal(const cube_mv_t *mv, const cube_q_pred_t *f, const cube_q_pred_t *q, const int *assign)
 {
-    (void)mv;
     if (f->op != q->op)
         return false;
     if (f->op == CUBE_Q_AND || f->op == CUBE_Q_OR || f->op == CUBE_Q_NOT) {
-        if (f->nargs != q->nargs)
+        /* the same arguments in any order (AND and OR commute) */
+        if (f->nargs != q->nargs || f->nargs > 64)
             return false;
-        for (int i = 0; i < f->nargs; i++)
-            if (!cube__filter_equal(mv, f->args[i], q->args[i], assign))
+        bool taken[64] = { false };
+        for (int i = 0; i < f->nargs; i++) {
+            bool found = false;
+            for (int k = 0; k < q->nargs && !found; k++)
+                if (!taken[k] && cube__filter_equal(mv, f->args[i], q->args[k], assign))
+                    taken[k] = found = true;
+            if (!found)
                 return false;
+        }
         return true;
     }
     if (q->col.table < 0 || !q->col.column || assign[q->col.table] != f->col.table ||
-        strcmp(q->col.column, f->col.column) != 0 || f->nvals != q->nvals)
+        strcmp(q->col.column, f->col.column) != 0)
         return false;
-    for (int i = 0; i < q->nvals; i++) {
-        if (q->params && q->params[i] >= 0)
+    for (int i = 0; q->params && i < q->nvals; i++)
+        if (q->params[i] >= 0)
             return false; /* known only when the statement runs */
+    if ((f->op == CUBE_Q_IN || (f->op == CUBE_Q_NE && f->nvals > 1)) && q->nvals > 1) {
+        /* IN / NOT IN lists: the same values in any order */
+        for (int i = 0; i < f->nvals; i++)
+            if (!in_list(f->type, &f->vals[i], q->type, q->vals, q->nvals))
+                return false;
+        for (int i = 0; i < q->nvals; i++)
+            if (!in_list(q->type, &q->vals[i], f->type, f->vals, f->nvals))
+                return false;
+        return true;
+    }
+    if (f->nvals != q->nvals)
+        return false;
+    for (int i = 0; i < q->nvals; i++)
         if (!val_equal(f->type, &f->vals[i], q->type, &q->vals[i]))
             return false;
-    }
     return true;
 }
 

@@ -204,9 +204,9 @@ const cube_q_pred_t *cube__filter_norm(mem_arena_t *a, const cube_q_pred_t *p);
 int cube__filter_conjuncts(const cube_q_pred_t *p, const cube_q_pred_t **out, int max);
 /* cube__filter_equal - whether model filter conjunct f (model columns) and
  * query conjunct q (query columns, assign: query table -> model table) are
- * the same condition: same tree, operators, columns and constants (equal
- * values of one type family). A leaf reading an execution value ($n) is
- * never equal. */
+ * the same condition: same tree (the arguments of AND / OR in any order),
+ * operators, columns and constants (equal values of one type family; IN
+ * lists as sets). A leaf reading an execution value ($n) is never equal. */
 bool cube__filter_equal(const cube_mv_t *mv, const cube_q_pred_t *f, const cube_q_pred_t *q, const int *assign);
 /* cube__filter_text - canonical SQL text of a model filter (alias.column). */
 const char *cube__filter_text(const cube_mv_t *mv, mem_arena_t *a, const cube_q_pred_t *p);

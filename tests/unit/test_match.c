@@ -1422,12 +1422,12 @@ static void test_filter(void)
         err_t err = { 0 };
         char **rows;
         char ex[2048];
-        /* the filter's conjuncts in another order, BETWEEN-free, plus one of the query's own */
+        /* the filter's conjuncts in another order (the IN list too), plus one of the query's own */
         qb_t *b = qb_new(a, 2, QD, QC);
         qb_group(b, QD, "d_year");
         qb_agg(b, CUBE_Q_COUNT, 0);
         qb_agg(b, CUBE_Q_SUM, 1, 1, "lo_revenue", NULL);
-        b->q.where = node(a, CUBE_Q_AND, 3, leaf(b, CUBE_Q_IN, QC, "c_region", TYPE_TEXT, 2, "ASIA", "EUROPE"),
+        b->q.where = node(a, CUBE_Q_AND, 3, leaf(b, CUBE_Q_IN, QC, "c_region", TYPE_TEXT, 2, "EUROPE", "ASIA"),
                           leaf(b, CUBE_Q_GE, QL, "lo_tax", TYPE_INT4, 1, 4),
                           leaf(b, CUBE_Q_GE, QD, "d_year", TYPE_INT4, 1, 1992));
         int n = run(m, b, &rows, &err, ex, sizeof ex);
