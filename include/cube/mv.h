@@ -17,6 +17,17 @@
  * columns are its key: the build checks they are unique (a duplicate would
  * multiply fact rows) and fails naming the key otherwise.
  *
+ * Model filter: WHERE conjuncts other than the `column = column`
+ * equalities of comma joins (Kylin's filter condition of a data model):
+ * columns of the model's tables compared with constants (=, <>, <, <=, >,
+ * >=, BETWEEN, IN (list), IS [NOT] NULL, a bare boolean column, AND / OR /
+ * NOT of these). Only rows for which it is true (NULL is not) enter the
+ * cube; a query over the source tables is answered from the cube only when
+ * its WHERE includes every conjunct of the filter (src/cube/README.md,
+ * "Model filter"). Anything else there (LIKE, functions, two columns,
+ * subqueries) is 0A000 at the condition; a constant that does not fit its
+ * column is 42883 or 22P02.
+ *
  * Dimensions: every grouping column (a select-list alias renames it).
  * Aggregation groups, Kylin's in SQL (see src/cube/README.md):
  *   plain column             mandatory in every group of the GROUP BY

@@ -1254,16 +1254,22 @@ int cube_match(cube_matcher_t *m, const meta_catalog_t *cat, const cube_query_t 
     int nreasons = 0, rc = 0;
     cube_plan_t *best = NULL;
     cube_centry_t *best_e = NULL;
+    /* the reasons of cubes over another fact table ("does not read its fact
+     * table") only when no cube is over one of the query's tables: the
+     * message has room for a few reasons, and those are the ones that say
+     * what to change */
+    const char *other = "";
+    int nother = 0;
     for (size_t i = 0; i < cat->ncubes; i++) {
         const meta_cube_t *cube = &cat->cubes[i];
         const meta_segment_t *seg = ready_segment(cat, cube->h.id);
+        const meta_model_t *mo = meta_catalog_model_by_id(cat, cube->model_id);
+        const meta_table_t *ft = mo ? meta_catalog_table_by_id(cat, mo->fact_table_id) : NULL;
+        bool relevant = false;
+        for (int t = 0; ft && t < q->ntables; t++)
+            relevant |= strcmp(q->tables[t].name, ft->name) == 0;
         if (!seg) {
             /* a cube never built only matters when it would be the fact's */
-            const meta_model_t *mo = meta_catalog_model_by_id(cat, cube->model_id);
-            const meta_table_t *ft = mo ? meta_catalog_table_by_id(cat, mo->fact_table_id) : NULL;
-            bool relevant = false;
-            for (int t = 0; ft && t < q->ntables; t++)
-                relevant |= strcmp(q->tables[t].name, ft->name) == 0;
             if (relevant) {
                 reasons = mem_asprintf(scratch, "%s%scube %s has no built segment (REFRESH MATERIALIZED VIEW %s)",
                                        reasons, nreasons ? "; " : "", cube->name, cube->name);
@@ -1287,12 +1293,19 @@ int cube_match(cube_matcher_t *m, const meta_catalog_t *cat, const cube_query_t 
             continue;
         }
         if (!p || p != best) {
-            if (c.why) {
+            if (c.why && relevant) {
                 reasons = mem_asprintf(scratch, "%s%s%s", reasons, nreasons ? "; " : "", c.why);
                 nreasons++;
+            } else if (c.why) {
+                other = mem_asprintf(scratch, "%s%s%s", other, nother ? "; " : "", c.why);
+                nother++;
             }
             cube__centry_release(e);
         }
+    }
+    if (nreasons == 0) {
+        reasons = other;
+        nreasons = nother;
     }
     if (rc == 0 && best) {
         best->e = best_e;

@@ -25,7 +25,11 @@ their DSNs. This program:
                   in order: every query orders by all its output columns); for a refused
                   query, the rows kiln computes with kylin.query.pushdown = on.
      Whether a query is answerable is decided here from the data (which fact rows each
-     join keeps) and the design, never from kiln's answer.
+     join keeps) and the design, never from kiln's answer;
+  5. creates designs with a model filter (WHERE in the definition: FILTERED) and runs fixed
+     queries against them: those whose WHERE includes every condition of the filter are
+     answered from the cube (EXPLAIN shows its Cube Filter), the others refused naming the
+     filter; rows and the views themselves against PostgreSQL.
 
 Float measures hold multiples of 1/8 (float8) and 1/4 (float4), so their sums are exact in
 any order and compare as text; float dimensions may hold any value.
