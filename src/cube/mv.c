@@ -25,6 +25,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include "mv_int.h"
+#include "types/tz.h"
 #include "types/value.h"
 
 #define MAX_GROUPS 256
@@ -603,7 +604,8 @@ static int filter_unsupported(an_t *an, const PgQuery__Node *n, const char *what
 {
     err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "%s is not supported in the WHERE of a cube definition", what);
     err_detail(an->err, "A cube's filter compares columns of its tables with constants: =, <>, <, <=, >, >=, "
-                        "BETWEEN, IN (list), IS [NOT] NULL, a boolean column, combined with AND, OR, NOT.");
+                        "BETWEEN, IN (list), IS [NOT] NULL, a boolean column (IS [NOT] TRUE / FALSE / UNKNOWN), "
+                        "combined with AND, OR, NOT.");
     err_hint(an->err, "Filter at query time, or declare a view of the table over its files.");
     return at(an, floc(n));
 }
@@ -688,8 +690,33 @@ static int fconst(an_t *an, const PgQuery__Node *n, cube_mv_ref_t r, type_oid_t 
                           "type casts.");
         return at(an, loc);
     }
-    if (type_in_text(t, -1, text, strlen(text), an->a, v, an->err) < 0)
+    if (t != TYPE_TIMESTAMPTZ) {
+        if (type_in_text(t, -1, text, strlen(text), an->a, v, an->err) < 0)
+            return at(an, loc);
+        *type = t;
+        return 0;
+    }
+    /* timestamptz text means what the session's zone says, but every node
+     * re-reads the definition (cube_mv_load) on threads in other zones:
+     * the constant must carry its offset, so it reads the same in any zone
+     * (read in two zones 14 hours apart to tell) */
+    const dt_zone_t *saved = dt_zone_set(dt_zone_lookup("UTC"));
+    value_t other;
+    int rc = type_in_text(t, -1, text, strlen(text), an->a, v, an->err);
+    if (rc == 0) {
+        dt_zone_set(dt_zone_lookup("Etc/GMT-14"));
+        rc = type_in_text(t, -1, text, strlen(text), an->a, &other, an->err);
+    }
+    dt_zone_set(saved);
+    if (rc < 0)
         return at(an, loc);
+    if (other.u.i != v->u.i) {
+        err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "a timestamp with time zone in the WHERE of a cube definition "
+                "must give its offset");
+        err_detail(an->err, "The cube is read by every node, whatever its session's TimeZone.");
+        err_hint(an->err, "Write it with an offset, for example '2024-01-01 00:00:00+00'.");
+        return at(an, loc);
+    }
     *type = t;
     return 0;
 }
@@ -789,6 +816,45 @@ static int fpred(an_t *an, const PgQuery__Node *n, cube_q_pred_t **out)
         p->type = TYPE_BOOL;
         p->nvals = 1;
         p->vals = v;
+        *out = p;
+        return 0;
+    }
+    case PG_QUERY__NODE__NODE_BOOLEAN_TEST: {
+        /* flag IS [NOT] TRUE / FALSE / UNKNOWN, written as the planner
+         * describes it: IS TRUE = (flag = true AND flag IS NOT NULL), IS NOT
+         * TRUE = (flag = false OR flag IS NULL), UNKNOWN = IS NULL */
+        const PgQuery__BooleanTest *bt = n->boolean_test;
+        int test = (int)bt->booltesttype - (int)PG_QUERY__BOOL_TEST_TYPE__IS_TRUE;
+        cube_mv_ref_t r;
+        cube_q_col_t qc;
+        if (!is_col(bt->arg) || test < 0 || test > 5)
+            return filter_unsupported(an, n, "IS TRUE / IS FALSE of an expression");
+        if (fcol(an, bt->arg, &r, &qc) < 0)
+            return -1;
+        if (an->mv->tables[r.table].cols[r.col].type != TYPE_BOOL) {
+            err_set(an->err, ERRCODE_DATATYPE_MISMATCH, "argument of IS %s must be type boolean, not type %s",
+                    test == 0 || test == 1 ? "TRUE" : test == 2 || test == 3 ? "FALSE" : "UNKNOWN",
+                    cube__mv_type_name(an->a, an->mv->tables[r.table].cols[r.col].type, -1));
+            return at(an, floc(n));
+        }
+        if (test >= 4)
+            return fleaf(an, test == 4 ? CUBE_Q_IS_NULL : CUBE_Q_IS_NOT_NULL, bt->arg, NULL, 0, out);
+        bool negated = test == 1 || test == 3, value = test == 0 || test == 3;
+        cube_q_pred_t *eq = fp_new(an, CUBE_Q_EQ), *nn;
+        eq->col = qc;
+        value_t *v = MEM_NEW(an->a, value_t);
+        *v = value_int(value);
+        eq->type = TYPE_BOOL;
+        eq->nvals = 1;
+        eq->vals = v;
+        if (fleaf(an, negated ? CUBE_Q_IS_NULL : CUBE_Q_IS_NOT_NULL, bt->arg, NULL, 0, &nn) < 0)
+            return -1;
+        cube_q_pred_t *p = fp_new(an, negated ? CUBE_Q_OR : CUBE_Q_AND);
+        const cube_q_pred_t **args = MEM_NEW_N(an->a, const cube_q_pred_t *, 2);
+        args[0] = eq;
+        args[1] = nn;
+        p->nargs = 2;
+        p->args = args;
         *out = p;
         return 0;
     }

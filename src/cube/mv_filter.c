@@ -25,6 +25,7 @@
 #include "common/buf.h"
 #include "mv_int.h"
 #include "types/numeric.h"
+#include "types/tz.h"
 #include "types/value.h"
 
 /* family - the type values of t are compared as: integers as int8, the
@@ -313,7 +314,11 @@ static void put_val(buf_t *b, type_oid_t t, const value_t *v)
         return;
     }
     buf_t s = BUF_INIT;
+    /* in UTC, as mv.c reads such constants: the text is compared across nodes */
+    const dt_zone_t *saved = t == TYPE_TIMESTAMPTZ ? dt_zone_set(dt_zone_lookup("UTC")) : NULL;
     type_out_text(t, -1, v, 0, &s);
+    if (t == TYPE_TIMESTAMPTZ)
+        dt_zone_set(saved);
     bool quote = !numberish(family(t));
     if (quote)
         buf_putc(b, '\'');

@@ -295,6 +295,11 @@ FILTERED = [
          where="k_date BETWEEN '2024-01-01' AND '2024-01-20' AND rate IS NOT NULL AND NOT flag",
          group="ROLLUP (d_year, d_month), ch",
          measures=["count(*) AS cnt", "sum(rate) AS sr", "min(w) AS mnw", "sum(units) AS su"]),
+    dict(name="filt3", fact="f_filt3",
+         joins=[("cust", "f_filt3", [("k_cust", "c_id")], "INNER")],
+         where="flag IS NOT TRUE AND ts >= '2024-01-01 01:30' AND c_vip",
+         group="c_region, ch",
+         measures=["count(*) AS cnt", "sum(units) AS su"]),
 ]
 
 AGG_RE = re.compile(r"^(count|sum|min|max|avg)\((.*)\)$")
@@ -1315,6 +1320,12 @@ def filter_checks(tap, k, kp, p, args):
                   "rate IS NOT NULL AND flag IS FALSE" % b2, False, "flag IS FALSE is not written NOT flag"),
         ("filt2", "SELECT d_year, count(*) %s WHERE rate IS NOT NULL AND NOT flag GROUP BY d_year ORDER BY 1" % b2,
          False, "no date range"),
+        # IS [NOT] TRUE, a timestamp, a boolean lookup column
+        ("filt3", "SELECT c_region, count(*), sum(units) FROM f_filt3 JOIN cust ON k_cust = c_id WHERE c_vip AND "
+                  "ts >= TIMESTAMP '2024-01-01 01:30:00' AND flag IS NOT TRUE GROUP BY c_region ORDER BY 1", True, ""),
+        ("filt3", "SELECT ch, count(*) FROM f_filt3 JOIN cust ON k_cust = c_id WHERE flag IS NOT TRUE AND "
+                  "ts >= '2024-01-01 01:30' AND c_vip IS NOT FALSE GROUP BY ch ORDER BY 1", False,
+         "c_vip IS NOT FALSE takes NULLs in"),
     ]
     for (i, (design, sql, ok, why)) in enumerate(qs):
         if design not in ready:
