@@ -20,8 +20,9 @@
  * Model filter: WHERE conjuncts other than the `column = column`
  * equalities of comma joins (Kylin's filter condition of a data model):
  * columns of the model's tables compared with constants (=, <>, <, <=, >,
- * >=, BETWEEN, IN (list), IS [NOT] NULL, a bare boolean column, AND / OR /
- * NOT of these). Only rows for which it is true (NULL is not) enter the
+ * >=, BETWEEN, IN (list), IS [NOT] NULL, a bare boolean column or IS [NOT]
+ * TRUE / FALSE / UNKNOWN of one, AND / OR / NOT of these; a timestamptz
+ * constant with its offset). Only rows for which it is true (NULL is not) enter the
  * cube; a query over the source tables is answered from the cube only when
  * its WHERE includes every conjunct of the filter (src/cube/README.md,
  * "Model filter"). Anything else there (LIKE, functions, two columns,
