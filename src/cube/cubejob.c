@@ -12,7 +12,9 @@
  * so each lookup value is hashed once by the build, not once per fact row.
  * A one-column integer key (SSB's all are) is probed without value_t
  * compares: an array indexed by key - min when the keys are dense, else a
- * hash of int64 keys.
+ * hash of int64 keys. A cube with a model filter keeps the joined rows the
+ * filter is true for (mv_filter.c's leaves, batch by batch); the unmatched
+ * counts are taken before it, over every fact row.
  *
  * The fact table is read by several threads (opts.threads, default one per
  * core): catalog_rel_split cuts a source file into parts at record

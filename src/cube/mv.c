@@ -1,8 +1,9 @@
 /*
  * mv.c - CREATE MATERIALIZED VIEW as a cube definition: analysis of
  * libpg_query's parse tree against the catalog snapshot into a cube_mv_t
- * (model, dimensions, measures, aggregation groups) and the cube_def_t it
- * implies, with PostgreSQL-style errors carrying positions.
+ * (model, dimensions, measures, aggregation groups, the model filter: the
+ * WHERE beyond the join equalities) and the cube_def_t it implies, with
+ * PostgreSQL-style errors carrying positions.
  *
  * What it does not do: write the metastore (mv_meta.c), build (cubejob.c),
  * answer queries (match.c). See include/cube/mv.h for the accepted SQL.
@@ -748,7 +749,7 @@ static cube_q_op_t cmp_op(const char *name, bool flip)
     return 0;
 }
 
-/* fvals - a leaf over column node col with constants items[0..n). */
+/* fleaf - a leaf over column node col with constants items[0..n). */
 static int fleaf(an_t *an, cube_q_op_t op, const PgQuery__Node *col, PgQuery__Node *const *items, size_t n,
                  cube_q_pred_t **out)
 {
