@@ -49,7 +49,9 @@ SELECT region, n FROM f_qty WHERE store_id = 1 ORDER BY region, n;
 SELECT pg_get_viewdef('f_qty'::regclass);
 SELECT pg_get_viewdef('f_qty'::regclass, true);
 \d+ f_qty
--- queries whose WHERE includes the filter (the cube answers them), in other orders and forms
+-- queries whose WHERE includes the filter (the cube answers them), in other orders and forms;
+-- the LEFT JOIN one is computed from the sources (a condition on the optional side of an outer
+-- join is not one kiln describes to the cubes)
 SELECT region, sum(qty), count(*) FROM f_sales WHERE qty > 3 GROUP BY region ORDER BY region;
 SELECT store_id, count(*) FROM f_sales WHERE region = 'EU' AND 3 < qty GROUP BY store_id ORDER BY store_id;
 SELECT count(*), sum(qty) FROM f_sales WHERE NOT (qty <= 3);
