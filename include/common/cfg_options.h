@@ -43,6 +43,8 @@ CFG_OPTION(WORKER_THREADS, "kiln.worker-threads", CFG_INT, "0", 0, 1024, CFG_C_S
            "Threads for scans and builds (libuv pool); 0 means one per core.")
 CFG_OPTION(QUERY_MEMORY, "kiln.query.memory-limit-bytes", CFG_INT, "1073741824", 1048576, 9223372036854775807, CFG_C_SESSION, 0, NULL,
            "Memory one query may use; past it the query fails with 53200 and the server goes on.")
+CFG_OPTION(BUILD_MEMORY, "kiln.build.memory-limit-bytes", CFG_INT, "0", 0, 9223372036854775807, CFG_C_STARTUP, 0, NULL,
+           "Memory one cube build may use for the fact rows it holds; past it the REFRESH fails with 53200, the old segment keeps answering and the server goes on. 0: three quarters of physical memory.")
 CFG_OPTION(REST_PORT, "kiln.rest.port", CFG_INT, "7070", 0, 65535, CFG_C_STARTUP, 0, NULL,
            "TCP port of the REST API (health, cluster events, jobs); Kylin's default 7070.")
 /* ---- Kylin: metadata and cluster ---- */

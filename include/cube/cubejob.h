@@ -71,6 +71,7 @@ typedef struct cube_refresh_opts {
     const char *timezone;              /* TimeZone in which timestamptz text without an offset is read
                                         * (the refreshing session's, as PostgreSQL's REFRESH reads it);
                                         * NULL: the calling thread's */
+    uint64_t memory_limit;             /* cube_build_opts_t.memory_limit (kiln.build.memory-limit-bytes) */
 } cube_refresh_opts_t;
 
 typedef struct cube_refresh_result {
@@ -98,6 +99,9 @@ int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cu
  * deletes the NEW segment rows the job left). Node startup, once; root is
  * kiln.storage.root (copied). */
 int cube_job_register(const char *root);
+/* cube_job_set_memory_limit - kiln.build.memory-limit-bytes for the builds
+ * the registered step runs (0: automatic). */
+void cube_job_set_memory_limit(uint64_t bytes);
 /* cube_job_submit_refresh - submits a "refresh" job of one "cube.refresh"
  * step for schema.name; *job_id gets its id (the SQL layer may wait for it,
  * or return at once and let kiln.jobs show it). timezone (may be NULL) is

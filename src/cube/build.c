@@ -191,6 +191,10 @@ cube_build_t *cube_build_new(const cube_def_t *def, const cube_build_opts_t *opt
         b->opts.progress_every = 1000000;
     if (b->opts.skip_ratio == 0)
         b->opts.skip_ratio = CUBE_SKIP_RATIO;
+    if (b->opts.memory_limit == 0) {
+        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+        b->opts.memory_limit = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz / 4 * 3 : UINT64_MAX;
+    }
     b->next_report = b->opts.progress_every;
     for (int d = 0; d < b->ndims; d++) {
         bdim_t *bd = &b->dims[d];
@@ -512,6 +516,23 @@ static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
         uint64_t ncap = b->cap_rows ? b->cap_rows : 65536;
         while (ncap < b->rows + n)
             ncap *= 2;
+        /* The buffered rows are most of a build's memory; the base cuboid's
+         * sort adds 40 % (SSB SF 10: 5.0 GB of rows, 6.7 GB peak). Refuse
+         * before the kernel's OOM killer takes the whole server. */
+        uint64_t per = 4 * (uint64_t)b->ndims, lim = b->opts.memory_limit;
+        for (int m = 0; m < b->nmeasures; m++)
+            per += b->meas[m].star ? 0 : 8;
+        if (per && ncap * per / 5 * 7 > lim)
+            ncap = b->rows + n + (b->rows + n) / 8; /* near the limit: grow by an eighth */
+        if (per && ncap * per / 5 * 7 > lim) {
+            err_set(err, ERRCODE_OUT_OF_MEMORY, "cube build needs more memory than kiln.build.memory-limit-bytes allows (%llu bytes)",
+                    (unsigned long long)lim);
+            err_detail(err, "%llu fact rows read so far, %llu bytes each while the cube is built, with 40%% more for the base "
+                       "cuboid's sort.", (unsigned long long)(b->rows + n), (unsigned long long)per);
+            err_hint(err, "Raise kiln.build.memory-limit-bytes (0 means three quarters of physical memory) or give the "
+                     "server more memory.");
+            return -1;
+        }
         for (int d = 0; d < b->ndims; d++)
             b->dims[d].rows = mem_realloc(b->dims[d].rows, ncap * sizeof(uint32_t));
         for (int m = 0; m < b->nmeasures; m++)

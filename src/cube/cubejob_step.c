@@ -22,6 +22,7 @@
 #include "meta/meta.h"
 
 static char *storage_root;
+static uint64_t memory_limit; /* set at startup, before any job runs */
 
 static int on_progress(const cube_refresh_progress_t *p, void *arg)
 {
@@ -58,6 +59,7 @@ static int refresh_step(job_ctx_t *c, void *arg, err_t *err)
     meta_catalog_release(cat);
     cube_refresh_opts_t o = { 0 };
     o.storage_root = storage_root;
+    o.memory_limit = memory_limit;
     /* params: "timezone=<name>\n" (cube_job_submit_refresh) */
     char tz[128] = "";
     const char *pt = strstr(job_ctx_params(c), "timezone=");
@@ -113,6 +115,11 @@ static int refresh_cleanup(job_ctx_t *c, void *arg, err_t *err)
     (void)arg;
     cleanup_arg_t ca = { job_ctx_cube_id(c), job_ctx_job_id(c) };
     return meta_run(job_ctx_store(c), 0, cleanup_tx, &ca, err) == META_OK ? 0 : -1;
+}
+
+void cube_job_set_memory_limit(uint64_t bytes)
+{
+    memory_limit = bytes;
 }
 
 int cube_job_register(const char *root)
