@@ -989,18 +989,32 @@ static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off,
     for (int m = 0; m < nm; m++) {
         o[m] = out[m] + off;
         v[m] = in[m];
-        memset(o[m], 0, ng * 8);
     }
+    /* A group's positions are consecutive (gid ascends), so each measure
+     * sums in a register, reset where the group changes (a mask, not a
+     * branch: groups are short and mispredict), and is stored at every
+     * position, the last store holding the sum. Reading the sum back from
+     * memory at every position put a store-to-load round trip on the chain;
+     * and every group has a position, so the outputs need no clearing. */
     bool ovf = false;
-    int64_t r;
-#define SUM_BLOCK_ADD(m) (ovf |= __builtin_add_overflow((int64_t)o[m][g], (int64_t)v[m][i], &r), o[m][g] = (uint64_t)r)
-    /* NM a constant in the common cases, so the measure loop unrolls */
 #define SUM_BLOCK_LOOP(NM)                                                                                             \
-    for (uint64_t x = 0; x < n; x++) {                                                                                 \
-        uint64_t g = gid[x], i = rows ? rows[x] : x;                                                                   \
-        for (int m = 0; m < (NM); m++)                                                                                 \
-            SUM_BLOCK_ADD(m);                                                                                          \
-    }
+    do {                                                                                                               \
+        int64_t acc[8] = { 0 };                                                                                        \
+        uint32_t gp = UINT32_MAX;                                                                                      \
+        for (uint64_t x = 0; x < n; x++) {                                                                             \
+            uint32_t g = gid[x];                                                                                       \
+            uint64_t i = rows ? rows[x] : x;                                                                           \
+            int64_t same = -(int64_t)(g == gp), r;                                                                     \
+            _Pragma("GCC unroll 8") for (int m = 0; m < (NM); m++)                                                    \
+            {                                                                                                          \
+                ovf |= __builtin_add_overflow(acc[m] & same, (int64_t)v[m][i], &r);                                    \
+                acc[m] = r;                                                                                            \
+                o[m][g] = (uint64_t)r;                                                                                 \
+            }                                                                                                          \
+            gp = g;                                                                                                    \
+        }                                                                                                              \
+    } while (0)
+    /* NM a constant in the common cases, so the measure loop unrolls */
     switch (nm) {
     case 1: SUM_BLOCK_LOOP(1); break;
     case 2: SUM_BLOCK_LOOP(2); break;
@@ -1009,7 +1023,7 @@ static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off,
     default: SUM_BLOCK_LOOP(nm); break;
     }
 #undef SUM_BLOCK_LOOP
-#undef SUM_BLOCK_ADD
+    (void)ng;
     if (ovf)
         sum_overflow = 1;
 }
