@@ -1639,10 +1639,34 @@ static int term_scale(const cube_mv_t *mv, const cube_mv_term_t *t)
     return s;
 }
 
+/* minmax_type - whether min and max of type t can be a cube measure: 1 for
+ * the types whose values are one int64 or double cell that orders as the
+ * type does (integers, oid, numerics, floats, and date, time, timestamp and
+ * timestamptz, which kiln keeps as int64 counts of days or microseconds); 0
+ * for types PostgreSQL orders but a cell cannot hold (text, interval,
+ * arrays); -1 where PostgreSQL has no min or max at all
+ * (boolean, "char", bytea, ...), so the error can be its "does not exist". */
+static int minmax_type(type_oid_t t)
+{
+    switch (t) {
+    case TYPE_INT2: case TYPE_INT4: case TYPE_INT8: case TYPE_OID:
+    case TYPE_FLOAT4: case TYPE_FLOAT8: case TYPE_NUMERIC:
+    case TYPE_DATE: case TYPE_TIME: case TYPE_TIMESTAMP: case TYPE_TIMESTAMPTZ:
+        return 1;
+    case TYPE_TEXT: case TYPE_VARCHAR: case TYPE_BPCHAR: case TYPE_NAME: case TYPE_INTERVAL:
+        return 0;
+    default:
+        if (type_lookup(t) && type_lookup(t)->category == 'A')
+            return 0; /* PostgreSQL orders arrays element by element */
+        return -1;
+    }
+}
+
 /* measure_arg - fills m's argument from a parse node: a linear form for
- * sum/avg, one column for count/min/max. Also used when loading
- * (cube__mv_parse_arg parses the stored argument text). */
-static int measure_arg(an_t *an, cube_mv_measure_t *m, const PgQuery__Node *arg)
+ * sum/avg, one column for count/min/max. fn_loc is the aggregate call's
+ * location (PostgreSQL's position for a function that does not exist), -1
+ * when loading (cube__mv_parse_arg parses the stored argument text). */
+static int measure_arg(an_t *an, cube_mv_measure_t *m, const PgQuery__Node *arg, int fn_loc)
 {
     cube_mv_t *mv = an->mv;
     lin_t l;
@@ -1687,11 +1711,20 @@ static int measure_arg(an_t *an, cube_mv_measure_t *m, const PgQuery__Node *arg)
         return 0;
     if (m->fn == CUBE_MV_MIN || m->fn == CUBE_MV_MAX) {
         type_oid_t t = l.type;
-        stor_kind_t k = stor_kind_of_type(t);
-        if (!(k == STOR_KIND_INT || k == STOR_KIND_FLOAT || t == TYPE_NUMERIC) || t == TYPE_BOOL) {
+        int how = minmax_type(t);
+        if (how <= 0) {
             const type_info_t *ti = type_lookup(t);
+            if (how < 0) {
+                /* PostgreSQL's own error: it has no such aggregate to match */
+                err_set(an->err, ERRCODE_UNDEFINED_FUNCTION, "function %s(%s) does not exist",
+                        cube__mv_fn_name(m->fn), ti ? ti->name : "?");
+                err_hint(an->err, "No function matches the given name and argument types. You might need to add "
+                                  "explicit type casts.");
+                return at(an, fn_loc >= 0 ? fn_loc : node_loc(arg));
+            }
             err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "%s(%s) is not supported as a measure",
                     cube__mv_fn_name(m->fn), ti ? ti->name : "?");
+            err_detail(an->err, "Cube measures of min and max hold numbers, dates, times and timestamps.");
             err_hint(an->err, "Make the column a dimension; min and max of a dimension come from the cuboid.");
             return at(an, node_loc(arg));
         }
@@ -1779,7 +1812,7 @@ static int measure_of(an_t *an, const PgQuery__FuncCall *fc, const char *alias, 
             err_set(an->err, ERRCODE_UNDEFINED_FUNCTION, "function %s with %d arguments does not exist", fname, (int)fc->n_args);
             return at(an, fc->location);
         }
-        if (measure_arg(an, &m, fc->args[0]) < 0)
+        if (measure_arg(an, &m, fc->args[0], fc->location) < 0)
             return -1;
     }
     m.name = alias ? mem_astrdup(mv->arena, alias) : default_measure_name(an, &m);
@@ -1905,7 +1938,7 @@ int cube__mv_parse_arg(cube_mv_t *mv, const char *text, cube_mv_measure_t *m, er
     if (st && st->node_case == PG_QUERY__NODE__NODE_SELECT_STMT && st->select_stmt->n_target_list == 1 &&
         st->select_stmt->target_list[0]->node_case == PG_QUERY__NODE__NODE_RES_TARGET) {
         an_t an = { .mv = mv, .a = mv->arena, .sql = NULL, .err = err };
-        rc = measure_arg(&an, m, st->select_stmt->target_list[0]->res_target->val);
+        rc = measure_arg(&an, m, st->select_stmt->target_list[0]->res_target->val, -1);
     } else {
         err_set(err, ERRCODE_DATA_CORRUPTED, "stored measure argument \"%s\" of cube \"%s\" is not an expression", text,
                 mv->name);
