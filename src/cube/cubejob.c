@@ -769,6 +769,9 @@ static int fact_batch(job_t *j, fact_ctx_t *f, mem_arena_t *scratch, bool feed, 
                 }
             }
         }
+        if (as_int && (m->fn == CUBE_MV_MIN || m->fn == CUBE_MV_MAX))
+            for (int i = 0; i < nk; i++)
+                xi[i] = cube__minmax_cell(m->arg_type, xi[i]);
     }
     if (!feed)
         return 0;

@@ -360,7 +360,7 @@ static int derive_value(cube_iter_t *it, const cube_deriv_t *d, mem_arena_t *a, 
             if (d->type == TYPE_NUMERIC)
                 out->u.num = numeric_from_scaled(a, x, d->res_scale);
             else
-                out->u.i = x;
+                out->u.i = cube__minmax_value(d->type, x);
         }
         out->isnull = false;
         return 0;

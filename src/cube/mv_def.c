@@ -2,11 +2,13 @@
  * mv_def.c - from an analyzed materialized view (mv.c) or its stored rows
  * (mv_meta.c) to the cube_def_t the build and the scans use: hidden
  * measures (the count beside a nullable sum, sum and count behind avg),
- * PostgreSQL result types, the default rowkey order, and finalization
- * (cuboid enumeration, the max-combination check).
+ * PostgreSQL result types, the default rowkey order, finalization
+ * (cuboid enumeration, the max-combination check), and the cell encoding
+ * of min/max measures over timestamps.
  */
 #include "cube/mv.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "mv_int.h"
@@ -121,6 +123,20 @@ static int count_for(cube_mv_t *mv, int mi, err_t *err)
     err_detail(err, "kiln could not tell a group whose values are all NULL (PostgreSQL answers NULL) from one summing to 0.");
     err_hint(err, "Declare the columns NOT NULL, join their table with INNER JOIN, or aggregate each column separately.");
     return -1;
+}
+
+int64_t cube__minmax_cell(type_oid_t t, int64_t v)
+{
+    if (t != TYPE_TIMESTAMP && t != TYPE_TIMESTAMPTZ)
+        return v;
+    return v == INT64_MAX ? INT64_MAX - 1 : v == INT64_MIN ? INT64_MIN + 1 : v;
+}
+
+int64_t cube__minmax_value(type_oid_t t, int64_t cell)
+{
+    if (t != TYPE_TIMESTAMP && t != TYPE_TIMESTAMPTZ)
+        return cell;
+    return cell == INT64_MAX - 1 ? INT64_MAX : cell == INT64_MIN + 1 ? INT64_MIN : cell;
 }
 
 static void default_rowkey(cube_mv_t *mv, int from)

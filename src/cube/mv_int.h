@@ -160,6 +160,13 @@ const char *cube__mv_type_name(mem_arena_t *a, type_oid_t t, int32_t typmod);
 type_oid_t cube__type_from_name(const char *name);
 /* cube__numeric_scale - decimal scale of a numeric typmod, -1 when unconstrained. */
 int cube__numeric_scale(int32_t typmod);
+/* cube__minmax_cell, cube__minmax_value - a min/max measure's int64 cell
+ * of a value of type t and back. The all-NULL sentinels (INT64_MAX for min,
+ * INT64_MIN for max: storage/segment.h) are also the timestamp and
+ * timestamptz infinities, so those two are kept one step inside them
+ * (no finite timestamp comes near); every other value is its own cell. */
+int64_t cube__minmax_cell(type_oid_t t, int64_t v);
+int64_t cube__minmax_value(type_oid_t t, int64_t cell);
 /* cube__find_table_col - column index by name, -1 when absent. */
 int cube__table_col(const cube_mv_table_t *t, const char *name);
 /* cube__mv_parse_arg - m's argument from its stored text ("a.x * a.y"),
