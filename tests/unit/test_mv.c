@@ -360,6 +360,64 @@ static void test_filter(void)
         "WHERE lo_custkey = d_year GROUP BY d_year", "42P17", 0);
 }
 
+/* min/max measures over dates and times: int64 cells typed as their column,
+ * no hidden companions; types a cell cannot hold are 0A000 at the argument,
+ * types PostgreSQL has no min/max for its 42883 at the call. */
+static void test_minmax_types(void)
+{
+    setup();
+    cube_mv_t *mv = ok_mv("CREATE MATERIALIZED VIEW m AS SELECT ev_kind, count(*), min(ev_at), max(ev_paid), "
+                          "min(ev_slot), max(ev_day) AS last_day FROM events GROUP BY CUBE (ev_kind)");
+    cube_mv_column_t *cols;
+    int n;
+    ASSERT_EQ(cube_mv_describe(A, mv, &cols, &n), 0);
+    ASSERT_EQ(n, 6);
+    const char *want[6][2] = {
+        { "ev_kind", "text" },
+        { "count", "bigint" },
+        { "min_ev_at", "timestamp without time zone" },
+        { "max_ev_paid", "timestamp with time zone" },
+        { "min_ev_slot", "time without time zone" },
+        { "last_day", "date" },
+    };
+    for (int i = 0; i < 6; i++) {
+        ASSERT_STREQ(cols[i].name, want[i][0]);
+        ASSERT_STREQ(cols[i].type_name, want[i][1]);
+    }
+    const cube_def_t *def = cube_mv_def(mv);
+    ASSERT_EQ(cube_def_nmeasures(def), 5);
+    int m = cube_def_find_measure(def, CUBE_AGG_MAX, "events.ev_paid");
+    ASSERT(m >= 0);
+    ASSERT_EQ(cube_def_measure_kind(def, m), STOR_KIND_INT);
+    m = cube_def_find_measure(def, CUBE_AGG_MIN, "events.ev_slot");
+    ASSERT(m >= 0);
+    ASSERT_EQ(cube_def_measure_kind(def, m), STOR_KIND_INT);
+    cube_mv_free(mv);
+
+    const char *s = "CREATE MATERIALIZED VIEW m AS SELECT ev_id, max(ev_kind) FROM events GROUP BY ev_id";
+    err_t e = bad(s, "0A000", 0);
+    ASSERT_EQ(e.position, pos_of(s, "ev_kind)"));
+    ASSERT(strstr(e.message, "max(text)") != NULL);
+    s = "CREATE MATERIALIZED VIEW m AS SELECT ev_id, min(ev_wait) FROM events GROUP BY ev_id";
+    e = bad(s, "0A000", 0);
+    ASSERT(strstr(e.message, "min(interval)") != NULL);
+    s = "CREATE MATERIALIZED VIEW m AS SELECT ev_id, min(ev_rush) FROM events GROUP BY ev_id";
+    e = bad(s, "42883", 0);
+    ASSERT_STREQ(e.message, "function min(boolean) does not exist");
+    ASSERT_EQ(e.position, pos_of(s, "min(ev_rush)"));
+    e = bad("CREATE MATERIALIZED VIEW m AS SELECT ev_id, max(ev_blob) FROM events GROUP BY ev_id", "42883", 0);
+    ASSERT_STREQ(e.message, "function max(bytea) does not exist");
+
+    /* the timestamp infinities are one step inside the all-NULL sentinels */
+    ASSERT(cube__minmax_cell(TYPE_TIMESTAMP, INT64_MAX) == INT64_MAX - 1);
+    ASSERT(cube__minmax_cell(TYPE_TIMESTAMPTZ, INT64_MIN) == INT64_MIN + 1);
+    ASSERT(cube__minmax_value(TYPE_TIMESTAMPTZ, INT64_MAX - 1) == INT64_MAX);
+    ASSERT(cube__minmax_value(TYPE_TIMESTAMP, INT64_MIN + 1) == INT64_MIN);
+    ASSERT(cube__minmax_value(TYPE_TIMESTAMP, cube__minmax_cell(TYPE_TIMESTAMP, 12345)) == 12345);
+    ASSERT(cube__minmax_cell(TYPE_INT8, INT64_MAX) == INT64_MAX); /* other types are their own cells */
+    ASSERT(cube__minmax_cell(TYPE_DATE, INT32_MAX) == INT32_MAX);
+}
+
 int main(void)
 {
     tap_test_t tests[] = {
@@ -370,6 +428,7 @@ int main(void)
         { "errors with SQLSTATE and position", test_errors },
         { "rowkey option", test_rowkey_option },
         { "model filter: accepted forms, canonical text, refusals", test_filter },
+        { "min/max over dates and times; refused types", test_minmax_types },
     };
     return TAP_RUN(tests);
 }

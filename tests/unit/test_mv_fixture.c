@@ -80,6 +80,13 @@ static const fx_col_t fx_item[] = {
     { "item_id", "integer", -1, true }, { "category", "text", -1, true }, { "city", "text", -1, true },
 };
 
+/* date and time columns, and types min/max measures refuse */
+static const fx_col_t fx_events[] = {
+    { "ev_id", "integer", -1, true },  { "ev_kind", "text", -1, false },  { "ev_at", "timestamp", -1, false },
+    { "ev_paid", "timestamptz", -1, false }, { "ev_slot", "time", -1, false }, { "ev_day", "date", -1, false },
+    { "ev_wait", "interval", -1, false }, { "ev_rush", "boolean", -1, false }, { "ev_blob", "bytea", -1, false },
+};
+
 typedef struct fx_table {
     const char *name;
     const fx_col_t *cols;
@@ -90,7 +97,7 @@ typedef struct fx_table {
 static const fx_table_t fx_tables[] = {
     FX("lineorder", fx_lineorder), FX("customer", fx_customer), FX("supplier", fx_supplier),
     FX("part", fx_part),           FX("dates", fx_dates),       FX("sales", fx_sales),
-    FX("store", fx_store),         FX("item", fx_item),
+    FX("store", fx_store),         FX("item", fx_item),         FX("events", fx_events),
 };
 #define FX_NTABLES (sizeof fx_tables / sizeof fx_tables[0])
 
