@@ -7,7 +7,7 @@ their DSNs. This program:
   1. generates a small seeded data set (CSV files in --dir): a fact table and four lookups
      (customers, a nation table snowflaked off them, products, a calendar) with every column
      type kiln's cubes take -- int2/int4/int8, numeric(p,s), float4/float8, text, varchar,
-     char(n), date, timestamp, boolean -- NULLs in dimension and measure columns, fact rows
+     char(n), date, timestamp, timestamptz (with offsets and infinities), time, boolean -- NULLs in dimension and measure columns, fact rows
      whose customer (or the customer's nation) does not exist, empty strings, trailing
      blanks, negative numbers, skewed and duplicate values, a ROLLUP "hierarchy" that is
      not a functional dependency;
@@ -29,7 +29,11 @@ their DSNs. This program:
   5. creates designs with a model filter (WHERE in the definition: FILTERED) and runs fixed
      queries against them: those whose WHERE includes every condition of the filter are
      answered from the cube (EXPLAIN shows its Cube Filter), the others refused naming the
-     filter; rows and the views themselves against PostgreSQL.
+     filter; rows and the views themselves against PostgreSQL;
+  6. min/max measures over date, timestamp, timestamptz and time (designs "cube" and "left"):
+     in the generated queries, the views themselves, and the extended protocol with binary
+     results compared byte for byte. Every session runs in ZONE (a half-hour offset with
+     daylight saving time), so timestamptz text is compared in a zone other than UTC.
 
 Float measures hold multiples of 1/8 (float8) and 1/4 (float4), so their sums are exact in
 any order and compare as text; float dimensions may hold any value.
@@ -56,7 +60,7 @@ D = decimal.Decimal
 
 # ---------------------------------------------------------------- schema
 
-# (name, sql type, NOT NULL, kind) -- kind: "int", "num", "float", "text", "date", "ts", "bool"
+# (name, sql type, NOT NULL, kind) -- kind: "int", "num", "float", "text", "date", "ts", "tstz", "time", "bool"
 SCHEMA = {
     "nation": [
         ("n_id", "int4", True, "int"),
@@ -106,6 +110,8 @@ SCHEMA = {
         ("disc", "numeric(4,3)", True, "num"),
         ("rate", "float8", False, "float"),
         ("w", "float4", True, "float"),
+        ("tz", "timestamptz", False, "tstz"),
+        ("tod", "time", False, "time"),
     ],
 }
 COLS = {t: {c[0]: c for c in cols} for t, cols in SCHEMA.items()}
@@ -181,7 +187,20 @@ def gen_data(seed):
         disc = D(r.randrange(0, 251)) / 1000
         rate = None if r.random() < 0.1 else r.randrange(-8000, 8000) / 8
         w = r.randrange(-1000, 1000) / 4
-        fact.append((i, kc, kp, kd, ch, flag, ts, qty, units, big, price, disc, rate, w))
+        # derived from ts and i, so the other columns' random stream is unchanged; timestamptz text
+        # always carries an offset (a build reads offset-less text as UTC, PostgreSQL's COPY in its
+        # zone), and a few rows hold the infinities (the int64 extremes, next to the cube's sentinels)
+        if i % 211 == 0:
+            tz = "infinity"
+        elif i % 223 == 0:
+            tz = "-infinity"
+        elif ts is None or i % 17 == 0:
+            tz = None
+        else:
+            tz = (ts + datetime.timedelta(hours=i % 3, seconds=i % 2 / 2)).isoformat(sep=" ") + \
+                ["+00", "+05:30", "-08", "+01", "-03:30"][i % 5]
+        tod = None if ts is None or i % 7 == 0 else (ts + datetime.timedelta(microseconds=i * 250)).time()
+        fact.append((i, kc, kp, kd, ch, flag, ts, qty, units, big, price, disc, rate, w, tz, tod))
     data["fact"] = fact
     return data
 
@@ -226,7 +245,8 @@ DESIGNS = [
          group="CUBE (d_year, d_month, ch, flag, k_prod)",
          measures=["count(*) AS cnt", "sum(units) AS su", "sum(big) AS sb", "min(rate) AS mnr", "max(rate) AS mxr",
                    "sum(rate) AS sr", "sum(w) AS sw", "min(w) AS mnw", "max(w) AS mxw", "sum(units * disc) AS sud",
-                   "sum(price) AS sp", "count(price) AS cp"]),
+                   "sum(price) AS sp", "count(price) AS cp", "min(ts) AS mnts", "max(tz) AS mxtz",
+                   "max(k_date) AS mxkd", "min(tod) AS mntod"]),
     dict(name="roll", fact="f_roll",
          joins=[("cust", "f_roll", [("k_cust", "c_id")], "INNER"), ("nation", "cust", [("c_nkey", "n_id")], "INNER")],
          group="ROLLUP (n_region, n_name, c_city)",
@@ -246,7 +266,8 @@ DESIGNS = [
                 ("nation", "cust", [("c_nkey", "n_id")], "LEFT")],
          group="CUBE (c_region, p_cat, n_name), flag",
          measures=["count(*) AS cnt", "sum(units) AS su", "sum(c_score) AS scs", "max(c_score) AS mxcs",
-                   "sum(p_weight) AS spw", "count(c_id) AS ccid", "sum(price) AS sp", "min(p_big) AS mnpb"]),
+                   "sum(p_weight) AS spw", "count(c_id) AS ccid", "sum(price) AS sp", "min(p_big) AS mnpb",
+                   "min(c_since) AS mnsince", "max(tz) AS mxtz", "min(tz) AS mntz", "max(tod) AS mxtod"]),
     dict(name="types", fact="f_types",
          joins=[("cust", "f_types", [("k_cust", "c_id")], "LEFT"), ("cal", "f_types", [("k_date", "d_date")], "INNER")],
          group="k_prod, k_cust, id, c_seg, c_name, c_lat, c_vip, c_since, k_date, ts, w, flag, d_hol",
@@ -424,6 +445,8 @@ def lit(kind, v, r=random):
         return "DATE '%s'" % v.isoformat() if r.random() < 0.5 else "'%s'" % v.isoformat()
     if kind == "ts":
         return "'%s'" % v.isoformat(sep=" ")
+    if kind in ("tstz", "time"):
+        return "'%s'" % v if isinstance(v, str) else "'%s'" % v.isoformat()
     if kind == "bool":
         return "true" if v else "false"
     return str(v)
@@ -487,6 +510,10 @@ class Gen:
             return datetime.date(2024, 1, 15)
         if kind == "ts":
             return datetime.datetime(2024, 1, 1, 1, 30)
+        if kind == "tstz":
+            return r.choice(["2024-01-01 01:30:00+00", "2024-01-01 03:00:00-08", "infinity"])
+        if kind == "time":
+            return datetime.time(1, 30)
         if kind == "bool":
             return r.random() < 0.5
         return None
@@ -648,6 +675,8 @@ class Gen:
                 continue
             c = r.choice(mcols)
             fn = r.choice(["sum", "sum", "count", "min", "max", "avg"])
+            if self.col_info(c)[1][3] not in ("int", "num", "float"):
+                fn = r.choice(["count", "min", "max", "max"])  # dates, times, timestamps
             if x < 0.27:
                 # a product or a difference
                 forms = sorted(a for (f, a) in design_measures(d) if f == "sum" and ("*" in a or "+" in a)
@@ -664,8 +693,11 @@ class Gen:
                     if "num" in (self.col_info(a)[1][3], self.col_info(b)[1][3]):
                         forms.append("%s * %s" % (a, b))  # integer products overflow in PostgreSQL too
                     form = r.choice(forms)
-                else:
+                elif self.col_info(c)[1][3] in ("int", "num", "float"):
                     form = c
+                else:
+                    aggs.append(("count", "*", "count(*)"))
+                    continue
                 fn = r.choice(["sum", "sum", "avg"])
                 aggs.append((fn, canon(form), "%s(%s)" % (fn, form)))
                 continue
@@ -803,6 +835,16 @@ def connect(dsn):
     return c
 
 
+# The session zone of cube_diff's connections: timestamptz text (min/max measures over tz among
+# them) is printed in it, with a half-hour offset and daylight saving time in January.
+ZONE = "Australia/Adelaide"
+
+
+def in_zone(c):
+    run(c, "SET TimeZone = '%s'" % ZONE)
+    return c
+
+
 def run(conn, sql):
     """-> ("ok", names, oids, rows) | ("err", sqlstate, message)"""
     cur = conn.cursor()
@@ -898,8 +940,8 @@ class Tap:
 
 
 def load(args, data, tap):
-    k = connect(args.kiln)
-    p = connect(args.ref)
+    k = in_zone(connect(args.kiln))
+    p = in_zone(connect(args.ref))
     d = args.dir
     for t in SCHEMA:
         write_csv("%s/%s.csv" % (d, t), data[t])
@@ -1082,13 +1124,14 @@ class Wire:
         self.send(b"P", name.encode() + b"\0" + sql.encode() + b"\0" + struct.pack("!h", len(oids)) +
                   b"".join(struct.pack("!I", o) for o in oids))
 
-    def execute(self, name, params):
-        """params: [(format 0|1, bytes|None)] -> ("ok", names, oids, rows) | ("err", sqlstate, message)"""
+    def execute(self, name, params, result_format=0):
+        """params: [(format 0|1, bytes|None)] -> ("ok", names, oids, rows) | ("err", sqlstate, message);
+        result_format 1 asks for every column in binary (values come back as hex)."""
         body = b"\0" + name.encode() + b"\0" + struct.pack("!h", len(params))
         body += b"".join(struct.pack("!h", f) for (f, _v) in params) + struct.pack("!h", len(params))
         for (_f, v) in params:
             body += struct.pack("!i", -1) if v is None else struct.pack("!i", len(v)) + v
-        body += struct.pack("!h", 0)  # results as text
+        body += struct.pack("!h", 0) if result_format == 0 else struct.pack("!hh", 1, 1)
         self.send(b"B", body)
         self.send(b"D", b"P\0")
         self.send(b"E", b"\0" + struct.pack("!i", 0))
@@ -1110,7 +1153,8 @@ class Wire:
                 for _ in range(n):
                     (ln,) = struct.unpack("!i", m[pos:pos + 4])
                     pos += 4
-                    row.append(None if ln < 0 else m[pos:pos + ln].decode())
+                    v = m[pos:pos + ln]
+                    row.append(None if ln < 0 else v.decode() if result_format == 0 else v.hex())
                     pos += max(ln, 0)
                 rows.append(tuple(row))
             elif t == b"E" and err is None:
@@ -1130,6 +1174,34 @@ def text_param(v):
 
 def int4_param(v):
     return (1, None if v is None else struct.pack("!i", v))
+
+
+def binary_checks(tap, args):
+    """min/max measures over date, timestamp, timestamptz and time in the extended protocol with
+    binary results (int32 days, int64 microseconds: PostgreSQL's send functions), answered from
+    the cubes (kiln's default kylin.query.pushdown is off) and byte for byte PostgreSQL's."""
+    qs = [
+        "SELECT ch, min(ts), max(tz), max(k_date), min(tod), count(*) FROM f_cube GROUP BY ch ORDER BY 1",
+        "SELECT d_year, min(ts), max(tz) FROM f_cube JOIN cal ON k_date = d_date WHERE ch = $1 GROUP BY d_year "
+        "ORDER BY 1",
+        "SELECT c_region, min(c_since), min(tz), max(tz), max(tod) FROM f_left LEFT JOIN cust ON k_cust = c_id "
+        "GROUP BY c_region ORDER BY 1",
+    ]
+    wk, wp = Wire(args.kiln), Wire(args.ref)
+    try:
+        for i, sql in enumerate(qs):
+            params = [text_param("web")] if "$1" in sql else []
+            res = []
+            for w in (wk, wp):
+                w.parse("", sql, [])
+                res.append(w.execute("", params, result_format=1))
+            got, ref = res
+            tap.check(got[0] == "ok" and len(got[3]) > 0 and same(got, ref),
+                      "binary results %d: min/max of dates and times from the cube equal PostgreSQL's bytes" % (i + 1),
+                      [sql, first_diff(ref, got) or ""] + show(got) + ["PostgreSQL:"] + show(ref))
+    finally:
+        wk.close()
+        wp.close()
 
 
 def param_checks(tap, k, p, args):
@@ -1258,6 +1330,19 @@ def fixed_checks(tap, k, kp, p, ready):
         got, ref = run(k, sql), run(p, sql)
         tap.check(got[0] == "ok" and len(got[3]) > 0 and same(got, ref), "the view cube_rr (ROLLUP (d_year, d_month), ROLLUP (d_year, ch)) reads as "
                   "PostgreSQL's matview", [first_diff(ref, got) or ""] + show(got) + ["PostgreSQL:"] + show(ref))
+    # the views with min/max measures over dates, timestamps, timestamptz (infinities too) and times,
+    # NULL in the groups whose inputs are all NULL (LEFT-joined customers)
+    for d in ready:
+        if d["name"] not in ("cube", "left"):
+            continue
+        run(p, "DROP MATERIALIZED VIEW IF EXISTS cube_%s" % d["name"])
+        ref = run(p, design_sql(d))
+        n = len(design_dims(d)) + len(d["measures"])
+        sql = "SELECT * FROM cube_%s ORDER BY %s" % (d["name"], ", ".join(str(i + 1) for i in range(n)))
+        got, ref = run(k, sql), run(p, sql)
+        tap.check(got[0] == "ok" and len(got[3]) > 0 and same(got, ref), "the view cube_%s (%s) reads as "
+                  "PostgreSQL's matview" % (d["name"], d["group"]),
+                  [first_diff(ref, got) or ""] + show(got) + ["PostgreSQL:"] + show(ref))
 
 
 def filter_checks(tap, k, kp, p, args):
@@ -1358,7 +1443,7 @@ def main():
     tap = Tap()
     data = gen_data(args.seed)
     k, p = load(args, data, tap)
-    kp = connect(args.kiln)
+    kp = in_zone(connect(args.kiln))
     run(kp, "SET kylin.query.pushdown = on")
     designs = [d for d in DESIGNS if not args.only or re.search(args.only, d["name"])]
     # the cubes: CREATE builds, REFRESH builds again
@@ -1410,6 +1495,8 @@ def main():
     filter_checks(tap, k, kp, p, args)
     notice_checks(tap, kp)
     param_checks(tap, k, p, args)
+    if not args.only or re.search(args.only, "cube") or re.search(args.only, "left"):
+        binary_checks(tap, args)
     print("# %d generated queries in %.1f s" % (nq, time.time() - t0))
     res = run(k, "SELECT 1")
     tap.check(res[0] == "ok", "kilnd still answers after the queries", show(res))
