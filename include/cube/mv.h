@@ -43,6 +43,12 @@
  * sum(x) and count(x)); sum's argument may be a linear form of columns and
  * products of two columns with integer coefficients
  * (sum(lo_extendedprice * lo_discount), sum(lo_revenue - lo_supplycost)).
+ * min and max take integers, oid, numeric, floats, date, time, timestamp and
+ * timestamptz (max(order_date) AS last_order): the view's column and query
+ * results have the column's type, NULL inputs are skipped and a group with
+ * none but NULLs answers NULL. Over text, char(n), varchar, interval or an
+ * array they are 0A000; over boolean, bytea and other types PostgreSQL has
+ * no min/max for, its 42883 "function min(boolean) does not exist".
  * kiln adds a hidden count(x) beside sum(x) when x may be NULL, so an
  * all-NULL group answers NULL as PostgreSQL does. Unaliased aggregates are
  * named <function>_<columns> (sum_lo_revenue, count for count(*)).
@@ -57,7 +63,8 @@
  * one): 42703 unknown column, 42702 ambiguous, 42P01 unknown table or alias,
  * 42P17 a join that is not an equi-join to the new table / a dimension in
  * two roles of one group / a select item that is neither grouped nor an
- * aggregate, 0A000 unsupported measure, join type or expression, 54000 a
+ * aggregate, 42883 sum or min/max of a type PostgreSQL has none for (at the
+ * argument, resp. the call), 0A000 unsupported measure, join type or expression, 54000 a
  * group over kylin.cube.aggrgroup.max-combination, 54011 over 63
  * dimensions, 42P07 the name is taken.
  *
