@@ -49,6 +49,14 @@ SELECT region, min(paid_at), max(paid_at) FROM m_orders WHERE region IN ('EU', '
     ORDER BY region;
 SELECT region, max(order_date) AS last FROM m_orders GROUP BY region HAVING max(order_date) > '2024-01-01'
     ORDER BY last DESC;
+-- two-level plans: GROUP BY expressions, ROLLUP in the query, FILTER (the cube's partial
+-- min/max per combination of the dimensions, then the executor's min/max)
+SELECT CASE WHEN region = 'EU' THEN 'eu' ELSE 'other' END AS r, max(paid_at) AS last_paid,
+       min(order_date) AS first_order FROM m_orders GROUP BY 1 ORDER BY 1;
+SELECT region, city, max(order_ts) AS last_ts, min(slot) AS first_slot
+    FROM m_orders JOIN m_stores ON store_id = st_id GROUP BY ROLLUP (region, city) ORDER BY 1, 2, 3;
+SELECT region, max(order_date) FILTER (WHERE city = 'Paris') AS paris, min(paid_at) FILTER (WHERE city <> 'Paris')
+    FROM m_orders JOIN m_stores ON store_id = st_id GROUP BY region ORDER BY 1;
 -- timestamptz is printed in the session's TimeZone
 SET TimeZone = 'America/New_York';
 SELECT region, min(paid_at), max(paid_at) FROM m_orders GROUP BY region ORDER BY region;
