@@ -1186,6 +1186,9 @@ def binary_checks(tap, args):
         "ORDER BY 1",
         "SELECT c_region, min(c_since), min(tz), max(tz), max(tod) FROM f_left LEFT JOIN cust ON k_cust = c_id "
         "GROUP BY c_region ORDER BY 1",
+        # the view itself (fixed_checks made PostgreSQL's matview of the design)
+        "SELECT d_year, ch, flag, mnts, mxtz, mxkd, mntod FROM cube_cube WHERE d_month IS NULL AND k_prod IS NULL "
+        "ORDER BY 1, 2, 3, 4, 5, 6, 7",
     ]
     wk, wp = Wire(args.kiln), Wire(args.ref)
     try:
