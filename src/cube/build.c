@@ -1761,13 +1761,15 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
             }
         }
     }
-    uint64_t maxrun = 0;
-    for (uint64_t i = 0, a = 0; i <= n; i++)
-        if (i == n || brk[i]) {
-            if (i - a > maxrun)
-                maxrun = i - a;
-            a = i;
-        }
+    /* the longest run, without a branch per row (runs are short) */
+    uint64_t maxrun = 0, ra = 0;
+    for (uint64_t i = 1; i < n; i++) {
+        uint64_t len = i - ra;
+        maxrun = brk[i] && len > maxrun ? len : maxrun;
+        ra = brk[i] ? i : ra;
+    }
+    if (n - ra > maxrun)
+        maxrun = n - ra;
     int ib = code_bits(maxrun);
     if (kb + ib > 64) {
         mem_free(brk);
@@ -1787,8 +1789,8 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
     alloc_out(b, c, cap);
     for (uint64_t a = 0; a < n;) {
         /* a block: whole runs from a, at least RUN_BLOCK rows but at the end */
-        uint64_t e = a + 1;
-        while (e < n && (e - a < RUN_BLOCK || !brk[e]))
+        uint64_t e = n - a > RUN_BLOCK ? a + RUN_BLOCK : n;
+        while (e < n && !brk[e])
             e++;
         uint64_t bn = e - a;
         /* keys: the child's remaining codes above a run-local row index */
@@ -1826,12 +1828,16 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
             uint64_t *srt = sort_u64(keys + r, sc->tmp + r, re - r, ib, kb);
             if (srt != keys + r)
                 memcpy(keys + r, srt, (re - r) * 8);
+            /* groups without a branch per row (most are a few rows, and a
+             * branch on "new group" mispredicted at each): every row writes
+             * the next free slot, which only a group's first row keeps */
+            uint64_t prev = ~(keys[r] >> ib);
             for (uint64_t i = r; i < re; i++) {
                 uint64_t kv = keys[i] >> ib;
-                if (i == r || kv != (keys[i - 1] >> ib)) {
-                    gkey[bg] = kv;
-                    gs[bg++] = i;
-                }
+                gkey[bg] = kv;
+                gs[bg] = i;
+                bg += kv != prev;
+                prev = kv;
             }
             for (uint64_t i = r; i < re; i++)
                 keys[i] = a + r + (keys[i] & imask);
@@ -2131,12 +2137,13 @@ static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, cons
             uint64_t *o = sort_u64(keys + r0, sc->tmp + r0, re - r0, ib, kb);
             if (o != keys + r0)
                 memcpy(keys + r0, o, (re - r0) * 8);
+            uint64_t prev = re > r0 ? ~(keys[r0] >> ib) : 0; /* as in compute_runs */
             for (uint64_t x = r0; x < re; x++) {
                 uint64_t kv = keys[x] >> ib;
-                if (x == r0 || kv != (keys[x - 1] >> ib)) {
-                    gkey[bg] = kv;
-                    gs[bg++] = x;
-                }
+                gkey[bg] = kv;
+                gs[bg] = x;
+                bg += kv != prev;
+                prev = kv;
             }
             for (uint64_t x = r0; x < re; x++)
                 keys[x] = rid[r0 + (keys[x] & imask)];
