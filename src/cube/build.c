@@ -1637,7 +1637,20 @@ static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint64_t n, int lo, int nb
         }
         return a;
     }
-    int db = n <= 65536 ? 8 : DIGIT_BITS;
+    /* the digit width that costs least: each pass clears and sums 2^db
+     * counters and moves n keys, so short runs (most are under a few
+     * hundred rows) take narrow digits, long ones wide */
+    int db = DIGIT_BITS;
+    if (n <= 65536) {
+        uint64_t best = UINT64_MAX;
+        for (int t = 4; t <= 8; t++) {
+            uint64_t cost = (uint64_t)((nb + t - 1) / t) * ((1ULL << t) + 2 * n);
+            if (cost < best) {
+                best = cost;
+                db = t;
+            }
+        }
+    }
     uint64_t dmask = (1ULL << db) - 1;
     int nd = (nb + db - 1) / db;
     uint64_t cnt[6 << DIGIT_BITS];
