@@ -1562,17 +1562,7 @@ static int view_sets(const cube_mv_t *mv, mem_arena_t *a, gsets_t *out, err_t *e
     PgQuery__ParseResult *pr = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
     pg_query_free_protobuf_parse_result(r);
     /* the statement text may hold other statements (one simple Query message): this view's */
-    const PgQuery__SelectStmt *sel = NULL;
-    for (size_t i = 0; pr && i < pr->n_stmts && !sel; i++) {
-        const PgQuery__Node *st = pr->stmts[i]->stmt;
-        if (!st || st->node_case != PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT)
-            continue;
-        const PgQuery__CreateTableAsStmt *c = st->create_table_as_stmt;
-        if (c->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW && c->into && c->into->rel &&
-            strcmp(c->into->rel->relname, mv->name) == 0 && c->query &&
-            c->query->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
-            sel = c->query->select_stmt;
-    }
+    const PgQuery__SelectStmt *sel = cube__mv_def_select(pr, mv->name);
     int rc = 0;
     gsets_t acc;
     gs_one(&x, 0, &acc);

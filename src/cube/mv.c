@@ -973,6 +973,20 @@ int cube__mv_filter_where(cube_mv_t *mv, const PgQuery__Node *where, const char 
     return 0;
 }
 
+const PgQuery__SelectStmt *cube__mv_def_select(const PgQuery__ParseResult *pr, const char *name)
+{
+    for (size_t i = 0; pr && i < pr->n_stmts; i++) {
+        const PgQuery__Node *st = pr->stmts[i]->stmt;
+        if (!st || st->node_case != PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT)
+            continue;
+        const PgQuery__CreateTableAsStmt *c = st->create_table_as_stmt;
+        if (c->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW && c->into && c->into->rel &&
+            strcmp(c->into->rel->relname, name) == 0 && c->query && c->query->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
+            return c->query->select_stmt;
+    }
+    return NULL;
+}
+
 int cube__mv_load_filter(cube_mv_t *mv, const char *expected, err_t *err)
 {
     /* the stored text may hold several statements (the client's query
@@ -982,16 +996,7 @@ int cube__mv_load_filter(cube_mv_t *mv, const char *expected, err_t *err)
     if (!r.error)
         pr = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
     pg_query_free_protobuf_parse_result(r);
-    const PgQuery__SelectStmt *sel = NULL;
-    for (size_t i = 0; pr && i < pr->n_stmts && !sel; i++) {
-        const PgQuery__Node *st = pr->stmts[i]->stmt;
-        if (!st || st->node_case != PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT)
-            continue;
-        const PgQuery__CreateTableAsStmt *ct = st->create_table_as_stmt;
-        if (ct->into && ct->into->rel && strcmp(ct->into->rel->relname, mv->name) == 0 && ct->query &&
-            ct->query->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
-            sel = ct->query->select_stmt;
-    }
+    const PgQuery__SelectStmt *sel = cube__mv_def_select(pr, mv->name);
     int rc = sel ? cube__mv_filter_where(mv, sel->where_clause, NULL, 0, err) : -1;
     if (pr)
         pg_query__parse_result__free_unpacked(pr, NULL);

@@ -193,6 +193,11 @@ int cube__load_table(mem_arena_t *a, const meta_catalog_t *cat, const meta_table
  * 0A000 for a condition a cube cannot filter by, 42883 / 22P02 for a
  * constant that does not fit its column, with the position. */
 struct PgQuery__Node;
+struct PgQuery__SelectStmt;
+/* cube__mv_def_select - the SELECT of the CREATE MATERIALIZED VIEW name
+ * among a stored definition's statements (the client's whole query string
+ * is stored, so it may hold others), or NULL. */
+const struct PgQuery__SelectStmt *cube__mv_def_select(const struct PgQuery__ParseResult *pr, const char *name);
 int cube__mv_filter_where(cube_mv_t *mv, const struct PgQuery__Node *where, const char *sql, int offset, err_t *err);
 /* cube__mv_load_filter - mv->filter again from the stored definition text
  * (cube_mv_load, when the cube's options say it has one: kiln.filter =
