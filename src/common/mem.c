@@ -119,14 +119,15 @@ void mem_big_cache_on(size_t limit)
     pthread_mutex_lock(&big_lock);
     if (limit > big_limit)
         big_limit = limit;
-    big_users++;
+    /* atomic: mem_malloc/mem_free peek at it without the lock */
+    __atomic_add_fetch(&big_users, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&big_lock);
 }
 
 void mem_big_cache_off(void)
 {
     pthread_mutex_lock(&big_lock);
-    if (big_users > 0 && --big_users == 0) {
+    if (big_users > 0 && __atomic_sub_fetch(&big_users, 1, __ATOMIC_RELAXED) == 0) {
         for (int i = 0; i < big_n; i++)
             free(big_cache[i].p);
         big_n = 0;
