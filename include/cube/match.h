@@ -89,7 +89,16 @@ typedef enum cube_q_op {
     CUBE_Q_AND,
     CUBE_Q_OR,
     CUBE_Q_NOT,
+    /* any other condition on col alone (LIKE, functions, CASE ...): eval
+     * tells it for one value of col; EXPR holds where it is true, NOT_EXPR
+     * where it is false (NULL is neither) */
+    CUBE_Q_EXPR,
+    CUBE_Q_NOT_EXPR,
 } cube_q_op_t;
+
+/* cube_q_eval_fn - a CUBE_Q_EXPR condition for one value of its column:
+ * 1 true, 0 false, 2 NULL, -1 error (err set); a scratch arena. */
+typedef int (*cube_q_eval_fn)(void *arg, const value_t *v, mem_arena_t *a, err_t *err);
 
 /* A predicate: a leaf compares col with constants (of type `type`; NULL
  * constants allowed), AND/OR/NOT combine args. A value may be known only
@@ -106,6 +115,10 @@ typedef struct cube_q_pred {
     int nargs;
     const struct cube_q_pred *const *args;
     const int *params;
+    /* CUBE_Q_EXPR / NOT_EXPR: col's type is `type`; text names it in reasons */
+    cube_q_eval_fn eval;
+    void *eval_arg;
+    const char *text;
 } cube_q_pred_t;
 
 typedef enum cube_q_fn {

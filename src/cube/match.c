@@ -414,6 +414,9 @@ typedef struct npred {
     struct npred **args;
     uint64_t dims;   /* dimensions the subtree reads */
     bool reads_values; /* a leaf of the subtree has params */
+    cube_q_eval_fn eval; /* CUBE_Q_EXPR / NOT_EXPR */
+    void *eval_arg;
+    const char *text;
 } npred_t;
 
 static bool kind_ok(const stor_dict_t *d, type_oid_t vt);
@@ -451,6 +454,9 @@ static npred_t *npred(mctx_t *c, const cube_q_pred_t *p, bool neg)
     n->nvals = p->nvals;
     n->vals = p->vals;
     n->op = p->op;
+    n->eval = p->eval;
+    n->eval_arg = p->eval_arg;
+    n->text = p->text;
     for (int i = 0; p->params && i < p->nvals; i++) {
         if (p->params[i] < 0)
             continue;
@@ -477,6 +483,8 @@ static npred_t *npred(mctx_t *c, const cube_q_pred_t *p, bool neg)
     case CUBE_Q_IS_NULL: n->op = CUBE_Q_IS_NOT_NULL; break;
     case CUBE_Q_IS_NOT_NULL: n->op = CUBE_Q_IS_NULL; break;
     case CUBE_Q_IN: n->op = CUBE_Q_NE; break; /* NOT IN: every value differs */
+    case CUBE_Q_EXPR: n->op = CUBE_Q_NOT_EXPR; break; /* false, not NULL */
+    case CUBE_Q_NOT_EXPR: n->op = CUBE_Q_EXPR; break;
     case CUBE_Q_BETWEEN: {
         /* NOT BETWEEN a AND b: col < a OR col > b */
         npred_t *o = MEM_NEW(c->a, npred_t);
@@ -610,6 +618,53 @@ static const value_t *leaf_vals(mctx_t *c, const npred_t *n)
     return v;
 }
 
+/* At most this many distinct values are tried one by one against a
+ * condition the matcher cannot turn into code ranges (a query over a bigger
+ * dimension is refused, or pushed down, rather than slowed). */
+#define EXPR_MAX_VALUES (1u << 20)
+
+/* expr_codes - the codes of n's dimension whose value makes n's condition
+ * true (EXPR) or false (NOT_EXPR), each value tried once, the NULL code
+ * included (coalesce(col, 'x') = 'x' holds for it). An error on any value
+ * refuses the cube rather than fail the query: PostgreSQL might not have
+ * evaluated the condition on the rows holding that value at all. */
+static int expr_codes(mctx_t *c, const npred_t *n, const stor_dict_t *d, rset_t *out)
+{
+    const char *dn = c->mv->dims[n->dim].name;
+    if (stor_dict_type(d) != n->type)
+        return nomatch(c, "%s on %s reads it as another type than the cube stores", n->text, dn);
+    uint32_t size = stor_dict_size(d), nullc = stor_dict_null_code(d);
+    if (size > EXPR_MAX_VALUES)
+        return nomatch(c, "%s is not a comparison with constants, and %s has too many values to try each", n->text, dn);
+    int want = n->op == CUBE_Q_EXPR ? 1 : 0;
+    mem_arena_t *scratch = mem_arena_new(NULL, "cube expr filter", 0);
+    err_t err = { 0 };
+    stor_code_range_t *r = MEM_NEW_N(c->a, stor_code_range_t, (size_t)size / 2 + 2);
+    int nr = 0;
+    uint32_t last = size + (nullc != STOR_CODE_NONE ? 1 : 0);
+    for (uint32_t code = 0; code < last; code++) {
+        value_t v;
+        stor_dict_value(d, code < size ? code : nullc, &v);
+        if ((code & 1023) == 0)
+            mem_arena_reset(scratch);
+        int rc = n->eval(n->eval_arg, &v, scratch, &err);
+        if (rc < 0) {
+            mem_arena_free(scratch);
+            return nomatch(c, "%s fails on a value of %s (%s)", n->text, dn, err.message);
+        }
+        if (rc != want)
+            continue;
+        uint32_t k = code < size ? code : nullc;
+        if (nr > 0 && r[nr - 1].hi + 1 == k)
+            r[nr - 1].hi = k;
+        else
+            r[nr++] = (stor_code_range_t){ k, k };
+    }
+    mem_arena_free(scratch);
+    *out = (rset_t){ nr, r };
+    return 1;
+}
+
 /* leaf_codes - the codes of a leaf's dimension that satisfy it. */
 static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
 {
@@ -628,6 +683,8 @@ static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
         *out = nonnull;
         return 1;
     }
+    if (n->op == CUBE_Q_EXPR || n->op == CUBE_Q_NOT_EXPR)
+        return expr_codes(c, n, d, out);
     for (int i = 0; i < n->nvals; i++)
         if (!vals[i].isnull && !kind_ok(d, n->type))
             return nomatch(c, "a filter on %s compares it with a value of another type", c->mv->dims[n->dim].name);
@@ -1761,6 +1818,15 @@ static void view_restrict_leaf(cube_view_t *v, const cube_q_pred_t *l, int d)
         if (vs->skip)
             continue;
         if (!(vs->mask & (1ull << d))) {
+            if (l->op == CUBE_Q_EXPR || l->op == CUBE_Q_NOT_EXPR) {
+                /* the set's rows hold NULL there: the condition decides,
+                 * or (an error) the executor's filter does */
+                value_t nv = value_null();
+                err_t err = { 0 };
+                int rc = l->eval(l->eval_arg, &nv, v->a, &err);
+                vs->skip = rc >= 0 && rc != (l->op == CUBE_Q_EXPR ? 1 : 0);
+                continue;
+            }
             vs->skip = l->op != CUBE_Q_IS_NULL;
             continue;
         }
@@ -1768,7 +1834,8 @@ static void view_restrict_leaf(cube_view_t *v, const cube_q_pred_t *l, int d)
             continue; /* every row passes */
         mctx_t c;
         mctx_init(&c, NULL, e, v->a);
-        npred_t n = { .op = l->op, .dim = d, .type = l->type, .nvals = l->nvals, .vals = l->vals };
+        npred_t n = { .op = l->op, .dim = d, .type = l->type, .nvals = l->nvals, .vals = l->vals,
+                      .eval = l->eval, .eval_arg = l->eval_arg, .text = l->text };
         rset_t r;
         if (leaf_codes(&c, &n, &r) <= 0)
             continue; /* a value of another type: the executor's filter decides */

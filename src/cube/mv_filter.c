@@ -144,6 +144,8 @@ static cube_q_op_t negate(cube_q_op_t op, int nvals)
     case CUBE_Q_IN: return CUBE_Q_NE; /* NOT IN */
     case CUBE_Q_IS_NULL: return CUBE_Q_IS_NOT_NULL;
     case CUBE_Q_IS_NOT_NULL: return CUBE_Q_IS_NULL;
+    case CUBE_Q_EXPR: return CUBE_Q_NOT_EXPR;
+    case CUBE_Q_NOT_EXPR: return CUBE_Q_EXPR;
     default: return op;
     }
 }
@@ -351,6 +353,10 @@ static void put_pred(const cube_mv_t *mv, mem_arena_t *a, buf_t *b, const cube_q
     if (p->op == CUBE_Q_NOT) {
         buf_puts(b, "NOT ");
         put_pred(mv, a, b, p->args[0], false);
+        return;
+    }
+    if (p->op == CUBE_Q_EXPR || p->op == CUBE_Q_NOT_EXPR) { /* a query's, never a filter's */
+        buf_printf(b, "%s(%s)", p->op == CUBE_Q_NOT_EXPR ? "NOT " : "", p->text ? p->text : "a condition");
         return;
     }
     int t = p->col.table, c = t >= 0 && t < mv->ntables ? cube__table_col(&mv->tables[t], p->col.column) : -1;

@@ -270,6 +270,106 @@ static const cube_q_pred_t *any_leaf(tr_t *t, const exec_expr_t *e, origin_t o)
 
 /* pred_of - the predicate e (over an input whose columns come from org)
  * means, or NULL with t->why. */
+/* session_bound - whether the call e gives what the session's settings
+ * decide, which PostgreSQL marks stable but the engine's flags do not:
+ * dates, times and floats to text and text to dates (DateStyle,
+ * IntervalStyle, extra_float_digits), anything of timestamptz (TimeZone).
+ * A condition with such a call is not tried over a dictionary: the plan
+ * would keep the codes one session's settings chose. */
+static bool session_bound(const exec_expr_t *e)
+{
+    bool to_str = is_str(e->type), from_time = false, from_str = false;
+    bool time_out = e->type == TYPE_DATE || e->type == TYPE_TIME || e->type == TYPE_TIMESTAMP || e->type == TYPE_INTERVAL;
+    if (e->type == TYPE_TIMESTAMPTZ)
+        return true;
+    for (int i = 0; i < e->nargs; i++) {
+        type_oid_t a = e->args[i] ? e->args[i]->type : 0;
+        if (a == TYPE_TIMESTAMPTZ)
+            return true;
+        from_time |= a == TYPE_DATE || a == TYPE_TIME || a == TYPE_TIMESTAMP || a == TYPE_INTERVAL || a == TYPE_FLOAT4 ||
+                     a == TYPE_FLOAT8;
+        from_str |= is_str(a) || a == TYPE_UNKNOWN;
+    }
+    return (to_str && from_time) || (time_out && from_str);
+}
+
+/* one_column - whether e reads no column but the table column in slot
+ * *slot (-1: not seen yet), and nothing else that varies: no parameter,
+ * subquery, outer reference, aggregate, or volatile or stable function (the
+ * checks of exec_expr_foldable, whose children are all in args), nor a call
+ * whose result the session's settings decide (session_bound). */
+static bool one_column(const exec_expr_t *e, const origin_t *org, int width, int *slot)
+{
+    switch (e->kind) {
+    case EXPR_VAR:
+        if (e->u.slot < 0 || e->u.slot >= width || org[e->u.slot].table < 0 || (*slot >= 0 && *slot != e->u.slot))
+            return false;
+        *slot = e->u.slot;
+        return true;
+    case EXPR_PARAM:
+    case EXPR_COLREF:
+    case EXPR_OUTER:
+    case EXPR_SUBPLAN:
+    case EXPR_AGGREF:
+    case EXPR_WINDOWREF:
+        return false;
+    case EXPR_FUNC:
+        if ((e->u.fn->flags & (EXEC_FN_VOLATILE | EXEC_FN_STABLE | EXEC_FN_SETOF)) || session_bound(e))
+            return false;
+        break;
+    default:
+        break;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        if (e->args[i] && !one_column(e->args[i], org, width, slot))
+            return false;
+    return true;
+}
+
+typedef struct xleaf {
+    const exec_expr_t *e;
+    int width, slot;
+} xleaf_t;
+
+/* xleaf_eval - the condition with its column's slot holding *v. */
+static int xleaf_eval(void *arg, const value_t *v, mem_arena_t *a, err_t *err)
+{
+    const xleaf_t *x = arg;
+    value_t *row = MEM_NEW_N(a, value_t, x->width + 1);
+    for (int i = 0; i < x->width; i++)
+        row[i] = value_null();
+    row[x->slot] = *v;
+    exec_ectx_t ec = { 0 };
+    ec.arena = a;
+    ec.err = err;
+    value_t out;
+    if (exec_eval_row(&ec, x->e, row, x->width, &out) < 0)
+        return -1;
+    return out.isnull ? 2 : out.u.i ? 1 : 0;
+}
+
+/* expr_leaf - a boolean condition on one column that is not a comparison
+ * with constants (LIKE, lower(col) = 'x', extract(...), CASE ...): the
+ * matcher evaluates it over the column's dictionary, one call per distinct
+ * value, and filters on the codes it holds for. NULL when e reads other
+ * columns or anything that varies. */
+static const cube_q_pred_t *expr_leaf(tr_t *t, const exec_expr_t *e, const origin_t *org, int width)
+{
+    int slot = -1;
+    if (!one_column(e, org, width, &slot) || slot < 0)
+        return NULL;
+    origin_t o = org[slot];
+    xleaf_t *x = MEM_NEW(t->a, xleaf_t);
+    *x = (xleaf_t){ e, width, slot };
+    cube_q_pred_t *p = pred_new(t, CUBE_Q_EXPR);
+    p->col = qcol(t, o);
+    p->type = t->rels[o.table]->cols[o.col].type;
+    p->eval = xleaf_eval;
+    p->eval_arg = x;
+    p->text = mem_asprintf(t->a, "a condition on %s", p->col.column);
+    return p;
+}
+
 static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_t *org, int width)
 {
     switch (e->kind) {
@@ -375,8 +475,14 @@ static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_
     default:
         break;
     }
-    return fail(t, "a condition of the query is not a column compared with constants (=, <>, <, <=, >, >=, "
-                   "BETWEEN, IN, IS NULL, combined with AND, OR, NOT), so no cube can evaluate it"),
+    if (e->type == TYPE_BOOL) {
+        const cube_q_pred_t *x = expr_leaf(t, e, org, width);
+        if (x)
+            return x;
+    }
+    return fail(t, "a condition of the query reads several columns at once, or a parameter, a subquery or a "
+                   "volatile function, so no cube can evaluate it (a cube evaluates conditions on one column, "
+                   "combined with AND, OR, NOT)"),
            NULL;
 }
 

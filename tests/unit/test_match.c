@@ -1035,11 +1035,11 @@ static void test_view(void)
     ASSERT_EQ(rev[5], total_rev);
     ASSERT_EQ(rows[3] + rows[4] + rows[6] + rows[7], 0);
     /* WHERE c_nation IS NULL: the sets without c_nation (c_nation is never NULL) */
-    cube_q_pred_t isnull = { CUBE_Q_IS_NULL, { 0, "c_nation" }, TYPE_TEXT, 0, NULL, 0, NULL, NULL };
+    cube_q_pred_t isnull = { .op = CUBE_Q_IS_NULL, .col = { 0, "c_nation" }, .type = TYPE_TEXT };
     ASSERT_EQ(cube_view_restrict(v, &isnull), 3);
     /* AND c_region = 'ASIA': only (c_region), seeking ASIA */
     value_t asia = value_text("ASIA", 4);
-    cube_q_pred_t eq = { CUBE_Q_EQ, { 0, "c_region" }, TYPE_TEXT, 1, &asia, 0, NULL, NULL };
+    cube_q_pred_t eq = { .op = CUBE_Q_EQ, .col = { 0, "c_region" }, .type = TYPE_TEXT, .nvals = 1, .vals = &asia };
     ASSERT_EQ(cube_view_restrict(v, &eq), 1);
     buf_t ex = BUF_INIT;
     cube_view_explain(v, &ex);
