@@ -58,6 +58,18 @@ import psycopg2.extensions
 
 D = decimal.Decimal
 
+# conditions on one column that are not comparisons with constants, per column kind
+EXPR_PREDS = {
+    "text": ["%(c)s LIKE 'W%%'", "%(c)s NOT LIKE '%%e%%'", "%(c)s ILIKE '%%a%%'", "lower(%(c)s) = 'web'",
+             "length(%(c)s) > 3", "coalesce(%(c)s, 'none') = 'none'", "%(c)s ~ '^[A-M]'",
+             "upper(%(c)s) || '!' <> 'EAST!'", "CASE WHEN %(c)s < 'M' THEN 1 ELSE 0 END = 1"],
+    "int": ["%(c)s %% 2 = 0", "abs(%(c)s) > 3", "coalesce(%(c)s, -1) = -1", "CASE WHEN %(c)s > 3 THEN 1 ELSE 0 END = 1",
+            "%(c)s * 2 + 1 > 7"],
+    "num": ["round(%(c)s) > 1", "%(c)s * 2 > 5", "coalesce(%(c)s, 0) = 0"],
+    "float": ["%(c)s * 2 > 1", "abs(%(c)s) < 1"],
+    "date": ["extract(month FROM %(c)s) = 2", "date_part('day', %(c)s) < 10", "%(c)s + 1 > DATE '2024-02-01'"],
+}
+
 # ---------------------------------------------------------------- schema
 
 # (name, sql type, NOT NULL, kind) -- kind: "int", "num", "float", "text", "date", "ts", "tstz", "time", "bool"
@@ -536,6 +548,11 @@ class Gen:
             return r.choice(["%s", "NOT %s", "%s IS NULL", "%s IS NOT NULL", "%s = true", "%s <> false", "%s IS TRUE",
                              "%s IS NOT TRUE", "%s IS FALSE", "%s IS NOT FALSE", "%s IS UNKNOWN",
                              "%s IS NOT UNKNOWN"]) % col
+        if kind in EXPR_PREDS and r.random() < 0.15:
+            # a condition on the column alone that is not a comparison with constants:
+            # the cube tries it on every value of the dimension (NULL included)
+            self.cur_tags.add("expr")
+            return r.choice(EXPR_PREDS[kind]) % {"c": col}
         op = r.choice(["=", "=", "<>", "<", "<=", ">", ">=", "BETWEEN", "IN", "NOT IN", "IS NULL", "IS NOT NULL"])
         v = self.sample_value(col)
         if op == "BETWEEN":
