@@ -70,3 +70,17 @@ SHOW client_encoding;
 SHOW server_encoding;
 SHOW integer_datetimes;
 SHOW IntervalStyle;
+-- dates whose first field is no year read in DateStyle's order, and EXECUTE binds them so
+SET DateStyle = 'ISO, MDY';
+SELECT '01-02-1995'::date, '01/02/1995'::date, '03.04.95'::date, '03-04-05'::date;
+SET DateStyle = 'ISO, DMY';
+SELECT '01-02-1995'::date, '13/01/2000'::date, '01-02-1995 10:11'::timestamp;
+SELECT '12-31-1999'::date;
+SET DateStyle = 'ISO, YMD';
+SELECT '03-04-05'::date;
+SELECT '01-02-1995'::date;
+SET DateStyle = 'Postgres, DMY';
+PREPARE ds_date(date) AS SELECT $1, $1 + 1;
+EXECUTE ds_date('1995-01-02');
+DEALLOCATE ds_date;
+RESET DateStyle;

@@ -748,6 +748,16 @@ int sql__prepare_again(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offs
 static int prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
                    const type_oid_t *param_types, sql_stmt_t **out, err_t *err);
 
+/* session_style - sets this thread's DateStyle to the session's; returns
+ * the previous one for dt_style_restore. */
+static int session_style(const sql_ctx_t *ctx)
+{
+    dt_style_t style;
+    dt_order_t order;
+    dt_style_parse(cfg_str(ctx->info.settings, CFG_DATESTYLE), &style, &order);
+    return dt_style_set(style, order);
+}
+
 int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,
                 const type_oid_t *param_types, sql_stmt_t **out, err_t *err)
 {
@@ -755,9 +765,12 @@ int sql_prepare(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int
     bool prev_fixed = ctx->fixed_params;
     current_session = &ctx->info;
     ctx->fixed_params = nparams < 0;
-    /* literals of timestamptz fold in the session's TimeZone */
+    /* literals of timestamptz fold in the session's TimeZone, and dates such
+     * as '01-02-1995' read in its DateStyle order */
     const dt_zone_t *prev_zone = dt_zone_set(dt_zone_lookup(cfg_str(ctx->info.settings, CFG_TIMEZONE)));
+    int prev_style = session_style(ctx);
     int rc = prepare(ctx, a, sql, offset, nparams < 0 ? 0 : nparams, param_types, out, err);
+    dt_style_restore(prev_style);
     dt_zone_set(prev_zone);
     ctx->fixed_params = prev_fixed;
     current_session = prev;
@@ -915,9 +928,13 @@ static int bind(sql_ctx_t *ctx, sql_stmt_t *s, mem_arena_t *a, int nparams, cons
 int sql_bind(sql_ctx_t *ctx, sql_stmt_t *s, mem_arena_t *a, int nparams, const sql_param_t *params,
              sql_portal_t **out, err_t *err)
 {
-    /* timestamptz parameters in text without an offset are in the session's TimeZone */
+    /* timestamptz parameters in text without an offset are in the session's
+     * TimeZone, dates in its DateStyle order (SQL-level EXECUTE binds its
+     * arguments as the text the session's DateStyle printed) */
     const dt_zone_t *prev_zone = dt_zone_set(dt_zone_lookup(cfg_str(ctx->info.settings, CFG_TIMEZONE)));
+    int prev_style = session_style(ctx);
     int rc = bind(ctx, s, a, nparams, params, out, err);
+    dt_style_restore(prev_style);
     dt_zone_set(prev_zone);
     return rc;
 }

@@ -9,7 +9,9 @@
  * yesterday, and PostgreSQL's interval syntax (quantity unit pairs, H:M:S,
  * "ago", "@"), a tzdata zone name after the time ("... Europe/Berlin"); a
  * timestamptz without a zone is local time in the session zone (tz.c).
- * Not yet: non-ISO DateStyle input, zone abbreviations other than UTC/GMT/Z,
+ * Input with the first field not a year (01-02-1995, 01/02/1995, 01.02.95)
+ * reads in the thread's DateStyle order (MDY, DMY; YMD: out of range), as
+ * PostgreSQL does. Not yet: zone abbreviations other than UTC/GMT/Z,
  * ISO 8601 "P1D" intervals.
  */
 #include "types/datetime.h"
@@ -375,7 +377,9 @@ static void trimmed(const char *p, size_t len, const char **tp, size_t *tn)
     *tn = len;
 }
 
-enum { DT_OK = 0, DT_BAD_SYNTAX = -1, DT_BAD_FIELD = -2, DT_BAD_RANGE = -3 };
+/* DT_BAD_MONTH_DAY: a month past 12 or a day past 31, where PostgreSQL hints
+ * at DateStyle (the fields may be in another order than the text meant) */
+enum { DT_OK = 0, DT_BAD_SYNTAX = -1, DT_BAD_FIELD = -2, DT_BAD_RANGE = -3, DT_BAD_MONTH_DAY = -4 };
 
 /* parse_time - HH:MM[:SS[.frac]] at the cursor. */
 static int parse_time(scan_t *s, int *h, int *mi, int *sec, int *usec)
@@ -573,7 +577,7 @@ static int parse_date_part(scan_t *s, int *y, int *m, int *d)
     }
     (void)st;
     *y = (int)v;
-    if (s->i >= s->n || (s->p[s->i] != '-' && s->p[s->i] != '/'))
+    if (s->i >= s->n || (s->p[s->i] != '-' && s->p[s->i] != '/' && s->p[s->i] != '.'))
         return DT_BAD_SYNTAX;
     char sep = s->p[s->i++];
     if (read_uint(s, &v) == 0)
@@ -582,15 +586,24 @@ static int parse_date_part(scan_t *s, int *y, int *m, int *d)
     if (s->i >= s->n || s->p[s->i] != sep)
         return DT_BAD_SYNTAX;
     s->i++;
-    if (read_uint(s, &v) == 0)
+    int nd3 = read_uint(s, &v);
+    if (nd3 == 0)
         return DT_BAD_SYNTAX;
     *d = (int)v;
-    if (nd < 3 && sep == '/') /* MM/DD/YYYY (DateStyle MDY) */
-    {
-        int mm = *y, dd = *m, yy = *d;
+    if (nd < 3 && out_order == DT_ORDER_YMD && nd3 <= 2) {
+        /* 03-04-05 in YMD order: 2003-04-05 */
+        *y += *y < 70 ? 2000 : 1900;
+    } else if (nd < 3 && out_order != DT_ORDER_YMD) {
+        /* the first field is no year: the session's DateStyle order says
+         * which is which, as PostgreSQL reads 01-02-1995 or 01/02/1995
+         * (MDY: January 2; DMY: 1 February; YMD: out of range); a
+         * two-digit year is 1970-2069 */
+        int a = *y, b = *m, yy = *d;
+        if (nd3 <= 2)
+            yy += yy < 70 ? 2000 : 1900;
         *y = yy;
-        *m = mm;
-        *d = dd;
+        *m = out_order == DT_ORDER_DMY ? b : a;
+        *d = out_order == DT_ORDER_DMY ? a : b;
     }
     return DT_OK;
 }
@@ -656,9 +669,12 @@ static int special_word(const char *p, size_t n, int64_t *ts, int *inf)
 
 static int dt_error(int rc, err_t *err, const char *tname, const char *p, size_t len)
 {
-    if (rc == DT_BAD_FIELD)
-        return err_set(err, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "date/time field value out of range: \"%.*s\"",
-                       (int)len, p);
+    if (rc == DT_BAD_FIELD || rc == DT_BAD_MONTH_DAY) {
+        err_set(err, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "date/time field value out of range: \"%.*s\"", (int)len, p);
+        if (rc == DT_BAD_MONTH_DAY)
+            err_hint(err, "Perhaps you need a different \"datestyle\" setting.");
+        return -1;
+    }
     if (rc == DT_BAD_RANGE)
         return err_set(err, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "%s out of range: \"%.*s\"", tname, (int)len, p);
     return err_set(err, ERRCODE_INVALID_DATETIME_FORMAT, "invalid input syntax for type %s: \"%.*s\"", tname, (int)len,
@@ -699,8 +715,10 @@ static int parse_datetime(const char *p, size_t len, bool want_time, dt_fields_t
     skip_ws(&s);
     if (s.i != s.n)
         return DT_BAD_SYNTAX;
-    if (f->month < 1 || f->month > 12 || f->day < 1 || f->day > dt_days_in_month(f->year, f->month))
-        return DT_BAD_FIELD;
+    if (f->month < 1 || f->month > 12 || f->day < 1 || f->day > 31)
+        return DT_BAD_MONTH_DAY;
+    if (f->day > dt_days_in_month(f->year, f->month))
+        return DT_BAD_FIELD; /* February 30: the fields are right, the date is not */
     (void)want_time;
     return DT_OK;
 }
