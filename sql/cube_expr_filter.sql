@@ -45,6 +45,13 @@ SELECT count(*), sum(qty) FROM xf_sales WHERE NOT (city LIKE 'B%' OR extract(day
 -- no value matches: an empty answer, one row for an aggregate without GROUP BY
 SELECT region, count(*) FROM xf_sales WHERE city LIKE 'Z%' GROUP BY region;
 SELECT count(*), sum(qty) FROM xf_sales WHERE city LIKE 'Z%';
+-- a bind parameter in the condition: tried on the dictionary with each execution's value
+PREPARE xf_like(text, date) AS
+    SELECT region, count(*), sum(qty) FROM xf_sales WHERE city LIKE $1 AND day >= $2 GROUP BY region ORDER BY 1;
+EXECUTE xf_like('Bo%', '2024-01-01');
+EXECUTE xf_like('%a%', '2024-02-01');
+EXECUTE xf_like('Z%', '2024-01-01');
+DEALLOCATE xf_like;
 -- the view itself
 SELECT region, n, q FROM xf_cube WHERE region LIKE '%U%' AND city IS NULL AND day IS NULL AND promo IS NULL ORDER BY 1;
 SELECT count(*) FROM xf_cube WHERE coalesce(city, '-') = '-';

@@ -97,8 +97,11 @@ typedef enum cube_q_op {
 } cube_q_op_t;
 
 /* cube_q_eval_fn - a CUBE_Q_EXPR condition for one value of its column:
- * 1 true, 0 false, 2 NULL, -1 error (err set); a scratch arena. */
-typedef int (*cube_q_eval_fn)(void *arg, const value_t *v, mem_arena_t *a, err_t *err);
+ * 1 true, 0 false, 2 NULL, -1 error (err set); a scratch arena. A condition
+ * that reads bind parameters lists in the leaf's params (nvals of them) the
+ * execution values it needs; eval then gets them all (cube_plan_bind's). */
+typedef int (*cube_q_eval_fn)(void *arg, const value_t *v, const value_t *bvals, int nbvals, mem_arena_t *a,
+                              err_t *err);
 
 /* A predicate: a leaf compares col with constants (of type `type`; NULL
  * constants allowed), AND/OR/NOT combine args. A value may be known only

@@ -636,6 +636,10 @@ static int expr_codes(mctx_t *c, const npred_t *n, const stor_dict_t *d, rset_t 
     uint32_t size = stor_dict_size(d), nullc = stor_dict_null_code(d);
     if (size > EXPR_MAX_VALUES)
         return nomatch(c, "%s is not a comparison with constants, and %s has too many values to try each", n->text, dn);
+    if (n->params && !c->bvals) {
+        *out = (rset_t){ 0, NULL }; /* its $n are known when it runs: the placeholder plan */
+        return 1;
+    }
     int want = n->op == CUBE_Q_EXPR ? 1 : 0;
     mem_arena_t *scratch = mem_arena_new(NULL, "cube expr filter", 0);
     err_t err = { 0 };
@@ -647,7 +651,7 @@ static int expr_codes(mctx_t *c, const npred_t *n, const stor_dict_t *d, rset_t 
         stor_dict_value(d, code < size ? code : nullc, &v);
         if ((code & 1023) == 0)
             mem_arena_reset(scratch);
-        int rc = n->eval(n->eval_arg, &v, scratch, &err);
+        int rc = n->eval(n->eval_arg, &v, c->bvals, c->nbvals, scratch, &err);
         if (rc < 0) {
             mem_arena_free(scratch);
             return nomatch(c, "%s fails on a value of %s (%s)", n->text, dn, err.message);
@@ -1823,7 +1827,7 @@ static void view_restrict_leaf(cube_view_t *v, const cube_q_pred_t *l, int d)
                  * or (an error) the executor's filter does */
                 value_t nv = value_null();
                 err_t err = { 0 };
-                int rc = l->eval(l->eval_arg, &nv, v->a, &err);
+                int rc = l->eval(l->eval_arg, &nv, NULL, 0, v->a, &err);
                 vs->skip = rc >= 0 && rc != (l->op == CUBE_Q_EXPR ? 1 : 0);
                 continue;
             }

@@ -298,7 +298,9 @@ static bool session_bound(const exec_expr_t *e)
  * subquery, outer reference, aggregate, or volatile or stable function (the
  * checks of exec_expr_foldable, whose children are all in args), nor a call
  * whose result the session's settings decide (session_bound). */
-static bool one_column(const exec_expr_t *e, const origin_t *org, int width, int *slot)
+#define XMAXP 64 /* bind parameters one such condition may read */
+
+static bool one_column(const tr_t *t, const exec_expr_t *e, const origin_t *org, int width, int *slot, int *maxp)
 {
     switch (e->kind) {
     case EXPR_VAR:
@@ -307,6 +309,11 @@ static bool one_column(const exec_expr_t *e, const origin_t *org, int width, int
         *slot = e->u.slot;
         return true;
     case EXPR_PARAM:
+        /* $n: known when the statement runs, taken on the aggregate path */
+        if (!t->values || e->u.param < 0 || e->u.param >= XMAXP)
+            return false;
+        *maxp = e->u.param + 1 > *maxp ? e->u.param + 1 : *maxp;
+        return true;
     case EXPR_COLREF:
     case EXPR_OUTER:
     case EXPR_SUBPLAN:
@@ -321,18 +328,31 @@ static bool one_column(const exec_expr_t *e, const origin_t *org, int width, int
         break;
     }
     for (int i = 0; i < e->nargs; i++)
-        if (e->args[i] && !one_column(e->args[i], org, width, slot))
+        if (e->args[i] && !one_column(t, e->args[i], org, width, slot, maxp))
             return false;
     return true;
+}
+
+/* param_nodes - the $n nodes of e, one per n, into by[n]. */
+static void param_nodes(const exec_expr_t *e, const exec_expr_t **by)
+{
+    if (e->kind == EXPR_PARAM && e->u.param >= 0 && e->u.param < XMAXP)
+        by[e->u.param] = e;
+    for (int i = 0; i < e->nargs; i++)
+        if (e->args[i])
+            param_nodes(e->args[i], by);
 }
 
 typedef struct xleaf {
     const exec_expr_t *e;
     int width, slot;
+    int nparams;     /* 1 + the largest $n it reads (0: none) */
+    const int *vx;   /* per $n: its index among the execution values, -1 unused */
 } xleaf_t;
 
-/* xleaf_eval - the condition with its column's slot holding *v. */
-static int xleaf_eval(void *arg, const value_t *v, mem_arena_t *a, err_t *err)
+/* xleaf_eval - the condition with its column's slot holding *v (and its
+ * $n their execution values). */
+static int xleaf_eval(void *arg, const value_t *v, const value_t *bvals, int nbvals, mem_arena_t *a, err_t *err)
 {
     const xleaf_t *x = arg;
     value_t *row = MEM_NEW_N(a, value_t, x->width + 1);
@@ -342,6 +362,13 @@ static int xleaf_eval(void *arg, const value_t *v, mem_arena_t *a, err_t *err)
     exec_ectx_t ec = { 0 };
     ec.arena = a;
     ec.err = err;
+    if (x->nparams > 0) {
+        value_t *pv = MEM_NEW_N(a, value_t, x->nparams);
+        for (int i = 0; i < x->nparams; i++)
+            pv[i] = x->vx[i] >= 0 && bvals && x->vx[i] < nbvals ? bvals[x->vx[i]] : value_null();
+        ec.params = pv;
+        ec.nparams = x->nparams;
+    }
     value_t out;
     if (exec_eval_row(&ec, x->e, row, x->width, &out) < 0)
         return -1;
@@ -355,13 +382,37 @@ static int xleaf_eval(void *arg, const value_t *v, mem_arena_t *a, err_t *err)
  * columns or anything that varies. */
 static const cube_q_pred_t *expr_leaf(tr_t *t, const exec_expr_t *e, const origin_t *org, int width)
 {
-    int slot = -1;
-    if (!one_column(e, org, width, &slot) || slot < 0)
+    int slot = -1, maxp = 0;
+    if (!one_column(t, e, org, width, &slot, &maxp) || slot < 0)
         return NULL;
     origin_t o = org[slot];
     xleaf_t *x = MEM_NEW(t->a, xleaf_t);
-    *x = (xleaf_t){ e, width, slot };
+    *x = (xleaf_t){ e, width, slot, maxp, NULL };
+    int *params = NULL, np = 0;
+    if (maxp > 0) {
+        /* each $n it reads becomes an execution value (the scan evaluates
+         * them when it opens and binds its plan, which then tries the
+         * condition with them) */
+        const exec_expr_t *by[XMAXP] = { NULL };
+        param_nodes(e, by);
+        int *vx = MEM_NEW_N(t->a, int, maxp);
+        params = MEM_NEW_N(t->a, int, maxp);
+        for (int i = 0; i < maxp; i++) {
+            vx[i] = -1;
+            if (!by[i])
+                continue;
+            if (t->nvx >= MAXV)
+                return NULL;
+            vx[i] = t->nvx;
+            params[np++] = t->nvx;
+            t->vx[t->nvx++] = by[i];
+        }
+        x->vx = vx;
+    }
     cube_q_pred_t *p = pred_new(t, CUBE_Q_EXPR);
+    p->nvals = np;
+    p->vals = np ? MEM_NEW_N(t->a, value_t, np) : NULL;
+    p->params = params;
     p->col = qcol(t, o);
     p->type = t->rels[o.table]->cols[o.col].type;
     p->eval = xleaf_eval;
