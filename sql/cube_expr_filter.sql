@@ -52,6 +52,11 @@ EXECUTE xf_like('Bo%', '2024-01-01');
 EXECUTE xf_like('%a%', '2024-02-01');
 EXECUTE xf_like('Z%', '2024-01-01');
 DEALLOCATE xf_like;
+-- GROUP BY constants only: one group, or none when no row passes (an aggregate without
+-- GROUP BY gives one row even then)
+SELECT 'all' AS k, count(*), sum(qty) FROM xf_sales GROUP BY 1;
+SELECT 'all' AS k, count(*) FROM xf_sales WHERE city LIKE 'Z%' GROUP BY 1;
+SELECT 1, 2, count(*) FROM xf_sales WHERE region = 'EU' GROUP BY 1, 2;
 -- the view itself
 SELECT region, n, q FROM xf_cube WHERE region LIKE '%U%' AND city IS NULL AND day IS NULL AND promo IS NULL ORDER BY 1;
 SELECT count(*) FROM xf_cube WHERE coalesce(city, '-') = '-';

@@ -161,6 +161,10 @@ typedef struct cube_query {
     const cube_q_pred_t *where; /* NULL: none */
     int naggs;
     const cube_q_agg_t *aggs;
+    /* GROUP BY of constants only (GROUP BY 'all'): no group column, but no
+     * row either when no source row passes, where an aggregate without
+     * GROUP BY gives one */
+    bool grouped;
 } cube_query_t;
 
 typedef struct cube_matcher cube_matcher_t;

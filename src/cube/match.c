@@ -1194,6 +1194,7 @@ static int try_cube(mctx_t *c, cube_plan_t **out)
     int gdims[CUBE_MAX_DIMS];
     int ng = 0;
     p->ngroup = q->ngroup;
+    p->grouped = q->grouped;
     p->group_pos = MEM_NEW_N(c->a, int, q->ngroup + 1);
     for (int i = 0; i < q->ngroup; i++) {
         int d = dim_of(c, q->group[i]);
@@ -1775,7 +1776,7 @@ int cube_view_plan(cube_matcher_t *m, const meta_catalog_t *cat, const meta_cube
                 group[ng++] = view_qcol(mv, mv->dims[d].ref);
             }
         cube_query_t *q = MEM_NEW(a, cube_query_t);
-        *q = (cube_query_t){ mv->ntables, tabs, mv->ntables - 1, joins, ng, group, NULL, naggs, aggs };
+        *q = (cube_query_t){ mv->ntables, tabs, mv->ntables - 1, joins, ng, group, NULL, naggs, aggs, false };
         mctx_t c;
         mctx_init(&c, q, e, a);
         c.filter_implied = true;

@@ -416,7 +416,7 @@ static int produce(cube_iter_t *it, mem_arena_t *a, value_t *dst, err_t *err)
         return -1;
     if (rc == 0) {
         it->done = true;
-        if (p->ngroup > 0 || it->any)
+        if (p->ngroup > 0 || p->grouped || it->any)
             return 0;
         /* no GROUP BY and no row passed: one row, as SQL aggregates give */
         for (int i = 0; i < p->naggs; i++)

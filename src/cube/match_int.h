@@ -76,6 +76,7 @@ struct cube_plan {
     int *scan_group;      /* segment dims: the query's group dims (distinct), then residual-only dims */
     int nqgroup;          /* distinct group dims (the first nqgroup of scan_group) */
     int ngroup;           /* output group columns */
+    bool grouped;         /* cube_query_t.grouped: no row when none passes */
     int *group_pos;       /* per output group column: position in scan_group */
     cube_rnode_t *residual;
     /* the WHERE as conjuncts over dimensions (match.c's npred trees), kept

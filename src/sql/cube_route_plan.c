@@ -1105,8 +1105,9 @@ static int build_query(tr_t *t, const exec_plan_t *agg, cube_query_t *q, origin_
  * the planned group expressions, FILTER conditions and arguments are used as
  * they are; a projection on top gives the node's output types (sum(int4)
  * bigint, count bigint, avg(int) numeric). A GROUP BY that reads no column
- * at all is refused: over no source rows it has no group, while a scan with
- * no group columns gives one row.
+ * at all (GROUP BY 'all') has no group over no source rows, where a scan
+ * with no group columns gives one row: the query says so (grouped) and the
+ * scan then gives none.
  */
 
 #define MAXP 128 /* partials of one block */
@@ -1287,9 +1288,8 @@ static int two_query(tr_t *t, const exec_plan_t *agg, const origin_t *org, cube_
         if (w->p1[i] < 0 || (w->kind[i] == PK_AVG && w->p2[i] < 0))
             return 0;
     }
-    if (w->ndims == 0 && ng > 0)
-        return fail(t, "a GROUP BY that reads no column cannot be answered from a cube");
     build_from(t, q);
+    q->grouped = ng > 0; /* GROUP BY constants: one group, or none over no row */
     cube_q_col_t *group = MEM_NEW_N(t->a, cube_q_col_t, w->ndims + 1);
     for (int i = 0; i < w->ndims; i++)
         group[i] = qcol(t, w->dorg[i]);
