@@ -268,8 +268,6 @@ static const cube_q_pred_t *any_leaf(tr_t *t, const exec_expr_t *e, origin_t o)
     return p;
 }
 
-/* pred_of - the predicate e (over an input whose columns come from org)
- * means, or NULL with t->why. */
 /* session_bound - whether the call e gives what the session's settings
  * decide, which PostgreSQL marks stable but the engine's flags do not:
  * dates, times and floats to text and text to dates (DateStyle,
@@ -293,12 +291,14 @@ static bool session_bound(const exec_expr_t *e)
     return (to_str && from_time) || (time_out && from_str);
 }
 
-/* one_column - whether e reads no column but the table column in slot
- * *slot (-1: not seen yet), and nothing else that varies: no parameter,
- * subquery, outer reference, aggregate, or volatile or stable function (the
- * checks of exec_expr_foldable, whose children are all in args), nor a call
- * whose result the session's settings decide (session_bound). */
 #define XMAXP 64 /* bind parameters one such condition may read */
+
+/* one_column - whether e reads no column but the table column in slot
+ * *slot (-1: not seen yet), and nothing else that varies: no subquery,
+ * outer reference, aggregate, or volatile or stable function (the checks
+ * of exec_expr_foldable, whose children are all in args), nor a call whose
+ * result the session's settings decide (session_bound); bind parameters
+ * only where the block takes execution values (*maxp: 1 + the largest $n). */
 
 static bool one_column(const tr_t *t, const exec_expr_t *e, const origin_t *org, int width, int *slot, int *maxp)
 {
@@ -421,6 +421,8 @@ static const cube_q_pred_t *expr_leaf(tr_t *t, const exec_expr_t *e, const origi
     return p;
 }
 
+/* pred_of - the predicate e (over an input whose columns come from org)
+ * means, or NULL with t->why. */
 static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_t *org, int width)
 {
     switch (e->kind) {
