@@ -51,6 +51,9 @@ PREPARE xf_like(text, date) AS
 EXECUTE xf_like('Bo%', '2024-01-01');
 EXECUTE xf_like('%a%', '2024-02-01');
 EXECUTE xf_like('Z%', '2024-01-01');
+-- a pattern ending in its escape fails where the match reaches that escape, as in PostgreSQL
+EXECUTE xf_like('Bo\', '2024-01-01');
+SELECT 'xyz' LIKE 'a\', 'a' LIKE 'a\';
 DEALLOCATE xf_like;
 -- GROUP BY constants only: one group, or none when no row passes (an aggregate without
 -- GROUP BY gives one row even then)

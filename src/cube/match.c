@@ -219,6 +219,9 @@ typedef struct mctx {
     /* the execution values (cube_plan_bind); NULL: every one taken as NULL */
     const value_t *bvals;
     int nbvals;
+    /* cube_plan_bind: where a condition that fails on its values reports
+     * its own error (an invalid LIKE pattern is the user's 22025) */
+    err_t *bind_err;
     /* the query reads the view itself, whose rows the filter already chose */
     bool filter_implied;
 } mctx_t;
@@ -654,6 +657,10 @@ static int expr_codes(mctx_t *c, const npred_t *n, const stor_dict_t *d, rset_t 
         int rc = n->eval(n->eval_arg, &v, c->bvals, c->nbvals, scratch, &err);
         if (rc < 0) {
             mem_arena_free(scratch);
+            if (c->bind_err) { /* the statement runs with these values: its error */
+                *c->bind_err = err;
+                return 0;
+            }
             return nomatch(c, "%s fails on a value of %s (%s)", n->text, dn, err.message);
         }
         if (rc != want)
@@ -1299,9 +1306,13 @@ int cube_plan_bind(const cube_plan_t *p, const value_t *vals, int nvals, mem_are
     c->a = a;
     c->bvals = vals;
     c->nbvals = nvals;
+    c->bind_err = err;
     /* every leaf was checked against its dictionary when matched */
-    if (plan_filters(c, b) <= 0)
+    if (plan_filters(c, b) <= 0) {
+        if (err->set)
+            return -1;
         return err_set(err, ERRCODE_INTERNAL_ERROR, "cube scan on %s: %s", p->cube, c->why ? c->why : "bind failed");
+    }
     b->nvalues = 0;
     *out = b;
     return 0;

@@ -404,8 +404,11 @@ static int f_anycat(exec_fctx_t *fc, const value_t *a, value_t *o)
     return 0;
 }
 
-/* like_match - SQL LIKE with % and _ and escape character esc (0 none); ci folds ASCII case. */
-bool exec__like(const char *s, size_t sn, const char *p, size_t pn, bool ci, char esc)
+/* like3 - SQL LIKE with % and _ and escape character esc (0 none); ci
+ * folds ASCII case. 1 match, 0 none, -1 when the match reaches an escape
+ * that ends the pattern while the string goes on (PostgreSQL's 22025, which
+ * it raises only then: 'x' LIKE 'a\' is false). */
+static int like3(const char *s, size_t sn, const char *p, size_t pn, bool ci, char esc)
 {
     size_t si = 0, pi = 0, star_p = (size_t)-1, star_s = 0;
     while (si < sn) {
@@ -422,6 +425,8 @@ bool exec__like(const char *s, size_t sn, const char *p, size_t pn, bool ci, cha
                 pc = p[pi + 1];
                 adv = 2;
                 lit = true;
+            } else if (esc && pc == esc) {
+                return -1;
             }
             if (!lit && pc == '_') {
                 /* one character: skip a whole UTF-8 sequence */
@@ -448,34 +453,45 @@ bool exec__like(const char *s, size_t sn, const char *p, size_t pn, bool ci, cha
             si = ++star_s;
             continue;
         }
-        return false;
+        return 0;
     }
     while (pi < pn && p[pi] == '%')
         pi++;
     return pi == pn;
 }
 
+bool exec__like(const char *s, size_t sn, const char *p, size_t pn, bool ci, char esc)
+{
+    return like3(s, sn, p, pn, ci, esc) > 0;
+}
+
+static int like_call(exec_fctx_t *fc, const value_t *a, value_t *o, bool ci)
+{
+    int r = like3(a[0].u.s.p, a[0].u.s.len, a[1].u.s.p, a[1].u.s.len, ci, '\\');
+    if (r < 0)
+        return err_set(fc->err, ERRCODE_INVALID_ESCAPE_SEQUENCE, "LIKE pattern must not end with escape character");
+    o->u.i = r;
+    return 0;
+}
 static int f_like(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
-    (void)fc;
-    o->u.i = exec__like(a[0].u.s.p, a[0].u.s.len, a[1].u.s.p, a[1].u.s.len, false, '\\');
-    return 0;
+    return like_call(fc, a, o, false);
 }
 static int f_notlike(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
-    f_like(fc, a, o);
+    if (like_call(fc, a, o, false) < 0)
+        return -1;
     o->u.i = !o->u.i;
     return 0;
 }
 static int f_ilike(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
-    (void)fc;
-    o->u.i = exec__like(a[0].u.s.p, a[0].u.s.len, a[1].u.s.p, a[1].u.s.len, true, '\\');
-    return 0;
+    return like_call(fc, a, o, true);
 }
 static int f_notilike(exec_fctx_t *fc, const value_t *a, value_t *o)
 {
-    f_ilike(fc, a, o);
+    if (like_call(fc, a, o, true) < 0)
+        return -1;
     o->u.i = !o->u.i;
     return 0;
 }
