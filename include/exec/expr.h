@@ -278,5 +278,8 @@ int exec_eval_const(exec_ectx_t *ec, const exec_expr_t *e, value_t *out) MUST_CH
 exec_expr_t *exec_expr_new(mem_arena_t *a, exec_expr_kind_t kind, type_oid_t type, int nargs);
 /* exec_expr_is_const_foldable - no params, columns, volatile/stable functions, subplans. */
 bool exec_expr_foldable(const exec_expr_t *e);
+/* exec_expr_node_fixed - e's own node (not its args) reads nothing that
+ * varies: none of the above; exec_expr_foldable is this over the tree. */
+bool exec_expr_node_fixed(const exec_expr_t *e);
 
 #endif

@@ -29,11 +29,9 @@ exec_expr_t *exec_expr_new(mem_arena_t *a, exec_expr_kind_t kind, type_oid_t typ
     return e;
 }
 
-bool exec_expr_foldable(const exec_expr_t *e)
+bool exec_expr_node_fixed(const exec_expr_t *e)
 {
     switch (e->kind) {
-    case EXPR_CONST:
-        return true;
     case EXPR_PARAM:
     case EXPR_COLREF:
     case EXPR_VAR:
@@ -43,12 +41,16 @@ bool exec_expr_foldable(const exec_expr_t *e)
     case EXPR_WINDOWREF:
         return false;
     case EXPR_FUNC:
-        if (e->u.fn->flags & (EXEC_FN_VOLATILE | EXEC_FN_STABLE | EXEC_FN_SETOF))
-            return false;
-        break;
+        return !(e->u.fn->flags & (EXEC_FN_VOLATILE | EXEC_FN_STABLE | EXEC_FN_SETOF));
     default:
-        break;
+        return true;
     }
+}
+
+bool exec_expr_foldable(const exec_expr_t *e)
+{
+    if (!exec_expr_node_fixed(e))
+        return false;
     for (int i = 0; i < e->nargs; i++)
         if (e->args[i] && !exec_expr_foldable(e->args[i]))
             return false;

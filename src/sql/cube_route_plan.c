@@ -294,9 +294,8 @@ static bool session_bound(const exec_expr_t *e)
 #define XMAXP 64 /* bind parameters one such condition may read */
 
 /* one_column - whether e reads no column but the table column in slot
- * *slot (-1: not seen yet), and nothing else that varies: no subquery,
- * outer reference, aggregate, or volatile or stable function (the checks
- * of exec_expr_foldable, whose children are all in args), nor a call whose
+ * *slot (-1: not seen yet), and nothing else that varies (each node
+ * exec_expr_node_fixed, as constant folding checks), nor a call whose
  * result the session's settings decide (session_bound); bind parameters
  * only where the block takes execution values (*maxp: 1 + the largest $n). */
 
@@ -314,17 +313,9 @@ static bool one_column(const tr_t *t, const exec_expr_t *e, const origin_t *org,
             return false;
         *maxp = e->u.param + 1 > *maxp ? e->u.param + 1 : *maxp;
         return true;
-    case EXPR_COLREF:
-    case EXPR_OUTER:
-    case EXPR_SUBPLAN:
-    case EXPR_AGGREF:
-    case EXPR_WINDOWREF:
-        return false;
-    case EXPR_FUNC:
-        if ((e->u.fn->flags & (EXEC_FN_VOLATILE | EXEC_FN_STABLE | EXEC_FN_SETOF)) || session_bound(e))
-            return false;
-        break;
     default:
+        if (!exec_expr_node_fixed(e) || (e->kind == EXPR_FUNC && session_bound(e)))
+            return false;
         break;
     }
     for (int i = 0; i < e->nargs; i++)
