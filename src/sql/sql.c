@@ -1099,10 +1099,7 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
     current_params = p->params;
     current_nparams = p->params ? p->stmt->nparams : 0;
     /* dates and timestamps print in the session's DateStyle (rows and casts) */
-    dt_style_t style;
-    dt_order_t order;
-    dt_style_parse(cfg_str(p->stmt->ctx->info.settings, CFG_DATESTYLE), &style, &order);
-    int prev_style = dt_style_set(style, order);
+    int prev_style = session_style(p->stmt->ctx);
     /* and timestamptz is read and printed in its TimeZone */
     const dt_zone_t *prev_zone = dt_zone_set(dt_zone_lookup(cfg_str(p->stmt->ctx->info.settings, CFG_TIMEZONE)));
     int rc = execute(p, max_rows, sink, err);
