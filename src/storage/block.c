@@ -24,6 +24,26 @@ static inline void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
  * bytes. Whole 64-bit words are stored as they fill, then the tail's bytes:
  * the same bytes a byte-at-a-time packer writes, without a byte loop per
  * field. */
+/* pack64 - 64 fields of BW bits as BW words: with BW a constant and the
+ * loop unrolled, every shift and word boundary is known at compile time, so
+ * there is no loop-carried fill count or branch per field (the generic loop
+ * below ran at ~3 cycles a field and was a third of the encoder). */
+static inline __attribute__((always_inline)) void pack64(unsigned char *d, const uint64_t *v, const unsigned BW)
+{
+    uint64_t acc = 0;
+    unsigned fill = 0, w = 0;
+    _Pragma("GCC unroll 64") for (unsigned i = 0; i < 64; i++)
+    {
+        acc |= v[i] << fill;
+        fill += BW;
+        if (fill >= 64) {
+            put64(d + 8 * w++, acc);
+            fill -= 64;
+            acc = fill ? v[i] >> (BW - fill) : 0;
+        }
+    }
+}
+
 static size_t pack(unsigned char *d, unsigned bw, const uint64_t *v, uint32_t n)
 {
     if (bw == 0)
@@ -31,7 +51,21 @@ static size_t pack(unsigned char *d, unsigned bw, const uint64_t *v, uint32_t n)
     uint64_t acc = 0;
     unsigned fill = 0;
     size_t o = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    uint32_t i = 0;
+    /* whole groups of 64 fields end on a word boundary (fill 0 again) */
+    if (n >= 64 && bw <= STOR_MAX_BW) {
+        for (; i + 64 <= n; i += 64, o += 8 * (size_t)bw) {
+            switch (bw) {
+#define PACK_CASE(B) case B: pack64(d + o, v + i, B); break;
+#define PACK_CASE8(B) PACK_CASE(B) PACK_CASE(B + 1) PACK_CASE(B + 2) PACK_CASE(B + 3) PACK_CASE(B + 4) PACK_CASE(B + 5) PACK_CASE(B + 6) PACK_CASE(B + 7)
+            PACK_CASE8(1) PACK_CASE8(9) PACK_CASE8(17) PACK_CASE8(25) PACK_CASE8(33) PACK_CASE8(41) PACK_CASE8(49)
+#undef PACK_CASE8
+#undef PACK_CASE
+            default: break;
+            }
+        }
+    }
+    for (; i < n; i++) {
         acc |= v[i] << fill; /* fill < 64 here */
         fill += bw;
         if (fill >= 64) {
