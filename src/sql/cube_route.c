@@ -60,6 +60,7 @@ int sql_cube_route_init(meta_store_t *store, const cfg_t *cfg, const char *stora
      * references, which do not pull an object out of a static library:
      * this strong one does. */
     sql__cr.agg = sql__cube_route_agg;
+    sql__cr.distinct = sql__cube_route_distinct;
     sql__cr.explain = sql__cube_route_explain;
     atomic_store(&sql__cr.matcher, cube_matcher_new(storage_root));
     sql_utility_register(sql__cube_route_claim, NULL);

@@ -28,6 +28,7 @@ typedef struct sql_cube_route {
     job_engine_t *_Atomic jobs;
     /* strong references that link cube_route_plan.c (see sql_cube_route_init) */
     int (*agg)(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out);
+    int (*distinct)(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out);
     int (*explain)(const exec_rel_t *rel, mem_arena_t *a, char ***lines, int *n);
 } sql_cube_route_t;
 
@@ -41,6 +42,12 @@ extern sql_cube_route_t sql__cr;
  * sent); -1: an->err is set (0A000 with the reasons no cube answers).
  * Loop thread (prepare). */
 int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out) MUST_CHECK;
+
+/* sql__cube_route_distinct - as sql__cube_route_agg for the group-by that
+ * a SELECT DISTINCT without aggregates stands for, but 0 (no error, no
+ * NOTICE) whenever no cube answers it: the query then stays the DISTINCT
+ * over the sources it always was. */
+int sql__cube_route_distinct(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out) MUST_CHECK;
 
 /* sql__cube_route_explain - the EXPLAIN detail lines of a relation the
  * router created (cube, segment, cuboid, rows, filters, derivations), in a;

@@ -1447,7 +1447,9 @@ static exec_plan_t *two_plan(sql_analyze_t *an, const exec_plan_t *agg, const cu
     return pr;
 }
 
-int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out)
+/* route_agg - sql__cube_route_agg; quiet: a query no cube answers is left
+ * to the executor without an error or a NOTICE (sql__cube_route_distinct). */
+static int route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out, bool quiet)
 {
     *out = NULL;
     cube_matcher_t *m = atomic_load(&sql__cr.matcher);
@@ -1496,6 +1498,8 @@ int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t *
         }
     }
     meta_catalog_release(cat);
+    if (rc < 0 && quiet)
+        return 0;
     if (rc < 0) {
         *an->err = merr;
         return -1;
@@ -1508,6 +1512,8 @@ int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t *
         return 1;
     }
     /* a cube models these tables and none answers */
+    if (quiet)
+        return 0;
     const char *why = t.why ? mem_asprintf(an->a, "no cube can answer this query: %s", t.why) : merr.message;
     cfg_t *settings = an->ctx->info.settings;
     if (settings && cfg_bool(settings, CFG_QUERY_PUSHDOWN)) {
@@ -1526,4 +1532,14 @@ int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t *
     else
         err_hint(an->err, "SET kylin.query.pushdown = on computes such queries from the source tables.");
     return -1;
+}
+
+int sql__cube_route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out)
+{
+    return route_agg(an, agg, out, false);
+}
+
+int sql__cube_route_distinct(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **out)
+{
+    return route_agg(an, agg, out, true);
 }

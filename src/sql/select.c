@@ -27,6 +27,7 @@
 /* Weak: programs linking src/sql without src/cube aggregate everything themselves
  * and have no materialized views. */
 #pragma weak sql__cube_route_agg
+#pragma weak sql__cube_route_distinct
 #pragma weak sql__cube_route_views
 
 /* ---- scopes ---- */
@@ -2822,6 +2823,44 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
 
     /* aggregation */
     bool aggregated = q->naggs > 0 || gi.n > 0 || having || has_gsets;
+    /* A SELECT DISTINCT without aggregates is the GROUP BY of its select
+     * list: offered to the cubes as one, so `SELECT DISTINCT d_year FROM
+     * lineorder JOIN dates ...` reads a cuboid instead of the fact table
+     * (BI tools list filter values this way). When no cube answers, it
+     * stays the DISTINCT over the sources it was: no error, no NOTICE. */
+    if (distinct && ndon == 0 && !aggregated && q->nwins == 0 && tl.n == nvis && nvis > 0 && sql__cube_route_distinct) {
+        srf_calls_t sc = { 0 };
+        for (int i = 0; i < tl.n; i++)
+            collect_srfs(an, tl.t[i].expr, &sc);
+        exec_plan_t *cube_scan = NULL;
+        if (sc.n == 0) {
+            exec_expr_t **gk = mem_alloc(an->a, sizeof(exec_expr_t *) * (size_t)nvis);
+            exec_plan_t *ap = exec_plan_new(an->a, PLAN_AGG, nvis);
+            ap->left = plan;
+            ap->u.agg.ngroup = nvis;
+            ap->u.agg.group = gk;
+            ap->u.agg.naggs = 0;
+            ap->u.agg.aggs = mem_alloc(an->a, sizeof(exec_aggcall_t *));
+            ap->u.agg.aggargs = mem_alloc0(an->a, sizeof(exec_expr_t *));
+            for (int i = 0; i < nvis; i++) {
+                gk[i] = tl.t[i].expr;
+                ap->types[i] = gk[i]->type;
+                ap->typmods[i] = gk[i]->typmod;
+            }
+            ap->est_rows = plan->est_rows / 10 + 1;
+            ap->cheap = plan->cheap;
+            if (sql__cube_route_distinct(an, ap, &cube_scan) < 0)
+                return -1;
+            if (cube_scan) {
+                agg_ctx_t ac = { an, scope, nvis, gk };
+                for (int i = 0; i < tl.n; i++)
+                    if (!(tl.t[i].expr = rewrite_agg(&ac, tl.t[i].expr)))
+                        return -1;
+                plan = cube_scan;
+                distinct = false; /* the groups are distinct */
+            }
+        }
+    }
     /* GROUPING() arguments name group items */
     for (int i = 0; i < q->naggs; i++) {
         exec_aggcall_t *call = q->aggrefs[i]->u.agg;

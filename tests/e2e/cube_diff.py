@@ -24,7 +24,9 @@ their DSNs. This program:
        "rows":    column names, type OIDs and every value as text equal PostgreSQL's (rows
                   in order: every query orders by all its output columns); for a refused
                   query, the rows kiln computes with kylin.query.pushdown = on.
-     Whether a query is answerable is decided here from the data (which fact rows each
+     Every eighth query with group columns is instead SELECT DISTINCT of them over the same
+     FROM and WHERE: answered from a cube when one covers it, else computed from the sources
+     (a DISTINCT is never refused). Whether a query is answerable is decided here from the data (which fact rows each
      join keeps) and the design, never from kiln's answer;
   5. creates designs with a model filter (WHERE in the definition: FILTERED) and runs fixed
      queries against them: those whose WHERE includes every condition of the filter are
@@ -446,6 +448,7 @@ class Query:
         self.answerable = answerable
         self.why = why
         self.tags = tags
+        self.distinct = False
 
 
 def lit(kind, v, r=random):
@@ -803,6 +806,20 @@ class Gen:
                                             for i in range(ncols))
         if r.random() < 0.1:
             sql += " LIMIT %d" % r.choice([1, 3, 10])
+        if group and qi % 8 == 5:
+            # the same FROM and WHERE as SELECT DISTINCT of the group columns: a GROUP BY
+            # without aggregates, answered from a cube where one covers it, else computed
+            # from the sources as before (never refused). Chosen by the index, not the
+            # generator, so the other queries of a seed stay what they were.
+            reasons = [self.answer(D, qjoins, cols, []) for D in self.designs if D["fact"] == d["fact"]]
+            sql = "SELECT DISTINCT " + ", ".join(group) + " FROM " + from_
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            sql += " ORDER BY " + ", ".join(str(i + 1) for i in range(len(group)))
+            q = Query(d["name"], sql, any(x is None for x in reasons), "; ".join(x for x in reasons if x),
+                      tags | {"distinct"})
+            q.distinct = True
+            return q
         return Query(d["name"], sql, answerable, "; ".join(why), tags)
 
 
@@ -1064,6 +1081,9 @@ def run_query(tap, k, kp, p, label, q, design_name):
     if q.answerable:
         tap.check(got[0] == "ok" and cube_scan, "%s: answered from a cube" % label,
                   [q.sql] + (show(got) if got[0] == "err" else plan.splitlines()[:6]), todo)
+    elif q.distinct:
+        tap.check(got[0] == "ok" and not cube_scan, "%s: DISTINCT computed from the sources (%s)" % (label, q.why),
+                  [q.sql] + show(got)[:3] + plan.splitlines()[:6], todo)
     else:
         tap.check(got[0] == "err" and got[1] == "0A000", "%s: refused with 0A000 (%s)" % (label, q.why),
                   [q.sql] + show(got)[:3] + plan.splitlines()[:6], todo)
