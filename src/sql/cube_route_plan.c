@@ -767,6 +767,10 @@ static int agg_of(tr_t *t, const exec_aggcall_t *call, const exec_expr_t *arg, c
         return fail(t, mem_asprintf(t->a, "%s with FILTER or ORDER BY cannot be answered from a cube", name));
     out->distinct = call->distinct;
     out->star = call->star || !arg;
+    /* count(1), count('x'): a constant that is not NULL counts every row */
+    const exec_expr_t *ca = arg ? strip_cast(arg) : NULL;
+    if (out->fn == CUBE_Q_COUNT && !call->distinct && ca && ca->kind == EXPR_CONST && !ca->u.cval.isnull)
+        out->star = true;
     if (out->star) {
         out->nterms = 0;
         return 1;

@@ -16,7 +16,8 @@ their DSNs. This program:
      into PostgreSQL as plain tables (COPY; the per-design fact names are views there);
   3. creates the cube designs (plain GROUP BY, CUBE, ROLLUP over a snowflake, joint and
      mandatory columns, GROUPING SETS, LEFT JOINs, every dimension type) and refreshes them;
-  4. generates queries per design and runs each on both servers. Two checks per query:
+  4. generates queries per design (and a few fixed ones: the grand total, every dimension,
+     no row passing, count(1)) and runs each on both servers. Two checks per query:
        "routed":  a query the design can answer must be answered from it (EXPLAIN says
                   Cube Scan); one it cannot answer (a column that is not a dimension, a
                   missing measure, a left-out or changed join that would change the fact
@@ -1065,6 +1066,12 @@ def edge_queries(d):
         "SELECT %s, %s %s WHERE %s IN (%s) GROUP BY %s ORDER BY 1" % (
             dims[-1], ", ".join(aggs), base, dims[0], "NULL", dims[-1]),
     ]
+    if "count(*)" in aggs:
+        # a count of a constant that is not NULL is count(*)
+        out += [
+            "SELECT %s, count(1), count('x') %s GROUP BY %s ORDER BY 1" % (dims[0], base, dims[0]),
+            "SELECT count(1) %s WHERE %s IS NULL AND %s IS NOT NULL" % (base, dims[0], dims[0]),
+        ]
     return out
 
 
@@ -1521,7 +1528,8 @@ def main():
             for qi, sql in enumerate(edge_queries(des)):
                 q = Query(des["name"], sql, True, "", set())
                 cols = set(re.findall(r"\b[a-z_]+\b", sql.split(" FROM ")[0])) & set(design_dims(des))
-                reasons = [gen.answer(D, des["joins"], cols, []) for D in ready if D["fact"] == des["fact"]]
+                need = [("count", "*")] if "count(1)" in sql else []
+                reasons = [gen.answer(D, des["joins"], cols, need) for D in ready if D["fact"] == des["fact"]]
                 q.answerable = any(x is None for x in reasons)
                 q.why = "; ".join(x for x in reasons if x)
                 run_query(tap, k, kp, p, "r%d %s edge%d" % (rnd, des["name"], qi + 1), q, des["name"])
