@@ -492,6 +492,31 @@ static inline const unsigned char *scan_plain(const uint8_t *cls, const unsigned
     }
 }
 
+/* swar_digits - the value of the digits at *q, at most 8 of them, *q
+ * advanced past them; *q must be a digit. Eight bytes are read at once
+ * (the buffer's FS_PAD bytes make that safe at its end): the first byte
+ * that is not a digit is found with per-byte masks and the digits before
+ * it are combined in three multiply steps, where the loop took a
+ * dependent multiply-add per digit (SSB's integers have 1 to 8). */
+static inline uint64_t swar_digits(const unsigned char **qp)
+{
+    const uint64_t Z = 0x3030303030303030ULL, HI = 0xF0F0F0F0F0F0F0F0ULL;
+    uint64_t w;
+    memcpy(&w, *qp, 8);
+    /* a byte is a digit when its high nibble is 3 before and after adding 6
+     * (a carry out of a byte comes only from one that is not a digit, and
+     * moves only to later bytes) */
+    uint64_t m = ((w & HI) ^ Z) | (((w + 0x0606060606060606ULL) & HI) ^ Z);
+    int nd = m ? __builtin_ctzll(m) >> 3 : 8;
+    /* the digits to the top bytes, zeros (leading zeros) below them */
+    uint64_t v = (w - Z) << (8 * (8 - nd));
+    v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFULL;
+    v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFULL;
+    v = (v * 10000 + (v >> 32)) & 0xFFFFFFFFULL;
+    *qp += nd;
+    return v;
+}
+
 /* fast_row - converts the record at s->pos into row `row` of out; true and
  * s->pos advanced when it could, false (nothing consumed) otherwise. */
 static bool fast_row(catalog_filescan_t *s, exec_batch_t *out, int row, mem_arena_t *scratch)
@@ -522,11 +547,11 @@ static bool fast_row(catalog_filescan_t *s, exec_batch_t *out, int row, mem_aren
                 return false;
             }
             const unsigned char *st = q;
-            uint64_t x = 0;
-            do {
+            uint64_t x = swar_digits(&q);
+            while ((d = (unsigned)*q - '0') <= 9) {
                 x = x * 10 + d;
-                d = (unsigned)*++q - '0';
-            } while (d <= 9);
+                q++;
+            }
             if (q - st > 18 || x > fc->imax + neg)
                 return false;
             v->u.i = neg ? (int64_t)(0 - x) : (int64_t)x;
