@@ -37,6 +37,7 @@
 
 #include "cube_route_int.h"
 #include "types/array.h"
+#include "types/numeric.h"
 #include "types/value.h"
 
 #define MAXT 64   /* tables of one block */
@@ -748,6 +749,9 @@ static bool linear(tr_t *t, const exec_expr_t *e, const origin_t *org, int width
     return false;
 }
 
+static int agg_terms(tr_t *t, const char *name, cube_q_fn_t fn, bool distinct, const exec_expr_t *arg,
+                     const origin_t *org, int width, cube_q_agg_t *out);
+
 static int agg_of(tr_t *t, const exec_aggcall_t *call, const exec_expr_t *arg, const origin_t *org, int width,
                   cube_q_agg_t *out)
 {
@@ -766,12 +770,27 @@ static int agg_of(tr_t *t, const exec_aggcall_t *call, const exec_expr_t *arg, c
     if (call->filter || call->norder > 0)
         return fail(t, mem_asprintf(t->a, "%s with FILTER or ORDER BY cannot be answered from a cube", name));
     out->distinct = call->distinct;
-    out->star = call->star || !arg;
-    /* count(1), count('x'): a constant that is not NULL counts every row */
-    const exec_expr_t *ca = arg ? strip_cast(arg) : NULL;
-    if (out->fn == CUBE_Q_COUNT && !call->distinct && ca && ca->kind == EXPR_CONST && !ca->u.cval.isnull)
+    if (call->star || !arg) {
         out->star = true;
-    if (out->star) {
+        out->nterms = 0;
+        return 1;
+    }
+    return agg_terms(t, name, out->fn, call->distinct, arg, org, width, out);
+}
+
+/* agg_terms - out (fn, named name) over the argument arg: count of a
+ * constant that is not NULL is count(*), anything else a linear form of
+ * columns (a single column but for sum and avg). */
+static int agg_terms(tr_t *t, const char *name, cube_q_fn_t fn, bool distinct, const exec_expr_t *arg,
+                     const origin_t *org, int width, cube_q_agg_t *out)
+{
+    out->fn = fn;
+    out->distinct = distinct;
+    out->star = false;
+    /* count(1), count('x'): a constant that is not NULL counts every row */
+    const exec_expr_t *ca = strip_cast(arg);
+    if (out->fn == CUBE_Q_COUNT && !distinct && ca->kind == EXPR_CONST && !ca->u.cval.isnull) {
+        out->star = true;
         out->nterms = 0;
         return 1;
     }
@@ -1109,7 +1128,17 @@ static int build_query(tr_t *t, const exec_plan_t *agg, cube_query_t *q, origin_
 
 #define MAXP 128 /* partials of one block */
 
-typedef enum part_kind { PK_OUTER = 1, PK_SUM, PK_COUNT, PK_MIN, PK_MAX, PK_AVG } part_kind_t;
+typedef enum part_kind { PK_OUTER = 1, PK_SUM, PK_COUNT, PK_MIN, PK_MAX, PK_AVG, PK_CASE } part_kind_t;
+
+/* One result of a CASE inside sum/count/avg (PK_CASE): the partial that
+ * stands for it in a group of the scan, whose WHEN conditions read only
+ * its group columns, so one branch holds for all of the group's rows: a
+ * sum (or count) of the branch, k times count(*) for a constant k, NULL
+ * (p -1: sum and count skip it), or, in a sum, a constant zero (p -2, k). */
+typedef struct cpart {
+    int p;
+    const exec_expr_t *k;
+} cpart_t;
 
 typedef struct two {
     int width;            /* the aggregate input's columns */
@@ -1120,6 +1149,7 @@ typedef struct two {
     cube_q_agg_t parts[MAXP];
     part_kind_t *kind;    /* per aggregate */
     int *p1, *p2;         /* per aggregate: its partial(s) */
+    cpart_t **cs, **cc;   /* per PK_CASE aggregate: per result (THENs, ELSE) its sum and count partials */
     bool minmax_outer;    /* min/max of a column too over the scan's rows (the column a dimension) */
     bool minmax_part;     /* a min/max partial was asked for */
 } two_t;
@@ -1199,6 +1229,46 @@ static int add_part(tr_t *t, two_t *w, const cube_q_agg_t *g)
     return w->nparts++;
 }
 
+/* zero_const - whether the constant e is a number equal to zero. */
+static bool zero_const(const exec_expr_t *e)
+{
+    if (is_int(e->type))
+        return e->u.cval.u.i == 0;
+    if (e->type == TYPE_FLOAT4 || e->type == TYPE_FLOAT8)
+        return e->u.cval.u.f == 0.0;
+    if (e->type == TYPE_NUMERIC)
+        return e->u.cval.u.num && !numeric_is_special(e->u.cval.u.num) && e->u.cval.u.num->ndigits == 0;
+    return false;
+}
+
+/* case_part - the partial of one CASE result x for an aggregate of kind
+ * fn (CUBE_Q_SUM: its sum; CUBE_Q_COUNT: its count of values). 1, or 0
+ * with t->why. */
+static int case_part(tr_t *t, two_t *w, const char *name, cube_q_fn_t fn, const exec_expr_t *x, const origin_t *org,
+                     cpart_t *out)
+{
+    out->p = -1;
+    out->k = NULL;
+    const exec_expr_t *sx = strip_cast(x);
+    if (sx->kind == EXPR_CONST && sx->u.cval.isnull)
+        return 1;
+    cube_q_agg_t g = { 0 };
+    if (fn == CUBE_Q_SUM && sx->kind == EXPR_CONST && zero_const(sx)) {
+        out->p = -2; /* ELSE 0: adds nothing, needs no count(*) */
+        out->k = x;
+        return 1;
+    }
+    if (sx->kind == EXPR_CONST) {
+        g.fn = CUBE_Q_COUNT;
+        g.star = true;
+        out->k = fn == CUBE_Q_SUM ? x : NULL;
+    } else if (!agg_terms(t, name, fn, false, x, org, w->width, &g)) {
+        return 0;
+    }
+    out->p = add_part(t, w, &g);
+    return out->p >= 0;
+}
+
 /* needs_two - whether the block needs a two-level plan (see above). */
 static bool needs_two(const exec_plan_t *agg, const origin_t *org)
 {
@@ -1216,7 +1286,7 @@ static bool needs_two(const exec_plan_t *agg, const origin_t *org)
         bool minmax = is_name(call, "min") || is_name(call, "max");
         origin_t o;
         if (call->filter || call->agg == &exec_agg_grouping || (call->distinct && !minmax) ||
-            (minmax && arg && !column_of(arg, org, width, &o)))
+            (minmax && arg && !column_of(arg, org, width, &o)) || (!minmax && arg && arg->kind == EXPR_CASE))
             return true;
     }
     return false;
@@ -1235,6 +1305,8 @@ static int two_query(tr_t *t, const exec_plan_t *agg, const origin_t *org, cube_
     w->kind = MEM_NEW_N(t->a, part_kind_t, na + 1);
     w->p1 = MEM_NEW_N(t->a, int, na + 1);
     w->p2 = MEM_NEW_N(t->a, int, na + 1);
+    w->cs = MEM_NEW_N(t->a, cpart_t *, na + 1);
+    w->cc = MEM_NEW_N(t->a, cpart_t *, na + 1);
     for (int i = 0; i < ng; i++)
         if (!two_vars(t, w, org, agg->u.agg.group[i]))
             return 0;
@@ -1259,6 +1331,26 @@ static int two_query(tr_t *t, const exec_plan_t *agg, const origin_t *org, cube_
             w->kind[i] = PK_OUTER;
             if (!two_vars(t, w, org, arg))
                 return 0;
+            continue;
+        }
+        if (arg && arg->kind == EXPR_CASE) {
+            /* sum(CASE WHEN d_year = 1993 THEN lo_revenue ELSE 0 END), as BI
+             * tools write conditional totals: the conditions' columns become
+             * group columns of the scan, each result a partial */
+            int nw = (arg->nargs - 1) / 2;
+            bool want_sum = !is_name(call, "count"), want_cnt = !is_name(call, "sum");
+            for (int j = 0; j < nw; j++)
+                if (!two_vars(t, w, org, arg->args[2 * j]))
+                    return 0;
+            w->cs[i] = want_sum ? MEM_NEW_N(t->a, cpart_t, nw + 1) : NULL;
+            w->cc[i] = want_cnt ? MEM_NEW_N(t->a, cpart_t, nw + 1) : NULL;
+            for (int j = 0; j <= nw; j++) {
+                const exec_expr_t *x = arg->args[j < nw ? 2 * j + 1 : 2 * nw];
+                if ((want_sum && !case_part(t, w, name, CUBE_Q_SUM, x, org, &w->cs[i][j])) ||
+                    (want_cnt && !case_part(t, w, name, CUBE_Q_COUNT, x, org, &w->cc[i][j])))
+                    return 0;
+            }
+            w->kind[i] = PK_CASE;
             continue;
         }
         exec_aggcall_t plain = *call;
@@ -1331,6 +1423,50 @@ static exec_aggcall_t *reagg(sql_analyze_t *an, const char *name, const exec_agg
     return c;
 }
 
+/* case_over - the CASE arg of a PK_CASE aggregate over a scan group: its
+ * conditions as they are (they read group columns, which the input
+ * projection gives), each result the partial br[j] says (NULL, the partial
+ * column, or the constant times the count(*) partial), all in one type:
+ * float8 where a partial or constant is a float, else numeric. NULL with
+ * an->err. */
+static exec_expr_t *case_over(sql_analyze_t *an, const exec_expr_t *arg, const cpart_t *br,
+                              const cube_plan_col_t *cols, int nd, int width)
+{
+    int nw = (arg->nargs - 1) / 2;
+    type_oid_t T = TYPE_NUMERIC;
+    for (int j = 0; j <= nw; j++) {
+        type_oid_t pt = br[j].p >= 0 ? cols[nd + br[j].p].type : 0, kt = br[j].k ? br[j].k->type : 0;
+        /* (a float zero makes the sum float8, as the query's CASE type does) */
+        if (pt == TYPE_FLOAT4 || pt == TYPE_FLOAT8 || kt == TYPE_FLOAT4 || kt == TYPE_FLOAT8)
+            T = TYPE_FLOAT8;
+    }
+    exec_expr_t *ce = exec_expr_new(an->a, EXPR_CASE, T, arg->nargs);
+    ce->typmod = -1;
+    ce->location = -1;
+    for (int j = 0; j <= nw; j++) {
+        exec_expr_t *x;
+        if (br[j].p == -2) {
+            x = cast_to(an, (exec_expr_t *)br[j].k, T);
+        } else if (br[j].p < 0) {
+            x = sql__const_null(an, T, -1);
+        } else {
+            int p = br[j].p;
+            x = cast_to(an, var_of(an, width + p, cols[nd + p].type, cols[nd + p].typmod), T);
+            if (x && br[j].k) {
+                exec_expr_t *kx = cast_to(an, (exec_expr_t *)br[j].k, T);
+                x = kx ? sql__make_op(an, "*", x, kx, -1) : NULL;
+                x = x ? cast_to(an, x, T) : NULL;
+            }
+        }
+        if (!x)
+            return NULL;
+        if (j < nw)
+            ce->args[2 * j] = arg->args[2 * j];
+        ce->args[j < nw ? 2 * j + 1 : 2 * nw] = x;
+    }
+    return ce;
+}
+
 /* two_plan - the plan of a matched two-level block (see above), or NULL
  * with an->err. */
 static exec_plan_t *two_plan(sql_analyze_t *an, const exec_plan_t *agg, const cube_plan_t *cp, const tr_t *t,
@@ -1366,7 +1502,7 @@ static exec_plan_t *two_plan(sql_analyze_t *an, const exec_plan_t *agg, const cu
     /* the executor's aggregate over it */
     int nout = na;
     for (int i = 0; i < na; i++)
-        nout += w->kind[i] == PK_AVG;
+        nout += w->kind[i] == PK_AVG || (w->kind[i] == PK_CASE && w->cs[i] && w->cc[i]);
     exec_plan_t *oa = exec_plan_new(an->a, PLAN_AGG, ng + nout);
     oa->left = in;
     oa->u.agg.ngroup = ng;
@@ -1393,6 +1529,51 @@ static exec_plan_t *two_plan(sql_analyze_t *an, const exec_plan_t *agg, const cu
             oa->typmods[ng + k] = agg->typmods[ng + i];
             res[i] = var_of(an, ng + k, want, agg->typmods[ng + i]);
             k++;
+            continue;
+        }
+        if (w->kind[i] == PK_CASE) {
+            /* sum of the CASE over the partials; count: coalesce(sum of
+             * the counts' CASE, 0); avg: the one over the other */
+            const exec_expr_t *arg = agg->u.agg.aggargs[2 * i];
+            exec_expr_t *v[2] = { NULL, NULL };
+            int nv = 0;
+            for (int j = 0; j < 2; j++) {
+                const cpart_t *br = j == 0 ? w->cs[i] : w->cc[i];
+                if (!br)
+                    continue;
+                exec_expr_t *ce = case_over(an, arg, br, cols, nd, width);
+                type_oid_t ret;
+                exec_aggcall_t *c = ce ? reagg(an, "sum", call, ce->type, &ret) : NULL;
+                if (!c)
+                    return NULL;
+                oa->u.agg.aggs[k] = c;
+                oa->u.agg.aggargs[2 * k] = ce;
+                oa->types[ng + k] = ret;
+                oa->typmods[ng + k] = -1;
+                v[nv++] = var_of(an, ng + k, ret, -1);
+                k++;
+            }
+            exec_expr_t *e;
+            if (is_name(call, "count")) {
+                exec_expr_t *c = cast_to(an, v[0], TYPE_INT8);
+                if (!c)
+                    return NULL;
+                e = exec_expr_new(an->a, EXPR_COALESCE, TYPE_INT8, 2);
+                e->typmod = -1;
+                e->location = -1;
+                e->args[0] = c;
+                e->args[1] = sql__const(an, TYPE_INT8, value_int(0), -1);
+                e->args[1]->typmod = -1;
+            } else if (nv == 2) {
+                type_oid_t dt = want == TYPE_NUMERIC ? TYPE_NUMERIC : TYPE_FLOAT8;
+                exec_expr_t *sm = cast_to(an, v[0], dt), *cn = cast_to(an, v[1], dt);
+                e = sm && cn ? cast_to(an, sql__make_op(an, "/", sm, cn, -1), want) : NULL;
+            } else {
+                e = cast_to(an, v[0], want);
+            }
+            if (!e)
+                return NULL;
+            res[i] = e;
             continue;
         }
         part_kind_t pk = w->kind[i];

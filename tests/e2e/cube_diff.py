@@ -17,7 +17,8 @@ their DSNs. This program:
   3. creates the cube designs (plain GROUP BY, CUBE, ROLLUP over a snowflake, joint and
      mandatory columns, GROUPING SETS, LEFT JOINs, every dimension type) and refreshes them;
   4. generates queries per design (and a few fixed ones: the grand total, every dimension,
-     no row passing, count(1)) and runs each on both servers. Two checks per query:
+     no row passing, count(1), CASE over dimensions inside sum/count/avg) and runs each on
+     both servers. Two checks per query:
        "routed":  a query the design can answer must be answered from it (EXPLAIN says
                   Cube Scan); one it cannot answer (a column that is not a dimension, a
                   missing measure, a left-out or changed join that would change the fact
@@ -1066,12 +1067,27 @@ def edge_queries(d):
         "SELECT %s, %s %s WHERE %s IN (%s) GROUP BY %s ORDER BY 1" % (
             dims[-1], ", ".join(aggs), base, dims[0], "NULL", dims[-1]),
     ]
+    out = [(q, []) for q in out]
+    star = [("count", "*")]
     if "count(*)" in aggs:
         # a count of a constant that is not NULL is count(*)
         out += [
-            "SELECT %s, count(1), count('x') %s GROUP BY %s ORDER BY 1" % (dims[0], base, dims[0]),
-            "SELECT count(1) %s WHERE %s IS NULL AND %s IS NOT NULL" % (base, dims[0], dims[0]),
+            ("SELECT %s, count(1), count('x') %s GROUP BY %s ORDER BY 1" % (dims[0], base, dims[0]), star),
+            ("SELECT count(1) %s WHERE %s IS NULL AND %s IS NOT NULL" % (base, dims[0], dims[0]), star),
         ]
+    # conditional aggregates, as BI tools write them: CASE over dimensions inside sum/count/avg
+    sums = [x.group(1) for x in (re.match(r"sum\((\w+)\)$", m.split(" AS ")[0]) for m in d["measures"]) if x]
+    if sums and len(dims) >= 2:
+        c = sums[0]
+        out.append(("SELECT %s, sum(CASE WHEN %s IS NULL THEN %s ELSE 0 END), sum(CASE WHEN %s IS NOT NULL THEN %s END), "
+                    "avg(CASE WHEN %s IS NULL THEN NULL ELSE %s END) %s GROUP BY %s ORDER BY 1"
+                    % (dims[0], dims[1], c, dims[-1], c, dims[1], c, base, dims[0]), [("sum", c), ("avg", c)]))
+        out.append(("SELECT sum(CASE WHEN %s IS NULL THEN %s END) %s WHERE %s IS NULL AND %s IS NOT NULL"
+                    % (dims[1], c, base, dims[0], dims[0]), [("sum", c)]))
+    if "count(*)" in aggs and len(dims) >= 2:
+        out.append(("SELECT %s, count(CASE WHEN %s IS NULL THEN 1 END), sum(CASE WHEN %s IS NOT NULL THEN 2 ELSE 0 END), "
+                    "sum(CASE WHEN %s IS NULL THEN 1 ELSE 0.5 END) %s GROUP BY %s ORDER BY 1"
+                    % (dims[-1], dims[0], dims[0], dims[1], base, dims[-1]), star))
     return out
 
 
@@ -1525,10 +1541,9 @@ def main():
         model = Model(data)
         gen = Gen(data, model, args.seed + rnd, ready)
         for des in ready:
-            for qi, sql in enumerate(edge_queries(des)):
+            for qi, (sql, need) in enumerate(edge_queries(des)):
                 q = Query(des["name"], sql, True, "", set())
                 cols = set(re.findall(r"\b[a-z_]+\b", sql.split(" FROM ")[0])) & set(design_dims(des))
-                need = [("count", "*")] if "count(1)" in sql else []
                 reasons = [gen.answer(D, des["joins"], cols, need) for D in ready if D["fact"] == des["fact"]]
                 q.answerable = any(x is None for x in reasons)
                 q.why = "; ".join(x for x in reasons if x)
