@@ -1292,6 +1292,15 @@ static bool needs_two(const exec_plan_t *agg, const origin_t *org)
     return false;
 }
 
+/* has_minmax - whether block agg calls min or max. */
+static bool has_minmax(const exec_plan_t *agg)
+{
+    for (int i = 0; i < agg->u.agg.naggs; i++)
+        if (is_name(agg->u.agg.aggs[i], "min") || is_name(agg->u.agg.aggs[i], "max"))
+            return true;
+    return false;
+}
+
 /* two_query - the inner query of block agg's two-level plan into q, its
  * bookkeeping into w. 1, or 0 with t->why. */
 static int two_query(tr_t *t, const exec_plan_t *agg, const origin_t *org, cube_query_t *q, two_t *w)
@@ -1661,25 +1670,35 @@ static int route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **ou
     int rc = 0;
     two_t w = { 0 };
     bool two = false;
+    const char *alt = NULL; /* why min/max over a dimension did not answer either */
     if (walk(&t, agg->left, false, &org)) {
         reduce_outer(&t);
         two = needs_two(agg, org);
         if (two ? two_query(&t, agg, org, &q, &w) : build_query(&t, agg, &q, org))
             rc = cube_match(m, cat, &q, an->a, &plan, &merr);
-        if (rc == 0 && two && w.minmax_part) {
+        if (rc == 0 && (two ? w.minmax_part : has_minmax(agg))) {
             /* no cube stores min/max of that column: it may be a dimension,
-             * then min/max over the scan's rows grouped by it */
+             * then min/max over the scan's rows grouped by it (the first
+             * attempt's reason stands if this fails too) */
             two_t w2 = { 0 };
             w2.minmax_outer = true;
             cube_query_t q2 = { 0 };
             err_t merr2 = { 0 };
+            const char *why0 = two ? NULL : t.why;
+            t.why = NULL;
             int rc2 = two_query(&t, agg, org, &q2, &w2) ? cube_match(m, cat, &q2, an->a, &plan, &merr2) : 0;
             if (rc2 != 0) {
                 rc = rc2;
                 w = w2;
                 merr = merr2;
+                two = true;
             }
-            t.why = NULL;
+            if (rc2 == 0 && !two && (t.why || merr2.message[0])) {
+                static const char pre[] = "no cube can answer this query: ";
+                const char *m2 = t.why ? t.why : merr2.message;
+                alt = mem_asprintf(an->a, "%s", strncmp(m2, pre, sizeof pre - 1) == 0 ? m2 + sizeof pre - 1 : m2);
+            }
+            t.why = rc2 != 0 ? NULL : why0;
         }
     }
     meta_catalog_release(cat);
@@ -1712,6 +1731,8 @@ static int route_agg(sql_analyze_t *an, const exec_plan_t *agg, exec_plan_t **ou
         return 0;
     }
     err_set(an->err, ERRCODE_FEATURE_NOT_SUPPORTED, "%s", why);
+    if (alt)
+        err_detail(an->err, "Taking min/max from a dimension instead: %s", alt);
     if (merr.hint[0] && !t.why)
         err_hint(an->err, "%s Or SET kylin.query.pushdown = on to compute it from the source tables.", merr.hint);
     else

@@ -17,8 +17,8 @@ their DSNs. This program:
   3. creates the cube designs (plain GROUP BY, CUBE, ROLLUP over a snowflake, joint and
      mandatory columns, GROUPING SETS, LEFT JOINs, every dimension type) and refreshes them;
   4. generates queries per design (and a few fixed ones: the grand total, every dimension,
-     no row passing, count(1), CASE over dimensions inside sum/count/avg) and runs each on
-     both servers. Two checks per query:
+     no row passing, count(1), CASE over dimensions inside sum/count/avg, min/max of
+     dimensions) and runs each on both servers. Two checks per query:
        "routed":  a query the design can answer must be answered from it (EXPLAIN says
                   Cube Scan); one it cannot answer (a column that is not a dimension, a
                   missing measure, a left-out or changed join that would change the fact
@@ -1084,6 +1084,12 @@ def edge_queries(d):
                     % (dims[0], dims[1], c, dims[-1], c, dims[1], c, base, dims[0]), [("sum", c), ("avg", c)]))
         out.append(("SELECT sum(CASE WHEN %s IS NULL THEN %s END) %s WHERE %s IS NULL AND %s IS NOT NULL"
                     % (dims[1], c, base, dims[0], dims[0]), [("sum", c)]))
+    # min/max of dimensions the design has no min/max measure of: over the cuboid's rows
+    kind = {c: k for cols in SCHEMA.values() for (c, _t, _nn, k) in cols}
+    mm = [c for c in dims[1:] if kind.get(c) not in ("bool", None)]
+    if mm:
+        out.append(("SELECT %s, max(%s), min(%s) %s GROUP BY %s ORDER BY 1"
+                    % (dims[0], mm[0], mm[-1], base, dims[0]), []))
     if "count(*)" in aggs and len(dims) >= 2:
         out.append(("SELECT %s, count(CASE WHEN %s IS NULL THEN 1 END), sum(CASE WHEN %s IS NOT NULL THEN 2 ELSE 0 END), "
                     "sum(CASE WHEN %s IS NULL THEN 1 ELSE 0.5 END) %s GROUP BY %s ORDER BY 1"
