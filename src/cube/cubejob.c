@@ -1107,7 +1107,8 @@ static int64_t dir_bytes(const char *dir)
     char p[1200];
     while ((e = readdir(d))) {
         struct stat st;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= sizeof p)
+            continue; /* no path of ours is that long */
         if (e->d_name[0] != '.' && stat(p, &st) == 0 && S_ISREG(st.st_mode))
             n += st.st_size;
     }

@@ -2094,7 +2094,7 @@ int cube_mv_analyze(const meta_catalog_t *cat, const struct PgQuery__CreateTable
             continue;
         }
         if (v->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
-            int m;
+            int m = -1;
             if (measure_of(&an, v->func_call, alias, &m) < 0)
                 goto fail;
             if (check_name(&an, mv->measures[m].name, rt->location) < 0)
