@@ -1269,6 +1269,21 @@ static int case_part(tr_t *t, two_t *w, const char *name, cube_q_fn_t fn, const 
     return out->p >= 0;
 }
 
+/* dup_blind - whether call gives the same over a multiset's distinct
+ * values as over the multiset (DISTINCT, or an idempotent aggregate), so
+ * the scan's rows, one per combination of the dimensions it reads, stand
+ * for the fact rows. min and max have measures of their own: not here. */
+static bool dup_blind(const exec_aggcall_t *call)
+{
+    static const char *const idem[] = { "bool_and", "bool_or", "every", "bit_and", "bit_or" };
+    if (call->distinct)
+        return true;
+    for (size_t i = 0; i < sizeof idem / sizeof idem[0]; i++)
+        if (is_name(call, idem[i]))
+            return true;
+    return false;
+}
+
 /* needs_two - whether the block needs a two-level plan (see above). */
 static bool needs_two(const exec_plan_t *agg, const origin_t *org)
 {
@@ -1285,7 +1300,7 @@ static bool needs_two(const exec_plan_t *agg, const origin_t *org)
         const exec_expr_t *arg = agg->u.agg.aggargs[2 * i];
         bool minmax = is_name(call, "min") || is_name(call, "max");
         origin_t o;
-        if (call->filter || call->agg == &exec_agg_grouping || (call->distinct && !minmax) ||
+        if (call->filter || call->agg == &exec_agg_grouping || (dup_blind(call) && !minmax) ||
             (minmax && arg && !column_of(arg, org, width, &o)) || (!minmax && arg && arg->kind == EXPR_CASE))
             return true;
     }
@@ -1329,12 +1344,24 @@ static int two_query(tr_t *t, const exec_plan_t *agg, const origin_t *org, cube_
         }
         const char *name = call->agg ? call->agg->name : "?";
         bool minmax = is_name(call, "min") || is_name(call, "max");
+        if (!two_vars(t, w, org, call->filter))
+            return 0;
+        if (dup_blind(call) && !minmax) {
+            /* string_agg(DISTINCT c_nation, ','), bool_or(d_year > 1997):
+             * the executor's call over the scan's rows, its arguments and
+             * ORDER BY over dimensions */
+            w->kind[i] = PK_OUTER;
+            if (!two_vars(t, w, org, arg) || !two_vars(t, w, org, agg->u.agg.aggargs[2 * i + 1]))
+                return 0;
+            for (int k = 0; k < call->norder; k++)
+                if (!two_vars(t, w, org, call->order[k]))
+                    return 0;
+            continue;
+        }
         if (!minmax && !is_name(call, "sum") && !is_name(call, "count") && !is_name(call, "avg"))
             return fail(t, mem_asprintf(t->a, "aggregate %s cannot be answered from a cube", name));
         if (call->norder > 0 || agg->u.agg.aggargs[2 * i + 1])
             return fail(t, mem_asprintf(t->a, "%s with ORDER BY cannot be answered from a cube", name));
-        if (!two_vars(t, w, org, call->filter))
-            return 0;
         origin_t o;
         if (call->distinct || (minmax && arg && (w->minmax_outer || !column_of(arg, org, width, &o)))) {
             w->kind[i] = PK_OUTER;

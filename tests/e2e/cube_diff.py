@@ -18,7 +18,7 @@ their DSNs. This program:
      mandatory columns, GROUPING SETS, LEFT JOINs, every dimension type) and refreshes them;
   4. generates queries per design (and a few fixed ones: the grand total, every dimension,
      no row passing, count(1), CASE over dimensions inside sum/count/avg, min/max of
-     dimensions) and runs each on both servers. Two checks per query:
+     dimensions, string_agg(DISTINCT ...), bool_or, every) and runs each on both servers. Two checks per query:
        "routed":  a query the design can answer must be answered from it (EXPLAIN says
                   Cube Scan); one it cannot answer (a column that is not a dimension, a
                   missing measure, a left-out or changed join that would change the fact
@@ -1090,6 +1090,11 @@ def edge_queries(d):
     if mm:
         out.append(("SELECT %s, max(%s), min(%s) %s GROUP BY %s ORDER BY 1"
                     % (dims[0], mm[0], mm[-1], base, dims[0]), []))
+    if len(dims) >= 2:
+        # aggregates blind to duplicates (DISTINCT, bool_or, every) over dimensions: over the cuboid's rows
+        out.append(("SELECT %s, string_agg(DISTINCT %s::text, ',' ORDER BY %s::text), bool_or(%s IS NULL), "
+                    "every(%s IS NOT NULL), count(DISTINCT %s) %s GROUP BY %s ORDER BY 1"
+                    % (dims[0], dims[1], dims[1], dims[-1], dims[1], dims[-1], base, dims[0]), []))
     if "count(*)" in aggs and len(dims) >= 2:
         out.append(("SELECT %s, count(CASE WHEN %s IS NULL THEN 1 END), sum(CASE WHEN %s IS NOT NULL THEN 2 ELSE 0 END), "
                     "sum(CASE WHEN %s IS NULL THEN 1 ELSE 0.5 END) %s GROUP BY %s ORDER BY 1"
