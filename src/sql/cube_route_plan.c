@@ -126,9 +126,11 @@ static cube_q_col_t qcol(const tr_t *t, origin_t o)
     return (cube_q_col_t){ o.table, t->rels[o.table]->cols[o.col].name };
 }
 
-/* exec_value - whether e is a value known when the statement runs, made of
- * bind parameters (at least one) and constants through immutable casts and
- * operators: nothing that reads a row, a subquery or the session. */
+/* exec_value - whether e is a value known when the statement runs (at
+ * least one part of it only then): bind parameters, stable calls (now(),
+ * current_date: the statement's value, in the session's settings) and
+ * constants, through casts, operators and other calls that are not
+ * volatile; nothing that reads a row or a subquery. */
 static bool exec_value(const exec_expr_t *e, bool *param)
 {
     switch (e->kind) {
@@ -138,8 +140,11 @@ static bool exec_value(const exec_expr_t *e, bool *param)
         *param = true;
         return true;
     case EXPR_FUNC:
-        if (!(e->u.fn->flags & (EXEC_FN_CAST | EXEC_FN_OPERATOR)) ||
-            (e->u.fn->flags & (EXEC_FN_VOLATILE | EXEC_FN_STABLE | EXEC_FN_SETOF)))
+        if (e->u.fn->flags & (EXEC_FN_VOLATILE | EXEC_FN_SETOF))
+            return false;
+        if (e->u.fn->flags & EXEC_FN_STABLE)
+            *param = true;
+        else if (!(e->u.fn->flags & (EXEC_FN_CAST | EXEC_FN_OPERATOR)))
             return false;
         for (int i = 0; i < e->nargs; i++)
             if (!e->args[i] || !exec_value(e->args[i], param))
@@ -829,6 +834,7 @@ static int rr_open(const exec_rel_t *rel, mem_arena_t *a, const bool *needed, vo
         const value_t *pv = sql__exec_params(&np);
         exec_ectx_t ec = { 0 };
         ec.arena = a;
+        ec.sess = sql__exec_session();
         ec.params = pv;
         ec.nparams = np;
         ec.err = err;

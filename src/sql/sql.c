@@ -81,6 +81,16 @@ const value_t *sql__exec_params(int *n)
     return current_params;
 }
 
+/* The exec session of the portal this thread executes, for the same
+ * scans: a value they compute when they open (now(), current_date) is the
+ * statement's, in the session's settings. */
+static _Thread_local exec_session_t *current_xsess;
+
+exec_session_t *sql__exec_session(void)
+{
+    return current_xsess;
+}
+
 void sql__swap_exec_params(const value_t **params, int *n)
 {
     const value_t *p = current_params;
@@ -1098,6 +1108,8 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
     int prev_nparams = current_nparams;
     current_params = p->params;
     current_nparams = p->params ? p->stmt->nparams : 0;
+    exec_session_t *prev_xsess = current_xsess;
+    current_xsess = &p->stmt->ctx->sess;
     /* dates and timestamps print in the session's DateStyle (rows and casts) */
     int prev_style = session_style(p->stmt->ctx);
     /* and timestamptz is read and printed in its TimeZone */
@@ -1107,6 +1119,7 @@ int sql_execute(sql_portal_t *p, uint64_t max_rows, const sql_sink_t *sink, err_
     dt_style_restore(prev_style);
     current_params = prev_params;
     current_nparams = prev_nparams;
+    current_xsess = prev_xsess;
     current_session = prev_sess;
     exec_catalog_set_current(prev);
     return rc;

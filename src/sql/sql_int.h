@@ -173,6 +173,8 @@ const char *sql__show_name(const char *name);
 /* sql__exec_params - the parameter values of the portal the calling thread
  * is executing (set around sql_execute); NULL and 0 outside one. */
 const value_t *sql__exec_params(int *n);
+/* sql__exec_session - the exec session of that portal (NULL outside one). */
+exec_session_t *sql__exec_session(void);
 
 /* copy.c */
 int sql__prepare_copy(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offset, int nparams,

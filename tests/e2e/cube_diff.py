@@ -1374,6 +1374,14 @@ def fixed_checks(tap, k, kp, p, ready):
     for form in ("c_vip", "c_vip IS NOT TRUE", "NOT c_vip AND d_hol IS NOT FALSE", "d_hol IS UNKNOWN"):
         qs.append(("types", "SELECT c_vip, d_hol, count(*) FROM f_types LEFT JOIN cust ON k_cust = c_id "
                             "JOIN cal ON k_date = d_date WHERE %s GROUP BY c_vip, d_hol ORDER BY 1, 2" % form))
+    # values known when the statement runs (stable calls: current_date, now()) compared with a
+    # dimension; "+ (current_date - current_date)" keeps the rows the same whatever the date
+    for form in ("k_date >= date '2024-02-01' + (current_date - current_date)",
+                 "k_date BETWEEN current_date - (current_date - date '2024-01-10') AND date '2024-03-01'",
+                 "ts >= localtimestamp - (localtimestamp - timestamp '2024-02-01 12:00')",
+                 "k_date < current_date AND c_since <= current_date"):
+        qs.append(("types", "SELECT flag, count(*), sum(qty) FROM f_types LEFT JOIN cust ON k_cust = c_id "
+                            "JOIN cal ON k_date = d_date WHERE %s GROUP BY flag ORDER BY 1" % form))
     qs = [(d, sql, True, "") for (d, sql) in qs]
     # a LEFT join made inner by a later INNER join on its table's column (cube_roll joins both INNER,
     # and fact rows without a customer exist): answered; the shapes that keep other rows: refused
