@@ -1156,6 +1156,7 @@ typedef struct two {
     part_kind_t *kind;    /* per aggregate */
     int *p1, *p2;         /* per aggregate: its partial(s) */
     cpart_t **cs, **cc;   /* per PK_CASE aggregate: per result (THENs, ELSE) its sum and count partials */
+    const exec_expr_t **carg; /* per PK_CASE aggregate: its CASE (sum(1): CASE ELSE 1 END) */
     bool minmax_outer;    /* min/max of a column too over the scan's rows (the column a dimension) */
     bool minmax_part;     /* a min/max partial was asked for */
 } two_t;
@@ -1290,6 +1291,17 @@ static bool dup_blind(const exec_aggcall_t *call)
     return false;
 }
 
+/* const_sum - whether call is sum or avg of a constant that is not NULL
+ * (Tableau's "Number of Records" is sum(1)): k times count(*), as the one
+ * result of a CASE without WHEN (PK_CASE). */
+static bool const_sum(const exec_aggcall_t *call, const exec_expr_t *arg)
+{
+    if (!arg || call->distinct || (!is_name(call, "sum") && !is_name(call, "avg")))
+        return false;
+    const exec_expr_t *c = strip_cast(arg);
+    return c->kind == EXPR_CONST && !c->u.cval.isnull;
+}
+
 /* needs_two - whether the block needs a two-level plan (see above). */
 static bool needs_two(const exec_plan_t *agg, const origin_t *org)
 {
@@ -1307,7 +1319,8 @@ static bool needs_two(const exec_plan_t *agg, const origin_t *org)
         bool minmax = is_name(call, "min") || is_name(call, "max");
         origin_t o;
         if (call->filter || call->agg == &exec_agg_grouping || (dup_blind(call) && !minmax) ||
-            (minmax && arg && !column_of(arg, org, width, &o)) || (!minmax && arg && arg->kind == EXPR_CASE))
+            (minmax && arg && !column_of(arg, org, width, &o)) || (!minmax && arg && arg->kind == EXPR_CASE) ||
+            const_sum(call, arg))
             return true;
     }
     return false;
@@ -1337,6 +1350,7 @@ static int two_query(tr_t *t, const exec_plan_t *agg, const origin_t *org, cube_
     w->p2 = MEM_NEW_N(t->a, int, na + 1);
     w->cs = MEM_NEW_N(t->a, cpart_t *, na + 1);
     w->cc = MEM_NEW_N(t->a, cpart_t *, na + 1);
+    w->carg = MEM_NEW_N(t->a, const exec_expr_t *, na + 1);
     for (int i = 0; i < ng; i++)
         if (!two_vars(t, w, org, agg->u.agg.group[i]))
             return 0;
@@ -1375,6 +1389,14 @@ static int two_query(tr_t *t, const exec_plan_t *agg, const origin_t *org, cube_
                 return 0;
             continue;
         }
+        if (const_sum(call, arg)) {
+            exec_expr_t *ce = exec_expr_new(t->a, EXPR_CASE, arg->type, 1);
+            ce->typmod = arg->typmod;
+            ce->location = -1;
+            ce->args[0] = (exec_expr_t *)arg;
+            arg = ce;
+        }
+        w->carg[i] = arg;
         if (arg && arg->kind == EXPR_CASE) {
             /* sum(CASE WHEN d_year = 1993 THEN lo_revenue ELSE 0 END), as BI
              * tools write conditional totals: the conditions' columns become
@@ -1419,6 +1441,19 @@ static int two_query(tr_t *t, const exec_plan_t *agg, const origin_t *org, cube_
         if (w->p1[i] < 0 || (w->kind[i] == PK_AVG && w->p2[i] < 0))
             return 0;
     }
+    /* With no group column, the scan is one row even over no fact row
+     * (count 0): a constant result of a CASE must then add nothing, so it
+     * is taken as the constant times count(*) (case_over makes that NULL
+     * where the count is 0), the zero included. */
+    for (int i = 0; i < na && w->ndims == 0; i++)
+        for (int j = 0; w->kind[i] == PK_CASE && w->cs[i] && j <= (w->carg[i]->nargs - 1) / 2; j++)
+            if (w->cs[i][j].p == -2) {
+                cube_q_agg_t g = { 0 };
+                g.fn = CUBE_Q_COUNT;
+                g.star = true;
+                if ((w->cs[i][j].p = add_part(t, w, &g)) < 0)
+                    return 0;
+            }
     build_from(t, q);
     q->grouped = ng > 0; /* GROUP BY constants: one group, or none over no row */
     cube_q_col_t *group = MEM_NEW_N(t->a, cube_q_col_t, w->ndims + 1);
@@ -1498,6 +1533,22 @@ static exec_expr_t *case_over(sql_analyze_t *an, const exec_expr_t *arg, const c
                 exec_expr_t *kx = cast_to(an, (exec_expr_t *)br[j].k, T);
                 x = kx ? sql__make_op(an, "*", x, kx, -1) : NULL;
                 x = x ? cast_to(an, x, T) : NULL;
+                if (x && nd == 0) {
+                    /* the one row of a scan without group columns may stand
+                     * for no fact row: CASE WHEN count = 0 THEN NULL ELSE k * count END */
+                    exec_expr_t *cv = var_of(an, width + p, cols[nd + p].type, cols[nd + p].typmod);
+                    exec_expr_t *z = cast_to(an, sql__const(an, TYPE_INT8, value_int(0), -1), cv->type);
+                    exec_expr_t *eq = z ? sql__make_op(an, "=", cv, z, -1) : NULL;
+                    exec_expr_t *g = eq ? exec_expr_new(an->a, EXPR_CASE, T, 3) : NULL;
+                    if (g) {
+                        g->typmod = -1;
+                        g->location = -1;
+                        g->args[0] = eq;
+                        g->args[1] = sql__const_null(an, T, -1);
+                        g->args[2] = x;
+                    }
+                    x = g;
+                }
             }
         }
         if (!x)
@@ -1576,7 +1627,7 @@ static exec_plan_t *two_plan(sql_analyze_t *an, const exec_plan_t *agg, const cu
         if (w->kind[i] == PK_CASE) {
             /* sum of the CASE over the partials; count: coalesce(sum of
              * the counts' CASE, 0); avg: the one over the other */
-            const exec_expr_t *arg = agg->u.agg.aggargs[2 * i];
+            const exec_expr_t *arg = w->carg[i];
             exec_expr_t *v[2] = { NULL, NULL };
             int nv = 0;
             for (int j = 0; j < 2; j++) {

@@ -1074,6 +1074,11 @@ def edge_queries(d):
         out += [
             ("SELECT %s, count(1), count('x') %s GROUP BY %s ORDER BY 1" % (dims[0], base, dims[0]), star),
             ("SELECT count(1) %s WHERE %s IS NULL AND %s IS NOT NULL" % (base, dims[0], dims[0]), star),
+            # sum/avg of a constant (Tableau's "Number of Records" is SUM(1)): k times count(*), NULL over no row
+            ("SELECT %s, sum(1), avg(2), sum(0), sum(0.5) %s GROUP BY %s ORDER BY 1" % (dims[0], base, dims[0]), star),
+            ("SELECT sum(1), avg(2), sum(CASE WHEN true THEN 0 END) %s" % base, star),
+            ("SELECT sum(1), avg(2), sum(CASE WHEN true THEN 0 END), count(CASE WHEN 1 = 1 THEN 1 END) %s "
+             "WHERE %s IS NULL AND %s IS NOT NULL" % (base, dims[0], dims[0]), star),
         ]
     # conditional aggregates, as BI tools write them: CASE over dimensions inside sum/count/avg
     sums = [x.group(1) for x in (re.match(r"sum\((\w+)\)$", m.split(" AS ")[0]) for m in d["measures"]) if x]
