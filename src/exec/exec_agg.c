@@ -392,6 +392,8 @@ typedef struct str_st {
 
 static int str_append(str_st_t *s, const char *p, size_t n, mem_arena_t *a, err_t *err)
 {
+    if (n == 0)
+        return 0; /* an empty string: p and s->p may both be NULL, and memcpy must not see them */
     if (s->len + n > s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 64;
         while (nc < s->len + n)
