@@ -128,15 +128,21 @@ static cube_q_col_t qcol(const tr_t *t, origin_t o)
 
 /* exec_value - whether e is a value known when the statement runs (at
  * least one part of it only then): bind parameters, stable calls (now(),
- * current_date: the statement's value, in the session's settings) and
- * constants, through casts, operators and other calls that are not
- * volatile; nothing that reads a row or a subquery. */
+ * current_date: the statement's value, in the session's settings),
+ * uncorrelated scalar subqueries and constants, through casts, operators
+ * and other calls that are not volatile; nothing that reads a row. */
 static bool exec_value(const exec_expr_t *e, bool *param)
 {
     switch (e->kind) {
     case EXPR_CONST:
         return true;
     case EXPR_PARAM:
+        *param = true;
+        return true;
+    case EXPR_SUBPLAN:
+        /* (SELECT max(d_year) FROM dates): run when the scan opens, once */
+        if (e->u.sub->kind != SUBLINK_SCALAR || e->u.sub->nouter != 0)
+            return false;
         *param = true;
         return true;
     case EXPR_FUNC:

@@ -1387,6 +1387,12 @@ def fixed_checks(tap, k, kp, p, ready):
                  "k_date < current_date AND c_since <= current_date"):
         qs.append(("types", "SELECT flag, count(*), sum(qty) FROM f_types LEFT JOIN cust ON k_cust = c_id "
                             "JOIN cal ON k_date = d_date WHERE %s GROUP BY flag ORDER BY 1" % form))
+    # uncorrelated scalar subqueries compared with a dimension: run once when the scan opens
+    for form in ("d_year = (SELECT max(d_year) FROM cal)",
+                 "d_month >= (SELECT min(d_month) + 1 FROM cal) AND ch <> (SELECT min(ch) FROM f_cube)",
+                 "d_year = (SELECT d_year FROM cal WHERE d_year < 0)"):
+        qs.append(("cube", "SELECT ch, count(*), sum(units) FROM f_cube JOIN cal ON k_date = d_date WHERE %s "
+                           "GROUP BY ch ORDER BY 1" % form))
     qs = [(d, sql, True, "") for (d, sql) in qs]
     # a LEFT join made inner by a later INNER join on its table's column (cube_roll joins both INNER,
     # and fact rows without a customer exist): answered; the shapes that keep other rows: refused
