@@ -26,6 +26,7 @@
 
 #include "match_int.h"
 #include "types/numeric.h"
+#include "types/array.h"
 #include "types/value.h"
 
 /* ---- the cache ---- */
@@ -413,6 +414,7 @@ typedef struct npred {
     int nvals;
     const value_t *vals;
     const int *params; /* per value: execution value index, -1 constant; NULL: all constants */
+    bool set;          /* IN / NE: params[0] is an array whose elements are the list */
     int nargs;
     struct npred **args;
     uint64_t dims;   /* dimensions the subtree reads */
@@ -460,6 +462,7 @@ static npred_t *npred(mctx_t *c, const cube_q_pred_t *p, bool neg)
     n->eval = p->eval;
     n->eval_arg = p->eval_arg;
     n->text = p->text;
+    n->set = p->set;
     for (int i = 0; p->params && i < p->nvals; i++) {
         if (p->params[i] < 0)
             continue;
@@ -607,12 +610,20 @@ static bool kind_ok(const stor_dict_t *d, type_oid_t vt)
     return vk == STOR_KIND_INT || vk == STOR_KIND_FLOAT;
 }
 
-/* leaf_vals - a leaf's values, its execution values resolved from c->bvals
- * (NULL when there are none yet: the placeholder plan of cube_match). */
-static const value_t *leaf_vals(mctx_t *c, const npred_t *n)
+/* leaf_vals - a leaf's values (*nv of them), its execution values resolved
+ * from c->bvals (NULL when there are none yet: the placeholder plan of
+ * cube_match; a set then has no element). */
+static const value_t *leaf_vals(mctx_t *c, const npred_t *n, int *nv)
 {
+    *nv = n->nvals;
     if (!n->params)
         return n->vals;
+    if (n->set) {
+        int k = n->params[0];
+        const value_t *av = c->bvals && k >= 0 && k < c->nbvals ? &c->bvals[k] : NULL;
+        *nv = av && !av->isnull ? av->u.arr->n : 0;
+        return *nv ? av->u.arr->vals : NULL;
+    }
     value_t *v = MEM_NEW_N(c->a, value_t, n->nvals + 1);
     for (int i = 0; i < n->nvals; i++) {
         int k = n->params[i];
@@ -680,7 +691,8 @@ static int expr_codes(mctx_t *c, const npred_t *n, const stor_dict_t *d, rset_t 
 static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
 {
     const stor_dict_t *d = stor_segment_dict(c->e->seg, n->dim);
-    const value_t *vals = leaf_vals(c, n);
+    int nv;
+    const value_t *vals = leaf_vals(c, n, &nv);
     uint32_t size = stor_dict_size(d), nullc = stor_dict_null_code(d);
     mem_arena_t *a = c->a;
     rset_t nonnull = size ? rs_one(a, 0, size - 1) : (rset_t){ 0, NULL };
@@ -696,13 +708,13 @@ static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
     }
     if (n->op == CUBE_Q_EXPR || n->op == CUBE_Q_NOT_EXPR)
         return expr_codes(c, n, d, out);
-    for (int i = 0; i < n->nvals; i++)
+    for (int i = 0; i < nv; i++)
         if (!vals[i].isnull && !kind_ok(d, n->type))
             return nomatch(c, "a filter on %s compares it with a value of another type", c->mv->dims[n->dim].name);
     switch (n->op) {
     case CUBE_Q_EQ:
     case CUBE_Q_IN:
-        for (int i = 0; i < n->nvals; i++) {
+        for (int i = 0; i < nv; i++) {
             if (vals[i].isnull)
                 continue;
             uint32_t lb, ub;
@@ -712,9 +724,15 @@ static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
         }
         return 1;
     case CUBE_Q_NE: {
-        /* <> v, or NOT IN (list): a NULL in the list makes it never true */
+        /* <> v, or NOT IN (list): a NULL in the list makes it never true;
+         * NOT IN an empty set holds for every row, NULL included */
         *out = nonnull;
-        for (int i = 0; i < n->nvals; i++) {
+        if (n->set && nv == 0 && c->bvals) {
+            if (nullc != STOR_CODE_NONE)
+                *out = rs_or(a, *out, rs_one(a, nullc, nullc));
+            return 1;
+        }
+        for (int i = 0; i < nv; i++) {
             if (vals[i].isnull) {
                 *out = (rset_t){ 0, NULL };
                 return 1;
@@ -730,7 +748,7 @@ static int leaf_codes(mctx_t *c, const npred_t *n, rset_t *out)
     default:
         break;
     }
-    if (n->nvals < 1 || vals[0].isnull || (n->op == CUBE_Q_BETWEEN && (n->nvals < 2 || vals[1].isnull)))
+    if (nv < 1 || vals[0].isnull || (n->op == CUBE_Q_BETWEEN && (nv < 2 || vals[1].isnull)))
         return 1; /* a comparison with NULL is never true */
     uint32_t lb, ub;
     bounds(d, n->type, &vals[0], &lb, &ub);

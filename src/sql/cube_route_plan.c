@@ -140,8 +140,9 @@ static bool exec_value(const exec_expr_t *e, bool *param)
         *param = true;
         return true;
     case EXPR_SUBPLAN:
-        /* (SELECT max(d_year) FROM dates): run when the scan opens, once */
-        if (e->u.sub->kind != SUBLINK_SCALAR || e->u.sub->nouter != 0)
+        /* (SELECT max(d_year) FROM dates), ARRAY(SELECT ...): run when the
+         * scan opens, once */
+        if ((e->u.sub->kind != SUBLINK_SCALAR && e->u.sub->kind != SUBLINK_ARRAY) || e->u.sub->nouter != 0)
             return false;
         *param = true;
         return true;
@@ -502,6 +503,38 @@ static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_
         p->nvals = e->nargs - 1;
         p->vals = vals;
         p->params = any ? params : NULL;
+        return p;
+    }
+    case EXPR_SUBPLAN: {
+        /* col IN (SELECT ...), uncorrelated: the subquery's rows, as an
+         * array computed when the scan opens, are the IN list (Tableau's
+         * top-N filter, a list from another table) */
+        const exec_subplan_t *sub = e->u.sub;
+        origin_t o;
+        if (sub->kind != SUBLINK_ANY || sub->nouter != 0 || !sub->cmp || strcmp(sub->cmp->name, "=") != 0 ||
+            e->nargs != 1 || sub->plan->ncols < 1 || !column_of(e->args[0], org, width, &o))
+            break;
+        const type_info_t *ti = type_lookup(sub->plan->types[0]);
+        if (!ti || !ti->array)
+            break;
+        exec_subplan_t *as = MEM_NEW(t->a, exec_subplan_t);
+        *as = *sub;
+        as->kind = SUBLINK_ARRAY;
+        as->cmp = NULL;
+        exec_expr_t *ae = exec_expr_new(t->a, EXPR_SUBPLAN, ti->array, 0);
+        ae->u.sub = as;
+        ae->typmod = -1;
+        ae->location = -1;
+        int idx;
+        if (!value_of(t, ae, &idx) || idx < 0)
+            break;
+        cube_q_pred_t *p = pred_new(t, CUBE_Q_IN);
+        p->col = qcol(t, o);
+        p->type = sub->plan->types[0];
+        p->nvals = 1;
+        p->vals = MEM_NEW(t->a, value_t);
+        p->params = mem_amemdup(t->a, &idx, sizeof idx);
+        p->set = true;
         return p;
     }
     case EXPR_FUNC: {

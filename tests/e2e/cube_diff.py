@@ -1387,10 +1387,15 @@ def fixed_checks(tap, k, kp, p, ready):
                  "k_date < current_date AND c_since <= current_date"):
         qs.append(("types", "SELECT flag, count(*), sum(qty) FROM f_types LEFT JOIN cust ON k_cust = c_id "
                             "JOIN cal ON k_date = d_date WHERE %s GROUP BY flag ORDER BY 1" % form))
-    # uncorrelated scalar subqueries compared with a dimension: run once when the scan opens
+    # uncorrelated subqueries compared with a dimension (scalar, IN): run once when the scan opens
     for form in ("d_year = (SELECT max(d_year) FROM cal)",
                  "d_month >= (SELECT min(d_month) + 1 FROM cal) AND ch <> (SELECT min(ch) FROM f_cube)",
-                 "d_year = (SELECT d_year FROM cal WHERE d_year < 0)"):
+                 "d_year = (SELECT d_year FROM cal WHERE d_year < 0)",
+                 # IN (subquery): its rows, NULLs included, are the list; NOT IN an empty one holds for NULL too
+                 "ch IN (SELECT ch FROM f_cube WHERE units > 5)",
+                 "NOT (ch IN (SELECT ch FROM f_cube WHERE units > 5))",
+                 "k_prod IN (SELECT p_id FROM prod WHERE p_id % 3 = 0) AND d_year IN (SELECT 2024::int8)",
+                 "NOT (ch IN (SELECT ch FROM f_cube WHERE units < -100))"):
         qs.append(("cube", "SELECT ch, count(*), sum(units) FROM f_cube JOIN cal ON k_date = d_date WHERE %s "
                            "GROUP BY ch ORDER BY 1" % form))
     qs = [(d, sql, True, "") for (d, sql) in qs]
