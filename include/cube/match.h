@@ -118,8 +118,9 @@ typedef struct cube_q_pred {
     int nargs;
     const struct cube_q_pred *const *args;
     const int *params;
-    /* CUBE_Q_IN with one execution value that is an array (col IN (SELECT
-     * ...)): its elements are the list, known only when the plan runs */
+    /* CUBE_Q_IN / NE with one execution value that is an array (col [NOT]
+     * IN (SELECT ...)): its elements are the list, known only when the
+     * plan runs */
     bool set;
     /* CUBE_Q_EXPR / NOT_EXPR: col's type is `type`; text names it in reasons */
     cube_q_eval_fn eval;

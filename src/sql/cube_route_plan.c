@@ -506,13 +506,15 @@ static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_
         return p;
     }
     case EXPR_SUBPLAN: {
-        /* col IN (SELECT ...), uncorrelated: the subquery's rows, as an
-         * array computed when the scan opens, are the IN list (Tableau's
+        /* col [NOT] IN (SELECT ...), uncorrelated: the subquery's rows, as
+         * an array computed when the scan opens, are the IN list (Tableau's
          * top-N filter, a list from another table) */
         const exec_subplan_t *sub = e->u.sub;
         origin_t o;
-        if (sub->kind != SUBLINK_ANY || sub->nouter != 0 || !sub->cmp || strcmp(sub->cmp->name, "=") != 0 ||
-            e->nargs != 1 || sub->plan->ncols < 1 || !column_of(e->args[0], org, width, &o))
+        bool in = sub->kind == SUBLINK_ANY && sub->cmp && strcmp(sub->cmp->name, "=") == 0;
+        bool not_in = sub->kind == SUBLINK_ALL && sub->cmp && strcmp(sub->cmp->name, "<>") == 0;
+        if ((!in && !not_in) || sub->nouter != 0 || e->nargs != 1 || sub->plan->ncols < 1 ||
+            !column_of(e->args[0], org, width, &o))
             break;
         const type_info_t *ti = type_lookup(sub->plan->types[0]);
         if (!ti || !ti->array)
@@ -528,7 +530,9 @@ static const cube_q_pred_t *pred_of(tr_t *t, const exec_expr_t *e, const origin_
         int idx;
         if (!value_of(t, ae, &idx) || idx < 0)
             break;
-        cube_q_pred_t *p = pred_new(t, CUBE_Q_IN);
+        /* NOT IN (x <> ALL): a NULL in the list makes it never true, and
+         * over an empty list it holds for every row (the matcher's NE) */
+        cube_q_pred_t *p = pred_new(t, in ? CUBE_Q_IN : CUBE_Q_NE);
         p->col = qcol(t, o);
         p->type = sub->plan->types[0];
         p->nvals = 1;

@@ -1395,7 +1395,10 @@ def fixed_checks(tap, k, kp, p, ready):
                  "ch IN (SELECT ch FROM f_cube WHERE units > 5)",
                  "NOT (ch IN (SELECT ch FROM f_cube WHERE units > 5))",
                  "k_prod IN (SELECT p_id FROM prod WHERE p_id % 3 = 0) AND d_year IN (SELECT 2024::int8)",
-                 "NOT (ch IN (SELECT ch FROM f_cube WHERE units < -100))"):
+                 "NOT (ch IN (SELECT ch FROM f_cube WHERE units < -100))",
+                 "ch NOT IN (SELECT ch FROM f_cube WHERE units > 5)",
+                 "ch NOT IN (SELECT ch FROM f_cube WHERE units < -100)",
+                 "NOT (ch NOT IN (SELECT 'web'::text UNION ALL SELECT 'store'))"):
         qs.append(("cube", "SELECT ch, count(*), sum(units) FROM f_cube JOIN cal ON k_date = d_date WHERE %s "
                            "GROUP BY ch ORDER BY 1" % form))
     qs = [(d, sql, True, "") for (d, sql) in qs]
