@@ -130,7 +130,8 @@ static cube_q_col_t qcol(const tr_t *t, origin_t o)
  * least one part of it only then): bind parameters, stable calls (now(),
  * current_date: the statement's value, in the session's settings),
  * uncorrelated scalar subqueries and constants, through casts, operators
- * and other calls that are not volatile; nothing that reads a row. */
+ * and other calls that are not volatile (extract(year FROM current_date));
+ * nothing that reads a row. */
 static bool exec_value(const exec_expr_t *e, bool *param)
 {
     switch (e->kind) {
@@ -151,8 +152,6 @@ static bool exec_value(const exec_expr_t *e, bool *param)
             return false;
         if (e->u.fn->flags & EXEC_FN_STABLE)
             *param = true;
-        else if (!(e->u.fn->flags & (EXEC_FN_CAST | EXEC_FN_OPERATOR)))
-            return false;
         for (int i = 0; i < e->nargs; i++)
             if (!e->args[i] || !exec_value(e->args[i], param))
                 return false;
@@ -312,8 +311,28 @@ static bool session_bound(const exec_expr_t *e)
  * result the session's settings decide (session_bound); bind parameters
  * only where the block takes execution values (*maxp: 1 + the largest $n). */
 
-static bool one_column(const tr_t *t, const exec_expr_t *e, const origin_t *org, int width, int *slot, int *maxp)
+/* The subtrees of one condition whose value is known only when the
+ * statement runs (current_date, a scalar subquery): each becomes a value
+ * of its own, computed when the scan opens (expr_leaf). */
+#define XMAXS 8
+typedef struct xsubs {
+    const exec_expr_t *e[XMAXS];
+    int n;
+} xsubs_t;
+
+static bool one_column(const tr_t *t, const exec_expr_t *e, const origin_t *org, int width, int *slot, int *maxp,
+                       xsubs_t *xs)
 {
+    bool at_run = false;
+    if (t->values && e->kind != EXPR_PARAM && e->kind != EXPR_CONST && exec_value(e, &at_run) && at_run) {
+        for (int k = 0; k < xs->n; k++)
+            if (xs->e[k] == e)
+                return true;
+        if (xs->n >= XMAXS)
+            return false;
+        xs->e[xs->n++] = e;
+        return true;
+    }
     switch (e->kind) {
     case EXPR_VAR:
         if (e->u.slot < 0 || e->u.slot >= width || org[e->u.slot].table < 0 || (*slot >= 0 && *slot != e->u.slot))
@@ -332,9 +351,38 @@ static bool one_column(const tr_t *t, const exec_expr_t *e, const origin_t *org,
         break;
     }
     for (int i = 0; i < e->nargs; i++)
-        if (e->args[i] && !one_column(t, e->args[i], org, width, slot, maxp))
+        if (e->args[i] && !one_column(t, e->args[i], org, width, slot, maxp, xs))
             return false;
     return true;
+}
+
+/* with_params - e with each subtree of xs replaced by $(base + k) (shallow
+ * copies along the way; e itself where nothing is replaced). */
+static const exec_expr_t *with_params(tr_t *t, const exec_expr_t *e, const xsubs_t *xs, int base)
+{
+    for (int k = 0; k < xs->n; k++)
+        if (xs->e[k] == e) {
+            exec_expr_t *p = exec_expr_new(t->a, EXPR_PARAM, e->type, 0);
+            p->typmod = e->typmod;
+            p->u.param = base + k;
+            return p;
+        }
+    exec_expr_t *c = NULL;
+    for (int i = 0; i < e->nargs; i++) {
+        if (!e->args[i])
+            continue;
+        const exec_expr_t *a = with_params(t, e->args[i], xs, base);
+        if (a == e->args[i])
+            continue;
+        if (!c) {
+            c = MEM_NEW(t->a, exec_expr_t);
+            *c = *e;
+            c->args = MEM_NEW_N(t->a, exec_expr_t *, e->nargs);
+            memcpy(c->args, e->args, sizeof(exec_expr_t *) * (size_t)e->nargs);
+        }
+        c->args[i] = (exec_expr_t *)a;
+    }
+    return c ? c : e;
 }
 
 /* param_nodes - the $n nodes of e, one per n, into by[n]. */
@@ -387,9 +435,16 @@ static int xleaf_eval(void *arg, const value_t *v, const value_t *bvals, int nbv
 static const cube_q_pred_t *expr_leaf(tr_t *t, const exec_expr_t *e, const origin_t *org, int width)
 {
     int slot = -1, maxp = 0;
-    if (!one_column(t, e, org, width, &slot, &maxp) || slot < 0)
+    xsubs_t xs = { { NULL }, 0 };
+    if (!one_column(t, e, org, width, &slot, &maxp, &xs) || slot < 0)
         return NULL;
     origin_t o = org[slot];
+    /* the values known at run time become $n after the bind parameters */
+    int base = maxp;
+    if (xs.n > 0) {
+        e = with_params(t, e, &xs, base);
+        maxp += xs.n;
+    }
     xleaf_t *x = MEM_NEW(t->a, xleaf_t);
     *x = (xleaf_t){ e, width, slot, maxp, NULL };
     int *params = NULL, np = 0;
@@ -397,8 +452,10 @@ static const cube_q_pred_t *expr_leaf(tr_t *t, const exec_expr_t *e, const origi
         /* each $n it reads becomes an execution value (the scan evaluates
          * them when it opens and binds its plan, which then tries the
          * condition with them) */
-        const exec_expr_t *by[XMAXP] = { NULL };
+        const exec_expr_t *by[XMAXP + XMAXS] = { NULL };
         param_nodes(e, by);
+        for (int k = 0; k < xs.n; k++)
+            by[base + k] = xs.e[k];
         int *vx = MEM_NEW_N(t->a, int, maxp);
         params = MEM_NEW_N(t->a, int, maxp);
         for (int i = 0; i < maxp; i++) {

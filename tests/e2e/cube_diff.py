@@ -1384,7 +1384,9 @@ def fixed_checks(tap, k, kp, p, ready):
     for form in ("k_date >= date '2024-02-01' + (current_date - current_date)",
                  "k_date BETWEEN current_date - (current_date - date '2024-01-10') AND date '2024-03-01'",
                  "ts >= localtimestamp - (localtimestamp - timestamp '2024-02-01 12:00')",
-                 "k_date < current_date AND c_since <= current_date"):
+                 "k_date < current_date AND c_since <= current_date",
+                 "extract(year FROM k_date) >= extract(year FROM current_date) - "
+                 "(extract(year FROM current_date) - 2024)"):
         qs.append(("types", "SELECT flag, count(*), sum(qty) FROM f_types LEFT JOIN cust ON k_cust = c_id "
                             "JOIN cal ON k_date = d_date WHERE %s GROUP BY flag ORDER BY 1" % form))
     # uncorrelated subqueries compared with a dimension (scalar, IN): run once when the scan opens
