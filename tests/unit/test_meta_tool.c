@@ -120,10 +120,18 @@ static int cmd_writer(const char *url, int id, const char *stopfile, const char 
         err_t e = { 0 };
         if (++iter % 50 == 0) {
             err_t re = { 0 };
-            if (meta_catalog_refresh(s, false, &re) == 0)
+            if (meta_catalog_refresh(s, false, &re) == 0) {
                 refresh_ok++;
-            else
+            } else {
+                /* the outage seen by a refresh counts as seen: a writer
+                 * whose only call during it was this one must still show
+                 * commits after it (after_outage), not be judged unrecovered */
                 refresh_failed++;
+                if (!first_err[0])
+                    snprintf(first_err, sizeof first_err, "%s %s", re.sqlstate, re.message);
+                if (!down_since)
+                    down_since = mono_ms();
+            }
         }
         int rc = meta_run(s, 0, step, &sa, &e);
         if (rc == META_OK) {
