@@ -1600,6 +1600,41 @@ static exec_aggcall_t *reagg(sql_analyze_t *an, const char *name, const exec_agg
     return c;
 }
 
+/* outer_call - call c over arg as the outer aggregate's next one (*k, then
+ * advanced); the variable of its result, of type ret. */
+static exec_expr_t *outer_call(sql_analyze_t *an, exec_plan_t *oa, int ng, int *k, exec_aggcall_t *c, exec_expr_t *arg,
+                               type_oid_t ret)
+{
+    oa->u.agg.aggs[*k] = c;
+    oa->u.agg.aggargs[2 * *k] = arg;
+    oa->types[ng + *k] = ret;
+    oa->typmods[ng + *k] = -1;
+    return var_of(an, ng + (*k)++, ret, -1);
+}
+
+/* part_result - an aggregate's value of type want from its re-aggregated
+ * partials v: a count is coalesce(sum, 0), an avg the sum over the count
+ * (PostgreSQL's numeric or float8 division), anything else its partial. */
+static exec_expr_t *part_result(sql_analyze_t *an, part_kind_t pk, exec_expr_t *const *v, type_oid_t want)
+{
+    if (pk == PK_COUNT) {
+        exec_expr_t *c = cast_to(an, v[0], TYPE_INT8);
+        if (!c)
+            return NULL;
+        exec_expr_t *e = exec_expr_new(an->a, EXPR_COALESCE, TYPE_INT8, 2);
+        e->args[0] = c;
+        e->args[1] = sql__const(an, TYPE_INT8, value_int(0), -1);
+        e->args[1]->typmod = -1;
+        return e;
+    }
+    if (pk == PK_AVG) {
+        type_oid_t dt = want == TYPE_NUMERIC ? TYPE_NUMERIC : TYPE_FLOAT8;
+        exec_expr_t *sm = cast_to(an, v[0], dt), *cn = cast_to(an, v[1], dt);
+        return sm && cn ? cast_to(an, sql__make_op(an, "/", sm, cn, -1), want) : NULL;
+    }
+    return cast_to(an, v[0], want);
+}
+
 /* case_over - the CASE arg of a PK_CASE aggregate over a scan group: its
  * conditions as they are (they read group columns, which the input
  * projection gives), each result the partial br[j] says (NULL, the partial
@@ -1739,31 +1774,9 @@ static exec_plan_t *two_plan(sql_analyze_t *an, const exec_plan_t *agg, const cu
                 exec_aggcall_t *c = ce ? reagg(an, "sum", call, ce->type, &ret) : NULL;
                 if (!c)
                     return NULL;
-                oa->u.agg.aggs[k] = c;
-                oa->u.agg.aggargs[2 * k] = ce;
-                oa->types[ng + k] = ret;
-                oa->typmods[ng + k] = -1;
-                v[nv++] = var_of(an, ng + k, ret, -1);
-                k++;
+                v[nv++] = outer_call(an, oa, ng, &k, c, ce, ret);
             }
-            exec_expr_t *e;
-            if (is_name(call, "count")) {
-                exec_expr_t *c = cast_to(an, v[0], TYPE_INT8);
-                if (!c)
-                    return NULL;
-                e = exec_expr_new(an->a, EXPR_COALESCE, TYPE_INT8, 2);
-                e->typmod = -1;
-                e->location = -1;
-                e->args[0] = c;
-                e->args[1] = sql__const(an, TYPE_INT8, value_int(0), -1);
-                e->args[1]->typmod = -1;
-            } else if (nv == 2) {
-                type_oid_t dt = want == TYPE_NUMERIC ? TYPE_NUMERIC : TYPE_FLOAT8;
-                exec_expr_t *sm = cast_to(an, v[0], dt), *cn = cast_to(an, v[1], dt);
-                e = sm && cn ? cast_to(an, sql__make_op(an, "/", sm, cn, -1), want) : NULL;
-            } else {
-                e = cast_to(an, v[0], want);
-            }
+            exec_expr_t *e = part_result(an, is_name(call, "count") ? PK_COUNT : nv == 2 ? PK_AVG : PK_SUM, v, want);
             if (!e)
                 return NULL;
             res[i] = e;
@@ -1779,31 +1792,9 @@ static exec_plan_t *two_plan(sql_analyze_t *an, const exec_plan_t *agg, const cu
             exec_aggcall_t *c = reagg(an, name, call, pt, &ret);
             if (!c)
                 return NULL;
-            oa->u.agg.aggs[k] = c;
-            oa->u.agg.aggargs[2 * k] = var_of(an, width + p, pt, cols[nd + p].typmod);
-            oa->types[ng + k] = ret;
-            oa->typmods[ng + k] = -1;
-            v[j] = var_of(an, ng + k, ret, -1);
-            k++;
+            v[j] = outer_call(an, oa, ng, &k, c, var_of(an, width + p, pt, cols[nd + p].typmod), ret);
         }
-        exec_expr_t *e = NULL;
-        if (pk == PK_COUNT) {
-            exec_expr_t *c = cast_to(an, v[0], TYPE_INT8);
-            if (!c)
-                return NULL;
-            e = exec_expr_new(an->a, EXPR_COALESCE, TYPE_INT8, 2);
-            e->typmod = -1;
-            e->location = -1;
-            e->args[0] = c;
-            e->args[1] = sql__const(an, TYPE_INT8, value_int(0), -1);
-            e->args[1]->typmod = -1;
-        } else if (pk == PK_AVG) {
-            type_oid_t dt = want == TYPE_NUMERIC ? TYPE_NUMERIC : TYPE_FLOAT8;
-            exec_expr_t *s = cast_to(an, v[0], dt), *c = cast_to(an, v[1], dt);
-            e = s && c ? cast_to(an, sql__make_op(an, "/", s, c, -1), want) : NULL;
-        } else {
-            e = cast_to(an, v[0], want);
-        }
+        exec_expr_t *e = part_result(an, pk, v, want);
         if (!e)
             return NULL;
         res[i] = e;
