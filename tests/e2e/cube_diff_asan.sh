@@ -10,17 +10,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/../lib/kiln.sh"
-asan=${KILN_ASAN_BUILD:-$KILN_TOP/build/asan}
-if [ ! -x "$asan/kilnd" ]; then
-    skip "cube_diff against an ASan/UBSan kilnd" "no $asan/kilnd (tests/run's asan stage builds it)"
-    done_testing
-fi
-if [ -n "${KILN_TEST_PORT:-}" ] || [ "${KILN_TEST_TARGET:-kiln}" != kiln ]; then
-    skip "cube_diff against an ASan/UBSan kilnd" "only meaningful for a kilnd this script starts"
-    done_testing
-fi
 # Leaks are sanitized.sh's (it checks the exit); here any report stops the server at once.
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:halt_on_error=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+asan_kilnd "cube_diff" 0
 export CUBE_DIFF_QUERIES=${CUBE_DIFF_QUERIES:-20}
-KILN_BUILD=$asan exec bash "$here/cube_diff.sh"
+KILN_BUILD=$ASAN_BUILD exec bash "$here/cube_diff.sh"

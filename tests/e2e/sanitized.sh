@@ -11,17 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/../lib/kiln.sh"
 
-asan=${KILN_ASAN_BUILD:-$KILN_TOP/build/asan}
-if [ ! -x "$asan/kilnd" ]; then
-    skip "clients against an ASan/UBSan kilnd" "no $asan/kilnd (tests/run's asan stage builds it)"
-    done_testing
-fi
-if [ -n "${KILN_TEST_PORT:-}" ] || [ "${KILN_TEST_TARGET:-kiln}" != kiln ]; then
-    skip "clients against an ASan/UBSan kilnd" "only meaningful for a kilnd this script starts"
-    done_testing
-fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+asan_kilnd "clients" 1
+asan=$ASAN_BUILD
 KILN_BUILD=$asan
 server_start scram-sha-256 || bail "cannot start the ASan kilnd"
 diag "server: ASan/UBSan kilnd on $SRV_HOST:$SRV_PORT"

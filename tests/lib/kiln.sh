@@ -9,6 +9,12 @@
 #   kiln_stop                      SIGTERM, then SIGKILL after 10 s; returns kilnd's exit status
 #                                  (1 when it had to be killed)
 #   kiln_bin                       prints the path of kilnd
+#   asan_kilnd WHAT LEAKS          for a script run against the ASan/UBSan kilnd: sets ASAN_BUILD
+#                                  ($KILN_ASAN_BUILD, else build/asan, which tests/run's asan stage
+#                                  builds) and exports ASAN_OPTIONS (leak detection LEAKS: 0|1;
+#                                  any report halts the server) and UBSAN_OPTIONS, unless already
+#                                  set; skips WHAT and ends the script when there is no such
+#                                  build or the server under test is not one the script starts
 #
 # The server under test (the same script can validate itself against PostgreSQL):
 #   KILN_TEST_TARGET=kiln          (default) a kilnd started by the script
@@ -42,6 +48,20 @@ kiln_bin() {
     done
     echo "kiln.sh: no kilnd in $KILN_BUILD or $KILN_TOP (build first, or set KILN_BUILD)" >&2
     return 1
+}
+
+asan_kilnd() {
+    ASAN_BUILD=${KILN_ASAN_BUILD:-$KILN_TOP/build/asan}
+    if [ ! -x "$ASAN_BUILD/kilnd" ]; then
+        skip "$1 against an ASan/UBSan kilnd" "no $ASAN_BUILD/kilnd (tests/run's asan stage builds it)"
+        done_testing
+    fi
+    if [ -n "${KILN_TEST_PORT:-}" ] || [ "${KILN_TEST_TARGET:-kiln}" != kiln ]; then
+        skip "$1 against an ASan/UBSan kilnd" "only meaningful for a kilnd this script starts"
+        done_testing
+    fi
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=$2:abort_on_error=0:halt_on_error=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 }
 
 kiln_start() {
