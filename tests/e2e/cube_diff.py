@@ -1370,12 +1370,15 @@ def fixed_checks(tap, k, kp, p, ready):
     """Shapes the generator may miss, each answered from a cube with PostgreSQL's rows."""
     names = {d["name"] for d in ready}
     qs = []
+    # the queries the conditions below are tried in, per design
+    on_cube = "SELECT ch, count(*), sum(units) FROM f_cube JOIN cal ON k_date = d_date WHERE %s GROUP BY ch ORDER BY 1"
+    on_types = ("SELECT flag, count(*), sum(qty) FROM f_types LEFT JOIN cust ON k_cust = c_id "
+                "JOIN cal ON k_date = d_date WHERE %s GROUP BY flag ORDER BY 1")
     # a boolean column as the condition, bare or tested (IS NOT TRUE takes the NULLs in)
     for form in ("flag", "NOT flag", "flag IS TRUE", "flag IS NOT TRUE", "flag IS FALSE", "flag IS NOT FALSE",
                  "flag IS UNKNOWN", "flag IS NOT UNKNOWN", "NOT (flag IS NOT TRUE)", "(flag OR ch = 'web')",
                  "NOT (flag IS FALSE OR d_month < 2)"):
-        qs.append(("cube", "SELECT ch, count(*), sum(units) FROM f_cube JOIN cal ON k_date = d_date WHERE %s "
-                           "GROUP BY ch ORDER BY 1" % form))
+        qs.append(("cube", on_cube % form))
     for form in ("c_vip", "c_vip IS NOT TRUE", "NOT c_vip AND d_hol IS NOT FALSE", "d_hol IS UNKNOWN"):
         qs.append(("types", "SELECT c_vip, d_hol, count(*) FROM f_types LEFT JOIN cust ON k_cust = c_id "
                             "JOIN cal ON k_date = d_date WHERE %s GROUP BY c_vip, d_hol ORDER BY 1, 2" % form))
@@ -1387,8 +1390,7 @@ def fixed_checks(tap, k, kp, p, ready):
                  "k_date < current_date AND c_since <= current_date",
                  "extract(year FROM k_date) >= extract(year FROM current_date) - "
                  "(extract(year FROM current_date) - 2024)"):
-        qs.append(("types", "SELECT flag, count(*), sum(qty) FROM f_types LEFT JOIN cust ON k_cust = c_id "
-                            "JOIN cal ON k_date = d_date WHERE %s GROUP BY flag ORDER BY 1" % form))
+        qs.append(("types", on_types % form))
     # uncorrelated subqueries compared with a dimension (scalar, IN): run once when the scan opens
     for form in ("d_year = (SELECT max(d_year) FROM cal)",
                  "d_month >= (SELECT min(d_month) + 1 FROM cal) AND ch <> (SELECT min(ch) FROM f_cube)",
@@ -1401,8 +1403,7 @@ def fixed_checks(tap, k, kp, p, ready):
                  "ch NOT IN (SELECT ch FROM f_cube WHERE units > 5)",
                  "ch NOT IN (SELECT ch FROM f_cube WHERE units < -100)",
                  "NOT (ch NOT IN (SELECT 'web'::text UNION ALL SELECT 'store'))"):
-        qs.append(("cube", "SELECT ch, count(*), sum(units) FROM f_cube JOIN cal ON k_date = d_date WHERE %s "
-                           "GROUP BY ch ORDER BY 1" % form))
+        qs.append(("cube", on_cube % form))
     qs = [(d, sql, True, "") for (d, sql) in qs]
     # a LEFT join made inner by a later INNER join on its table's column (cube_roll joins both INNER,
     # and fact rows without a customer exist): answered; the shapes that keep other rows: refused
