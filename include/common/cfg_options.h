@@ -45,6 +45,8 @@ CFG_OPTION(QUERY_MEMORY, "kiln.query.memory-limit-bytes", CFG_INT, "1073741824",
            "Memory one query may use; past it the query fails with 53200 and the server goes on.")
 CFG_OPTION(BUILD_MEMORY, "kiln.build.memory-limit-bytes", CFG_INT, "0", 0, 9223372036854775807, CFG_C_STARTUP, 0, NULL,
            "Memory one cube build may use for the fact rows it holds; past it the REFRESH fails with 53200, the old segment keeps answering and the server goes on. 0: three quarters of physical memory.")
+CFG_OPTION(BUILD_SKIP_RATIO, "kiln.build.cuboid-skip-ratio", CFG_REAL, "2", 0, 1000000, CFG_C_STARTUP, 0, NULL,
+           "A cuboid of the aggregation groups is not stored when its nearest stored ancestor has at most this many times its rows: that ancestor answers its queries by a rollup over at most that many times the rows (Kylin's cube planner likewise leaves out cuboids that save few rows). Below 1: store every cuboid. The base cuboid is always stored.")
 CFG_OPTION(REST_PORT, "kiln.rest.port", CFG_INT, "7070", 0, 65535, CFG_C_STARTUP, 0, NULL,
            "TCP port of the REST API (health, cluster events, jobs); Kylin's default 7070.")
 /* ---- Kylin: metadata and cluster ---- */

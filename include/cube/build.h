@@ -94,7 +94,8 @@ typedef struct cube_build_opts {
      * computed either and its children read its parent. In SSB's Kylin
      * design most 4-6 M-row cuboids at SF1 are such, and they are most of
      * the bytes. 0: CUBE_SKIP_RATIO; < 1: store every cuboid. The base
-     * cuboid is always stored. */
+     * cuboid is always stored. The server sets it from
+     * kiln.build.cuboid-skip-ratio. */
     double skip_ratio;
     /* A cuboid computed by one sort of a parent this large (or whose sort
      * key is wider than a word) is sorted in buckets by its leading digit,
@@ -108,11 +109,13 @@ typedef struct cube_build_opts {
     uint64_t memory_limit;
 } cube_build_opts_t;
 
-/* Measured on SSB SF1 (src/storage/README.md): 1.4 leaves out 20 of Kylin's
- * 199 cuboids (1.75 GB -> 0.67 GB) and none that an SSB query picks; 2.0
- * leaves out Q3.4's (0.49 GB, but Q3.4 then seeks the base cuboid: 1.5 ->
- * 10 us) and, in the per-query design, Q4.3's (50 -> 140 us). */
-#define CUBE_SKIP_RATIO 1.4
+/* kiln.build.cuboid-skip-ratio's default. Measured on Kylin's SSB design:
+ * at SF 10, 2.0 rather than 1.4 leaves out four more 9-dimension cuboids of
+ * 32-38 M rows (60 M in the base): storage 4.5 -> 3.0 GB and about a tenth
+ * of the build's CPU, with the 13 SSB queries' latency unchanged
+ * (docs/BENCHMARKS.md). At SF 1 it leaves out Q3.4's cuboid, which then
+ * seeks the base cuboid (1.5 -> 10 us through the scan API). */
+#define CUBE_SKIP_RATIO 2.0
 
 typedef struct cube_build cube_build_t;
 

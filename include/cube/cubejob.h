@@ -72,6 +72,7 @@ typedef struct cube_refresh_opts {
                                         * (the refreshing session's, as PostgreSQL's REFRESH reads it);
                                         * NULL: the calling thread's */
     uint64_t memory_limit;             /* cube_build_opts_t.memory_limit (kiln.build.memory-limit-bytes) */
+    double skip_ratio;                 /* cube_build_opts_t.skip_ratio (kiln.build.cuboid-skip-ratio) */
 } cube_refresh_opts_t;
 
 typedef struct cube_refresh_result {
@@ -102,6 +103,9 @@ int cube_job_register(const char *root);
 /* cube_job_set_memory_limit - kiln.build.memory-limit-bytes for the builds
  * the registered step runs (0: automatic). */
 void cube_job_set_memory_limit(uint64_t bytes);
+/* cube_job_set_skip_ratio - kiln.build.cuboid-skip-ratio for those builds
+ * (below 1: every cuboid stored). */
+void cube_job_set_skip_ratio(double ratio);
 /* cube_job_submit_refresh - submits a "refresh" job of one "cube.refresh"
  * step for schema.name; *job_id gets its id (the SQL layer may wait for it,
  * or return at once and let kiln.jobs show it). timezone (may be NULL) is

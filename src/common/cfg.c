@@ -220,6 +220,10 @@ static int store(cfg_t *c, cfg_id_t id, const char *text, err_t *err)
         if (end == text || *end)
             return err_set(err, ERRCODE_INVALID_PARAMETER_VALUE,
                            "invalid value for parameter \"%s\": \"%s\"", d->name, text);
+        if (!(v >= (double)d->min && v <= (double)d->max))
+            return err_set(err, ERRCODE_INVALID_PARAMETER_VALUE,
+                           "%s is outside the valid range for parameter \"%s\" (%lld .. %lld)", text, d->name,
+                           (long long)d->min, (long long)d->max);
         nv.r = v;
         nv.str = mem_strdup(text);
         break;
@@ -416,7 +420,7 @@ void cfg_describe_markdown(FILE *out)
         fprintf(out, "| `%s` | %s", d->name, type_name(d->type));
         if (d->type == CFG_ENUM)
             fprintf(out, " (%s)", d->enums);
-        else if (d->type == CFG_INT)
+        else if (d->type == CFG_INT || d->type == CFG_REAL)
             fprintf(out, " %lld..%lld%s%s", (long long)d->min, (long long)d->max, unit_name(d->flags) ? " " : "",
                     unit_name(d->flags) ? unit_name(d->flags) : "");
         fprintf(out, " | `%s` | %s | %s |\n", d->def, context_name(d->context), d->doc);

@@ -1185,7 +1185,7 @@ int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cu
             int_index(&j, t);
     }
     cube_build_opts_t bo = { .threads = o.threads, .progress = build_progress, .progress_arg = &j,
-                             .memory_limit = o.memory_limit };
+                             .memory_limit = o.memory_limit, .skip_ratio = o.skip_ratio };
     j.b = cube_build_new(mv->def, &bo);
     if (register_lookup_dims(&j) < 0)
         goto out;

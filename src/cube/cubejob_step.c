@@ -23,6 +23,7 @@
 
 static char *storage_root;
 static uint64_t memory_limit; /* set at startup, before any job runs */
+static double skip_ratio;     /* likewise; 0: CUBE_SKIP_RATIO */
 
 static int on_progress(const cube_refresh_progress_t *p, void *arg)
 {
@@ -60,6 +61,7 @@ static int refresh_step(job_ctx_t *c, void *arg, err_t *err)
     cube_refresh_opts_t o = { 0 };
     o.storage_root = storage_root;
     o.memory_limit = memory_limit;
+    o.skip_ratio = skip_ratio;
     /* params: "timezone=<name>\n" (cube_job_submit_refresh) */
     char tz[128] = "";
     const char *pt = strstr(job_ctx_params(c), "timezone=");
@@ -120,6 +122,11 @@ static int refresh_cleanup(job_ctx_t *c, void *arg, err_t *err)
 void cube_job_set_memory_limit(uint64_t bytes)
 {
     memory_limit = bytes;
+}
+
+void cube_job_set_skip_ratio(double ratio)
+{
+    skip_ratio = ratio < 1 ? -1 : ratio; /* cube_build_opts_t: 0 is its default, < 1 stores all */
 }
 
 int cube_job_register(const char *root)

@@ -204,6 +204,7 @@ static int start_metadata(node_t *n, cfg_t *cfg)
         return -1;
     }
     cube_job_set_memory_limit((uint64_t)cfg_int(cfg, CFG_BUILD_MEMORY));
+    cube_job_set_skip_ratio(cfg_real(cfg, CFG_BUILD_SKIP_RATIO));
     /* Only a shared metastore has other nodes to tell. */
     if (meta_is_mysql(n->meta))
         n->notifier = rest_notifier_new(cfg_str(cfg, CFG_CLUSTER_SERVERS), 2000);
