@@ -102,8 +102,9 @@ typedef struct cube_build_opts {
      * so the gathers after the sort stay in cache. 0: 1 M rows. */
     uint64_t bucket_rows;
     /* Bytes the build may hold: the fact rows it buffers (4 bytes per
-     * dimension and 8 per measure input each), with 40 % more for the base
-     * cuboid's sort, as measured at SSB SF 10. Past it cube_build_add_batch
+     * dimension, or per lookup for dimensions from one lookup's rows, and 8
+     * per measure input each), with 120 % more for the base cuboid and the
+     * lattice, as measured at SSB SF 10. Past it cube_build_add_batch
      * fails with 53200 instead of the kernel killing the server. 0: three
      * quarters of physical memory. */
     uint64_t memory_limit;

@@ -79,7 +79,9 @@ typedef struct bdim {
     uint32_t *vt_map;       /* row -> tid + 1 */
     uint32_t *gmap;         /* group leader: row * gk + j -> tid + 1 of member j (add_ref_group) */
     int gk, gmem[CUBE_MAX_DIMS];
-    uint32_t *rows;         /* tid per input row; codes after step 1 */
+    uint32_t *rows;         /* tid per input row; codes after step 1 (NULL for a group member) */
+    int grp;                /* 1 + its lookup group in cube_build.grps; 0 none */
+    uint32_t *ref_code;     /* a group member's code per lookup row (vt_n: NULL), after step 1 */
     uint32_t *remap;        /* tid -> code */
     uint32_t ncodes;
     stor_dict_src_t src;    /* the sorted dictionary */
@@ -94,6 +96,17 @@ typedef struct bmeas {
     bool star;              /* count(*): no input column */
     uint64_t *vals;         /* int64 or double bits per input row */
 } bmeas_t;
+
+/* A lookup group: dimensions fed from the rows of one lookup (one REF
+ * array in every batch, as the engine feeds a join). Each input row keeps
+ * the lookup row number, not one id per member: SSB's 13 lookup columns
+ * from 4 lookups cost 16 bytes a row instead of 52. The members' ids per
+ * lookup row are in the leader's gmap (row vt_n: the NULL reference). */
+typedef struct bgroup {
+    int k, mem[CUBE_MAX_DIMS];   /* members, mem[0] the leader (holds gmap) */
+    uint32_t *refs;              /* per input row: lookup row, vt_n for NULL */
+    bool nulls;                  /* some row's reference is NULL */
+} bgroup_t;
 
 /* A computed cuboid (in memory until freed). */
 typedef struct bcub {
@@ -118,6 +131,8 @@ struct cube_build {
     cube_build_opts_t opts;
     int ndims, nmeasures, threads;
     bdim_t dims[CUBE_MAX_DIMS];
+    bgroup_t grps[CUBE_MAX_DIMS];
+    int ngrps;                   /* fixed by the first batch; a later batch that groups otherwise dissolves them */
     bmeas_t *meas;
     uint64_t rows, cap_rows;
     pthread_mutex_t lock;        /* add_batch; progress and errors in finish */
@@ -233,6 +248,10 @@ static void free_rows(cube_build_t *b)
         mem_free(b->dims[d].rows);
         b->dims[d].rows = NULL;
     }
+    for (int g = 0; g < b->ngrps; g++) {
+        mem_free(b->grps[g].refs);
+        b->grps[g].refs = NULL;
+    }
     for (int m = 0; m < b->nmeasures; m++) {
         mem_free(b->meas[m].vals);
         b->meas[m].vals = NULL;
@@ -255,6 +274,7 @@ void cube_build_free(cube_build_t *b)
         mem_free(bd->slots);
         mem_free(bd->vt_map);
         mem_free(bd->remap);
+        mem_free(bd->ref_code);
         mem_free(bd->sorted_vals);
         mem_free(bd->sorted_texts);
         mem_free(bd->sorted_lens);
@@ -414,6 +434,58 @@ static inline uint32_t intern_col(bdim_t *d, const cube_col_t *c, size_t r)
     }
 }
 
+/* group_map - the leader's gmap for the k dimensions mem[] (rebuilt from
+ * their vt_maps when it was kept for another grouping). */
+static uint32_t *group_map(cube_build_t *b, const int *mem, int k)
+{
+    bdim_t *L = &b->dims[mem[0]];
+    size_t vn = L->vt_n;
+    if (L->gk != k || memcmp(L->gmem, mem, sizeof *mem * (size_t)k) != 0) {
+        mem_free(L->gmap);
+        L->gmap = mem_calloc((vn + 1) * (size_t)k, sizeof *L->gmap);
+        L->gk = k;
+        memcpy(L->gmem, mem, sizeof *mem * (size_t)k);
+        for (size_t ref = 0; ref < vn; ref++) {
+            bool all = true;
+            for (int j = 0; j < k; j++)
+                all &= b->dims[mem[j]].vt_map[ref] != 0;
+            for (int j = 0; all && j < k; j++)
+                L->gmap[ref * (size_t)k + (size_t)j] = b->dims[mem[j]].vt_map[ref];
+        }
+    }
+    return L->gmap;
+}
+
+/* group_tid - member j's tid at lookup row ref of group G (ref vt_n: its NULL). */
+static inline uint32_t group_tid(const cube_build_t *b, const bgroup_t *G, int j, uint32_t ref)
+{
+    const bdim_t *L = &b->dims[G->mem[0]];
+    if (ref == L->vt_n)
+        return b->dims[G->mem[j]].null_tid;
+    return L->gmap[(size_t)ref * (size_t)G->k + (size_t)j] - 1;
+}
+
+/* dissolve - group g's members get an id array each, the rows read so far
+ * expanded from their lookup rows, and the group is gone: a batch fed its
+ * members otherwise (or their value tables changed). */
+static void dissolve(cube_build_t *b, int g)
+{
+    bgroup_t *G = &b->grps[g];
+    for (int j = 0; j < G->k; j++) {
+        bdim_t *d = &b->dims[G->mem[j]];
+        d->rows = mem_malloc((b->cap_rows ? b->cap_rows : 1) * sizeof *d->rows);
+        for (uint64_t r = 0; r < b->rows; r++)
+            d->rows[r] = group_tid(b, G, j, G->refs[r]);
+    }
+    for (int j = 0; j < G->k; j++)
+        b->dims[G->mem[j]].grp = 0;
+    mem_free(G->refs);
+    b->grps[g] = b->grps[--b->ngrps];
+    if (g < b->ngrps)
+        for (int j = 0; j < b->grps[g].k; j++)
+            b->dims[b->grps[g].mem[j]].grp = g + 1;
+}
+
 static bool kind_ok(stor_kind_t k, cube_col_kind_t c)
 {
     return (k == STOR_KIND_INT && c == CUBE_COL_INT) || (k == STOR_KIND_FLOAT && c == CUBE_COL_FLOAT) ||
@@ -432,6 +504,8 @@ int cube_build_set_values(cube_build_t *b, int dim, const cube_col_t *values, si
         return err_set(err, ERRCODE_PROGRAM_LIMIT_EXCEEDED, "value table of dimension \"%s\" is too large",
                        cube_def_dim_name(b->def, dim));
     pthread_mutex_lock(&b->lock);
+    while (b->ngrps > 0) /* their rows refer to the old value tables */
+        dissolve(b, b->ngrps - 1);
     d->vt = *values;
     d->vt_n = n;
     mem_free(d->vt_map);
@@ -455,30 +529,43 @@ static void report(cube_build_t *b, const char *step)
     b->opts.progress(&p, b->opts.progress_arg);
 }
 
-/* add_ref_group - the k dimensions mem[] that take their values from the
- * same rows of one lookup (the caller passed them one reference array):
- * their tids are kept side by side per lookup row in the leader's gmap, so a
- * fact row costs one cache miss per lookup instead of one per dimension.
- * The lookups are read at random and these misses were two thirds of
- * add_batch, which runs under the build's lock. gmap is a cache of the
- * members' vt_maps, rebuilt when the grouping changes. */
-static int add_ref_group(cube_build_t *b, const int *mem, int k, const cube_col_t *c, size_t n, err_t *err)
+/* ref_row - the ids of lookup row ref for the k dimensions mem[] that take
+ * their values from the same rows of one lookup (the caller passed them one
+ * reference array): kept side by side per lookup row in the leader's gmap,
+ * so a fact row costs one cache miss per lookup instead of one per
+ * dimension (the lookups are read at random and these misses were two
+ * thirds of add_batch, which runs under the build's lock). Fills gm's row
+ * when it is new; false when ref is past the value table. */
+static inline bool ref_row(cube_build_t *b, const int *mem, int k, uint32_t *gm, uint32_t ref)
 {
     bdim_t *L = &b->dims[mem[0]];
-    size_t vn = L->vt_n;
-    if (L->gk != k || memcmp(L->gmem, mem, sizeof *mem * (size_t)k) != 0) {
-        mem_free(L->gmap);
-        L->gmap = mem_calloc((vn + 1) * (size_t)k, sizeof *L->gmap);
-        L->gk = k;
-        memcpy(L->gmem, mem, sizeof *mem * (size_t)k);
-        for (size_t ref = 0; ref < vn; ref++) {
-            bool all = true;
-            for (int j = 0; j < k; j++)
-                all &= b->dims[mem[j]].vt_map[ref] != 0;
-            for (int j = 0; all && j < k; j++)
-                L->gmap[ref * (size_t)k + (size_t)j] = b->dims[mem[j]].vt_map[ref];
+    if (ref >= L->vt_n)
+        return false;
+    uint32_t *g = gm + (size_t)ref * (size_t)k;
+    if (!g[0])
+        for (int j = 0; j < k; j++) {
+            bdim_t *d = &b->dims[mem[j]];
+            uint32_t t = d->vt_map[ref];
+            if (!t) {
+                t = intern_col(d, &d->vt, ref) + 1;
+                d->vt_map[ref] = t;
+            }
+            g[j] = t;
         }
-    }
+    return true;
+}
+
+static int ref_past(cube_build_t *b, int di, uint32_t ref, err_t *err)
+{
+    return err_set(err, ERRCODE_INTERNAL_ERROR, "dimension \"%s\": row reference %u past its value table (%zu rows)",
+                   cube_def_dim_name(b->def, di), ref, b->dims[di].vt_n);
+}
+
+/* add_ref_group - a batch's group that is not one of the build's groups:
+ * each member's id into its own row array. */
+static int add_ref_group(cube_build_t *b, const int *mem, int k, const cube_col_t *c, size_t n, err_t *err)
+{
+    uint32_t *gm = group_map(b, mem, k);
     uint32_t *out[CUBE_MAX_DIMS];
     for (int j = 0; j < k; j++)
         out[j] = b->dims[mem[j]].rows + b->rows;
@@ -489,81 +576,151 @@ static int add_ref_group(cube_build_t *b, const int *mem, int k, const cube_col_
                 out[j][r] = intern_null(&b->dims[mem[j]]);
             continue;
         }
-        if (ref >= vn)
-            return err_set(err, ERRCODE_INTERNAL_ERROR, "dimension \"%s\": row reference %u past its value table (%zu rows)",
-                           cube_def_dim_name(b->def, mem[0]), ref, vn);
-        uint32_t *g = L->gmap + (size_t)ref * (size_t)k;
-        if (!g[0])
-            for (int j = 0; j < k; j++) {
-                bdim_t *d = &b->dims[mem[j]];
-                uint32_t t = d->vt_map[ref];
-                if (!t) {
-                    t = intern_col(d, &d->vt, ref) + 1;
-                    d->vt_map[ref] = t;
-                }
-                g[j] = t;
-            }
+        if (!ref_row(b, mem, k, gm, ref))
+            return ref_past(b, mem[0], ref, err);
+        const uint32_t *g = gm + (size_t)ref * (size_t)k;
         for (int j = 0; j < k; j++)
             out[j][r] = g[j] - 1;
     }
     return 0;
 }
 
+/* fill_group - a build group's batch: the lookup row of each input row
+ * (vt_n for a NULL reference), its members' ids interned as rows appear. */
+static int fill_group(cube_build_t *b, bgroup_t *G, const cube_col_t *c, size_t n, err_t *err)
+{
+    uint32_t *gm = group_map(b, G->mem, G->k);
+    uint32_t vn = (uint32_t)b->dims[G->mem[0]].vt_n, *out = G->refs + b->rows;
+    for (size_t r = 0; r < n; r++) {
+        uint32_t ref = c->ref[r];
+        if (ref == CUBE_REF_NULL || (c->isnull && c->isnull[r])) {
+            for (int j = 0; j < G->k; j++)
+                intern_null(&b->dims[G->mem[j]]);
+            G->nulls = true;
+            out[r] = vn;
+            continue;
+        }
+        if (!ref_row(b, G->mem, G->k, gm, ref))
+            return ref_past(b, G->mem[0], ref, err);
+        out[r] = ref;
+    }
+    return 0;
+}
+
+/* batch_groups - the REF columns of bt that share one reference array (and
+ * value table size): bg[di] = the index of di's group in mem/k, or -1. */
+static int batch_groups(const cube_build_t *b, const cube_batch_t *bt, int *bg, int (*mem)[CUBE_MAX_DIMS], int *k)
+{
+    int ng = 0;
+    for (int di = 0; di < b->ndims; di++)
+        bg[di] = -2;
+    for (int di = 0; di < b->ndims; di++) {
+        if (bg[di] != -2)
+            continue;
+        bg[di] = -1;
+        const cube_col_t *c = &bt->dims[di];
+        const bdim_t *d = &b->dims[di];
+        if (c->kind != CUBE_COL_REF || !d->vt_map)
+            continue;
+        int kk = 0;
+        mem[ng][kk++] = di;
+        for (int dj = di + 1; dj < b->ndims; dj++) {
+            const cube_col_t *o = &bt->dims[dj];
+            if (bg[dj] == -2 && o->kind == CUBE_COL_REF && o->ref == c->ref && o->isnull == c->isnull &&
+                b->dims[dj].vt_map && b->dims[dj].vt_n == d->vt_n)
+                mem[ng][kk++] = dj;
+        }
+        if (kk > 1) {
+            for (int j = 0; j < kk; j++)
+                bg[mem[ng][j]] = ng;
+            k[ng++] = kk;
+        }
+    }
+    return ng;
+}
+
 static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
 {
     size_t n = bt->n;
-    if (b->rows + n > b->cap_rows) {
+    int bg[CUBE_MAX_DIMS], bmem[CUBE_MAX_DIMS][CUBE_MAX_DIMS], bk[CUBE_MAX_DIMS];
+    int nbg = batch_groups(b, bt, bg, bmem, bk);
+    /* The build's groups are the first batch's; one that a later batch
+     * feeds otherwise is dissolved (the engine always feeds them alike). */
+    for (int g = b->ngrps - 1; g >= 0; g--) {
+        const bgroup_t *G = &b->grps[g];
+        int x = bg[G->mem[0]];
+        if (x < 0 || bk[x] != G->k || memcmp(bmem[x], G->mem, sizeof *G->mem * (size_t)G->k) != 0)
+            dissolve(b, g);
+    }
+    if (b->rows == 0)
+        for (int x = 0; x < nbg; x++) {
+            if (b->dims[bmem[x][0]].grp)
+                continue;
+            bgroup_t *G = &b->grps[b->ngrps++];
+            G->k = bk[x];
+            memcpy(G->mem, bmem[x], sizeof *G->mem * (size_t)bk[x]);
+            G->refs = NULL;
+            G->nulls = false;
+            for (int j = 0; j < G->k; j++) {
+                bdim_t *d = &b->dims[G->mem[j]];
+                d->grp = b->ngrps;
+                mem_free(d->rows);
+                d->rows = NULL;
+            }
+        }
+    bool grow = b->rows + n > b->cap_rows || b->cap_rows == 0;
+    for (int g = 0; g < b->ngrps; g++)
+        grow |= b->grps[g].refs == NULL;
+    if (grow) {
         uint64_t ncap = b->cap_rows ? b->cap_rows : 65536;
         while (ncap < b->rows + n)
             ncap *= 2;
-        /* The buffered rows are most of a build's memory; the base cuboid's
-         * sort adds 40 % (SSB SF 10: 5.0 GB of rows, 6.7 GB peak). Refuse
-         * before the kernel's OOM killer takes the whole server. */
-        uint64_t per = 4 * (uint64_t)b->ndims, lim = b->opts.memory_limit;
+        /* The buffered rows and what the build makes of them: the base
+         * cuboid and the lattice after it peak at about 2.1 times the rows'
+         * bytes (SSB SF 10: 2.9 GB of rows, 6.1 GB peak), so 2.2 times
+         * must fit. Refuse before the kernel's OOM killer takes the whole
+         * server. */
+        uint64_t per = 4 * (uint64_t)b->ngrps, lim = b->opts.memory_limit;
+        for (int d = 0; d < b->ndims; d++)
+            per += b->dims[d].grp ? 0 : 4;
         for (int m = 0; m < b->nmeasures; m++)
             per += b->meas[m].star ? 0 : 8;
-        if (per && ncap * per / 5 * 7 > lim)
+        if (per && ncap * per / 5 * 11 > lim)
             ncap = b->rows + n + (b->rows + n) / 8; /* near the limit: grow by an eighth */
-        if (per && ncap * per / 5 * 7 > lim) {
+        if (per && ncap * per / 5 * 11 > lim) {
             err_set(err, ERRCODE_OUT_OF_MEMORY, "cube build needs more memory than kiln.build.memory-limit-bytes allows (%llu bytes)",
                     (unsigned long long)lim);
-            err_detail(err, "%llu fact rows read so far, %llu bytes each while the cube is built, with 40%% more for the base "
-                       "cuboid's sort.", (unsigned long long)(b->rows + n), (unsigned long long)per);
+            err_detail(err, "%llu fact rows read so far, %llu bytes each while the cube is built, with 120%% more for the base "
+                       "cuboid and the cuboids computed from it.", (unsigned long long)(b->rows + n), (unsigned long long)per);
             err_hint(err, "Raise kiln.build.memory-limit-bytes (0 means three quarters of physical memory) or give the "
                      "server more memory.");
             return -1;
         }
         for (int d = 0; d < b->ndims; d++)
-            b->dims[d].rows = mem_realloc(b->dims[d].rows, ncap * sizeof(uint32_t));
+            if (!b->dims[d].grp)
+                b->dims[d].rows = mem_realloc(b->dims[d].rows, ncap * sizeof(uint32_t));
+        for (int g = 0; g < b->ngrps; g++)
+            b->grps[g].refs = mem_realloc(b->grps[g].refs, ncap * sizeof(uint32_t));
         for (int m = 0; m < b->nmeasures; m++)
             if (!b->meas[m].star)
                 b->meas[m].vals = mem_realloc(b->meas[m].vals, ncap * sizeof(uint64_t));
         b->cap_rows = ncap;
     }
-    bool grouped[CUBE_MAX_DIMS] = { false };
     for (int di = 0; di < b->ndims; di++) {
         bdim_t *d = &b->dims[di];
         const cube_col_t *c = &bt->dims[di];
-        uint32_t *out = d->rows + b->rows;
-        if (grouped[di])
+        if (d->grp) {
+            bgroup_t *G = &b->grps[d->grp - 1];
+            if (G->mem[0] == di && fill_group(b, G, c, n, err) < 0)
+                return -1;
             continue;
-        if (c->kind == CUBE_COL_REF && d->vt_map) {
-            int mem[CUBE_MAX_DIMS], k = 0;
-            mem[k++] = di;
-            for (int dj = di + 1; dj < b->ndims; dj++) {
-                const cube_col_t *o = &bt->dims[dj];
-                if (o->kind == CUBE_COL_REF && o->ref == c->ref && o->isnull == c->isnull && b->dims[dj].vt_map &&
-                    b->dims[dj].vt_n == d->vt_n)
-                    mem[k++] = dj;
-            }
-            if (k > 1) {
-                for (int j = 0; j < k; j++)
-                    grouped[mem[j]] = true;
-                if (add_ref_group(b, mem, k, c, n, err) < 0)
-                    return -1;
-                continue;
-            }
         }
+        if (bg[di] >= 0) {
+            if (bmem[bg[di]][0] == di && add_ref_group(b, bmem[bg[di]], bk[bg[di]], c, n, err) < 0)
+                return -1;
+            continue;
+        }
+        uint32_t *out = d->rows + b->rows;
         if (c->kind == CUBE_COL_REF) {
             if (!d->vt_map)
                 return err_set(err, ERRCODE_INTERNAL_ERROR, "dimension \"%s\" got row references but has no value table",
@@ -575,8 +732,7 @@ static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
                     continue;
                 }
                 if (ref >= d->vt_n)
-                    return err_set(err, ERRCODE_INTERNAL_ERROR, "dimension \"%s\": row reference %u past its value table (%zu rows)",
-                                   cube_def_dim_name(b->def, di), ref, d->vt_n);
+                    return ref_past(b, di, ref, err);
                 uint32_t t = d->vt_map[ref];
                 if (!t) {
                     t = intern_col(d, &d->vt, ref) + 1;
@@ -780,6 +936,21 @@ static void build_dict(cube_build_t *b, int di)
             s->floats = (const double *)v;
     }
     mem_free(order);
+    if (d->grp) {
+        /* a group member: the code of each lookup row (the last: NULL) */
+        const bgroup_t *G = &b->grps[d->grp - 1];
+        const bdim_t *L = &b->dims[G->mem[0]];
+        int j = 0;
+        while (G->mem[j] != di)
+            j++;
+        d->ref_code = mem_malloc((L->vt_n + 1) * sizeof *d->ref_code);
+        for (size_t ref = 0; ref < L->vt_n; ref++) {
+            uint32_t t = L->gmap[ref * (size_t)G->k + (size_t)j];
+            d->ref_code[ref] = t ? d->remap[t - 1] : 0;
+        }
+        d->ref_code[L->vt_n] = d->null_tid != UINT32_MAX ? d->remap[d->null_tid] : 0;
+        return;
+    }
     /* ids -> codes in place */
     uint32_t *rows = d->rows, *remap = d->remap;
     for (uint64_t r = 0; r < b->rows; r++)
@@ -793,6 +964,10 @@ typedef struct src {
     int ndims;
     int dims[CUBE_MAX_DIMS];         /* rowkey order */
     const void *codes[CUBE_MAX_DIMS];
+    /* The buffered rows' lookup-group members: codes[k] NULL, the code of
+     * row i is rcode[k][ref[k][i]] (rcode has nref[k] entries). */
+    const uint32_t *ref[CUBE_MAX_DIMS], *rcode[CUBE_MAX_DIMS];
+    size_t nref[CUBE_MAX_DIMS];
     int width[CUBE_MAX_DIMS];
     const uint64_t *const *meas;     /* NULL entry: count(*) input, 1 per row */
     bool sorted;                     /* rows sorted by codes (a cuboid), not raw input */
@@ -1474,6 +1649,7 @@ static void src_of_cub(const bcub_t *c, src_t *s)
     for (int k = 0; k < c->ndims; k++) {
         s->dims[k] = c->dims[k];
         s->codes[k] = c->codes[k];
+        s->ref[k] = NULL;
         s->width[k] = c->width[k];
     }
     s->meas = (const uint64_t *const *)c->meas;
@@ -2594,6 +2770,9 @@ typedef struct basectx {
     uint64_t *keys;       /* n x E, bucket order */
     uint64_t **meas;      /* n per measure (NULL: count(*)), bucket order */
     uint64_t **tmp;       /* per thread: the largest bucket x E */
+    int nlk;              /* lookup groups of the buffered rows (src_t.ref) */
+    const uint32_t *lk_ref[CUBE_MAX_DIMS];
+    uint64_t *lk_key[CUBE_MAX_DIMS];  /* per lookup row: the bits its dimensions set in each of the W key words */
     bool release;         /* the source is the buffered rows: the scatter gives their pages back as it goes */
     atomic_int next;
 } basectx_t;
@@ -2610,8 +2789,29 @@ static inline bool same_key(const uint64_t *p, const uint64_t *q, int W)
 static void base_keys(const basectx_t *x, uint64_t i0, uint64_t i1, uint64_t *out)
 {
     memset(out, 0, (i1 - i0) * (uint64_t)x->W * 8);
+    for (int l = 0; l < x->nlk; l++) {
+        /* a lookup's dimensions: one read per row for all of them */
+        const uint32_t *rf = x->lk_ref[l] + i0;
+        const uint64_t *t = x->lk_key[l];
+        if (x->W == 1) {
+            for (uint64_t i = 0; i < i1 - i0; i++)
+                out[i] |= t[rf[i]];
+        } else if (x->W == 2) {
+            for (uint64_t i = 0; i < i1 - i0; i++) {
+                const uint64_t *e = t + 2 * (uint64_t)rf[i];
+                out[2 * i] |= e[0];
+                out[2 * i + 1] |= e[1];
+            }
+        } else {
+            for (uint64_t i = 0; i < i1 - i0; i++)
+                for (int w = 0; w < x->W; w++)
+                    out[i * (uint64_t)x->W + (uint64_t)w] |= t[(uint64_t)rf[i] * (uint64_t)x->W + (uint64_t)w];
+        }
+    }
     for (int k = 0; k < x->K; k++) {
         const void *col = x->s->codes[x->pos[k]];
+        if (!col)
+            continue;
         int wd = x->word_of[k], sh = x->shift_of[k], W = x->W, w = x->s->width[x->pos[k]];
         if (w == 1) {
             const uint8_t *c = (const uint8_t *)col + i0;
@@ -2644,7 +2844,7 @@ static void base_hist(cube_build_t *b, basectx_t *x, int t)
     uint64_t *h = x->hist + (uint64_t)t * x->nb, dg[CHUNK];
     int use[CUBE_MAX_DIMS], nu = 0;
     for (int k = 0; k < x->K; k++)
-        if (x->word_of[k] == 0 && x->shift_of[k] + code_bits(x->mask[k] + 1) > x->dsh)
+        if (x->s->codes[x->pos[k]] && x->word_of[k] == 0 && x->shift_of[k] + code_bits(x->mask[k] + 1) > x->dsh)
             use[nu++] = k;
     uint64_t dmask = (1ULL << x->tb) - 1;
     for (uint64_t i = lo; i < hi; i += CHUNK) {
@@ -2656,6 +2856,12 @@ static void base_hist(cube_build_t *b, basectx_t *x, int t)
             int w = x->s->width[x->pos[k]];
             for (uint64_t r = 0; r < e - i; r++)
                 dg[r] |= (uint64_t)code_at(col, w, i + r) << sh;
+        }
+        for (int l = 0; l < x->nlk; l++) {
+            const uint32_t *rf = x->lk_ref[l] + i;
+            const uint64_t *lk = x->lk_key[l];
+            for (uint64_t r = 0; r < e - i; r++)
+                dg[r] |= lk[(uint64_t)rf[r] * (uint64_t)x->W];
         }
         for (uint64_t r = 0; r < e - i; r++)
             h[(dg[r] >> x->dsh) & dmask]++;
@@ -2670,8 +2876,11 @@ static void release_rows(const basectx_t *x, int nm, uint64_t from, uint64_t to)
 {
     for (int k = 0; k < x->K; k++) {
         int w = x->s->width[x->pos[k]];
-        mem_release((char *)x->s->codes[x->pos[k]] + from * (uint64_t)w, (to - from) * (uint64_t)w);
+        if (x->s->codes[x->pos[k]])
+            mem_release((char *)x->s->codes[x->pos[k]] + from * (uint64_t)w, (to - from) * (uint64_t)w);
     }
+    for (int l = 0; l < x->nlk; l++)
+        mem_release((void *)(x->lk_ref[l] + from), (to - from) * 4);
     for (int m = 0; m < nm; m++)
         if (x->s->meas[m])
             mem_release((void *)(x->s->meas[m] + from), (to - from) * 8);
@@ -2863,6 +3072,24 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
             x.word_bits[x.word_of[k]] = x.shift_of[k] + bits;
         x.mask[k] = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
     }
+    /* the buffered rows' lookup groups: per lookup row, the key bits of
+     * all its dimensions, so a row's key takes one read per lookup */
+    for (int k = 0; k < x.K; k++) {
+        const uint32_t *rf = s->ref[pos[k]], *rc = s->rcode[pos[k]];
+        if (s->codes[pos[k]])
+            continue;
+        int l = 0;
+        while (l < x.nlk && x.lk_ref[l] != rf)
+            l++;
+        size_t nr = s->nref[pos[k]];
+        if (l == x.nlk) {
+            x.lk_ref[l] = rf;
+            x.lk_key[l] = mem_calloc(nr * (size_t)x.W + 1, 8);
+            x.nlk++;
+        }
+        for (size_t i = 0; i < nr; i++)
+            x.lk_key[l][i * (size_t)x.W + (size_t)x.word_of[k]] |= (uint64_t)rc[i] << x.shift_of[k];
+    }
     x.tb = x.word_bits[0] < 12 ? x.word_bits[0] : 12;
     x.dsh = x.word_bits[0] - x.tb;
     x.nb = 1ULL << x.tb;
@@ -2888,6 +3115,8 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     if (maxb > x.n / 2 + 1) {
         mem_free(x.hist);
         mem_free(x.bstart);
+        for (int l = 0; l < x.nlk; l++)
+            mem_free(x.lk_key[l]);
         return false;
     }
     int nm = b->nmeasures;
@@ -2933,26 +3162,59 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     mem_free(x.meas);
     mem_free(x.bstart);
     mem_free(x.gstart);
+    for (int l = 0; l < x.nlk; l++)
+        mem_free(x.lk_key[l]);
     return true;
 }
 
-/* Functional dependencies of hierarchy levels, verified over the rows. */
+/* row_code - dimension d's code at input row r (after the dictionaries). */
+static inline uint32_t row_code(const cube_build_t *b, const bdim_t *d, uint64_t r)
+{
+    return d->grp ? d->ref_code[b->grps[d->grp - 1].refs[r]] : d->rows[r];
+}
+
+/* fd_see - one (child, parent) code pair seen: false when the child already
+ * had another parent (no dependency in this data). */
+static inline bool fd_see(uint32_t *map, uint32_t c, uint32_t p)
+{
+    if (map[c] == p)
+        return true;
+    if (map[c] != UINT32_MAX)
+        return false;
+    map[c] = p;
+    return true;
+}
+
+/* Functional dependencies of hierarchy levels, verified over the rows (two
+ * columns of one lookup: over the lookup rows the input used, which give
+ * the same pairs). */
 static void check_fd(cube_build_t *b, int i)
 {
     int child = b->fd_pairs[i][0], parent = b->fd_pairs[i][1];
-    uint32_t nc = b->dims[child].ncodes;
+    const bdim_t *cd = &b->dims[child], *pd = &b->dims[parent];
+    uint32_t nc = cd->ncodes;
     uint32_t *map = mem_malloc(((size_t)nc + 1) * sizeof *map);
     memset(map, 0xff, ((size_t)nc + 1) * sizeof *map);
-    const uint32_t *cr = b->dims[child].rows, *pr = b->dims[parent].rows;
-    for (uint64_t r = 0; r < b->rows; r++) {
-        uint32_t c = cr[r], p = pr[r];
-        if (map[c] == p)
-            continue;
-        if (map[c] != UINT32_MAX) {
-            mem_free(map); /* not a dependency in this data */
-            return;
-        }
-        map[c] = p;
+    bool ok = true;
+    if (cd->grp && cd->grp == pd->grp) {
+        const bgroup_t *G = &b->grps[cd->grp - 1];
+        const bdim_t *L = &b->dims[G->mem[0]];
+        for (size_t ref = 0; ref < L->vt_n && ok; ref++)
+            if (L->gmap[ref * (size_t)G->k])
+                ok = fd_see(map, cd->ref_code[ref], pd->ref_code[ref]);
+        if (ok && G->nulls)
+            ok = fd_see(map, cd->ref_code[L->vt_n], pd->ref_code[L->vt_n]);
+    } else if (!cd->grp && !pd->grp) {
+        const uint32_t *cr = cd->rows, *pr = pd->rows;
+        for (uint64_t r = 0; r < b->rows && ok; r++)
+            ok = fd_see(map, cr[r], pr[r]);
+    } else {
+        for (uint64_t r = 0; r < b->rows && ok; r++)
+            ok = fd_see(map, row_code(b, cd, r), row_code(b, pd, r));
+    }
+    if (!ok) {
+        mem_free(map); /* not a dependency in this data */
+        return;
     }
     for (uint32_t c = 0; c < nc; c++)
         if (map[c] == UINT32_MAX)
@@ -3057,8 +3319,12 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
         s.ndims = b->cubs[0].ndims;
         for (int k = 0; k < s.ndims; k++) {
             int d = b->cubs[0].dims[k];
+            const bdim_t *bd = &b->dims[d];
             s.dims[k] = d;
-            s.codes[k] = b->dims[d].rows;
+            s.codes[k] = bd->grp ? NULL : bd->rows;
+            s.ref[k] = bd->grp ? b->grps[bd->grp - 1].refs : NULL;
+            s.rcode[k] = bd->ref_code;
+            s.nref[k] = bd->grp ? b->dims[b->grps[bd->grp - 1].mem[0]].vt_n + 1 : 0;
             s.width[k] = 4;
         }
         const uint64_t **mv = mem_calloc((size_t)b->nmeasures + 1, sizeof *mv);
@@ -3071,8 +3337,20 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
         int pos[CUBE_MAX_DIMS];
         for (int k = 0; k < s.ndims; k++)
             pos[k] = k;
-        if (cells <= 2.0 * (double)s.n + 65536 || !compute_base(b, &s, pos, &b->cubs[0], b->threads, true))
+        if (cells <= 2.0 * (double)s.n + 65536 || !compute_base(b, &s, pos, &b->cubs[0], b->threads, true)) {
+            /* the general paths read code columns: expand the groups' */
+            uint32_t *own[CUBE_MAX_DIMS] = { NULL };
+            for (int k = 0; k < s.ndims; k++)
+                if (!s.codes[k]) {
+                    own[k] = mem_malloc(s.n * 4 + 4);
+                    for (uint64_t r = 0; r < s.n; r++)
+                        own[k][r] = s.rcode[k][s.ref[k][r]];
+                    s.codes[k] = own[k];
+                }
             compute(b, &s, &b->cubs[0]);
+            for (int k = 0; k < s.ndims; k++)
+                mem_free(own[k]);
+        }
         check_overflow(b);
         mem_free(mv);
         if (atomic_load(&b->failed)) {

@@ -100,6 +100,13 @@ static void on_progress(const cube_progress_t *p, void *arg)
 
 static int nstored;
 static uint64_t bucket_rows; /* 0: 4096 with threads, else the build's default */
+/* 1: a comes from the same lookup rows as b (one reference array for both:
+ * the build keeps the lookup row per input row); 2: so for the first half
+ * of the batches, then a as a column of its own (the build expands its
+ * group into id arrays halfway) */
+static int group_mode;
+static int64_t atab[20];
+static uint8_t atab_null[20];
 
 static int build(const cube_def_t *def, const char *dir, int threads, double skip_ratio, err_t *err)
 {
@@ -110,6 +117,9 @@ static int build(const cube_def_t *def, const char *dir, int threads, double ski
     cube_col_t vt = {.kind = CUBE_COL_TEXT, .s = btab, .len = btab_len};
     if (cube_build_set_values(b, 1, &vt, 20, err) < 0)
         return -1;
+    cube_col_t avt = {.kind = CUBE_COL_INT, .i = atab, .isnull = atab_null};
+    if (group_mode && cube_build_set_values(b, 0, &avt, 20, err) < 0)
+        return -1;
     for (int off = 0; off < NROWS; off += 1000) {
         cube_col_t dims[ND] = {
             {.kind = CUBE_COL_INT, .i = va + off, .isnull = na + off},
@@ -118,6 +128,8 @@ static int build(const cube_def_t *def, const char *dir, int threads, double ski
             {.kind = CUBE_COL_INT, .i = vd + off},
             {.kind = CUBE_COL_INT, .i = ve + off},
         };
+        if (group_mode == 1 || (group_mode == 2 && off < NROWS / 2))
+            dims[0] = (cube_col_t){.kind = CUBE_COL_REF, .ref = rb + off};
         cube_col_t xi = {.kind = CUBE_COL_INT, .i = mx + off, .isnull = nx + off};
         cube_col_t yf = {.kind = CUBE_COL_FLOAT, .f = my + off};
         cube_col_t meas[NM] = {{0}, xi, yf, xi, xi, xi, yf, yf};
@@ -292,6 +304,18 @@ static void run_build_check_fd(int threads, bool fd)
              * the build hashes (bucket_rows below) */
             rb[r] = (vd[r] / 1000003) % 17 == 0 ? CUBE_REF_NULL : (uint32_t)((vd[r] / 1000003) % 20);
         }
+    if (group_mode) {
+        /* a is the lookup row's: NULL where b's reference is, or its value is */
+        for (int i = 0; i < 20; i++) {
+            atab[i] = i % 6 - 2;
+            atab_null[i] = i % 9 == 4;
+        }
+        for (int r = 0; r < NROWS; r++) {
+            bool nul = rb[r] == CUBE_REF_NULL || atab_null[rb[r]];
+            va[r] = nul ? 0 : atab[rb[r]];
+            na[r] = nul;
+        }
+    }
     cube_def_t *def = make_def();
     err_t err = {0};
     progress_calls = saw_done = 0;
@@ -321,6 +345,13 @@ static void run_build_check(int threads) { run_build_check_fd(threads, false); }
 static void test_build_1(void) { run_build_check(1); }
 static void test_build_fd(void) { run_build_check_fd(2, true); }
 static void test_build_3(void) { run_build_check(3); }
+
+static void test_build_group(void)
+{
+    for (group_mode = 1; group_mode <= 2; group_mode++)
+        run_build_check(2);
+    group_mode = 0;
+}
 
 /* One thread, every cuboid computed, small parents counted as big: the
  * group without e is computed from the base, which leads with e, by merging
@@ -706,6 +737,7 @@ int main(void)
         {"build = naive group-by, every cuboid and measure (3 threads)", test_build_3},
         {"build = naive group-by, a parent's leading segments merged", test_build_segments},
         {"build = naive group-by with functional dependencies between dimensions", test_build_fd},
+        {"build = naive group-by, two dimensions from one lookup's rows, then fed apart", test_build_group},
         {"build = naive group-by with keys wider than 64 bits (512 cuboids)", test_build_wide},
         {"cuboid choice, seek, filter and rollup = naive", test_query},
         {"failed and empty builds", test_failed_build},
