@@ -122,6 +122,8 @@ typedef struct bcub {
     int kids_left;               /* not yet computed (under the lattice lock) */
     double est, subtree;         /* estimated rows; of the whole subtree */
     bool vcand;                  /* may be too close to its stored ancestor to be worth computing */
+    bool hll_done;               /* hll holds its sketch over the parent (hll_many, before the lattice) */
+    double hll;
     bool virt;                   /* not computed: its children were computed from its parent */
     bool done, freed, stored;
 } bcub_t;
@@ -2408,79 +2410,126 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
     return "sorted (wide key)";
 }
 
-/* hll_rows - distinct combinations of c's dimensions over the rows of p,
- * estimated with a HyperLogLog sketch (2^14 registers, about 1 % error): a
- * pass that hashes codes, several times cheaper than computing c. Where the
+/* HyperLogLog sketches of distinct combinations of a cuboid's dimensions
+ * over the rows of its parent (2^14 registers, about 1 % error): a pass that
+ * hashes codes, several times cheaper than computing the cuboid. Where the
  * codes fit one word (nearly always) they are packed with shifts, which
  * vectorise, and hashed once per row: a multiply per dimension and row made
  * the sketches 4 % of SF 10's build. */
-static double hll_rows(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
+enum { HLL_P = 14, HLL_M = 1 << HLL_P, CUBE_MAX_CUBOIDS_HLL = 64 };
+
+typedef struct hll {
+    int nd, pos[CUBE_MAX_DIMS], shift[CUBE_MAX_DIMS];
+    bool packed;
+    uint8_t *reg;
+} hll_t;
+
+static void hll_init(const cube_build_t *b, const bcub_t *p, const bcub_t *c, hll_t *h)
 {
-    enum { P = 14, M = 1 << P };
-    uint8_t *reg = mem_calloc(M, 1);
-    int pos[CUBE_MAX_DIMS], shift[CUBE_MAX_DIMS], kb = 0;
+    int kb = 0;
+    h->nd = c->ndims;
     for (int k = 0; k < c->ndims; k++) {
         int q = 0;
         while (p->dims[q] != c->dims[k])
             q++;
-        pos[k] = q;
-        shift[k] = kb;
+        h->pos[k] = q;
+        h->shift[k] = kb;
         kb += code_bits(b->dims[c->dims[k]].ncodes ? b->dims[c->dims[k]].ncodes : 1);
     }
-    bool packed = kb <= 64;
-    uint64_t h[CHUNK];
-    for (uint64_t base = 0; base < p->nrows; base += CHUNK) {
-        uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
-        memset(h, 0, cn * 8);
-        for (int k = 0; k < c->ndims; k++) {
-            const void *col = p->codes[pos[k]];
-            int w = p->width[pos[k]];
-            int sh = shift[k];
-            if (packed && w == 1) {
-                const uint8_t *x = (const uint8_t *)col + base;
-                for (uint64_t i = 0; i < cn; i++)
-                    h[i] |= (uint64_t)x[i] << sh;
-            } else if (packed && w == 2) {
-                const uint16_t *x = (const uint16_t *)col + base;
-                for (uint64_t i = 0; i < cn; i++)
-                    h[i] |= (uint64_t)x[i] << sh;
-            } else if (packed) {
-                const uint32_t *x = (const uint32_t *)col + base;
-                for (uint64_t i = 0; i < cn; i++)
-                    h[i] |= (uint64_t)x[i] << sh;
-            } else if (w == 1) {
-                const uint8_t *x = (const uint8_t *)col + base;
-                for (uint64_t i = 0; i < cn; i++)
-                    h[i] = (h[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
-            } else if (w == 2) {
-                const uint16_t *x = (const uint16_t *)col + base;
-                for (uint64_t i = 0; i < cn; i++)
-                    h[i] = (h[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
-            } else {
-                const uint32_t *x = (const uint32_t *)col + base;
-                for (uint64_t i = 0; i < cn; i++)
-                    h[i] = (h[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
-            }
-        }
-        for (uint64_t i = 0; i < cn; i++) {
-            uint64_t x = hash_mix64(h[i]);
-            uint32_t r = (uint32_t)x >> (32 - P);
-            uint8_t rho = (uint8_t)(__builtin_clzll((x << P) | (1ULL << (P - 1))) + 1);
-            if (rho > reg[r])
-                reg[r] = rho;
+    h->packed = kb <= 64;
+    h->reg = mem_calloc(HLL_M, 1);
+}
+
+/* hll_chunk - rows [base, base + cn) of p (cn <= CHUNK) into h's registers */
+static void hll_chunk(const bcub_t *p, hll_t *h, uint64_t base, uint64_t cn)
+{
+    uint64_t hv[CHUNK];
+    memset(hv, 0, cn * 8);
+    bool packed = h->packed;
+    for (int k = 0; k < h->nd; k++) {
+        const void *col = p->codes[h->pos[k]];
+        int w = p->width[h->pos[k]];
+        int sh = h->shift[k];
+        if (packed && w == 1) {
+            const uint8_t *x = (const uint8_t *)col + base;
+            for (uint64_t i = 0; i < cn; i++)
+                hv[i] |= (uint64_t)x[i] << sh;
+        } else if (packed && w == 2) {
+            const uint16_t *x = (const uint16_t *)col + base;
+            for (uint64_t i = 0; i < cn; i++)
+                hv[i] |= (uint64_t)x[i] << sh;
+        } else if (packed) {
+            const uint32_t *x = (const uint32_t *)col + base;
+            for (uint64_t i = 0; i < cn; i++)
+                hv[i] |= (uint64_t)x[i] << sh;
+        } else if (w == 1) {
+            const uint8_t *x = (const uint8_t *)col + base;
+            for (uint64_t i = 0; i < cn; i++)
+                hv[i] = (hv[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
+        } else if (w == 2) {
+            const uint16_t *x = (const uint16_t *)col + base;
+            for (uint64_t i = 0; i < cn; i++)
+                hv[i] = (hv[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
+        } else {
+            const uint32_t *x = (const uint32_t *)col + base;
+            for (uint64_t i = 0; i < cn; i++)
+                hv[i] = (hv[i] + x[i] + 1) * 0x9E3779B97F4A7C15ULL;
         }
     }
+    uint8_t *reg = h->reg;
+    for (uint64_t i = 0; i < cn; i++) {
+        uint64_t x = hash_mix64(hv[i]);
+        uint32_t r = (uint32_t)x >> (32 - HLL_P);
+        uint8_t rho = (uint8_t)(__builtin_clzll((x << HLL_P) | (1ULL << (HLL_P - 1))) + 1);
+        if (rho > reg[r])
+            reg[r] = rho;
+    }
+}
+
+static double hll_estimate(hll_t *h)
+{
     double sum = 0;
     int zeros = 0;
-    for (int i = 0; i < M; i++) {
-        sum += ldexp(1.0, -reg[i]);
-        zeros += reg[i] == 0;
+    for (int i = 0; i < HLL_M; i++) {
+        sum += ldexp(1.0, -h->reg[i]);
+        zeros += h->reg[i] == 0;
     }
-    mem_free(reg);
-    double e = 0.7213 / (1 + 1.079 / M) * M * (double)M / sum;
-    if (e <= 2.5 * M && zeros > 0)
-        e = M * log((double)M / zeros);
+    mem_free(h->reg);
+    h->reg = NULL;
+    double e = 0.7213 / (1 + 1.079 / HLL_M) * HLL_M * (double)HLL_M / sum;
+    if (e <= 2.5 * HLL_M && zeros > 0)
+        e = HLL_M * log((double)HLL_M / zeros);
     return e;
+}
+
+static double hll_rows(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
+{
+    hll_t h;
+    hll_init(b, p, c, &h);
+    for (uint64_t base = 0; base < p->nrows; base += CHUNK)
+        hll_chunk(p, &h, base, p->nrows - base < CHUNK ? p->nrows - base : CHUNK);
+    return hll_estimate(&h);
+}
+
+/* hll_many - the sketches of n cuboids over p's rows in one pass: a chunk
+ * of p's columns is read from memory once for all of them and stays in
+ * cache while each sketch hashes its own combination. Each cuboid's
+ * estimate into its hll field. */
+static void hll_many(const cube_build_t *b, const bcub_t *p, bcub_t *const *c, int n)
+{
+    hll_t *h = mem_calloc((size_t)n + 1, sizeof *h);
+    for (int i = 0; i < n; i++)
+        hll_init(b, p, c[i], &h[i]);
+    for (uint64_t base = 0; base < p->nrows; base += CHUNK) {
+        uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
+        for (int i = 0; i < n; i++)
+            hll_chunk(p, &h[i], base, cn);
+    }
+    for (int i = 0; i < n; i++) {
+        c[i]->hll = hll_estimate(&h[i]);
+        c[i]->hll_done = true;
+    }
+    mem_free(h);
 }
 
 /* ---- the work stack ----
@@ -2514,7 +2563,7 @@ static void compute_task(cube_build_t *b, scratch_t *sc, int i)
         const bcub_t *st = p;
         while (!st->stored && st->parent >= 0)
             st = &b->cubs[st->parent];
-        double h = st->stored ? hll_rows(b, p, c) : 0;
+        double h = !st->stored ? 0 : c->hll_done ? c->hll : hll_rows(b, p, c);
         if (st->stored && h * b->opts.skip_ratio >= (double)st->nrows) {
             c->nrows = (uint64_t)h < st->nrows ? (uint64_t)h : st->nrows;
             c->virt = true;
@@ -2721,6 +2770,50 @@ static void plan_tree(cube_build_t *b)
 }
 
 /* run_lattice - every cuboid below the computed base. */
+/* The sketches of the base cuboid's children, before the lattice: on every
+ * core, each thread one pass over the base for its share of them. */
+typedef struct hllpar {
+    cube_build_t *b;
+    bcub_t **c;
+    int n, T;
+    atomic_int next;
+} hllpar_t;
+
+static void *hllpar_worker(void *arg)
+{
+    hllpar_t *x = arg;
+    int t;
+    while ((t = atomic_fetch_add(&x->next, 1)) < x->T) {
+        bcub_t *mine[CUBE_MAX_CUBOIDS_HLL];
+        int k = 0;
+        for (int i = t; i < x->n && k < CUBE_MAX_CUBOIDS_HLL; i += x->T)
+            mine[k++] = x->c[i];
+        if (k > 0)
+            hll_many(x->b, &x->b->cubs[0], mine, k);
+    }
+    return NULL;
+}
+
+static void base_kid_sketches(cube_build_t *b)
+{
+    const bcub_t *base = &b->cubs[0];
+    hllpar_t x = {.b = b, .T = b->threads};
+    x.c = mem_calloc((size_t)base->nkids + 1, sizeof *x.c);
+    for (int i = 0; i < base->nkids; i++)
+        if (b->cubs[base->kids[i]].vcand)
+            x.c[x.n++] = &b->cubs[base->kids[i]];
+    if (x.T > x.n)
+        x.T = x.n;
+    if (x.n >= 2) {
+        double t0 = proc_cpu_sec();
+        run_threads(x.T, hllpar_worker, &x);
+        if (b->trace)
+            log_debug("cube build: %d sketches over the base cuboid (%d threads): %.1f ms CPU", x.n, x.T,
+                      (proc_cpu_sec() - t0) * 1e3);
+    }
+    mem_free(x.c);
+}
+
 static void run_lattice(cube_build_t *b)
 {
     lattice_t lt = {.b = b};
@@ -2739,6 +2832,7 @@ static void run_lattice(cube_build_t *b)
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)1 << 32;
     mem_big_cache_on((size_t)(ram / 6 < ((uint64_t)4 << 30) ? ram / 6 : ((uint64_t)4 << 30)));
+    base_kid_sketches(b);
     run_threads(b->threads, lattice_worker, &lt);
     mem_big_cache_off();
     mem_free(lt.stack);
