@@ -71,6 +71,7 @@ typedef struct bdim {
     uint32_t null_tid;      /* UINT32_MAX: no NULL seen */
     uint32_t *slots;        /* tid + 1, 0 empty */
     uint64_t mask;
+    uint32_t *small;        /* tid + 1 of the values 0..SMALL_INTS-1 (NULL until one is seen) */
     bool have_last;         /* one-entry cache for runs of equal ints */
     uint64_t last_val;
     uint32_t last_tid;
@@ -274,6 +275,7 @@ void cube_build_free(cube_build_t *b)
         mem_free(bd->tlen);
         mem_free(bd->tbytes);
         mem_free(bd->slots);
+        mem_free(bd->small);
         mem_free(bd->vt_map);
         mem_free(bd->remap);
         mem_free(bd->ref_code);
@@ -350,7 +352,28 @@ static void dim_grow(bdim_t *d)
     }
 }
 
+/* Values below this are interned through a direct map: a fact table's small
+ * integer columns (SSB's lo_quantity, lo_discount) skip the hash. */
+#define SMALL_INTS 4096
+
+static uint32_t intern_hashed(bdim_t *d, uint64_t v);
+
 static inline uint32_t intern_num(bdim_t *d, uint64_t v)
+{
+    if (v < SMALL_INTS) {
+        if (!d->small)
+            d->small = mem_calloc(SMALL_INTS, sizeof *d->small);
+        uint32_t t = d->small[v];
+        if (!t) {
+            t = intern_hashed(d, v) + 1;
+            d->small[v] = t;
+        }
+        return t - 1;
+    }
+    return intern_hashed(d, v);
+}
+
+static uint32_t intern_hashed(bdim_t *d, uint64_t v)
 {
     if (d->have_last && d->last_val == v)
         return d->last_tid;
