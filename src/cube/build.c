@@ -2439,7 +2439,7 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
  * codes fit one word (nearly always) they are packed with shifts, which
  * vectorise, and hashed once per row: a multiply per dimension and row made
  * the sketches 4 % of SF 10's build. */
-enum { HLL_P = 14, HLL_M = 1 << HLL_P, CUBE_MAX_CUBOIDS_HLL = 64 };
+enum { HLL_P = 14, HLL_M = 1 << HLL_P, HLL_MANY_MAX = 64 };
 
 typedef struct hll {
     int nd, pos[CUBE_MAX_DIMS], shift[CUBE_MAX_DIMS];
@@ -2792,7 +2792,6 @@ static void plan_tree(cube_build_t *b)
     mem_free(cnt);
 }
 
-/* run_lattice - every cuboid below the computed base. */
 /* The sketches of the base cuboid's children, before the lattice: on every
  * core, each thread one pass over the base for its share of them. */
 typedef struct hllpar {
@@ -2807,9 +2806,9 @@ static void *hllpar_worker(void *arg)
     hllpar_t *x = arg;
     int t;
     while ((t = atomic_fetch_add(&x->next, 1)) < x->T) {
-        bcub_t *mine[CUBE_MAX_CUBOIDS_HLL];
+        bcub_t *mine[HLL_MANY_MAX];
         int k = 0;
-        for (int i = t; i < x->n && k < CUBE_MAX_CUBOIDS_HLL; i += x->T)
+        for (int i = t; i < x->n && k < HLL_MANY_MAX; i += x->T)
             mine[k++] = x->c[i];
         if (k > 0)
             hll_many(x->b, &x->b->cubs[0], mine, k);
@@ -2837,6 +2836,7 @@ static void base_kid_sketches(cube_build_t *b)
     mem_free(x.c);
 }
 
+/* run_lattice - every cuboid below the computed base. */
 static void run_lattice(cube_build_t *b)
 {
     lattice_t lt = {.b = b};

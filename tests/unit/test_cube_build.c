@@ -287,8 +287,9 @@ static void check_cuboid(stor_segment_t *seg, uint64_t id, const int *rowkey)
  * default planner, the stored ones checked. */
 static void run_build_check_fd(int threads, bool fd)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-build-%ld", (long)getpid());
-    mkdir(root, 0755);
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-build-XXXXXX");
+    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
+        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
     snprintf(dir, sizeof dir, "%s/seg-t%d", root, threads);
     gen(42 + (unsigned)threads);
@@ -368,8 +369,9 @@ static void test_build_segments(void)
  * from the cuboid {e, a, b, c, d}... whichever the definition picks. */
 static void test_query(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-query-%ld", (long)getpid());
-    mkdir(root, 0755);
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-query-XXXXXX");
+    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
+        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
     snprintf(dir, sizeof dir, "%s/seg", root);
     gen(7);
@@ -448,8 +450,9 @@ static void test_query(void)
 /* A build that fails (bad row reference) publishes nothing. */
 static void test_failed_build(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-fail-%ld", (long)getpid());
-    mkdir(root, 0755);
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-fail-XXXXXX");
+    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
+        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
     snprintf(dir, sizeof dir, "%s/seg", root);
     gen(1);
@@ -544,8 +547,9 @@ static int cmp_wide(const void *x, const void *y)
 
 static void test_build_wide(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-wide-%ld", (long)getpid());
-    mkdir(root, 0755);
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-wide-XXXXXX");
+    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
+        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
     snprintf(dir, sizeof dir, "%s/seg", root);
     srand(11);
@@ -651,8 +655,9 @@ static void test_build_wide(void)
  * filtering on city alone seeks through region and nation. */
 static void test_dependencies(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-fd-%ld", (long)getpid());
-    mkdir(root, 0755);
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-fd-XXXXXX");
+    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
+        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
     snprintf(dir, sizeof dir, "%s/seg", root);
     cube_def_t *def = cube_def_new("fd");

@@ -220,8 +220,9 @@ static cube_refresh_result_t refresh_ok(const char *name)
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/kiln-test-match-%d", (int)getpid());
-    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "/tmp/kiln-test-match-XXXXXX");
+    if (!mkdtemp(dir)) /* a fresh directory: a stale one of a reused pid held another run's metastore */
+        TAP_FAIL("mkdtemp %s", dir);
     snprintf(root, sizeof root, "%s/storage", dir);
     mkdir(root, 0755);
     char url[400];

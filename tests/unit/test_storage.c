@@ -17,8 +17,15 @@ static char root[256];
 
 static void mkroot(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-storage-%ld", (long)getpid());
-    mkdir(root, 0755);
+    /* a fresh directory, one per run (a stale one of a reused pid broke
+     * runs); made again where a test removed it */
+    if (root[0]) {
+        mkdir(root, 0755);
+        return;
+    }
+    snprintf(root, sizeof root, "/tmp/kiln-test-storage-XXXXXX");
+    if (!mkdtemp(root))
+        TAP_FAIL("mkdtemp %s", root);
 }
 
 static int exists(const char *p)
