@@ -3003,11 +3003,28 @@ static void release_rows(const basectx_t *x, int nm, uint64_t from, uint64_t to)
             mem_release((void *)(x->s->meas[m] + from), (to - from) * 8);
 }
 
+/* scatter_rows - rows [i, i + cnt) (keys kw, W words each) to their
+ * buckets' next positions. Inlined with W a constant, so a key's words are
+ * moved as words: a memcpy of W * 8 bytes was a libc call per row. */
+static inline __attribute__((always_inline)) void scatter_rows(basectx_t *x, const uint64_t *kw, uint64_t i,
+                                                               uint64_t cnt, uint64_t *off, int W, int nm)
+{
+    int E = W + 1;
+    for (uint64_t r = 0; r < cnt; r++) {
+        uint64_t p = off[base_digit(x, kw[r * (uint64_t)W])]++;
+        for (int w = 0; w < W; w++)
+            x->keys[p * (uint64_t)E + (uint64_t)w] = kw[r * (uint64_t)W + (uint64_t)w];
+        for (int m = 0; m < nm; m++)
+            if (x->meas[m])
+                x->meas[m][p] = x->s->meas[m][i + r];
+    }
+}
+
 static void base_scatter(cube_build_t *b, basectx_t *x, int t)
 {
     uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
     uint64_t *off = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4], released = lo;
-    int W = x->W, E = x->E, nm = b->nmeasures;
+    int W = x->W, nm = b->nmeasures;
     uint64_t step = CHUNK * 4 / (uint64_t)W;
     /* pages go back a bucket's worth of rows at a time (1M by default) */
     uint64_t every = b->opts.bucket_rows ? b->opts.bucket_rows : (1ULL << 20);
@@ -3018,13 +3035,12 @@ static void base_scatter(cube_build_t *b, basectx_t *x, int t)
         }
         uint64_t e = hi - i < step ? hi : i + step;
         base_keys(x, i, e, kw);
-        for (uint64_t r = 0; r < e - i; r++) {
-            uint64_t p = off[base_digit(x, kw[r * W])]++;
-            memcpy(x->keys + p * E, kw + r * W, (size_t)W * 8);
-            for (int m = 0; m < nm; m++)
-                if (x->meas[m])
-                    x->meas[m][p] = x->s->meas[m][i + r];
-        }
+        if (W == 1)
+            scatter_rows(x, kw, i, e - i, off, 1, nm);
+        else if (W == 2)
+            scatter_rows(x, kw, i, e - i, off, 2, nm);
+        else
+            scatter_rows(x, kw, i, e - i, off, W, nm);
     }
 }
 
