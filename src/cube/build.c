@@ -619,7 +619,7 @@ static int fill_group(cube_build_t *b, bgroup_t *G, const cube_col_t *c, size_t 
     for (size_t r = 0; r < n; r++) {
         uint32_t ref = c->ref[r];
         if (ref == CUBE_REF_NULL || (c->isnull && c->isnull[r])) {
-            for (int j = 0; j < G->k; j++)
+            for (int j = 0; j < G->k && !G->nulls; j++)
                 intern_null(&b->dims[G->mem[j]]);
             G->nulls = true;
             out[r] = vn;
@@ -969,11 +969,10 @@ static void build_dict(cube_build_t *b, int di)
         while (G->mem[j] != di)
             j++;
         d->ref_code = mem_malloc((L->vt_n + 1) * sizeof *d->ref_code);
-        for (size_t ref = 0; ref < L->vt_n; ref++) {
-            uint32_t t = L->gmap[ref * (size_t)G->k + (size_t)j];
-            d->ref_code[ref] = t ? d->remap[t - 1] : 0;
+        for (size_t ref = 0; ref <= L->vt_n; ref++) {
+            uint32_t t = group_tid(b, G, j, (uint32_t)ref); /* UINT32_MAX: no row refers to it */
+            d->ref_code[ref] = t == UINT32_MAX ? 0 : d->remap[t];
         }
-        d->ref_code[L->vt_n] = d->null_tid != UINT32_MAX ? d->remap[d->null_tid] : 0;
         return;
     }
     /* ids -> codes in place */
@@ -1004,6 +1003,25 @@ static inline uint32_t code_at(const void *col, int w, uint64_t i)
     case 1: return ((const uint8_t *)col)[i];
     case 2: return ((const uint16_t *)col)[i];
     default: return ((const uint32_t *)col)[i];
+    }
+}
+
+/* or_codes - dst[i] |= code of row from + i << sh, for n rows of a code
+ * column of width w: one typed loop per width, which vectorises. */
+static inline void or_codes(uint64_t *dst, const void *col, int w, uint64_t from, uint64_t n, int sh)
+{
+    if (w == 1) {
+        const uint8_t *x = (const uint8_t *)col + from;
+        for (uint64_t i = 0; i < n; i++)
+            dst[i] |= (uint64_t)x[i] << sh;
+    } else if (w == 2) {
+        const uint16_t *x = (const uint16_t *)col + from;
+        for (uint64_t i = 0; i < n; i++)
+            dst[i] |= (uint64_t)x[i] << sh;
+    } else {
+        const uint32_t *x = (const uint32_t *)col + from;
+        for (uint64_t i = 0; i < n; i++)
+            dst[i] |= (uint64_t)x[i] << sh;
     }
 }
 
@@ -2013,24 +2031,8 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
                 r0 = i;
             keys[i - a] = i - r0;
         }
-        for (int k = L; k < K; k++) {
-            const void *col = s->codes[pos[k]];
-            int w = s->width[pos[k]], sh = shift[k] + ib;
-            uint64_t *kp = keys - a;
-            if (w == 1) {
-                const uint8_t *x = col;
-                for (uint64_t i = a; i < e; i++)
-                    kp[i] |= (uint64_t)x[i] << sh;
-            } else if (w == 2) {
-                const uint16_t *x = col;
-                for (uint64_t i = a; i < e; i++)
-                    kp[i] |= (uint64_t)x[i] << sh;
-            } else {
-                const uint32_t *x = col;
-                for (uint64_t i = a; i < e; i++)
-                    kp[i] |= (uint64_t)x[i] << sh;
-            }
-        }
+        for (int k = L; k < K; k++)
+            or_codes(keys, s->codes[pos[k]], s->width[pos[k]], a, e - a, shift[k] + ib);
         /* sort each run; its groups' first positions and keys; then every
          * key becomes its parent row, so the leading dimensions and the
          * measures are gathers over rows that ascend within a run */
@@ -2112,23 +2114,8 @@ static bool compute_hash(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     for (uint64_t base = 0; base < n && ok; base += CHUNK) {
         uint64_t cn = n - base < CHUNK ? n - base : CHUNK;
         memset(keys, 0, cn * 8);
-        for (int k = 0; k < K; k++) {
-            const void *col = s->codes[pos[k]];
-            int w = s->width[pos[k]], sh = shift[k];
-            if (w == 1) {
-                const uint8_t *x = (const uint8_t *)col + base;
-                for (uint64_t i = 0; i < cn; i++)
-                    keys[i] |= (uint64_t)x[i] << sh;
-            } else if (w == 2) {
-                const uint16_t *x = (const uint16_t *)col + base;
-                for (uint64_t i = 0; i < cn; i++)
-                    keys[i] |= (uint64_t)x[i] << sh;
-            } else {
-                const uint32_t *x = (const uint32_t *)col + base;
-                for (uint64_t i = 0; i < cn; i++)
-                    keys[i] |= (uint64_t)x[i] << sh;
-            }
-        }
+        for (int k = 0; k < K; k++)
+            or_codes(keys, s->codes[pos[k]], s->width[pos[k]], base, cn, shift[k]);
         for (uint64_t i = 0; i < cn; i++) {
             uint64_t kv = keys[i], h = hash_mix64(kv) & (cap - 1);
             while (tab[h].gid && tab[h].key != kv)
@@ -2472,19 +2459,8 @@ static void hll_chunk(const bcub_t *p, hll_t *h, uint64_t base, uint64_t cn)
     for (int k = 0; k < h->nd; k++) {
         const void *col = p->codes[h->pos[k]];
         int w = p->width[h->pos[k]];
-        int sh = h->shift[k];
-        if (packed && w == 1) {
-            const uint8_t *x = (const uint8_t *)col + base;
-            for (uint64_t i = 0; i < cn; i++)
-                hv[i] |= (uint64_t)x[i] << sh;
-        } else if (packed && w == 2) {
-            const uint16_t *x = (const uint16_t *)col + base;
-            for (uint64_t i = 0; i < cn; i++)
-                hv[i] |= (uint64_t)x[i] << sh;
-        } else if (packed) {
-            const uint32_t *x = (const uint32_t *)col + base;
-            for (uint64_t i = 0; i < cn; i++)
-                hv[i] |= (uint64_t)x[i] << sh;
+        if (packed) {
+            or_codes(hv, col, w, base, cn, h->shift[k]);
         } else if (w == 1) {
             const uint8_t *x = (const uint8_t *)col + base;
             for (uint64_t i = 0; i < cn; i++)
