@@ -25,7 +25,9 @@
  *             the mixed-radix key, iterated in order at the end (perf.md 4.7).
  *   runs      the parent's order keeps its first L dimensions: each run of
  *             equal values is sorted by the rest (one 64-bit key with a
- *             run-local index), a block of runs at a time.
+ *             run-local index), a block of runs at a time; or, where the
+ *             rest of a run's codes take few cells, added into an array
+ *             of cells without a sort (direct).
  *   hashed    few groups from a big parent that does not group them: an
  *             open-addressing table of packed keys, then the groups sorted.
  *   merged    the parent's order puts columns it drops (few values) before
@@ -1951,15 +1953,254 @@ static uint64_t block_out(cube_build_t *b, bcub_t *c, const src_t *s, const int 
     return ng + bg;
 }
 
+/* Runs whose remaining codes take few cells: each run's groups by direct
+ * addressing instead of a sort. Where dictionaries keep a hierarchy's
+ * children together (the brands of one category: codes are in value
+ * order), a run of equal leading dimensions holds the next levels' codes
+ * in narrow ranges; where they do not (the cities of one region), the codes
+ * present are few and are ranked first. The cells are the product of
+ * those ranges or ranks. One pass adds each row's measures into its cell
+ * (rows in parent order, as the sort path adds them), one pass over the
+ * cells emits the occupied ones in key order. */
+#define DR_MAX_CELLS (1u << 15)  /* per run: the accumulators stay in L2 */
+
+typedef struct druns {
+    uint32_t *cell;              /* per row of a run: its cell */
+    uint32_t *rank;              /* per remaining dimension: code - lo -> rank + 1 (0: absent) */
+    uint32_t *inv;               /* per remaining dimension: rank -> code */
+    uint64_t *acc;               /* nmeasures x DR_MAX_CELLS */
+    uint8_t *seen;               /* DR_MAX_CELLS */
+    uint64_t cap_rows, cap_rank;
+    int skip;                    /* blocks left before dense is tried again */
+} druns_t;
+
+static void druns_free(druns_t *d)
+{
+    mem_free(d->cell);
+    mem_free(d->rank);
+    mem_free(d->inv);
+    mem_free(d->acc);
+    mem_free(d->seen);
+}
+
+/* code_range - the least and greatest code of rows [r0, r1) of a column */
+static void code_range(const void *col, int w, uint64_t r0, uint64_t r1, uint32_t *plo, uint32_t *phi)
+{
+    uint32_t lo = UINT32_MAX, hi = 0;
+    switch (w) {
+    case 1: {
+        const uint8_t *x = col;
+        for (uint64_t i = r0; i < r1; i++) {
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+        }
+        break;
+    }
+    case 2: {
+        const uint16_t *x = col;
+        for (uint64_t i = r0; i < r1; i++) {
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+        }
+        break;
+    }
+    default: {
+        const uint32_t *x = col;
+        for (uint64_t i = r0; i < r1; i++) {
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+        }
+        break;
+    }
+    }
+    *plo = lo;
+    *phi = hi;
+}
+
+/* cell_digit - cl[i] = cl[i] * size + the digit of row r0 + i's code: its
+ * offset from lo, or its rank (rk non-NULL) */
+static void cell_digit(uint32_t *cl, const void *col, int w, uint64_t r0, uint64_t n, uint32_t size, uint32_t lo,
+                       const uint32_t *rk)
+{
+#define CELL_LOOP(T)                                                                                                   \
+    do {                                                                                                               \
+        const T *x = (const T *)col + r0;                                                                              \
+        if (rk)                                                                                                        \
+            for (uint64_t i = 0; i < n; i++)                                                                           \
+                cl[i] = cl[i] * size + rk[x[i] - lo] - 1;                                                              \
+        else                                                                                                           \
+            for (uint64_t i = 0; i < n; i++)                                                                           \
+                cl[i] = cl[i] * size + (x[i] - lo);                                                                    \
+    } while (0)
+    switch (w) {
+    case 1: CELL_LOOP(uint8_t); break;
+    case 2: CELL_LOOP(uint16_t); break;
+    default: CELL_LOOP(uint32_t); break;
+    }
+#undef CELL_LOOP
+}
+
+/* dense_block - c's groups of the parent's runs from a on, up to e (brk
+ * marks run starts), appended at *ng (c's arrays grown as compute_runs
+ * grows them, *cap their rows). Stops at the first run whose cells are too
+ * many for its rows and returns where it stopped (e when it did not): the
+ * caller sorts the rest of the block. */
+static uint64_t dense_block(cube_build_t *b, druns_t *d, const src_t *s, const int *pos, bcub_t *c, int L,
+                            const uint8_t *brk, uint64_t a, uint64_t e, uint64_t *ng, uint64_t *cap)
+{
+    int K = c->ndims, R = K - L, nm = b->nmeasures;
+    bool fused = true;
+    for (int m = 0; m < nm; m++)
+        fused &= b->meas[m].kind == STOR_KIND_INT && (b->meas[m].agg == STOR_AGG_SUM || b->meas[m].agg == STOR_AGG_COUNT);
+    while (a < e) {
+        uint64_t r0 = a, r1 = a + 1;
+        while (r1 < e && !brk[r1])
+            r1++;
+        uint64_t n = r1 - r0, cells = 1, lim = 4 * n + 16;
+        if (lim > DR_MAX_CELLS)
+            lim = DR_MAX_CELLS;
+        /* the digits: a code's offset from the run's least, or its rank
+         * among the codes present where they are sparse in their range */
+        uint32_t lo[CUBE_MAX_DIMS], size[CUBE_MAX_DIMS];
+        bool ranked[CUBE_MAX_DIMS];
+        uint64_t rcap = 2 * n + 64;
+        if (rcap > d->cap_rank) {
+            mem_free(d->rank);
+            mem_free(d->inv);
+            d->cap_rank = rcap + rcap / 2;
+            d->rank = mem_malloc(d->cap_rank * (size_t)R * sizeof *d->rank);
+            d->inv = mem_malloc(d->cap_rank * (size_t)R * sizeof *d->inv);
+        }
+        for (int k = 0; k < R && cells <= lim; k++) {
+            const void *col = s->codes[pos[L + k]];
+            int w = s->width[pos[L + k]];
+            uint32_t hi;
+            code_range(col, w, r0, r1, &lo[k], &hi);
+            uint64_t range = (uint64_t)(hi - lo[k]) + 1;
+            ranked[k] = false;
+            size[k] = (uint32_t)range;
+            if (cells * range > lim && range <= rcap) {
+                uint32_t *rk = d->rank + (size_t)k * d->cap_rank, *iv = d->inv + (size_t)k * d->cap_rank;
+                memset(rk, 0, range * sizeof *rk);
+                for (uint64_t i = r0; i < r1; i++)
+                    rk[code_at(col, w, i) - lo[k]] = 1;
+                uint32_t nd = 0;
+                for (uint64_t j = 0; j < range; j++)
+                    if (rk[j]) {
+                        iv[nd] = lo[k] + (uint32_t)j;
+                        rk[j] = ++nd;
+                    }
+                ranked[k] = true;
+                size[k] = nd;
+            }
+            cells *= size[k];
+        }
+        if (cells > lim)
+            return a;
+        if (*ng + n > *cap) {
+            uint64_t nc = *cap + *cap / 2 > *ng + n ? *cap + *cap / 2 : *ng + n;
+            grow_out(b, c, nc > s->n ? s->n : nc);
+            *cap = c->nrows;
+        }
+        if (n > d->cap_rows) {
+            mem_free(d->cell);
+            d->cap_rows = n + n / 4 + 1024;
+            d->cell = mem_malloc(d->cap_rows * sizeof *d->cell);
+        }
+        if (!d->acc) {
+            d->acc = mem_malloc((size_t)(nm ? nm : 1) * DR_MAX_CELLS * sizeof *d->acc);
+            d->seen = mem_calloc(DR_MAX_CELLS, 1);
+        }
+        uint32_t *cl = d->cell;
+        memset(cl, 0, n * sizeof *cl);
+        for (int k = 0; k < R; k++)
+            cell_digit(cl, s->codes[pos[L + k]], s->width[pos[L + k]], r0, n, size[k], lo[k],
+                       ranked[k] ? d->rank + (size_t)k * d->cap_rank : NULL);
+        for (uint64_t i = 0; i < n; i++)
+            d->seen[cl[i]] = 1;
+        /* a cell's measures side by side (acc[cell * nm + m]) */
+        uint64_t *acc = d->acc;
+        if (fused && nm <= 8) {
+            memset(acc, 0, cells * (size_t)nm * sizeof *acc);
+            const uint64_t *v[8];
+            for (int m = 0; m < nm; m++)
+                v[m] = s->meas[m] + r0;
+            /* Consecutive rows often share a cell (the parent's order
+             * ends with the dimensions c drops): each sum goes on in a
+             * register while the cell stays the same (a mask, not a
+             * branch), so it does not wait on its own store. The value
+             * stored at every row is the cell's sum so far. */
+            bool ovf = false;
+#define DR_SUM_LOOP(NM)                                                                                                    do {                                                                                                                       int64_t r[8] = {0};                                                                                                    uint32_t pc = UINT32_MAX;                                                                                              for (uint64_t i = 0; i < n; i++) {                                                                                         uint32_t x = cl[i];                                                                                                    int64_t same = -(int64_t)(x == pc);                                                                                    uint64_t *a_ = acc + (size_t)x * (NM);                                                                                 _Pragma("GCC unroll 8") for (int m = 0; m < (NM); m++)                                                                {                                                                                                                          int64_t prev = (r[m] & same) | ((int64_t)a_[m] & ~same);                                                              ovf |= __builtin_add_overflow(prev, (int64_t)v[m][i], &r[m]);                                                          a_[m] = (uint64_t)r[m];                                                                                            }                                                                                                                      pc = x;                                                                                                            }                                                                                                                  } while (0)
+            switch (nm) {
+            case 1: DR_SUM_LOOP(1); break;
+            case 2: DR_SUM_LOOP(2); break;
+            case 3: DR_SUM_LOOP(3); break;
+            case 4: DR_SUM_LOOP(4); break;
+            default: DR_SUM_LOOP(nm); break;
+            }
+#undef DR_SUM_LOOP
+            if (ovf)
+                sum_overflow = 1;
+        } else {
+            for (int m = 0; m < nm; m++) {
+                stor_kind_t mk = b->meas[m].kind;
+                stor_agg_t ag = b->meas[m].agg;
+                uint64_t init = init_value(mk, ag);
+                const uint64_t *v = s->meas[m] + r0;
+                for (uint64_t x = 0; x < cells; x++)
+                    acc[x * (uint64_t)nm + (uint64_t)m] = init;
+                for (uint64_t i = 0; i < n; i++)
+                    acc[cl[i] * (uint64_t)nm + (uint64_t)m] = merge(mk, ag, acc[cl[i] * (uint64_t)nm + (uint64_t)m], v[i]);
+            }
+        }
+        /* the occupied cells in order: the last digit in the inner loop,
+         * the others counted up like an odometer; the leading codes are
+         * the run's */
+        uint32_t dig[CUBE_MAX_DIMS] = {0}, last = R > 0 ? size[R - 1] : 1;
+        uint64_t o = *ng;
+        for (uint64_t x0 = 0; x0 < cells; x0 += last) {
+            for (uint32_t j = 0; j < last; j++) {
+                uint64_t x = x0 + j;
+                if (!d->seen[x])
+                    continue;
+                d->seen[x] = 0;
+                dig[R - 1] = j;
+                for (int k = 0; k < R; k++)
+                    put_code(c->codes[L + k], c->width[L + k], o,
+                             ranked[k] ? d->inv[(size_t)k * d->cap_rank + dig[k]] : lo[k] + dig[k]);
+                for (int m = 0; m < nm; m++)
+                    c->meas[m][o] = acc[x * (uint64_t)nm + (uint64_t)m];
+                o++;
+            }
+            for (int k = R - 2; k >= 0; k--) {
+                if (++dig[k] < size[k])
+                    break;
+                dig[k] = 0;
+            }
+        }
+        for (int k = 0; k < L; k++) {
+            uint32_t v = code_at(s->codes[pos[k]], s->width[pos[k]], r0);
+            for (uint64_t g = *ng; g < o; g++)
+                put_code(c->codes[k], c->width[k], g, v);
+        }
+        *ng = o;
+        a = r1;
+    }
+    return a;
+}
+
 /* compute_runs - cuboid c from a sorted parent whose order keeps the child's
  * first L dimensions (order_len): the parent's rows fall into runs of equal
  * values of those; each run is sorted by the child's other dimensions,
  * packed above a run-local row index into one 64-bit key, and its groups
  * aggregated from the run's rows (a short gather: the run is a contiguous
- * slice of the parent). L == 0 is one run: a full sort. Returns false
- * (nothing done) when a run's key does not fit 64 bits. */
+ * slice of the parent). L == 0 is one run: a full sort. Runs whose
+ * remaining codes take few cells skip the sort (dense_block); *direct
+ * counts their rows. Returns false (nothing done) when a run's key does not
+ * fit 64 bits. */
 static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const int *pos, bcub_t *c,
-                         const uint64_t *span, int L)
+                         const uint64_t *span, int L, uint64_t *direct)
 {
     int K = c->ndims;
     uint64_t n = s->n;
@@ -2019,12 +2260,27 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
     if (cap > n)
         cap = n ? n : 1;
     alloc_out(b, c, cap);
+    druns_t dr = {0};
     for (uint64_t a = 0; a < n;) {
         /* a block: whole runs from a, at least RUN_BLOCK rows but at the end */
         uint64_t e = n - a > RUN_BLOCK ? a + RUN_BLOCK : n;
         while (e < n && !brk[e])
             e++;
         uint64_t bn = e - a;
+        /* direct addressing where the block's runs allow it; after a block
+         * that did not, the next few are sorted without trying */
+        if (L > 0 && dr.skip == 0) {
+            uint64_t done = dense_block(b, &dr, s, pos, c, L, brk, a, e, &ng, &cap);
+            *direct += done - a;
+            if (done == e) {
+                a = e;
+                continue;
+            }
+            dr.skip = done == a ? 8 : 0;
+            a = done;
+            bn = e - a;
+        } else if (dr.skip > 0)
+            dr.skip--;
         /* keys: the child's remaining codes above a run-local row index */
         for (uint64_t i = a, r0 = a; i < e; i++) {
             if (brk[i])
@@ -2065,6 +2321,7 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
     }
     if (ng < cap)
         grow_out(b, c, ng);
+    druns_free(&dr);
     mem_free(brk);
     return true;
 }
@@ -2407,8 +2664,9 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
     /* one big sort: in buckets, so the measure gathers stay local */
     if (L == 0 && s.n >= big && compute_base(b, &s, pos, c, 1, false))
         return "sorted in buckets";
-    if (compute_runs(b, sc, &s, pos, c, span, L))
-        return L ? "sorted runs" : "sorted";
+    uint64_t direct = 0;
+    if (compute_runs(b, sc, &s, pos, c, span, L, &direct))
+        return !L ? "sorted" : direct == s.n ? "runs, direct" : direct ? "runs, part direct" : "sorted runs";
     /* runs too long for one word with their index: segments, if the
      * parent's order goes on with c's past columns c drops */
     SL = L > 0 ? seg_plan(b, p, c, &S) : 0;
