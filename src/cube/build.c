@@ -1962,15 +1962,18 @@ static uint64_t block_out(cube_build_t *b, bcub_t *c, const src_t *s, const int 
  * those ranges or ranks. One pass adds each row's measures into its cell
  * (rows in parent order, as the sort path adds them), one pass over the
  * cells emits the occupied ones in key order. */
-#define DR_MAX_CELLS (1u << 15)  /* per run: the accumulators stay in L2 */
+#define DR_MAX_CELLS (1u << 16)  /* per run: the accumulators stay in L2 */
+
+enum { DR_RAW, DR_RANK, DR_REL };
 
 typedef struct druns {
     uint32_t *cell;              /* per row of a run: its cell */
     uint32_t *rank;              /* per remaining dimension: code - lo -> rank + 1 (0: absent) */
-    uint32_t *inv;               /* per remaining dimension: rank -> code */
+    uint32_t *inv;               /* per remaining dimension: digit -> code (REL: parent digit x size + digit) */
+    uint32_t *cnt;               /* per parent digit: codes under it */
     uint64_t *acc;               /* nmeasures x DR_MAX_CELLS */
     uint8_t *seen;               /* DR_MAX_CELLS */
-    uint64_t cap_rows, cap_rank;
+    uint64_t cap_rows, cap_rank; /* rank: cap_rank entries per dimension */
     int skip;                    /* blocks left before dense is tried again */
 } druns_t;
 
@@ -1979,6 +1982,7 @@ static void druns_free(druns_t *d)
     mem_free(d->cell);
     mem_free(d->rank);
     mem_free(d->inv);
+    mem_free(d->cnt);
     mem_free(d->acc);
     mem_free(d->seen);
 }
@@ -2059,42 +2063,91 @@ static uint64_t dense_block(cube_build_t *b, druns_t *d, const src_t *s, const i
         uint64_t n = r1 - r0, cells = 1, lim = 4 * n + 16;
         if (lim > DR_MAX_CELLS)
             lim = DR_MAX_CELLS;
-        /* the digits: a code's offset from the run's least, or its rank
-         * among the codes present where they are sparse in their range */
+        /* the digits (mode): a code's offset from the run's least (RAW),
+         * its rank among the codes present (RANK: the months of one year
+         * among all months by name), or its rank among those present under
+         * the same value of an earlier remaining dimension it determines
+         * (REL: a city among its nation's, when the order puts other
+         * dimensions between them) */
         uint32_t lo[CUBE_MAX_DIMS], size[CUBE_MAX_DIMS];
-        bool ranked[CUBE_MAX_DIMS];
+        int mode[CUBE_MAX_DIMS], par[CUBE_MAX_DIMS];
         uint64_t rcap = 2 * n + 64;
         if (rcap > d->cap_rank) {
             mem_free(d->rank);
-            mem_free(d->inv);
             d->cap_rank = rcap + rcap / 2;
             d->rank = mem_malloc(d->cap_rank * (size_t)R * sizeof *d->rank);
-            d->inv = mem_malloc(d->cap_rank * (size_t)R * sizeof *d->inv);
         }
-        for (int k = 0; k < R && cells <= lim; k++) {
+        if (!d->inv) {
+            d->inv = mem_malloc((size_t)DR_MAX_CELLS * (size_t)R * sizeof *d->inv);
+            d->cnt = mem_malloc((size_t)DR_MAX_CELLS * sizeof *d->cnt);
+        }
+        double raw = 1;
+        for (int k = 0; k < R; k++) {
+            uint32_t hi;
+            code_range(s->codes[pos[L + k]], s->width[pos[L + k]], r0, r1, &lo[k], &hi);
+            size[k] = hi - lo[k] + 1;
+            mode[k] = DR_RAW;
+            raw *= size[k];
+        }
+        /* too many cells: every range not too long for a table is ranked */
+        for (int k = 0; k < R && raw > (double)lim; k++) {
             const void *col = s->codes[pos[L + k]];
             int w = s->width[pos[L + k]];
-            uint32_t hi;
-            code_range(col, w, r0, r1, &lo[k], &hi);
-            uint64_t range = (uint64_t)(hi - lo[k]) + 1;
-            ranked[k] = false;
-            size[k] = (uint32_t)range;
-            if (cells * range > lim && range <= rcap) {
-                uint32_t *rk = d->rank + (size_t)k * d->cap_rank, *iv = d->inv + (size_t)k * d->cap_rank;
-                memset(rk, 0, range * sizeof *rk);
+            uint64_t range = size[k];
+            if (range <= 2 || range > rcap)
+                continue;
+            uint32_t *rk = d->rank + (size_t)k * d->cap_rank, *iv = d->inv + (size_t)k * DR_MAX_CELLS;
+            memset(rk, 0, range * sizeof *rk);
+            par[k] = -1;
+            for (int j = k - 1; j >= 0 && par[k] < 0; j--)
+                if (mode[j] != DR_REL && b->det[c->dims[L + k]][c->dims[L + j]])
+                    par[k] = j;
+            uint32_t nd = 0;
+            if (par[k] >= 0) {
+                /* each code present marked with its parent's digit + 1 */
+                int j = par[k];
+                const void *pc = s->codes[pos[L + j]];
+                int pw = s->width[pos[L + j]];
+                const uint32_t *prk = mode[j] == DR_RANK ? d->rank + (size_t)j * d->cap_rank : NULL;
+                for (uint64_t i = r0; i < r1; i++) {
+                    uint32_t pv = code_at(pc, pw, i) - lo[j];
+                    rk[code_at(col, w, i) - lo[k]] = (prk ? prk[pv] - 1 : pv) + 1;
+                }
+                memset(d->cnt, 0, size[j] * sizeof *d->cnt);
+                uint32_t most = 0;
+                for (uint64_t x = 0; x < range; x++)
+                    if (rk[x] && ++d->cnt[rk[x] - 1] > most)
+                        most = d->cnt[rk[x] - 1];
+                if ((uint64_t)most * size[j] <= DR_MAX_CELLS) {
+                    memset(d->cnt, 0, size[j] * sizeof *d->cnt);
+                    for (uint64_t x = 0; x < range; x++)
+                        if (rk[x]) {
+                            uint32_t p = rk[x] - 1, r = d->cnt[p]++;
+                            iv[p * most + r] = lo[k] + (uint32_t)x;
+                            rk[x] = r + 1;
+                        }
+                    mode[k] = DR_REL;
+                    size[k] = most;
+                    continue;
+                }
+                for (uint64_t x = 0; x < range; x++)
+                    rk[x] = rk[x] != 0;
+            } else {
                 for (uint64_t i = r0; i < r1; i++)
                     rk[code_at(col, w, i) - lo[k]] = 1;
-                uint32_t nd = 0;
-                for (uint64_t j = 0; j < range; j++)
-                    if (rk[j]) {
-                        iv[nd] = lo[k] + (uint32_t)j;
-                        rk[j] = ++nd;
-                    }
-                ranked[k] = true;
+            }
+            for (uint64_t x = 0; x < range; x++)
+                if (rk[x]) {
+                    iv[nd] = lo[k] + (uint32_t)x;
+                    rk[x] = ++nd;
+                }
+            if (nd < range) {
+                mode[k] = DR_RANK;
                 size[k] = nd;
             }
-            cells *= size[k];
         }
+        for (int k = 0; k < R && cells <= lim; k++)
+            cells *= size[k];
         if (cells > lim)
             return a;
         if (*ng + n > *cap) {
@@ -2115,7 +2168,7 @@ static uint64_t dense_block(cube_build_t *b, druns_t *d, const src_t *s, const i
         memset(cl, 0, n * sizeof *cl);
         for (int k = 0; k < R; k++)
             cell_digit(cl, s->codes[pos[L + k]], s->width[pos[L + k]], r0, n, size[k], lo[k],
-                       ranked[k] ? d->rank + (size_t)k * d->cap_rank : NULL);
+                       mode[k] != DR_RAW ? d->rank + (size_t)k * d->cap_rank : NULL);
         for (uint64_t i = 0; i < n; i++)
             d->seen[cl[i]] = 1;
         /* a cell's measures side by side (acc[cell * nm + m]) */
@@ -2166,9 +2219,13 @@ static uint64_t dense_block(cube_build_t *b, druns_t *d, const src_t *s, const i
                     continue;
                 d->seen[x] = 0;
                 dig[R - 1] = j;
-                for (int k = 0; k < R; k++)
-                    put_code(c->codes[L + k], c->width[L + k], o,
-                             ranked[k] ? d->inv[(size_t)k * d->cap_rank + dig[k]] : lo[k] + dig[k]);
+                for (int k = 0; k < R; k++) {
+                    const uint32_t *iv = d->inv + (size_t)k * DR_MAX_CELLS;
+                    uint32_t v = mode[k] == DR_RAW    ? lo[k] + dig[k]
+                                 : mode[k] == DR_RANK ? iv[dig[k]]
+                                                      : iv[dig[par[k]] * size[k] + dig[k]];
+                    put_code(c->codes[L + k], c->width[L + k], o, v);
+                }
                 for (int m = 0; m < nm; m++)
                     c->meas[m][o] = acc[x * (uint64_t)nm + (uint64_t)m];
                 o++;

@@ -735,6 +735,112 @@ static void test_dependencies(void)
     ASSERT_EQ(system(cmd), 0);
 }
 
+/* Runs added into cells without a sort, a digit per dimension, where the
+ * digit of a city is its rank among the cities of its nation present in
+ * the run (city determines nation, and x sits between them in the order):
+ * cuboid {g, nation, x, city} from the base {g, z, nation, x, city},
+ * against a naive count and sum per group. */
+static int64_t dr_key[4];
+static int cmp_dr(const void *p, const void *q)
+{
+    const int64_t *x = p, *y = q;
+    for (int k = 0; k < 4; k++)
+        if (x[k] != y[k])
+            return x[k] < y[k] ? -1 : 1;
+    return 0;
+}
+
+static void test_direct_rel(void)
+{
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-direct-XXXXXX");
+    if (!mkdtemp(root))
+        TAP_FAIL("mkdtemp %s", root);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/seg", root);
+    cube_def_t *def = cube_def_new("direct");
+    err_t err = {0};
+    const char *names[5] = {"g", "z", "nation", "x", "city"};
+    for (int d = 0; d < 5; d++)
+        cube_def_add_dim(def, names[d], NULL, TYPE_INT4, &err);
+    cube_measure_spec_t ms[2] = {{"cnt", CUBE_AGG_COUNT, NULL, 0, NULL, 0},
+                                 {"sum_v", CUBE_AGG_SUM, "v", 0, NULL, TYPE_INT8}};
+    for (int m = 0; m < 2; m++)
+        cube_def_add_measure(def, &ms[m], &err);
+    int g = cube_def_add_group(def);
+    cube_group_add_mandatory(def, g, 0, &err);
+    for (int d = 1; d < 5; d++)
+        cube_group_add_normal(def, g, d, &err);
+    cube_def_set_rowkey(def, (const int[]){0, 1, 2, 3, 4}, 5, &err);
+    ASSERT_EQ(cube_def_finalize(def, 0, &err), 0);
+    enum { N = 50000 };
+    static int64_t col[5][N], v[N], want[N][6];
+    srand(11);
+    for (int r = 0; r < N; r++) {
+        col[0][r] = rand() % 4;
+        col[1][r] = rand() % 3;
+        col[4][r] = rand() % 200;
+        col[2][r] = col[4][r] * 7 % 10; /* a nation's cities are not neighbours */
+        col[3][r] = rand() % 50;
+        v[r] = rand() % 1000 - 300;
+    }
+    cube_build_opts_t o = {.threads = 1, .skip_ratio = -1};
+    cube_build_t *b = cube_build_new(def, &o);
+    cube_col_t dims[5];
+    for (int d = 0; d < 5; d++)
+        dims[d] = (cube_col_t){.kind = CUBE_COL_INT, .i = col[d]};
+    cube_col_t meas[2] = {{0}, {.kind = CUBE_COL_INT, .i = v}};
+    cube_batch_t bt = {N, dims, meas};
+    ASSERT_EQ(cube_build_add_batch(b, &bt, &err), 0);
+    ASSERT_EQ(cube_build_finish(b, dir, &err), 0);
+    cube_build_free(b);
+    /* the naive answer: rows sorted by (g, nation, x, city), then summed */
+    for (int r = 0; r < N; r++) {
+        int64_t *w = want[r];
+        w[0] = col[0][r], w[1] = col[2][r], w[2] = col[3][r], w[3] = col[4][r], w[4] = 1, w[5] = v[r];
+    }
+    qsort(want, N, sizeof want[0], cmp_dr);
+    int ng = 0;
+    for (int r = 0; r < N; r++) {
+        if (ng > 0 && cmp_dr(want[ng - 1], want[r]) == 0) {
+            want[ng - 1][4]++;
+            want[ng - 1][5] += want[r][5];
+        } else if (ng++ != r)
+            memcpy(want[ng - 1], want[r], sizeof want[r]);
+    }
+    stor_segment_t *seg;
+    ASSERT_EQ(stor_segment_open(dir, 0, &seg, &err), 0);
+    const int grp[4] = {0, 2, 3, 4};
+    stor_scan_spec_t sp = {.cuboid = 0x1d, .ngroup = 4, .group = grp, .nmeasures = 2, .measures = (const int[]){0, 1}};
+    mem_arena_t *a = mem_arena_new(NULL, "q", 0);
+    stor_scan_t *sc;
+    ASSERT_EQ(stor_scan_open(seg, &sp, a, &sc, &err), 0);
+    const stor_batch_t *out;
+    int rc, row = 0;
+    while ((rc = stor_scan_next(sc, &out, &err)) > 0)
+        for (uint32_t i = 0; i < out->n; i++, row++) {
+            ASSERT(row < ng);
+            for (int k = 0; k < 4; k++) {
+                value_t val;
+                stor_dict_value(stor_segment_dict(seg, grp[k]), out->codes[k][i], &val);
+                dr_key[k] = val.u.i;
+            }
+            if (cmp_dr(dr_key, want[row]) != 0)
+                TAP_FAIL("row %d: key (%lld %lld %lld %lld), want (%lld %lld %lld %lld)", row, (long long)dr_key[0],
+                         (long long)dr_key[1], (long long)dr_key[2], (long long)dr_key[3], (long long)want[row][0],
+                         (long long)want[row][1], (long long)want[row][2], (long long)want[row][3]);
+            ASSERT_EQ(((const int64_t *)out->meas[0])[i], want[row][4]);
+            ASSERT_EQ(((const int64_t *)out->meas[1])[i], want[row][5]);
+        }
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(row, ng);
+    mem_arena_free(a);
+    stor_segment_close(seg);
+    cube_def_free(def);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 int main(void)
 {
     static const tap_test_t tests[] = {
@@ -747,6 +853,7 @@ int main(void)
         {"cuboid choice, seek, filter and rollup = naive", test_query},
         {"failed and empty builds", test_failed_build},
         {"functional dependencies found and used by scans", test_dependencies},
+        {"runs added into cells, a city ranked among its nation's", test_direct_rel},
     };
     return TAP_RUN(tests);
 }
