@@ -125,7 +125,8 @@ typedef struct bcub {
     int kids_left;               /* not yet computed (under the lattice lock) */
     double est, subtree;         /* estimated rows; of the whole subtree */
     bool vcand;                  /* may be too close to its stored ancestor to be worth computing */
-    bool hll_done;               /* hll holds its sketch over the parent (hll_many, before the lattice) */
+    bool hll_done;               /* hll holds its sketch over the rows of cubs[hll_of] (hll_many) */
+    int hll_of;
     double hll;
     bool virt;                   /* not computed: its children were computed from its parent */
     bool done, freed, stored;
@@ -2680,7 +2681,7 @@ static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, cons
 static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, int T, bool raw);
 
 /* compute_from - cuboid c from the sorted cuboid p. */
-static double hll_rows(const cube_build_t *b, const bcub_t *p, const bcub_t *c);
+static double sketch_of(const cube_build_t *b, const bcub_t *p, const bcub_t *c);
 
 static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p, bcub_t *c)
 {
@@ -2710,7 +2711,7 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
     /* few groups for a big parent that does not group them: hashed */
     uint64_t big = b->opts.bucket_rows ? b->opts.bucket_rows : (1ULL << 20);
     if (L == 0 && s.n >= big) {
-        double h = c->est <= HASH_MAX_GROUPS ? c->est : hll_rows(b, p, c);
+        double h = c->est <= HASH_MAX_GROUPS ? c->est : sketch_of(b, p, c);
         if (h <= HASH_MAX_GROUPS && h * 2 <= (double)s.n && compute_hash(b, &s, pos, c, span, h))
             return "hashed";
     }
@@ -2825,6 +2826,18 @@ static double hll_rows(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
     return hll_estimate(&h);
 }
 
+/* wants_sketch - whether c, a child of p, will read a sketch over p's rows:
+ * to decide whether it is worth computing (vcand), or whether few enough
+ * groups for a hash (compute_from: a big parent that does not group it).
+ * Such sketches are made in one pass over p (hll_many) before any child. */
+static bool wants_sketch(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
+{
+    if (c->vcand)
+        return true;
+    uint64_t big = b->opts.bucket_rows ? b->opts.bucket_rows : (1ULL << 20);
+    return p->nrows >= big && c->est > HASH_MAX_GROUPS && order_len(b, p, c) == 0;
+}
+
 /* hll_many - the sketches of n cuboids over p's rows in one pass: a chunk
  * of p's columns is read from memory once for all of them and stays in
  * cache while each sketch hashes its own combination. Each cuboid's
@@ -2842,8 +2855,16 @@ static void hll_many(const cube_build_t *b, const bcub_t *p, bcub_t *const *c, i
     for (int i = 0; i < n; i++) {
         c[i]->hll = hll_estimate(&h[i]);
         c[i]->hll_done = true;
+        c[i]->hll_of = (int)(p - b->cubs);
     }
     mem_free(h);
+}
+
+/* sketch_of - c's distinct rows over p: the sketch made before, if it was
+ * over p's rows, else a pass now */
+static double sketch_of(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
+{
+    return c->hll_done && c->hll_of == (int)(p - b->cubs) ? c->hll : hll_rows(b, p, c);
 }
 
 /* ---- the work stack ----
@@ -2863,6 +2884,20 @@ static void cub_release(cube_build_t *b, bcub_t *c)
         free_cub(c, b->nmeasures);
 }
 
+/* kid_sketches - the sketches c's children want, in one pass over c (the
+ * base's are made on every core before the lattice: base_kid_sketches) */
+static void kid_sketches(cube_build_t *b, bcub_t *c)
+{
+    bcub_t *want[HLL_MANY_MAX];
+    int n = 0;
+    for (int i = 0; i < c->nkids && n < HLL_MANY_MAX; i++)
+        if (wants_sketch(b, c, &b->cubs[c->kids[i]]) &&
+            !(b->cubs[c->kids[i]].hll_done && b->cubs[c->kids[i]].hll_of == (int)(c - b->cubs)))
+            want[n++] = &b->cubs[c->kids[i]];
+    if (n > 0)
+        hll_many(b, c, want, n);
+}
+
 static void compute_task(cube_build_t *b, scratch_t *sc, int i)
 {
     bcub_t *c = &b->cubs[i];
@@ -2877,7 +2912,7 @@ static void compute_task(cube_build_t *b, scratch_t *sc, int i)
         const bcub_t *st = p;
         while (!st->stored && st->parent >= 0)
             st = &b->cubs[st->parent];
-        double h = !st->stored ? 0 : c->hll_done ? c->hll : hll_rows(b, p, c);
+        double h = !st->stored ? 0 : sketch_of(b, p, c);
         if (st->stored && h * b->opts.skip_ratio >= (double)st->nrows) {
             c->nrows = (uint64_t)h < st->nrows ? (uint64_t)h : st->nrows;
             c->virt = true;
@@ -2910,6 +2945,7 @@ static void compute_task(cube_build_t *b, scratch_t *sc, int i)
         return;
     if (c->stored && write_cub(b, c, &err) < 0)
         fail(b, &err);
+    kid_sketches(b, c);
     cuboid_done(b, c);
 }
 
@@ -3107,14 +3143,28 @@ static void *hllpar_worker(void *arg)
     return NULL;
 }
 
-static void base_kid_sketches(cube_build_t *b)
+/* base_sketch_set - the cuboids under node that may read the base cuboid
+ * and want a sketch over it: node's children, and theirs where node's
+ * child may itself not be computed (vcand; its children then read the
+ * base) */
+static void base_sketch_set(cube_build_t *b, const bcub_t *node, hllpar_t *x, int max)
 {
     const bcub_t *base = &b->cubs[0];
+    for (int i = 0; i < node->nkids && x->n < max; i++) {
+        bcub_t *k = &b->cubs[node->kids[i]];
+        if (wants_sketch(b, base, k))
+            x->c[x->n++] = k;
+        if (k->vcand)
+            base_sketch_set(b, k, x, max);
+    }
+}
+
+static void base_kid_sketches(cube_build_t *b)
+{
     hllpar_t x = {.b = b, .T = b->threads};
-    x.c = mem_calloc((size_t)base->nkids + 1, sizeof *x.c);
-    for (int i = 0; i < base->nkids; i++)
-        if (b->cubs[base->kids[i]].vcand)
-            x.c[x.n++] = &b->cubs[base->kids[i]];
+    int max = HLL_MANY_MAX * b->threads;
+    x.c = mem_calloc((size_t)max + 1, sizeof *x.c);
+    base_sketch_set(b, &b->cubs[0], &x, max);
     if (x.T > x.n)
         x.T = x.n;
     if (x.n >= 2) {
