@@ -1975,6 +1975,10 @@ typedef struct druns {
     uint64_t *acc;               /* nmeasures x DR_MAX_CELLS */
     uint8_t *seen;               /* DR_MAX_CELLS */
     uint64_t cap_rows, cap_rank; /* rank: cap_rank entries per dimension */
+    const uint64_t **mv;         /* per measure: the run's first value */
+    uint32_t *gcode;             /* merged runs: R x cap_gather gathered codes */
+    uint64_t *gmeas;             /* merged runs: nmeasures x cap_gather gathered values */
+    uint64_t cap_gather;
     int skip;                    /* blocks left before dense is tried again */
 } druns_t;
 
@@ -1984,6 +1988,9 @@ static void druns_free(druns_t *d)
     mem_free(d->rank);
     mem_free(d->inv);
     mem_free(d->cnt);
+    mem_free(d->mv);
+    mem_free(d->gcode);
+    mem_free(d->gmeas);
     mem_free(d->acc);
     mem_free(d->seen);
 }
@@ -2045,207 +2052,291 @@ static void cell_digit(uint32_t *cl, const void *col, int w, uint64_t r0, uint64
 #undef CELL_LOOP
 }
 
-/* dense_block - c's groups of the parent's runs from a on, up to e (brk
- * marks run starts), appended at *ng (c's arrays grown as compute_runs
- * grows them, *cap their rows). Stops at the first run whose cells are too
- * many for its rows and returns where it stopped (e when it did not): the
- * caller sorts the rest of the block. */
-static uint64_t dense_block(cube_build_t *b, druns_t *d, const src_t *s, const int *pos, bcub_t *c, int L,
-                            const uint8_t *brk, uint64_t a, uint64_t e, uint64_t *ng, uint64_t *cap)
+/* dense_run - the groups of one run of n rows as c's rows from *ng on
+ * (c's arrays grown as its caller grows them, *cap their rows, at most
+ * maxrows): col[k] and w[k] the codes of c's dimension L + k from the
+ * run's first row, mv[m] its measures, lead[k] the run's code of c's
+ * dimension k < L. False, with nothing written, when the cells are too
+ * many for the rows. */
+static bool dense_run(cube_build_t *b, druns_t *d, bcub_t *c, int L, const void *const *col, const int *w,
+                      const uint64_t *const *mv, const uint32_t *lead, uint64_t n, uint64_t *ng, uint64_t *cap,
+                      uint64_t maxrows)
 {
     int K = c->ndims, R = K - L, nm = b->nmeasures;
+    if (R <= 0)
+        return false;
     bool fused = true;
     for (int m = 0; m < nm; m++)
         fused &= b->meas[m].kind == STOR_KIND_INT && (b->meas[m].agg == STOR_AGG_SUM || b->meas[m].agg == STOR_AGG_COUNT);
+    uint64_t cells = 1, lim = 4 * n + 16;
+    if (lim > DR_MAX_CELLS)
+        lim = DR_MAX_CELLS;
+    /* the digits (mode): a code's offset from the run's least (RAW),
+     * its rank among the codes present (RANK: the months of one year
+     * among all months by name), or its rank among those present under
+     * the same value of an earlier remaining dimension it determines
+     * (REL: a city among its nation's, when the order puts other
+     * dimensions between them) */
+    uint32_t lo[CUBE_MAX_DIMS], size[CUBE_MAX_DIMS];
+    int mode[CUBE_MAX_DIMS], par[CUBE_MAX_DIMS];
+    uint64_t rcap = 2 * n + 64;
+    if (rcap > d->cap_rank) {
+        mem_free(d->rank);
+        d->cap_rank = rcap + rcap / 2;
+        d->rank = mem_malloc(d->cap_rank * (size_t)R * sizeof *d->rank);
+    }
+    if (!d->inv) {
+        d->inv = mem_malloc((size_t)DR_MAX_CELLS * (size_t)R * sizeof *d->inv);
+        d->cnt = mem_malloc((size_t)DR_MAX_CELLS * sizeof *d->cnt);
+    }
+    double raw = 1;
+    for (int k = 0; k < R; k++) {
+        uint32_t hi;
+        code_range(col[k], w[k], 0, n, &lo[k], &hi);
+        size[k] = hi - lo[k] + 1;
+        mode[k] = DR_RAW;
+        raw *= size[k];
+    }
+    /* too many cells: every range not too long for a table is ranked */
+    for (int k = 0; k < R && raw > (double)lim; k++) {
+        const void *kc = col[k];
+        int kw = w[k];
+        uint64_t range = size[k];
+        if (range <= 2 || range > rcap)
+            continue;
+        uint32_t *rk = d->rank + (size_t)k * d->cap_rank, *iv = d->inv + (size_t)k * DR_MAX_CELLS;
+        memset(rk, 0, range * sizeof *rk);
+        par[k] = -1;
+        for (int j = k - 1; j >= 0 && par[k] < 0; j--)
+            if (mode[j] != DR_REL && b->det[c->dims[L + k]][c->dims[L + j]])
+                par[k] = j;
+        uint32_t nd = 0;
+        if (par[k] >= 0) {
+            /* each code present marked with its parent's digit + 1 */
+            int j = par[k];
+            const void *pc = col[j];
+            int pw = w[j];
+            const uint32_t *prk = mode[j] == DR_RANK ? d->rank + (size_t)j * d->cap_rank : NULL;
+            for (uint64_t i = 0; i < n; i++) {
+                uint32_t pv = code_at(pc, pw, i) - lo[j];
+                rk[code_at(kc, kw, i) - lo[k]] = (prk ? prk[pv] - 1 : pv) + 1;
+            }
+            memset(d->cnt, 0, size[j] * sizeof *d->cnt);
+            uint32_t most = 0;
+            for (uint64_t x = 0; x < range; x++)
+                if (rk[x] && ++d->cnt[rk[x] - 1] > most)
+                    most = d->cnt[rk[x] - 1];
+            if ((uint64_t)most * size[j] <= DR_MAX_CELLS) {
+                memset(d->cnt, 0, size[j] * sizeof *d->cnt);
+                for (uint64_t x = 0; x < range; x++)
+                    if (rk[x]) {
+                        uint32_t p = rk[x] - 1, r = d->cnt[p]++;
+                        iv[p * most + r] = lo[k] + (uint32_t)x;
+                        rk[x] = r + 1;
+                    }
+                mode[k] = DR_REL;
+                size[k] = most;
+                continue;
+            }
+            for (uint64_t x = 0; x < range; x++)
+                rk[x] = rk[x] != 0;
+        } else {
+            for (uint64_t i = 0; i < n; i++)
+                rk[code_at(kc, kw, i) - lo[k]] = 1;
+        }
+        for (uint64_t x = 0; x < range; x++)
+            if (rk[x]) {
+                iv[nd] = lo[k] + (uint32_t)x;
+                rk[x] = ++nd;
+            }
+        if (nd < range) {
+            mode[k] = DR_RANK;
+            size[k] = nd;
+        }
+    }
+    for (int k = 0; k < R && cells <= lim; k++)
+        cells *= size[k];
+    if (cells > lim)
+        return false;
+    if (*ng + n > *cap) {
+        uint64_t nc = *cap + *cap / 2 > *ng + n ? *cap + *cap / 2 : *ng + n;
+        grow_out(b, c, nc > maxrows ? maxrows : nc);
+        *cap = c->nrows;
+    }
+    if (n > d->cap_rows) {
+        mem_free(d->cell);
+        d->cap_rows = n + n / 4 + 1024;
+        d->cell = mem_malloc(d->cap_rows * sizeof *d->cell);
+    }
+    if (!d->acc) {
+        d->acc = mem_malloc((size_t)(nm ? nm : 1) * DR_MAX_CELLS * sizeof *d->acc);
+        d->seen = mem_calloc(DR_MAX_CELLS, 1);
+    }
+    uint32_t *cl = d->cell;
+    memset(cl, 0, n * sizeof *cl);
+    for (int k = 0; k < R; k++)
+        cell_digit(cl, col[k], w[k], 0, n, size[k], lo[k],
+                   mode[k] != DR_RAW ? d->rank + (size_t)k * d->cap_rank : NULL);
+    for (uint64_t i = 0; i < n; i++)
+        d->seen[cl[i]] = 1;
+    /* a cell's measures side by side (acc[cell * nm + m]) */
+    uint64_t *acc = d->acc;
+    if (fused && nm <= 8) {
+        memset(acc, 0, cells * (size_t)nm * sizeof *acc);
+        const uint64_t *v[8];
+        for (int m = 0; m < nm; m++)
+            v[m] = mv[m];
+        /* Consecutive rows often share a cell (the parent's order
+         * ends with the dimensions c drops): each sum goes on in a
+         * register while the cell stays the same (a mask, not a
+         * branch), so it does not wait on its own store. The value
+         * stored at every row is the cell's sum so far. */
+        bool ovf = false;
+#define DR_SUM_LOOP(NM)                                                                                                    do {                                                                                                                       int64_t r[8] = {0};                                                                                                    uint32_t pc = UINT32_MAX;                                                                                              for (uint64_t i = 0; i < n; i++) {                                                                                         uint32_t x = cl[i];                                                                                                    int64_t same = -(int64_t)(x == pc);                                                                                    uint64_t *a_ = acc + (size_t)x * (NM);                                                                                 _Pragma("GCC unroll 8") for (int m = 0; m < (NM); m++)                                                                {                                                                                                                          int64_t prev = (r[m] & same) | ((int64_t)a_[m] & ~same);                                                              ovf |= __builtin_add_overflow(prev, (int64_t)v[m][i], &r[m]);                                                          a_[m] = (uint64_t)r[m];                                                                                            }                                                                                                                      pc = x;                                                                                                            }                                                                                                                  } while (0)
+        switch (nm) {
+        case 1: DR_SUM_LOOP(1); break;
+        case 2: DR_SUM_LOOP(2); break;
+        case 3: DR_SUM_LOOP(3); break;
+        case 4: DR_SUM_LOOP(4); break;
+        default: DR_SUM_LOOP(nm); break;
+        }
+#undef DR_SUM_LOOP
+        if (ovf)
+            sum_overflow = 1;
+    } else {
+        for (int m = 0; m < nm; m++) {
+            stor_kind_t mk = b->meas[m].kind;
+            stor_agg_t ag = b->meas[m].agg;
+            uint64_t init = init_value(mk, ag);
+            const uint64_t *v = mv[m];
+            for (uint64_t x = 0; x < cells; x++)
+                acc[x * (uint64_t)nm + (uint64_t)m] = init;
+            for (uint64_t i = 0; i < n; i++)
+                acc[cl[i] * (uint64_t)nm + (uint64_t)m] = merge(mk, ag, acc[cl[i] * (uint64_t)nm + (uint64_t)m], v[i]);
+        }
+    }
+    /* the occupied cells in order: the last digit in the inner loop,
+     * the others counted up like an odometer; the leading codes are
+     * the run's */
+    uint32_t dig[CUBE_MAX_DIMS] = {0}, last = size[R - 1];
+    uint64_t o = *ng;
+    for (uint64_t x0 = 0; x0 < cells; x0 += last) {
+        for (uint32_t j = 0; j < last; j++) {
+            uint64_t x = x0 + j;
+            if (!d->seen[x])
+                continue;
+            d->seen[x] = 0;
+            dig[R - 1] = j;
+            for (int k = 0; k < R; k++) {
+                const uint32_t *iv = d->inv + (size_t)k * DR_MAX_CELLS;
+                uint32_t v = mode[k] == DR_RAW    ? lo[k] + dig[k]
+                             : mode[k] == DR_RANK ? iv[dig[k]]
+                                                  : iv[dig[par[k]] * size[k] + dig[k]];
+                put_code(c->codes[L + k], c->width[L + k], o, v);
+            }
+            for (int m = 0; m < nm; m++)
+                c->meas[m][o] = acc[x * (uint64_t)nm + (uint64_t)m];
+            o++;
+        }
+        for (int k = R - 2; k >= 0; k--) {
+            if (++dig[k] < size[k])
+                break;
+            dig[k] = 0;
+        }
+    }
+    for (int k = 0; k < L; k++)
+        for (uint64_t g = *ng; g < o; g++)
+            put_code(c->codes[k], c->width[k], g, lead[k]);
+    *ng = o;
+    return true;
+}
+
+/* dense_block - c's groups of the parent's runs from a on, up to e (brk
+ * marks run starts), appended at *ng. Stops at the first run whose cells
+ * are too many for its rows and returns where it stopped (e when it did
+ * not): the caller sorts the rest of the block. */
+static uint64_t dense_block(cube_build_t *b, druns_t *d, const src_t *s, const int *pos, bcub_t *c, int L,
+                            const uint8_t *brk, uint64_t a, uint64_t e, uint64_t *ng, uint64_t *cap)
+{
+    int K = c->ndims, nm = b->nmeasures;
+    const void *col[CUBE_MAX_DIMS];
+    int w[CUBE_MAX_DIMS];
+    uint32_t lead[CUBE_MAX_DIMS];
+    const uint64_t **mv = d->mv;
     while (a < e) {
         uint64_t r0 = a, r1 = a + 1;
         while (r1 < e && !brk[r1])
             r1++;
-        uint64_t n = r1 - r0, cells = 1, lim = 4 * n + 16;
-        if (lim > DR_MAX_CELLS)
-            lim = DR_MAX_CELLS;
-        /* the digits (mode): a code's offset from the run's least (RAW),
-         * its rank among the codes present (RANK: the months of one year
-         * among all months by name), or its rank among those present under
-         * the same value of an earlier remaining dimension it determines
-         * (REL: a city among its nation's, when the order puts other
-         * dimensions between them) */
-        uint32_t lo[CUBE_MAX_DIMS], size[CUBE_MAX_DIMS];
-        int mode[CUBE_MAX_DIMS], par[CUBE_MAX_DIMS];
-        uint64_t rcap = 2 * n + 64;
-        if (rcap > d->cap_rank) {
-            mem_free(d->rank);
-            d->cap_rank = rcap + rcap / 2;
-            d->rank = mem_malloc(d->cap_rank * (size_t)R * sizeof *d->rank);
+        for (int k = L; k < K; k++) {
+            w[k - L] = s->width[pos[k]];
+            col[k - L] = (const char *)s->codes[pos[k]] + r0 * (uint64_t)w[k - L];
         }
-        if (!d->inv) {
-            d->inv = mem_malloc((size_t)DR_MAX_CELLS * (size_t)R * sizeof *d->inv);
-            d->cnt = mem_malloc((size_t)DR_MAX_CELLS * sizeof *d->cnt);
-        }
-        double raw = 1;
-        for (int k = 0; k < R; k++) {
-            uint32_t hi;
-            code_range(s->codes[pos[L + k]], s->width[pos[L + k]], r0, r1, &lo[k], &hi);
-            size[k] = hi - lo[k] + 1;
-            mode[k] = DR_RAW;
-            raw *= size[k];
-        }
-        /* too many cells: every range not too long for a table is ranked */
-        for (int k = 0; k < R && raw > (double)lim; k++) {
-            const void *col = s->codes[pos[L + k]];
-            int w = s->width[pos[L + k]];
-            uint64_t range = size[k];
-            if (range <= 2 || range > rcap)
-                continue;
-            uint32_t *rk = d->rank + (size_t)k * d->cap_rank, *iv = d->inv + (size_t)k * DR_MAX_CELLS;
-            memset(rk, 0, range * sizeof *rk);
-            par[k] = -1;
-            for (int j = k - 1; j >= 0 && par[k] < 0; j--)
-                if (mode[j] != DR_REL && b->det[c->dims[L + k]][c->dims[L + j]])
-                    par[k] = j;
-            uint32_t nd = 0;
-            if (par[k] >= 0) {
-                /* each code present marked with its parent's digit + 1 */
-                int j = par[k];
-                const void *pc = s->codes[pos[L + j]];
-                int pw = s->width[pos[L + j]];
-                const uint32_t *prk = mode[j] == DR_RANK ? d->rank + (size_t)j * d->cap_rank : NULL;
-                for (uint64_t i = r0; i < r1; i++) {
-                    uint32_t pv = code_at(pc, pw, i) - lo[j];
-                    rk[code_at(col, w, i) - lo[k]] = (prk ? prk[pv] - 1 : pv) + 1;
-                }
-                memset(d->cnt, 0, size[j] * sizeof *d->cnt);
-                uint32_t most = 0;
-                for (uint64_t x = 0; x < range; x++)
-                    if (rk[x] && ++d->cnt[rk[x] - 1] > most)
-                        most = d->cnt[rk[x] - 1];
-                if ((uint64_t)most * size[j] <= DR_MAX_CELLS) {
-                    memset(d->cnt, 0, size[j] * sizeof *d->cnt);
-                    for (uint64_t x = 0; x < range; x++)
-                        if (rk[x]) {
-                            uint32_t p = rk[x] - 1, r = d->cnt[p]++;
-                            iv[p * most + r] = lo[k] + (uint32_t)x;
-                            rk[x] = r + 1;
-                        }
-                    mode[k] = DR_REL;
-                    size[k] = most;
-                    continue;
-                }
-                for (uint64_t x = 0; x < range; x++)
-                    rk[x] = rk[x] != 0;
-            } else {
-                for (uint64_t i = r0; i < r1; i++)
-                    rk[code_at(col, w, i) - lo[k]] = 1;
-            }
-            for (uint64_t x = 0; x < range; x++)
-                if (rk[x]) {
-                    iv[nd] = lo[k] + (uint32_t)x;
-                    rk[x] = ++nd;
-                }
-            if (nd < range) {
-                mode[k] = DR_RANK;
-                size[k] = nd;
-            }
-        }
-        for (int k = 0; k < R && cells <= lim; k++)
-            cells *= size[k];
-        if (cells > lim)
+        for (int k = 0; k < L; k++)
+            lead[k] = code_at(s->codes[pos[k]], s->width[pos[k]], r0);
+        for (int m = 0; m < nm; m++)
+            mv[m] = s->meas[m] + r0;
+        if (!dense_run(b, d, c, L, col, w, mv, lead, r1 - r0, ng, cap, s->n))
             return a;
-        if (*ng + n > *cap) {
-            uint64_t nc = *cap + *cap / 2 > *ng + n ? *cap + *cap / 2 : *ng + n;
-            grow_out(b, c, nc > s->n ? s->n : nc);
-            *cap = c->nrows;
-        }
-        if (n > d->cap_rows) {
-            mem_free(d->cell);
-            d->cap_rows = n + n / 4 + 1024;
-            d->cell = mem_malloc(d->cap_rows * sizeof *d->cell);
-        }
-        if (!d->acc) {
-            d->acc = mem_malloc((size_t)(nm ? nm : 1) * DR_MAX_CELLS * sizeof *d->acc);
-            d->seen = mem_calloc(DR_MAX_CELLS, 1);
-        }
-        uint32_t *cl = d->cell;
-        memset(cl, 0, n * sizeof *cl);
-        for (int k = 0; k < R; k++)
-            cell_digit(cl, s->codes[pos[L + k]], s->width[pos[L + k]], r0, n, size[k], lo[k],
-                       mode[k] != DR_RAW ? d->rank + (size_t)k * d->cap_rank : NULL);
-        for (uint64_t i = 0; i < n; i++)
-            d->seen[cl[i]] = 1;
-        /* a cell's measures side by side (acc[cell * nm + m]) */
-        uint64_t *acc = d->acc;
-        if (fused && nm <= 8) {
-            memset(acc, 0, cells * (size_t)nm * sizeof *acc);
-            const uint64_t *v[8];
-            for (int m = 0; m < nm; m++)
-                v[m] = s->meas[m] + r0;
-            /* Consecutive rows often share a cell (the parent's order
-             * ends with the dimensions c drops): each sum goes on in a
-             * register while the cell stays the same (a mask, not a
-             * branch), so it does not wait on its own store. The value
-             * stored at every row is the cell's sum so far. */
-            bool ovf = false;
-#define DR_SUM_LOOP(NM)                                                                                                    do {                                                                                                                       int64_t r[8] = {0};                                                                                                    uint32_t pc = UINT32_MAX;                                                                                              for (uint64_t i = 0; i < n; i++) {                                                                                         uint32_t x = cl[i];                                                                                                    int64_t same = -(int64_t)(x == pc);                                                                                    uint64_t *a_ = acc + (size_t)x * (NM);                                                                                 _Pragma("GCC unroll 8") for (int m = 0; m < (NM); m++)                                                                {                                                                                                                          int64_t prev = (r[m] & same) | ((int64_t)a_[m] & ~same);                                                              ovf |= __builtin_add_overflow(prev, (int64_t)v[m][i], &r[m]);                                                          a_[m] = (uint64_t)r[m];                                                                                            }                                                                                                                      pc = x;                                                                                                            }                                                                                                                  } while (0)
-            switch (nm) {
-            case 1: DR_SUM_LOOP(1); break;
-            case 2: DR_SUM_LOOP(2); break;
-            case 3: DR_SUM_LOOP(3); break;
-            case 4: DR_SUM_LOOP(4); break;
-            default: DR_SUM_LOOP(nm); break;
-            }
-#undef DR_SUM_LOOP
-            if (ovf)
-                sum_overflow = 1;
-        } else {
-            for (int m = 0; m < nm; m++) {
-                stor_kind_t mk = b->meas[m].kind;
-                stor_agg_t ag = b->meas[m].agg;
-                uint64_t init = init_value(mk, ag);
-                const uint64_t *v = s->meas[m] + r0;
-                for (uint64_t x = 0; x < cells; x++)
-                    acc[x * (uint64_t)nm + (uint64_t)m] = init;
-                for (uint64_t i = 0; i < n; i++)
-                    acc[cl[i] * (uint64_t)nm + (uint64_t)m] = merge(mk, ag, acc[cl[i] * (uint64_t)nm + (uint64_t)m], v[i]);
-            }
-        }
-        /* the occupied cells in order: the last digit in the inner loop,
-         * the others counted up like an odometer; the leading codes are
-         * the run's */
-        uint32_t dig[CUBE_MAX_DIMS] = {0}, last = R > 0 ? size[R - 1] : 1;
-        uint64_t o = *ng;
-        for (uint64_t x0 = 0; x0 < cells; x0 += last) {
-            for (uint32_t j = 0; j < last; j++) {
-                uint64_t x = x0 + j;
-                if (!d->seen[x])
-                    continue;
-                d->seen[x] = 0;
-                dig[R - 1] = j;
-                for (int k = 0; k < R; k++) {
-                    const uint32_t *iv = d->inv + (size_t)k * DR_MAX_CELLS;
-                    uint32_t v = mode[k] == DR_RAW    ? lo[k] + dig[k]
-                                 : mode[k] == DR_RANK ? iv[dig[k]]
-                                                      : iv[dig[par[k]] * size[k] + dig[k]];
-                    put_code(c->codes[L + k], c->width[L + k], o, v);
-                }
-                for (int m = 0; m < nm; m++)
-                    c->meas[m][o] = acc[x * (uint64_t)nm + (uint64_t)m];
-                o++;
-            }
-            for (int k = R - 2; k >= 0; k--) {
-                if (++dig[k] < size[k])
-                    break;
-                dig[k] = 0;
-            }
-        }
-        for (int k = 0; k < L; k++) {
-            uint32_t v = code_at(s->codes[pos[k]], s->width[pos[k]], r0);
-            for (uint64_t g = *ng; g < o; g++)
-                put_code(c->codes[k], c->width[k], g, v);
-        }
-        *ng = o;
         a = r1;
     }
     return a;
+}
+
+/* dense_merged - as dense_block, for the nm merged runs of a block of
+ * compute_segruns (mstart[m] the first position of merged run m, rid[x] the
+ * parent row of position x): each merged run's codes and measures are
+ * gathered in row order first. Returns the first merged run it did not do
+ * (nm when it did them all). */
+static uint64_t dense_merged(cube_build_t *b, druns_t *d, const src_t *s, const int *pos, bcub_t *c, int L,
+                             const uint64_t *rid, const uint64_t *mstart, uint64_t nm, uint64_t *ng, uint64_t *cap)
+{
+    int K = c->ndims, R = K - L, nmeas = b->nmeasures;
+    const void *col[CUBE_MAX_DIMS];
+    int w[CUBE_MAX_DIMS];
+    uint32_t lead[CUBE_MAX_DIMS];
+    if (R == 0)
+        return 0; /* a merged run is one group: nothing to sort */
+    for (uint64_t m = 0; m < nm; m++) {
+        uint64_t x0 = mstart[m], n = mstart[m + 1] - x0;
+        if (n > d->cap_gather) {
+            mem_free(d->gcode);
+            mem_free(d->gmeas);
+            d->cap_gather = n + n / 4 + 1024;
+            d->gcode = mem_malloc(d->cap_gather * (size_t)(R ? R : 1) * sizeof *d->gcode);
+            d->gmeas = mem_malloc(d->cap_gather * (size_t)(nmeas ? nmeas : 1) * sizeof *d->gmeas);
+        }
+        for (int k = 0; k < R; k++) {
+            uint32_t *g = d->gcode + (size_t)k * d->cap_gather;
+            const void *src = s->codes[pos[L + k]];
+            switch (s->width[pos[L + k]]) {
+            case 1:
+                for (uint64_t x = 0; x < n; x++)
+                    g[x] = ((const uint8_t *)src)[rid[x0 + x]];
+                break;
+            case 2:
+                for (uint64_t x = 0; x < n; x++)
+                    g[x] = ((const uint16_t *)src)[rid[x0 + x]];
+                break;
+            default:
+                for (uint64_t x = 0; x < n; x++)
+                    g[x] = ((const uint32_t *)src)[rid[x0 + x]];
+                break;
+            }
+            col[k] = g;
+            w[k] = 4;
+        }
+        for (int q = 0; q < nmeas; q++) {
+            uint64_t *g = d->gmeas + (size_t)q * d->cap_gather;
+            for (uint64_t x = 0; x < n; x++)
+                g[x] = s->meas[q][rid[x0 + x]];
+            d->mv[q] = g;
+        }
+        for (int k = 0; k < L; k++)
+            lead[k] = code_at(s->codes[pos[k]], s->width[pos[k]], rid[x0]);
+        if (!dense_run(b, d, c, L, col, w, d->mv, lead, n, ng, cap, s->n))
+            return m;
+    }
+    return nm;
 }
 
 /* compute_runs - cuboid c from a sorted parent whose order keeps the child's
@@ -2319,6 +2410,7 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
         cap = n ? n : 1;
     alloc_out(b, c, cap);
     druns_t dr = {0};
+    dr.mv = mem_calloc((size_t)b->nmeasures + 1, sizeof *dr.mv);
     for (uint64_t a = 0; a < n;) {
         /* a block: whole runs from a, at least RUN_BLOCK rows but at the end */
         uint64_t e = n - a > RUN_BLOCK ? a + RUN_BLOCK : n;
@@ -2530,7 +2622,7 @@ static bool compute_hash(cube_build_t *b, const src_t *s, const int *pos, bcub_t
  * s_region, ...: S = 2, 5 segments per region). Returns false (nothing
  * done) when a key does not fit 64 bits. */
 static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, const int *pos, bcub_t *c,
-                            const uint64_t *span, int S, int L)
+                            const uint64_t *span, int S, int L, uint64_t *direct)
 {
     int K = c->ndims;
     uint64_t n = s->n;
@@ -2612,6 +2704,8 @@ static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, cons
     if (cap > n)
         cap = n;
     alloc_out(b, c, cap);
+    druns_t dr = {0};
+    dr.mv = mem_calloc((size_t)b->nmeasures + 1, sizeof *dr.mv);
     for (uint64_t a = 0; a < nr;) {
         /* a block: whole merged runs, at least RUN_BLOCK rows but at the end */
         uint64_t bn = 0, nm = 0, e = a;
@@ -2626,6 +2720,27 @@ static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, cons
             e = f;
         }
         mstart[nm] = bn;
+        /* direct addressing, merged run by merged run, while their cells
+         * allow it (their codes and measures gathered first); the rest of
+         * the block is sorted */
+        if (dr.skip == 0) {
+            uint64_t m0 = dense_merged(b, &dr, s, pos, c, L, rid, mstart, nm, &ng, &cap);
+            *direct += mstart[m0];
+            if (m0 == nm) {
+                a = e;
+                continue;
+            }
+            dr.skip = m0 == 0 ? 8 : 0;
+            uint64_t x0 = mstart[m0];
+            if (x0 > 0) {
+                memmove(rid, rid + x0, (bn - x0) * sizeof *rid);
+                for (uint64_t m = m0; m <= nm; m++)
+                    mstart[m - m0] = mstart[m] - x0;
+                nm -= m0;
+                bn -= x0;
+            }
+        } else
+            dr.skip--;
         /* keys: c's remaining codes above the index inside the merged run */
         for (uint64_t m = 0; m < nm; m++)
             for (uint64_t x = mstart[m]; x < mstart[m + 1]; x++)
@@ -2670,6 +2785,7 @@ static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, cons
     }
     if (ng < cap)
         grow_out(b, c, ng);
+    druns_free(&dr);
     mem_free(rid);
     mem_free(mstart);
     mem_free(ent);
@@ -2717,19 +2833,20 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
     }
     /* the parent leads with columns c drops: its segments merged */
     int S = 0, SL = L == 0 && s.n >= big ? seg_plan(b, p, c, &S) : 0;
-    if (SL > 0 && compute_segruns(b, sc, &s, pos, c, span, S, SL))
-        return "merged runs";
+    uint64_t direct = 0;
+    if (SL > 0 && compute_segruns(b, sc, &s, pos, c, span, S, SL, &direct))
+        return direct == s.n ? "merged runs, direct" : direct ? "merged runs, part direct" : "merged runs";
     /* one big sort: in buckets, so the measure gathers stay local */
     if (L == 0 && s.n >= big && compute_base(b, &s, pos, c, 1, false))
         return "sorted in buckets";
-    uint64_t direct = 0;
     if (compute_runs(b, sc, &s, pos, c, span, L, &direct))
         return !L ? "sorted" : direct == s.n ? "runs, direct" : direct ? "runs, part direct" : "sorted runs";
     /* runs too long for one word with their index: segments, if the
      * parent's order goes on with c's past columns c drops */
     SL = L > 0 ? seg_plan(b, p, c, &S) : 0;
-    if (SL > L && compute_segruns(b, sc, &s, pos, c, span, S, SL))
-        return "merged runs";
+    direct = 0;
+    if (SL > L && compute_segruns(b, sc, &s, pos, c, span, S, SL, &direct))
+        return direct == s.n ? "merged runs, direct" : direct ? "merged runs, part direct" : "merged runs";
     if (s.n >= big && compute_base(b, &s, pos, c, 1, false))
         return "sorted in buckets (wide key)";
     compute(b, &s, c);
