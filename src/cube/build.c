@@ -1037,6 +1037,24 @@ static void put_code(void *col, int w, uint64_t i, uint32_t v)
     }
 }
 
+/* fill_code - rows [from, to) of a code column set to v */
+static void fill_code(void *col, int w, uint64_t from, uint64_t to, uint32_t v)
+{
+    switch (w) {
+    case 1:
+        memset((uint8_t *)col + from, (int)v, to - from);
+        break;
+    case 2:
+        for (uint64_t i = from; i < to; i++)
+            ((uint16_t *)col)[i] = (uint16_t)v;
+        break;
+    default:
+        for (uint64_t i = from; i < to; i++)
+            ((uint32_t *)col)[i] = v;
+        break;
+    }
+}
+
 static uint64_t init_value(stor_kind_t k, stor_agg_t g)
 {
     if (k == STOR_KIND_INT)
@@ -1295,7 +1313,118 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
     mem_free(gid);
 }
 
+static void compute_prefix_whole(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c);
+
+/* compute_prefix - c from a parent already in c's order (c's dimensions
+ * lead it, or only dependent ones come between): each group is a run of
+ * equal codes. Taken a chunk of whole groups at a time, so the group
+ * flags, starts and ids stay in cache and each column is read once. */
 static void compute_prefix(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c)
+{
+    uint64_t n = s->n;
+    bool all_in = b->nmeasures > 0;
+    for (int m = 0; m < b->nmeasures; m++)
+        all_in &= s->meas[m] != NULL;
+    if (!all_in || n == 0) {
+        compute_prefix_whole(b, s, pos, c);
+        return;
+    }
+    int K = c->ndims, nm = b->nmeasures;
+    uint64_t cap = (uint64_t)(c->est * 1.0625) + 1024, ng = 0, ch = CHUNK * 4;
+    if (cap > n)
+        cap = n;
+    alloc_out(b, c, cap);
+    uint8_t *brk = mem_malloc(ch + 1);
+    uint64_t *starts = mem_malloc((ch + 2) * sizeof *starts);
+    uint32_t *gid = mem_malloc((ch + 2) * sizeof *gid);
+    const uint64_t **in = mem_calloc((size_t)nm + 1, sizeof *in);
+    for (uint64_t a = 0; a < n;) {
+        uint64_t e = n - a > ch ? a + ch : n;
+        /* group starts in [a, e): a starts one (a chunk begins a group) */
+        memset(brk, 0, e - a);
+        brk[0] = 1;
+        for (int k = 0; k < K; k++) {
+            const void *col = s->codes[pos[k]];
+            int w = s->width[pos[k]];
+            if (w == 1) {
+                const uint8_t *x = col;
+                for (uint64_t i = a + 1; i < e; i++)
+                    brk[i - a] |= x[i] != x[i - 1];
+            } else if (w == 2) {
+                const uint16_t *x = col;
+                for (uint64_t i = a + 1; i < e; i++)
+                    brk[i - a] |= x[i] != x[i - 1];
+            } else {
+                const uint32_t *x = col;
+                for (uint64_t i = a + 1; i < e; i++)
+                    brk[i - a] |= x[i] != x[i - 1];
+            }
+        }
+        uint64_t g = 0;
+        for (uint64_t i = 0; i < e - a; i++) {
+            starts[g] = i;
+            g += brk[i];
+        }
+        /* the last group may go on past e: left for the next chunk, unless
+         * it is the only one (then the chunk grows) or the parent ends */
+        if (e < n) {
+            if (g == 1) {
+                ch *= 2;
+                mem_free(brk);
+                mem_free(starts);
+                mem_free(gid);
+                brk = mem_malloc(ch + 1);
+                starts = mem_malloc((ch + 2) * sizeof *starts);
+                gid = mem_malloc((ch + 2) * sizeof *gid);
+                continue;
+            }
+            g--;
+            e = a + starts[g];
+        }
+        starts[g] = e - a;
+        if (ng + g > cap) {
+            uint64_t nc = cap + cap / 2 > ng + g ? cap + cap / 2 : ng + g;
+            grow_out(b, c, nc > n ? n : nc);
+            cap = c->nrows;
+        }
+        for (int k = 0; k < K; k++) {
+            int w = c->width[k];
+            const void *col = s->codes[pos[k]];
+            if (w == 1) {
+                uint8_t *o = (uint8_t *)c->codes[k] + ng;
+                const uint8_t *x = (const uint8_t *)col + a;
+                for (uint64_t j = 0; j < g; j++)
+                    o[j] = x[starts[j]];
+            } else if (w == 2) {
+                uint16_t *o = (uint16_t *)c->codes[k] + ng;
+                const uint16_t *x = (const uint16_t *)col + a;
+                for (uint64_t j = 0; j < g; j++)
+                    o[j] = x[starts[j]];
+            } else {
+                uint32_t *o = (uint32_t *)c->codes[k] + ng;
+                const uint32_t *x = (const uint32_t *)col + a;
+                for (uint64_t j = 0; j < g; j++)
+                    o[j] = x[starts[j]];
+            }
+        }
+        fill_gid(gid, starts, g);
+        for (int m = 0; m < nm; m++)
+            in[m] = s->meas[m] + a;
+        sum_block(b, c->meas, ng, in, NULL, gid, e - a, g);
+        ng += g;
+        a = e;
+    }
+    if (ng < cap)
+        grow_out(b, c, ng);
+    mem_free(in);
+    mem_free(gid);
+    mem_free(starts);
+    mem_free(brk);
+}
+
+/* compute_prefix_whole - compute_prefix in one piece, for raw rows (a
+ * count(*) without an input column) */
+static void compute_prefix_whole(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c)
 {
     uint64_t n = s->n, ng = 0;
     uint64_t *starts = mem_malloc((n + 2) * sizeof *starts);
@@ -2245,8 +2374,7 @@ static bool dense_run(cube_build_t *b, druns_t *d, bcub_t *c, int L, const void 
         }
     }
     for (int k = 0; k < L; k++)
-        for (uint64_t g = *ng; g < o; g++)
-            put_code(c->codes[k], c->width[k], g, lead[k]);
+        fill_code(c->codes[k], c->width[k], *ng, o, lead[k]);
     *ng = o;
     return true;
 }

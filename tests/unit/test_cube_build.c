@@ -841,6 +841,71 @@ static void test_direct_rel(void)
     ASSERT_EQ(system(cmd), 0);
 }
 
+/* A cuboid in its parent's order whose groups are longer than the chunk
+ * the in-order path takes at a time: {g} from {g, u}, 2 groups of 20000
+ * parent rows. */
+static void test_prefix_long(void)
+{
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-prefix-XXXXXX");
+    if (!mkdtemp(root))
+        TAP_FAIL("mkdtemp %s", root);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/seg", root);
+    cube_def_t *def = cube_def_new("prefix");
+    err_t err = {0};
+    cube_def_add_dim(def, "g", NULL, TYPE_INT4, &err);
+    cube_def_add_dim(def, "u", NULL, TYPE_INT4, &err);
+    cube_measure_spec_t ms[2] = {{"cnt", CUBE_AGG_COUNT, NULL, 0, NULL, 0},
+                                 {"sum_v", CUBE_AGG_SUM, "v", 0, NULL, TYPE_INT8}};
+    for (int m = 0; m < 2; m++)
+        cube_def_add_measure(def, &ms[m], &err);
+    int g = cube_def_add_group(def);
+    cube_group_add_mandatory(def, g, 0, &err);
+    cube_group_add_normal(def, g, 1, &err);
+    ASSERT_EQ(cube_def_finalize(def, 0, &err), 0);
+    enum { N = 40000 };
+    static int64_t gv[N], uv[N], v[N];
+    int64_t want[2] = {0, 0};
+    for (int r = 0; r < N; r++) {
+        gv[r] = r % 2;
+        uv[r] = r;
+        v[r] = (r * 7919) % 1001 - 500;
+        want[r % 2] += v[r];
+    }
+    cube_build_opts_t o = {.threads = 1, .skip_ratio = -1};
+    cube_build_t *b = cube_build_new(def, &o);
+    cube_col_t dims[2] = {{.kind = CUBE_COL_INT, .i = gv}, {.kind = CUBE_COL_INT, .i = uv}};
+    cube_col_t meas[2] = {{0}, {.kind = CUBE_COL_INT, .i = v}};
+    cube_batch_t bt = {N, dims, meas};
+    ASSERT_EQ(cube_build_add_batch(b, &bt, &err), 0);
+    ASSERT_EQ(cube_build_finish(b, dir, &err), 0);
+    cube_build_free(b);
+    stor_segment_t *seg;
+    ASSERT_EQ(stor_segment_open(dir, 0, &seg, &err), 0);
+    stor_scan_spec_t sp = {.cuboid = 0x1, .ngroup = 1, .group = (const int[]){0}, .nmeasures = 2,
+                           .measures = (const int[]){0, 1}};
+    mem_arena_t *a = mem_arena_new(NULL, "q", 0);
+    stor_scan_t *sc;
+    ASSERT_EQ(stor_scan_open(seg, &sp, a, &sc, &err), 0);
+    const stor_batch_t *out;
+    ASSERT_EQ(stor_scan_next(sc, &out, &err), 1);
+    ASSERT_EQ(out->n, 2);
+    for (uint32_t i = 0; i < 2; i++) {
+        value_t val;
+        stor_dict_value(stor_segment_dict(seg, 0), out->codes[0][i], &val);
+        ASSERT_EQ(val.u.i, (int64_t)i);
+        ASSERT_EQ(((const int64_t *)out->meas[0])[i], N / 2);
+        ASSERT_EQ(((const int64_t *)out->meas[1])[i], want[i]);
+    }
+    ASSERT_EQ(stor_scan_next(sc, &out, &err), 0);
+    mem_arena_free(a);
+    stor_segment_close(seg);
+    cube_def_free(def);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 int main(void)
 {
     static const tap_test_t tests[] = {
@@ -854,6 +919,7 @@ int main(void)
         {"failed and empty builds", test_failed_build},
         {"functional dependencies found and used by scans", test_dependencies},
         {"runs added into cells, a city ranked among its nation's", test_direct_rel},
+        {"a cuboid in its parent's order, groups longer than a chunk", test_prefix_long},
     };
     return TAP_RUN(tests);
 }
