@@ -2987,7 +2987,7 @@ static const char *compute_from(cube_build_t *b, scratch_t *sc, const bcub_t *p,
  * codes fit one word (nearly always) they are packed with shifts, which
  * vectorise, and hashed once per row: a multiply per dimension and row made
  * the sketches 4 % of SF 10's build. */
-enum { HLL_P = 14, HLL_M = 1 << HLL_P, HLL_MANY_MAX = 64 };
+enum { HLL_P = 14, HLL_M = 1 << HLL_P, HLL_MANY_MAX = 64, HLL_WORDS = 4 };
 
 typedef struct hll {
     int nd, pos[CUBE_MAX_DIMS], shift[CUBE_MAX_DIMS];
@@ -3009,6 +3009,15 @@ static void hll_init(const cube_build_t *b, const bcub_t *p, const bcub_t *c, hl
     }
     h->packed = kb <= 64;
     h->reg = mem_calloc(HLL_M, 1);
+}
+
+/* hll_add - one hashed row into the registers */
+static inline void hll_add(uint8_t *reg, uint64_t x)
+{
+    uint32_t r = (uint32_t)x >> (32 - HLL_P);
+    uint8_t rho = (uint8_t)(__builtin_clzll((x << HLL_P) | (1ULL << (HLL_P - 1))) + 1);
+    if (rho > reg[r])
+        reg[r] = rho;
 }
 
 /* hll_chunk - rows [base, base + cn) of p (cn <= CHUNK) into h's registers */
@@ -3037,12 +3046,25 @@ static void hll_chunk(const bcub_t *p, hll_t *h, uint64_t base, uint64_t cn)
         }
     }
     uint8_t *reg = h->reg;
+    for (uint64_t i = 0; i < cn; i++)
+        hll_add(reg, hash_mix64(hv[i]));
+}
+
+/* hll_masked - cn rows of packed parent keys (W words, CHUNK apart) into
+ * h's registers, each row's words masked to h's dimensions */
+static void hll_masked(hll_t *h, const uint64_t *kw, int W, const uint64_t *mask, uint64_t cn)
+{
+    uint8_t *reg = h->reg;
+    if (W == 1) {
+        for (uint64_t i = 0; i < cn; i++)
+            hll_add(reg, hash_mix64(kw[i] & mask[0]));
+        return;
+    }
     for (uint64_t i = 0; i < cn; i++) {
-        uint64_t x = hash_mix64(hv[i]);
-        uint32_t r = (uint32_t)x >> (32 - HLL_P);
-        uint8_t rho = (uint8_t)(__builtin_clzll((x << HLL_P) | (1ULL << (HLL_P - 1))) + 1);
-        if (rho > reg[r])
-            reg[r] = rho;
+        uint64_t x = kw[i] & mask[0];
+        for (int w = 1; w < W; w++)
+            x = x * 0x9E3779B97F4A7C15ULL ^ (kw[(size_t)w * CHUNK + i] & mask[w]);
+        hll_add(reg, hash_mix64(x));
     }
 }
 
@@ -3092,10 +3114,46 @@ static void hll_many(const cube_build_t *b, const bcub_t *p, bcub_t *const *c, i
     hll_t *h = mem_calloc((size_t)n + 1, sizeof *h);
     for (int i = 0; i < n; i++)
         hll_init(b, p, c[i], &h[i]);
-    for (uint64_t base = 0; base < p->nrows; base += CHUNK) {
-        uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
+    /* p's codes packed into HLL_WORDS words once per chunk (no code across
+     * a word); each sketch masks its dimensions' bits out of them and hashes
+     * the masked words, instead of packing its own codes again */
+    int word_of[CUBE_MAX_DIMS], shift_of[CUBE_MAX_DIMS], W = 1, fill = 0;
+    for (int q = 0; q < p->ndims; q++) {
+        int bits = code_bits(b->dims[p->dims[q]].ncodes ? b->dims[p->dims[q]].ncodes : 1);
+        if (fill + bits > 64) {
+            W++;
+            fill = 0;
+        }
+        word_of[q] = W - 1;
+        shift_of[q] = fill;
+        fill += bits;
+    }
+    if (n >= 2 && W <= HLL_WORDS) {
+        uint64_t (*mask)[HLL_WORDS] = mem_calloc((size_t)n, sizeof *mask);
         for (int i = 0; i < n; i++)
-            hll_chunk(p, &h[i], base, cn);
+            for (int k = 0; k < h[i].nd; k++) {
+                int q = h[i].pos[k];
+                int bits = code_bits(b->dims[p->dims[q]].ncodes ? b->dims[p->dims[q]].ncodes : 1);
+                uint64_t m = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+                mask[i][word_of[q]] |= m << shift_of[q];
+            }
+        uint64_t *kw = mem_malloc((size_t)W * CHUNK * sizeof *kw);
+        for (uint64_t base = 0; base < p->nrows; base += CHUNK) {
+            uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
+            memset(kw, 0, (size_t)W * CHUNK * sizeof *kw);
+            for (int q = 0; q < p->ndims; q++)
+                or_codes(kw + (size_t)word_of[q] * CHUNK, p->codes[q], p->width[q], base, cn, shift_of[q]);
+            for (int i = 0; i < n; i++)
+                hll_masked(&h[i], kw, W, mask[i], cn);
+        }
+        mem_free(kw);
+        mem_free(mask);
+    } else {
+        for (uint64_t base = 0; base < p->nrows; base += CHUNK) {
+            uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
+            for (int i = 0; i < n; i++)
+                hll_chunk(p, &h[i], base, cn);
+        }
     }
     for (int i = 0; i < n; i++) {
         c[i]->hll = hll_estimate(&h[i]);
