@@ -32,6 +32,9 @@ void *mem_realloc(void *p, size_t n);
  * (they read as zeros afterwards): for a big array whose prefix is no
  * longer needed while the rest still is. A no-op where it cannot. */
 void mem_release(void *p, size_t n);
+/* mem_populate - faults in the whole pages inside [p, p + n) for writing,
+ * a range at a time instead of a trap per page. A no-op where it cannot. */
+void mem_populate(void *p, size_t n);
 /* mem_big_cache_on - until the matching mem_big_cache_off, freed blocks of
  * 8 MB and more are kept (up to limit bytes in all) and reused by the next
  * big mem_malloc/mem_calloc, instead of going back to the kernel to be

@@ -180,6 +180,23 @@ void mem_release(void *p, size_t n)
         (void)madvise((void *)a, e - a, MADV_DONTNEED);
 }
 
+void mem_populate(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+    static uintptr_t page;
+    if (!page) {
+        long ps = sysconf(_SC_PAGESIZE);
+        page = ps > 0 ? (uintptr_t)ps : 4096;
+    }
+    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), e = ((uintptr_t)p + n) & ~(page - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
 char *mem_strdup(const char *s)
 {
     return mem_strndup(s, strlen(s));

@@ -3664,6 +3664,17 @@ static inline __attribute__((always_inline)) void scatter_rows(basectx_t *x, con
     }
 }
 
+/* base_populate - thread t's share of the scatter's fresh arrays faulted
+ * in ahead, a range per call instead of a trap per page */
+static void base_populate(cube_build_t *b, basectx_t *x, int t)
+{
+    uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
+    mem_populate(x->keys + lo * (uint64_t)x->E, (hi - lo) * (uint64_t)x->E * 8);
+    for (int m = 0; m < b->nmeasures; m++)
+        if (x->meas[m])
+            mem_populate(x->meas[m] + lo, (hi - lo) * 8);
+}
+
 static void base_scatter(cube_build_t *b, basectx_t *x, int t)
 {
     uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
@@ -3903,6 +3914,7 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
         if (s->meas[m])
             x.meas[m] = mem_malloc(x.n * 8 + 8);
     x.release = raw;
+    base_par(b, &x, base_populate);
     base_par(b, &x, base_scatter);
     if (raw && b->trace)
         log_debug("cube build: base: scatter at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
