@@ -81,6 +81,7 @@ typedef struct bdim {
     size_t vt_n;
     uint32_t *vt_map;       /* row -> tid + 1 */
     uint32_t *gmap;         /* group leader: row * gk + j -> tid + 1 of member j (add_ref_group) */
+    uint64_t *gseen;        /* group leader: a bit per row, set when its gmap entries are */
     int gk, gmem[CUBE_MAX_DIMS];
     uint32_t *rows;         /* tid per input row; codes after step 1 (NULL for a group member) */
     int grp;                /* 1 + its lookup group in cube_build.grps; 0 none */
@@ -273,6 +274,7 @@ void cube_build_free(cube_build_t *b)
         bdim_t *bd = &b->dims[d];
         mem_free(bd->vals);
         mem_free(bd->gmap);
+        mem_free(bd->gseen);
         mem_free(bd->raw);
         mem_free(bd->toff);
         mem_free(bd->tlen);
@@ -470,7 +472,9 @@ static uint32_t *group_map(cube_build_t *b, const int *mem, int k)
     size_t vn = L->vt_n;
     if (L->gk != k || memcmp(L->gmem, mem, sizeof *mem * (size_t)k) != 0) {
         mem_free(L->gmap);
+        mem_free(L->gseen);
         L->gmap = mem_calloc((vn + 1) * (size_t)k, sizeof *L->gmap);
+        L->gseen = mem_calloc(vn / 64 + 1, sizeof *L->gseen);
         L->gk = k;
         memcpy(L->gmem, mem, sizeof *mem * (size_t)k);
         for (size_t ref = 0; ref < vn; ref++) {
@@ -479,6 +483,8 @@ static uint32_t *group_map(cube_build_t *b, const int *mem, int k)
                 all &= b->dims[mem[j]].vt_map[ref] != 0;
             for (int j = 0; all && j < k; j++)
                 L->gmap[ref * (size_t)k + (size_t)j] = b->dims[mem[j]].vt_map[ref];
+            if (all)
+                L->gseen[ref / 64] |= 1ULL << (ref % 64);
         }
     }
     return L->gmap;
@@ -540,7 +546,9 @@ int cube_build_set_values(cube_build_t *b, int dim, const cube_col_t *values, si
     d->vt_map = mem_calloc(n + 1, sizeof *d->vt_map);
     for (int g = 0; g < b->ndims; g++) { /* groups are rebuilt from the maps */
         mem_free(b->dims[g].gmap);
+        mem_free(b->dims[g].gseen);
         b->dims[g].gmap = NULL;
+        b->dims[g].gseen = NULL;
         b->dims[g].gk = 0;
     }
     pthread_mutex_unlock(&b->lock);
@@ -570,7 +578,7 @@ static inline bool ref_row(cube_build_t *b, const int *mem, int k, uint32_t *gm,
     if (ref >= L->vt_n)
         return false;
     uint32_t *g = gm + (size_t)ref * (size_t)k;
-    if (!g[0])
+    if (!g[0]) {
         for (int j = 0; j < k; j++) {
             bdim_t *d = &b->dims[mem[j]];
             uint32_t t = d->vt_map[ref];
@@ -580,6 +588,8 @@ static inline bool ref_row(cube_build_t *b, const int *mem, int k, uint32_t *gm,
             }
             g[j] = t;
         }
+        L->gseen[ref / 64] |= 1ULL << (ref % 64);
+    }
     return true;
 }
 
@@ -619,8 +629,15 @@ static int fill_group(cube_build_t *b, bgroup_t *G, const cube_col_t *c, size_t 
 {
     uint32_t *gm = group_map(b, G->mem, G->k);
     uint32_t vn = (uint32_t)b->dims[G->mem[0]].vt_n, *out = G->refs + b->rows;
+    /* a bit per lookup row says it was interned: 1/96 of the group map,
+     * so the check per fact row stays in cache (the map missed it) */
+    const uint64_t *seen = b->dims[G->mem[0]].gseen;
     for (size_t r = 0; r < n; r++) {
         uint32_t ref = c->ref[r];
+        if (ref < vn && (seen[ref / 64] >> (ref % 64) & 1) && !(c->isnull && c->isnull[r])) {
+            out[r] = ref;
+            continue;
+        }
         if (ref == CUBE_REF_NULL || (c->isnull && c->isnull[r])) {
             for (int j = 0; j < G->k && !G->nulls; j++)
                 intern_null(&b->dims[G->mem[j]]);
