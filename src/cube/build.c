@@ -2338,7 +2338,23 @@ static bool dense_run(cube_build_t *b, druns_t *d, bcub_t *c, int L, const void 
          * branch), so it does not wait on its own store. The value
          * stored at every row is the cell's sum so far. */
         bool ovf = false;
-#define DR_SUM_LOOP(NM)                                                                                                    do {                                                                                                                       int64_t r[8] = {0};                                                                                                    uint32_t pc = UINT32_MAX;                                                                                              for (uint64_t i = 0; i < n; i++) {                                                                                         uint32_t x = cl[i];                                                                                                    int64_t same = -(int64_t)(x == pc);                                                                                    uint64_t *a_ = acc + (size_t)x * (NM);                                                                                 _Pragma("GCC unroll 8") for (int m = 0; m < (NM); m++)                                                                {                                                                                                                          int64_t prev = (r[m] & same) | ((int64_t)a_[m] & ~same);                                                              ovf |= __builtin_add_overflow(prev, (int64_t)v[m][i], &r[m]);                                                          a_[m] = (uint64_t)r[m];                                                                                            }                                                                                                                      pc = x;                                                                                                            }                                                                                                                  } while (0)
+#define DR_SUM_LOOP(NM)                                                                                                \
+    do {                                                                                                               \
+        int64_t r[8] = {0};                                                                                            \
+        uint32_t pc = UINT32_MAX;                                                                                      \
+        for (uint64_t i = 0; i < n; i++) {                                                                             \
+            uint32_t x = cl[i];                                                                                        \
+            int64_t same = -(int64_t)(x == pc);                                                                        \
+            uint64_t *a_ = acc + (size_t)x * (NM);                                                                     \
+            _Pragma("GCC unroll 8") for (int m = 0; m < (NM); m++)                                                     \
+            {                                                                                                          \
+                int64_t prev = (r[m] & same) | ((int64_t)a_[m] & ~same);                                               \
+                ovf |= __builtin_add_overflow(prev, (int64_t)v[m][i], &r[m]);                                          \
+                a_[m] = (uint64_t)r[m];                                                                                \
+            }                                                                                                          \
+            pc = x;                                                                                                    \
+        }                                                                                                              \
+    } while (0)
         switch (nm) {
         case 1: DR_SUM_LOOP(1); break;
         case 2: DR_SUM_LOOP(2); break;
