@@ -168,7 +168,8 @@ void *mem_realloc(void *p, size_t n)
     return q;
 }
 
-void mem_release(void *p, size_t n)
+/* advise_pages - madvise(advice) on the whole pages inside [p, p + n) */
+static void advise_pages(void *p, size_t n, int advice)
 {
     static uintptr_t page;
     if (!page) {
@@ -177,20 +178,18 @@ void mem_release(void *p, size_t n)
     }
     uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), e = ((uintptr_t)p + n) & ~(page - 1);
     if (e > a)
-        (void)madvise((void *)a, e - a, MADV_DONTNEED);
+        (void)madvise((void *)a, e - a, advice);
+}
+
+void mem_release(void *p, size_t n)
+{
+    advise_pages(p, n, MADV_DONTNEED);
 }
 
 void mem_populate(void *p, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE
-    static uintptr_t page;
-    if (!page) {
-        long ps = sysconf(_SC_PAGESIZE);
-        page = ps > 0 ? (uintptr_t)ps : 4096;
-    }
-    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), e = ((uintptr_t)p + n) & ~(page - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+    advise_pages(p, n, MADV_POPULATE_WRITE);
 #else
     (void)p;
     (void)n;

@@ -32,6 +32,24 @@ static uint32_t btab_len[20];
 
 static char root[256];
 
+/* fresh_root - a new scratch directory for one test in root (mkdtemp: a
+ * stale directory named by a reused pid once broke runs), and its segment
+ * path in dir */
+static void fresh_root(const char *what, char *dir, size_t n)
+{
+    snprintf(root, sizeof root, "/tmp/kiln-test-cube-%s-XXXXXX", what);
+    if (!mkdtemp(root))
+        TAP_FAIL("mkdtemp %s", root);
+    snprintf(dir, n, "%s/seg", root);
+}
+
+static void remove_root(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 static void gen(unsigned seed)
 {
     srand(seed);
@@ -287,10 +305,8 @@ static void check_cuboid(stor_segment_t *seg, uint64_t id, const int *rowkey)
  * default planner, the stored ones checked. */
 static void run_build_check_fd(int threads, bool fd)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-build-XXXXXX");
-    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
-        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
+    fresh_root("build", dir, sizeof dir);
     snprintf(dir, sizeof dir, "%s/seg-t%d", root, threads);
     gen(42 + (unsigned)threads);
     if (fd)
@@ -337,9 +353,7 @@ static void run_build_check_fd(int threads, bool fd)
     printf("# %d of %d cuboids stored\n", nstored, cube_def_ncuboids(def));
     stor_segment_close(seg);
     cube_def_free(def);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-    ASSERT_EQ(system(cmd), 0);
+    remove_root();
 }
 
 static void run_build_check(int threads) { run_build_check_fd(threads, false); }
@@ -369,11 +383,8 @@ static void test_build_segments(void)
  * from the cuboid {e, a, b, c, d}... whichever the definition picks. */
 static void test_query(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-query-XXXXXX");
-    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
-        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
-    snprintf(dir, sizeof dir, "%s/seg", root);
+    fresh_root("query", dir, sizeof dir);
     gen(7);
     cube_def_t *def = make_def();
     err_t err = {0};
@@ -442,19 +453,14 @@ static void test_query(void)
     mem_arena_free(a);
     stor_segment_close(seg);
     cube_def_free(def);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-    ASSERT_EQ(system(cmd), 0);
+    remove_root();
 }
 
 /* A build that fails (bad row reference) publishes nothing. */
 static void test_failed_build(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-fail-XXXXXX");
-    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
-        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
-    snprintf(dir, sizeof dir, "%s/seg", root);
+    fresh_root("fail", dir, sizeof dir);
     gen(1);
     cube_def_t *def = make_def();
     err_t err = {0};
@@ -518,9 +524,7 @@ static void test_failed_build(void)
     ASSERT_STREQ(err.sqlstate, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
     ASSERT(stat(dir2, &st) != 0);
     cube_def_free(def);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-    ASSERT_EQ(system(cmd), 0);
+    remove_root();
 }
 
 /* ---- wide keys: dimensions whose codes need more than 64 bits together ----
@@ -547,11 +551,8 @@ static int cmp_wide(const void *x, const void *y)
 
 static void test_build_wide(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-wide-XXXXXX");
-    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
-        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
-    snprintf(dir, sizeof dir, "%s/seg", root);
+    fresh_root("wide", dir, sizeof dir);
     srand(11);
     for (int r = 0; r < WROWS; r++) {
         for (int d = 0; d < WD; d++)
@@ -645,9 +646,7 @@ static void test_build_wide(void)
     ASSERT_EQ(checked, 1 << WD);
     stor_segment_close(seg);
     cube_def_free(def);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-    ASSERT_EQ(system(cmd), 0);
+    remove_root();
 }
 
 /* Hierarchy region > nation > city (not declared as one: plain groups), a
@@ -655,11 +654,8 @@ static void test_build_wide(void)
  * filtering on city alone seeks through region and nation. */
 static void test_dependencies(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-fd-XXXXXX");
-    if (!mkdtemp(root)) /* a fresh directory: a stale one of a reused pid broke runs */
-        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
-    snprintf(dir, sizeof dir, "%s/seg", root);
+    fresh_root("fd", dir, sizeof dir);
     cube_def_t *def = cube_def_new("fd");
     err_t err = {0};
     cube_def_add_dim(def, "region", NULL, TYPE_INT4, &err);
@@ -730,9 +726,7 @@ static void test_dependencies(void)
     mem_arena_free(a);
     stor_segment_close(seg);
     cube_def_free(def);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-    ASSERT_EQ(system(cmd), 0);
+    remove_root();
 }
 
 /* Runs added into cells without a sort, a digit per dimension, where the
@@ -752,11 +746,8 @@ static int cmp_dr(const void *p, const void *q)
 
 static void test_direct_rel(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-direct-XXXXXX");
-    if (!mkdtemp(root))
-        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
-    snprintf(dir, sizeof dir, "%s/seg", root);
+    fresh_root("direct", dir, sizeof dir);
     cube_def_t *def = cube_def_new("direct");
     err_t err = {0};
     const char *names[5] = {"g", "z", "nation", "x", "city"};
@@ -836,9 +827,7 @@ static void test_direct_rel(void)
     mem_arena_free(a);
     stor_segment_close(seg);
     cube_def_free(def);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-    ASSERT_EQ(system(cmd), 0);
+    remove_root();
 }
 
 /* A cuboid in its parent's order whose groups are longer than the chunk
@@ -846,11 +835,8 @@ static void test_direct_rel(void)
  * parent rows. */
 static void test_prefix_long(void)
 {
-    snprintf(root, sizeof root, "/tmp/kiln-test-cube-prefix-XXXXXX");
-    if (!mkdtemp(root))
-        TAP_FAIL("mkdtemp %s", root);
     char dir[300];
-    snprintf(dir, sizeof dir, "%s/seg", root);
+    fresh_root("prefix", dir, sizeof dir);
     cube_def_t *def = cube_def_new("prefix");
     err_t err = {0};
     cube_def_add_dim(def, "g", NULL, TYPE_INT4, &err);
@@ -901,9 +887,7 @@ static void test_prefix_long(void)
     mem_arena_free(a);
     stor_segment_close(seg);
     cube_def_free(def);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-    ASSERT_EQ(system(cmd), 0);
+    remove_root();
 }
 
 int main(void)
