@@ -3306,6 +3306,14 @@ typedef struct lattice {
 static void push_kids(lattice_t *lt, int i)
 {
     bcub_t *c = &lt->b->cubs[i];
+    if (i == 0) {
+        /* the base is held until its last child anyway: its largest
+         * subtrees first, so the lattice ends on small ones and no worker
+         * idles while another finishes a long chain */
+        for (int k = c->nkids - 1; k >= 0; k--)
+            lt->stack[lt->top++] = c->kids[k];
+        return;
+    }
     for (int k = 0; k < c->nkids; k++)
         lt->stack[lt->top++] = c->kids[k];
 }
