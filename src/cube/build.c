@@ -3223,7 +3223,8 @@ static double sketch_of(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
  * cuboid's children are pushed largest subtree first, so the small subtrees
  * run first and the parent is freed as soon as its largest child has been
  * computed from it: memory holds about one root-to-leaf path per worker,
- * not a whole level of the lattice. */
+ * not a whole level of the lattice. The base's children are the exception
+ * (push_kids). */
 
 static void cub_release(cube_build_t *b, bcub_t *c)
 {
