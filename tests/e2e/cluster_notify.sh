@@ -170,7 +170,9 @@ check "through haproxy every request lands on the healthy node ($good/6)" [ "$go
 # N1 and the dead N3: passive checks skip the dead node.
 ngmod=/usr/lib/nginx/modules/ngx_stream_module.so
 if command -v nginx >/dev/null && [ -f "$ngmod" ]; then
-    ngp=$((20000 + RANDOM % 40000))
+    # below the ephemeral range: a random port in it was once an outgoing
+    # connection's source port, and nginx failed with "address already in use"
+    ngp=$(python3 "$top/tests/lib/free_port.py" "$PORT_N1" "$PORT_N2" "$PORT_N3")
     mkdir -p "$ZK_DIR/nginx"
     sed -e "s/listen 5432;/listen 127.0.0.1:$ngp;/" \
         -e "s/server 10.0.0.11:5433 /server 127.0.0.1:$PORT_N1 /" \

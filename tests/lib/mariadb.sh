@@ -29,11 +29,10 @@ port_busy() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
 pick_port() {
     if [ -n "${MDB_PORT:-}" ]; then echo "$MDB_PORT"; return; fi
     if [ -f "$D/port" ]; then cat "$D/port"; return; fi
-    local p i
-    for i in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        port_busy "$p" || { echo "$p"; return; }
-    done
+    # below the ephemeral range (free_port.py): a port in it can be an
+    # outgoing connection's source port by the time the server binds it
+    local p
+    p=$(python3 "$(dirname "$0")/free_port.py") && [ -n "$p" ] && ! port_busy "$p" && { echo "$p"; return; }
     die "no free port found"
 }
 
