@@ -1330,6 +1330,25 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
     mem_free(gid);
 }
 
+/* or_breaks - flags[i - i0] |= (code of row i differs from row i - 1's), for
+ * rows [i0, i1) of a code column (i0 >= 1): one typed loop per width */
+static void or_breaks(uint8_t *flags, const void *col, int w, uint64_t i0, uint64_t i1)
+{
+    if (w == 1) {
+        const uint8_t *x = col;
+        for (uint64_t i = i0; i < i1; i++)
+            flags[i - i0] |= x[i] != x[i - 1];
+    } else if (w == 2) {
+        const uint16_t *x = col;
+        for (uint64_t i = i0; i < i1; i++)
+            flags[i - i0] |= x[i] != x[i - 1];
+    } else {
+        const uint32_t *x = col;
+        for (uint64_t i = i0; i < i1; i++)
+            flags[i - i0] |= x[i] != x[i - 1];
+    }
+}
+
 static void compute_prefix_whole(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c);
 
 /* compute_prefix - c from a parent already in c's order (c's dimensions
@@ -1361,21 +1380,8 @@ static void compute_prefix(cube_build_t *b, const src_t *s, const int *pos, bcub
         memset(brk, 0, e - a);
         brk[0] = 1;
         for (int k = 0; k < K; k++) {
-            const void *col = s->codes[pos[k]];
-            int w = s->width[pos[k]];
-            if (w == 1) {
-                const uint8_t *x = col;
-                for (uint64_t i = a + 1; i < e; i++)
-                    brk[i - a] |= x[i] != x[i - 1];
-            } else if (w == 2) {
-                const uint16_t *x = col;
-                for (uint64_t i = a + 1; i < e; i++)
-                    brk[i - a] |= x[i] != x[i - 1];
-            } else {
-                const uint32_t *x = col;
-                for (uint64_t i = a + 1; i < e; i++)
-                    brk[i - a] |= x[i] != x[i - 1];
-            }
+            if (e > a + 1)
+                or_breaks(brk + 1, s->codes[pos[k]], s->width[pos[k]], a + 1, e);
         }
         uint64_t g = 0;
         for (uint64_t i = 0; i < e - a; i++) {
@@ -1405,24 +1411,9 @@ static void compute_prefix(cube_build_t *b, const src_t *s, const int *pos, bcub
             cap = c->nrows;
         }
         for (int k = 0; k < K; k++) {
-            int w = c->width[k];
-            const void *col = s->codes[pos[k]];
-            if (w == 1) {
-                uint8_t *o = (uint8_t *)c->codes[k] + ng;
-                const uint8_t *x = (const uint8_t *)col + a;
-                for (uint64_t j = 0; j < g; j++)
-                    o[j] = x[starts[j]];
-            } else if (w == 2) {
-                uint16_t *o = (uint16_t *)c->codes[k] + ng;
-                const uint16_t *x = (const uint16_t *)col + a;
-                for (uint64_t j = 0; j < g; j++)
-                    o[j] = x[starts[j]];
-            } else {
-                uint32_t *o = (uint32_t *)c->codes[k] + ng;
-                const uint32_t *x = (const uint32_t *)col + a;
-                for (uint64_t j = 0; j < g; j++)
-                    o[j] = x[starts[j]];
-            }
+            int w = s->width[pos[k]];
+            gather_codes((char *)c->codes[k] + ng * (uint64_t)c->width[k], c->width[k],
+                         (const char *)s->codes[pos[k]] + a * (uint64_t)w, w, starts, NULL, g);
         }
         fill_gid(gid, starts, g);
         for (int m = 0; m < nm; m++)
@@ -1450,21 +1441,7 @@ static void compute_prefix_whole(cube_build_t *b, const src_t *s, const int *pos
         uint8_t *brk = mem_calloc(n, 1);
         brk[0] = 1;
         for (int k = 0; k < c->ndims; k++) {
-            const void *col = s->codes[pos[k]];
-            int w = s->width[pos[k]];
-            if (w == 1) {
-                const uint8_t *x = col;
-                for (uint64_t i = 1; i < n; i++)
-                    brk[i] |= x[i] != x[i - 1];
-            } else if (w == 2) {
-                const uint16_t *x = col;
-                for (uint64_t i = 1; i < n; i++)
-                    brk[i] |= x[i] != x[i - 1];
-            } else {
-                const uint32_t *x = col;
-                for (uint64_t i = 1; i < n; i++)
-                    brk[i] |= x[i] != x[i - 1];
-            }
+            or_breaks(brk + 1, s->codes[pos[k]], s->width[pos[k]], 1, n);
         }
         for (uint64_t i = 0; i < n; i++)
             if (brk[i])
@@ -2467,24 +2444,11 @@ static uint64_t dense_merged(cube_build_t *b, druns_t *d, const src_t *s, const 
             d->gmeas = mem_malloc(d->cap_gather * (size_t)(nmeas ? nmeas : 1) * sizeof *d->gmeas);
         }
         for (int k = 0; k < R; k++) {
+            /* in the column's own width: the typed copy of gather_codes */
             uint32_t *g = d->gcode + (size_t)k * d->cap_gather;
-            const void *src = s->codes[pos[L + k]];
-            switch (s->width[pos[L + k]]) {
-            case 1:
-                for (uint64_t x = 0; x < n; x++)
-                    g[x] = ((const uint8_t *)src)[rid[x0 + x]];
-                break;
-            case 2:
-                for (uint64_t x = 0; x < n; x++)
-                    g[x] = ((const uint16_t *)src)[rid[x0 + x]];
-                break;
-            default:
-                for (uint64_t x = 0; x < n; x++)
-                    g[x] = ((const uint32_t *)src)[rid[x0 + x]];
-                break;
-            }
+            w[k] = s->width[pos[L + k]];
+            gather_codes(g, w[k], s->codes[pos[L + k]], w[k], rid + x0, NULL, n);
             col[k] = g;
-            w[k] = 4;
         }
         for (int q = 0; q < nmeas; q++) {
             uint64_t *g = d->gmeas + (size_t)q * d->cap_gather;
@@ -2527,21 +2491,7 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
     for (uint64_t base = 1; base < n; base += CHUNK) {
         uint64_t end = n - base < CHUNK ? n : base + CHUNK;
         for (int k = 0; k < L; k++) {
-            const void *col = s->codes[pos[k]];
-            int w = s->width[pos[k]];
-            if (w == 1) {
-                const uint8_t *x = col;
-                for (uint64_t i = base; i < end; i++)
-                    brk[i] |= x[i] != x[i - 1];
-            } else if (w == 2) {
-                const uint16_t *x = col;
-                for (uint64_t i = base; i < end; i++)
-                    brk[i] |= x[i] != x[i - 1];
-            } else {
-                const uint32_t *x = col;
-                for (uint64_t i = base; i < end; i++)
-                    brk[i] |= x[i] != x[i - 1];
-            }
+            or_breaks(brk + base, s->codes[pos[k]], s->width[pos[k]], base, end);
         }
     }
     /* the longest run, without a branch per row (runs are short) */
