@@ -171,10 +171,12 @@ void *mem_realloc(void *p, size_t n)
 /* advise_pages - madvise(advice) on the whole pages inside [p, p + n) */
 static void advise_pages(void *p, size_t n, int advice)
 {
-    static uintptr_t page;
+    static uintptr_t page_size; /* atomic: the threads of a build call this at once */
+    uintptr_t page = __atomic_load_n(&page_size, __ATOMIC_RELAXED);
     if (!page) {
         long ps = sysconf(_SC_PAGESIZE);
         page = ps > 0 ? (uintptr_t)ps : 4096;
+        __atomic_store_n(&page_size, page, __ATOMIC_RELAXED);
     }
     uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), e = ((uintptr_t)p + n) & ~(page - 1);
     if (e > a)

@@ -295,7 +295,7 @@ int pgp_parse_bind(const pgp_frame_t *f, mem_arena_t *a, pgp_bind_t *out, err_t 
 int pgp_parse_target(const pgp_frame_t *f, pgp_target_t *out, err_t *err)
 {
     reader_t r = rd_frame(f);
-    uint8_t kind;
+    uint8_t kind = 0;
     if (rd_u8(&r, &kind, err) < 0 || rd_str(&r, &out->name, NULL, err) < 0)
         return -1;
     out->kind = (char)kind;
