@@ -633,7 +633,7 @@ static int drop_dependents(meta_tx_t *tx, ddl_run_t *r, const char *what, const 
         e->severity = ERR_NOTICE;
         memcpy(e->sqlstate, "00000", 5);
         if (n == 1) {
-            snprintf(e->message, sizeof e->message, "%s", detail);
+            snprintf(e->message, sizeof e->message, "%.*s", (int)sizeof e->message - 1, detail);
         } else {
             snprintf(e->message, sizeof e->message, "drop cascades to %zu other objects", n);
             snprintf(e->detail, sizeof e->detail, "%s", detail);

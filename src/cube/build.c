@@ -144,6 +144,7 @@ struct cube_build {
     bmeas_t *meas;
     uint64_t rows, cap_rows;
     pthread_mutex_t lock;        /* add_batch; progress and errors in finish */
+    pthread_rwlock_t grow_rw;    /* held shared while a batch's measures are copied outside lock, exclusive to grow */
     double t0, last_report;
     uint64_t next_report;
     stor_writer_t *writer;
@@ -232,6 +233,7 @@ cube_build_t *cube_build_new(const cube_def_t *def, const cube_build_opts_t *opt
         b->meas[m].star = s->agg == CUBE_AGG_COUNT && !s->expr;
     }
     pthread_mutex_init(&b->lock, NULL);
+    pthread_rwlock_init(&b->grow_rw, NULL);
     b->t0 = now_sec();
     return b;
 }
@@ -302,6 +304,7 @@ void cube_build_free(cube_build_t *b)
     stor_writer_abort(b->writer);
     mem_free(b->meas);
     pthread_mutex_destroy(&b->lock);
+    pthread_rwlock_destroy(&b->grow_rw);
     mem_free(b);
 }
 
@@ -742,6 +745,8 @@ static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
                      "server more memory.");
             return -1;
         }
+        /* the arrays may move: wait for the batches still copying measures */
+        pthread_rwlock_wrlock(&b->grow_rw);
         for (int d = 0; d < b->ndims; d++)
             if (!b->dims[d].grp)
                 b->dims[d].rows = mem_realloc(b->dims[d].rows, ncap * sizeof(uint32_t));
@@ -751,6 +756,7 @@ static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
             if (!b->meas[m].star)
                 b->meas[m].vals = mem_realloc(b->meas[m].vals, ncap * sizeof(uint64_t));
         b->cap_rows = ncap;
+        pthread_rwlock_unlock(&b->grow_rw);
     }
     for (int di = 0; di < b->ndims; di++) {
         bdim_t *d = &b->dims[di];
@@ -794,12 +800,41 @@ static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
                 out[r] = intern_col(d, c, r);
         }
     }
+    return 0;
+}
+
+/* check_meas - whether the batch's measure columns have kinds the build
+ * can take, before anything of the batch is stored */
+static int check_meas(cube_build_t *b, const cube_batch_t *bt, err_t *err)
+{
+    for (int mi = 0; mi < b->nmeasures; mi++) {
+        const bmeas_t *m = &b->meas[mi];
+        const cube_col_t *c = &bt->measures[mi];
+        if (m->star || m->agg == STOR_AGG_COUNT)
+            continue;
+        if (m->kind == STOR_KIND_INT && c->kind != CUBE_COL_INT)
+            return err_set(err, ERRCODE_DATATYPE_MISMATCH, "input of integer measure \"%s\" is not an integer column",
+                           cube_def_measure(b->def, mi)->name);
+        if (m->kind != STOR_KIND_INT && c->kind != CUBE_COL_INT && c->kind != CUBE_COL_FLOAT)
+            return err_set(err, ERRCODE_DATATYPE_MISMATCH, "input of measure \"%s\" is not numeric",
+                           cube_def_measure(b->def, mi)->name);
+    }
+    return 0;
+}
+
+/* copy_meas - the batch's measures into rows [r0, r0 + n), which the
+ * caller reserved: outside the build's lock (under grow_rw shared), so the
+ * other readers intern their codes meanwhile, and the page faults of the
+ * fresh rows do not hold them up. */
+static void copy_meas(cube_build_t *b, const cube_batch_t *bt, uint64_t r0)
+{
+    size_t n = bt->n;
     for (int mi = 0; mi < b->nmeasures; mi++) {
         bmeas_t *m = &b->meas[mi];
         if (m->star)
             continue;
         const cube_col_t *c = &bt->measures[mi];
-        uint64_t *out = m->vals + b->rows;
+        uint64_t *out = m->vals + r0;
         const uint8_t *nul = c->isnull;
         if (m->agg == STOR_AGG_COUNT) {
             for (size_t r = 0; r < n; r++)
@@ -807,16 +842,10 @@ static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
             continue;
         }
         if (m->kind == STOR_KIND_INT) {
-            if (c->kind != CUBE_COL_INT)
-                return err_set(err, ERRCODE_DATATYPE_MISMATCH, "input of integer measure \"%s\" is not an integer column",
-                               cube_def_measure(b->def, mi)->name);
             int64_t none = m->agg == STOR_AGG_MIN ? STOR_MIN_NULL_I64 : m->agg == STOR_AGG_MAX ? STOR_MAX_NULL_I64 : 0;
             for (size_t r = 0; r < n; r++)
                 out[r] = (uint64_t)(nul && nul[r] ? none : c->i[r]);
         } else {
-            if (c->kind != CUBE_COL_INT && c->kind != CUBE_COL_FLOAT)
-                return err_set(err, ERRCODE_DATATYPE_MISMATCH, "input of measure \"%s\" is not numeric",
-                               cube_def_measure(b->def, mi)->name);
             double none = m->agg == STOR_AGG_MIN ? HUGE_VAL : m->agg == STOR_AGG_MAX ? -HUGE_VAL : 0.0;
             for (size_t r = 0; r < n; r++) {
                 double v = nul && nul[r] ? none : c->kind == CUBE_COL_INT ? (double)c->i[r] : c->f[r];
@@ -824,25 +853,61 @@ static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
             }
         }
     }
-    b->rows += n;
-    return 0;
 }
+
+#define POP_ROWS ((uint64_t)1 << 18)
 
 int cube_build_add_batch(cube_build_t *b, const cube_batch_t *bt, err_t *err)
 {
     if (b->finished)
         return err_set(err, ERRCODE_INTERNAL_ERROR, "cube build already finished");
     pthread_mutex_lock(&b->lock);
-    uint64_t before = b->rows;
-    int rc = add_batch_locked(b, bt, err);
-    if (rc < 0)
-        b->rows = before; /* the partial batch is dropped: ids may leak, rows do not */
+    uint64_t r0 = b->rows;
+    int rc = check_meas(b, bt, err);
+    if (rc == 0)
+        rc = add_batch_locked(b, bt, err);
+    /* the arrays' pages one chunk ahead of the rows, by the reader whose
+     * batch enters a new chunk: faulted a range at a time, and not by the
+     * readers' interning under the lock (trap per page) */
+    struct ahead {
+        char *p;
+        size_t w;
+    } *ahead = NULL;
+    int na = 0;
+    uint64_t from = 0, to = 0;
+    if (rc == 0) {
+        /* the rows are this batch's; no growth moves them until copied */
+        b->rows = r0 + bt->n;
+        pthread_rwlock_rdlock(&b->grow_rw);
+        uint64_t k = b->rows / POP_ROWS;
+        from = (k + 1) * POP_ROWS;
+        to = from + POP_ROWS < b->cap_rows ? from + POP_ROWS : b->cap_rows;
+        if (k > r0 / POP_ROWS && from < to) {
+            ahead = mem_malloc(sizeof *ahead * (size_t)(b->ndims + b->ngrps + b->nmeasures + 1));
+            for (int d = 0; d < b->ndims; d++)
+                if (!b->dims[d].grp && b->dims[d].rows)
+                    ahead[na++] = (struct ahead){(char *)b->dims[d].rows, 4};
+            for (int g = 0; g < b->ngrps; g++)
+                if (b->grps[g].refs)
+                    ahead[na++] = (struct ahead){(char *)b->grps[g].refs, 4};
+            for (int m = 0; m < b->nmeasures; m++)
+                if (!b->meas[m].star && b->meas[m].vals)
+                    ahead[na++] = (struct ahead){(char *)b->meas[m].vals, 8};
+        }
+    }
     bool rep = rc == 0 && b->rows >= b->next_report;
     if (rep)
         b->next_report = b->rows + b->opts.progress_every;
     if (rep)
         report(b, "read");
     pthread_mutex_unlock(&b->lock);
+    if (rc == 0) {
+        for (int i = 0; i < na; i++)
+            mem_populate(ahead[i].p + from * ahead[i].w, (to - from) * ahead[i].w);
+        mem_free(ahead);
+        copy_meas(b, bt, r0);
+        pthread_rwlock_unlock(&b->grow_rw);
+    }
     return rc;
 }
 

@@ -267,8 +267,8 @@ exec_expr_t *sql__analyze_colref(sql_analyze_t *an, sql_escope_t *es, const PgQu
     int level = 0;
     bool table_missing_col = false;
     for (sql_scope_t *s = es ? es->scope : NULL; s; s = s->parent, level++) {
-        sql_rte_t *r;
-        int idx;
+        sql_rte_t *r = NULL;
+        int idx = 0;
         int rc = find_in_scope(an, s, schema, qual, col, c->location, &r, &idx);
         if (rc < 0)
             return NULL;
