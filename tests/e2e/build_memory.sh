@@ -6,7 +6,10 @@
 #       by the build) on a server limited to 2 MB: refused with 53200, the view not created;
 #   (b) a small cube over a CSV file, built; the file then grows past the limit: REFRESH fails
 #       with 53200 and the view still answers with the rows of its first build;
-#   (c) the server answers queries throughout, and its storage has no temporary directory.
+#   (c) the server answers queries throughout, and its storage has no temporary directory;
+#   (d) a fact row whose measure is past int64 (4 * 2^62 wraps to exactly 0) fails the build
+#       with 22003 rather than storing a wrapped sum, for a product of the fact row's own
+#       integer columns and for a numeric one.
 # Prints TAP. Env: KILN_BUILD.
 # e2e-timeout: 300
 set -u
@@ -55,4 +58,18 @@ like "$plan" 'Cube Scan' "a query over the table is still answered from the old 
 tmpdirs=$(find "$KILN_DATA" -name '*.tmp-*' 2>/dev/null | wc -l)
 is "$tmpdirs" "0" "no temporary segment directory is left"
 is "$(kpsql -At -c 'SELECT 1' 2>&1)" "1" "kilnd still accepts connections"
+
+# (d) one row's product past int64, whose wrapped value (0) would leave the sum small
+printf '1,1,1\n1,4611686018427387904,4611686018427387904\n' >"$work/ovf.csv"
+kpsql >"$work/ovf.out" 2>&1 <<SQL || { diag <"$work/ovf.out"; bail "cannot declare the overflow table"; }
+CREATE FOREIGN TABLE ovf (g integer NOT NULL, v bigint NOT NULL, n numeric(20,0) NOT NULL) SERVER files OPTIONS (filename '$work/ovf.csv', format 'csv');
+SQL
+out=$(kpsql -c '\set VERBOSITY verbose' -c 'CREATE MATERIALIZED VIEW ovf_int AS SELECT g, sum(4 * v) AS s FROM ovf GROUP BY g' 2>&1)
+like "$out" 'ERROR: +22003: measure "s" of a fact row is out of range for type bigint' \
+    "a product of integer columns past int64 fails the build with 22003"
+out=$(kpsql -c '\set VERBOSITY verbose' -c 'CREATE MATERIALIZED VIEW ovf_num AS SELECT g, sum(4 * n) AS s FROM ovf GROUP BY g' 2>&1)
+like "$out" 'ERROR: +22003: ' "a product of a numeric column past int64 fails the build with 22003"
+is "$(kpsql -At -c "SELECT count(*) FROM pg_matviews WHERE matviewname LIKE 'ovf%'" 2>&1)" "0" \
+    "neither view is created"
+is "$(kpsql -At -c 'SELECT sum(n), sum(s) FROM small_cube' 2>&1)" "$before" "the other view still answers"
 done_testing
