@@ -1784,12 +1784,8 @@ static void compute_segsort(cube_build_t *b, const src_t *s, const int *pos, bcu
     uint8_t *brk = mem_calloc(n + 1, 1);
     if (n)
         brk[0] = 1;
-    for (int k = 0; k < L; k++) {
-        const void *col = s->codes[k];
-        int w = s->width[k];
-        for (uint64_t i = 1; i < n; i++)
-            brk[i] |= code_at(col, w, i) != code_at(col, w, i - 1);
-    }
+    for (int k = 0; k < L && n > 1; k++)
+        or_breaks(brk + 1, s->codes[k], s->width[k], 1, n);
     uint64_t *keys = mem_calloc(n * (uint64_t)E + 1, 8), *tmp = mem_malloc(n * (uint64_t)E * 8 + 8);
     for (uint64_t i = 0; i < n; i++)
         keys[i * E + W] = i;
@@ -2192,25 +2188,35 @@ static void druns_free(druns_t *d)
     mem_free(d->seen);
 }
 
-/* code_range - the least and greatest code of rows [r0, r1) of a column */
+/* code_range - the least and greatest code of rows [r0, r1) of a column
+ * (UINT32_MAX and 0 when empty). The accumulators have the column's own
+ * width: the compiler then keeps them in vector lanes (16 bytes compared at
+ * once for 1-byte codes); widened to 32 bits the loop was scalar, a tenth
+ * of the direct runs' time. */
 static void code_range(const void *col, int w, uint64_t r0, uint64_t r1, uint32_t *plo, uint32_t *phi)
 {
     uint32_t lo = UINT32_MAX, hi = 0;
     switch (w) {
     case 1: {
         const uint8_t *x = col;
+        uint8_t l8 = UINT8_MAX, h8 = 0;
         for (uint64_t i = r0; i < r1; i++) {
-            lo = x[i] < lo ? x[i] : lo;
-            hi = x[i] > hi ? x[i] : hi;
+            l8 = x[i] < l8 ? x[i] : l8;
+            h8 = x[i] > h8 ? x[i] : h8;
         }
+        if (r1 > r0)
+            lo = l8, hi = h8;
         break;
     }
     case 2: {
         const uint16_t *x = col;
+        uint16_t l16 = UINT16_MAX, h16 = 0;
         for (uint64_t i = r0; i < r1; i++) {
-            lo = x[i] < lo ? x[i] : lo;
-            hi = x[i] > hi ? x[i] : hi;
+            l16 = x[i] < l16 ? x[i] : l16;
+            h16 = x[i] > h16 ? x[i] : h16;
         }
+        if (r1 > r0)
+            lo = l16, hi = h16;
         break;
     }
     default: {
@@ -2224,6 +2230,24 @@ static void code_range(const void *col, int w, uint64_t r0, uint64_t r1, uint32_
     }
     *plo = lo;
     *phi = hi;
+}
+
+/* mark_codes - rk[code - lo] = 1 for the codes of rows [0, n) of a column:
+ * a typed loop per width, not code_at's switch per row */
+static void mark_codes(uint32_t *rk, const void *col, int w, uint64_t n, uint32_t lo)
+{
+#define MARK_LOOP(T)                                                                                                   \
+    do {                                                                                                               \
+        const T *x = (const T *)col;                                                                                   \
+        for (uint64_t i = 0; i < n; i++)                                                                               \
+            rk[x[i] - lo] = 1;                                                                                         \
+    } while (0)
+    switch (w) {
+    case 1: MARK_LOOP(uint8_t); break;
+    case 2: MARK_LOOP(uint16_t); break;
+    default: MARK_LOOP(uint32_t); break;
+    }
+#undef MARK_LOOP
 }
 
 /* cell_digit - cl[i] = cl[i] * size + the digit of row r0 + i's code: its
@@ -2338,8 +2362,7 @@ static bool dense_run(cube_build_t *b, druns_t *d, bcub_t *c, int L, const void 
             for (uint64_t x = 0; x < range; x++)
                 rk[x] = rk[x] != 0;
         } else {
-            for (uint64_t i = 0; i < n; i++)
-                rk[code_at(kc, kw, i) - lo[k]] = 1;
+            mark_codes(rk, kc, kw, n, lo[k]);
         }
         for (uint64_t x = 0; x < range; x++)
             if (rk[x]) {
@@ -2839,18 +2862,10 @@ static bool compute_segruns(cube_build_t *b, scratch_t *sc, const src_t *s, cons
      * segment starts or one of c's first L columns changes) */
     uint8_t *brk = mem_calloc(n + 1, 1);
     brk[0] = 1;
-    for (int q = 0; q < S; q++) {
-        const void *col = s->codes[q];
-        int w = s->width[q];
-        for (uint64_t i = 1; i < n; i++)
-            brk[i] |= code_at(col, w, i) != code_at(col, w, i - 1);
-    }
-    for (int k = 0; k < L; k++) {
-        const void *col = s->codes[pos[k]];
-        int w = s->width[pos[k]];
-        for (uint64_t i = 1; i < n; i++)
-            brk[i] |= code_at(col, w, i) != code_at(col, w, i - 1);
-    }
+    for (int q = 0; q < S && n > 1; q++)
+        or_breaks(brk + 1, s->codes[q], s->width[q], 1, n);
+    for (int k = 0; k < L && n > 1; k++)
+        or_breaks(brk + 1, s->codes[pos[k]], s->width[pos[k]], 1, n);
     uint64_t nr = 0;
     for (uint64_t i = 0; i < n; i++)
         nr += brk[i];
