@@ -1406,6 +1406,26 @@ static void emit_runs(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c
 
 /* or_breaks - flags[i - i0] |= (code of row i differs from row i - 1's), for
  * rows [i0, i1) of a code column (i0 >= 1): one typed loop per width */
+/* next_break - the first i in [i, e) with brk[i] set, else e: eight flags
+ * (bytes of 0 or 1) tested at once, so a long run costs an eighth of a
+ * byte-at-a-time scan and a short one no mispredicted loop exit */
+static inline uint64_t next_break(const uint8_t *brk, uint64_t i, uint64_t e)
+{
+    for (; i + 8 <= e; i += 8) {
+        uint64_t w;
+        memcpy(&w, brk + i, 8);
+        if (w)
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            return i + (uint64_t)(__builtin_clzll(w) >> 3);
+#else
+            return i + (uint64_t)(__builtin_ctzll(w) >> 3);
+#endif
+    }
+    while (i < e && !brk[i])
+        i++;
+    return i;
+}
+
 static void or_breaks(uint8_t *flags, const void *col, int w, uint64_t i0, uint64_t i1)
 {
     if (w == 1) {
@@ -1799,9 +1819,7 @@ static void compute_segsort(cube_build_t *b, const src_t *s, const int *pos, bcu
     uint64_t *starts = mem_malloc((n + 2) * sizeof *starts);
     uint64_t ng = 0;
     for (uint64_t a = 0; a < n;) {
-        uint64_t e = a + 1;
-        while (e < n && !brk[e])
-            e++;
+        uint64_t e = next_break(brk, a + 1, n);
         uint64_t m = e - a, *run = keys + a * E;
         if (m < 32) {
             /* insertion sort on (key words, index) */
@@ -2499,9 +2517,7 @@ static uint64_t dense_block(cube_build_t *b, druns_t *d, const src_t *s, const i
     uint32_t lead[CUBE_MAX_DIMS];
     const uint64_t **mv = d->mv;
     while (a < e) {
-        uint64_t r0 = a, r1 = a + 1;
-        while (r1 < e && !brk[r1])
-            r1++;
+        uint64_t r0 = a, r1 = next_break(brk, a + 1, e);
         for (int k = L; k < K; k++) {
             w[k - L] = s->width[pos[k]];
             col[k - L] = (const char *)s->codes[pos[k]] + r0 * (uint64_t)w[k - L];
@@ -2591,12 +2607,11 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
             or_breaks(brk + base, s->codes[pos[k]], s->width[pos[k]], base, end);
         }
     }
-    /* the longest run, without a branch per row (runs are short) */
+    /* the longest run */
     uint64_t maxrun = 0, ra = 0;
-    for (uint64_t i = 1; i < n; i++) {
-        uint64_t len = i - ra;
-        maxrun = brk[i] && len > maxrun ? len : maxrun;
-        ra = brk[i] ? i : ra;
+    for (uint64_t i = next_break(brk, 1, n); i < n; i = next_break(brk, i + 1, n)) {
+        maxrun = i - ra > maxrun ? i - ra : maxrun;
+        ra = i;
     }
     if (n - ra > maxrun)
         maxrun = n - ra;
@@ -2621,9 +2636,7 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
     dr.mv = mem_calloc((size_t)b->nmeasures + 1, sizeof *dr.mv);
     for (uint64_t a = 0; a < n;) {
         /* a block: whole runs from a, at least RUN_BLOCK rows but at the end */
-        uint64_t e = n - a > RUN_BLOCK ? a + RUN_BLOCK : n;
-        while (e < n && !brk[e])
-            e++;
+        uint64_t e = next_break(brk, n - a > RUN_BLOCK ? a + RUN_BLOCK : n, n);
         uint64_t bn = e - a;
         /* direct addressing where the block's runs allow it; after a block
          * that did not, the next few are sorted without trying */
@@ -2652,9 +2665,7 @@ static bool compute_runs(cube_build_t *b, scratch_t *sc, const src_t *s, const i
          * measures are gathers over rows that ascend within a run */
         uint64_t bg = 0;
         for (uint64_t r = 0; r < bn;) {
-            uint64_t re = r + 1;
-            while (re < bn && !brk[a + re])
-                re++;
+            uint64_t re = next_break(brk + a, r + 1, bn);
             uint64_t *srt = sort_u64(keys + r, sc->tmp + r, re - r, ib, kb);
             if (srt != keys + r)
                 memcpy(keys + r, srt, (re - r) * 8);
