@@ -80,5 +80,8 @@ int stor_scan_next(stor_scan_t *sc, const stor_batch_t **out, err_t *err);
 uint64_t stor_scan_rows_touched(const stor_scan_t *sc);
 /* stor_scan_ranges - number of key ranges the seeks produced. */
 uint32_t stor_scan_ranges(const stor_scan_t *sc);
+/* stor_scan_rows_in_ranges - cuboid rows inside those ranges: what the scan
+ * will read at most, known once it is open (before any row is read). */
+uint64_t stor_scan_rows_in_ranges(const stor_scan_t *sc);
 
 #endif

@@ -483,6 +483,25 @@ static int rel_next(void *scan, exec_batch_t *out, mem_arena_t *scratch, err_t *
 
 static const exec_scan_ops_t cube_rel_ops = { rel_open, rel_next, NULL };
 
+#define CHEAP_ROWS 100000
+
+/* rows_after_seeks - the cuboid rows inside the scan's key ranges (the seeks
+ * are binary searches: microseconds); UINT64_MAX when they depend on the
+ * values the statement is executed with, or the scan cannot open */
+static uint64_t rows_after_seeks(const cube_plan_t *p)
+{
+    if (p->nvalues > 0)
+        return UINT64_MAX;
+    mem_arena_t *a = mem_arena_new(NULL, "cube seeks", 0);
+    stor_scan_spec_t sp = scan_spec(p);
+    stor_scan_t *sc;
+    err_t err = { 0 };
+    uint64_t n = stor_scan_open(p->e->seg, &sp, a, &sc, &err) == 0 ? stor_scan_rows_in_ranges(sc) : UINT64_MAX;
+    err_clear(&err);
+    mem_arena_free(a);
+    return n;
+}
+
 const exec_rel_t *cube_plan_rel(const cube_plan_t *p, mem_arena_t *a)
 {
     exec_rel_t *r = MEM_NEW(a, exec_rel_t);
@@ -498,7 +517,10 @@ const exec_rel_t *cube_plan_rel(const cube_plan_t *p, mem_arena_t *a)
     r->ncols = p->ncols;
     r->cols = ri->cols;
     r->est_rows = (double)p->cuboid_rows;
-    r->cheap = p->cuboid_rows < 100000;
+    /* cheap: run on the session's loop thread, not handed to the work pool
+     * and back (two thread wake-ups, more than the whole scan of a
+     * selective query): a small cuboid, or few rows left after the seeks */
+    r->cheap = p->cuboid_rows < CHEAP_ROWS || rows_after_seeks(p) < CHEAP_ROWS;
     r->ops = &cube_rel_ops;
     r->impl = ri;
     return r;

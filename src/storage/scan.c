@@ -357,6 +357,7 @@ int stor_scan_open(stor_segment_t *seg, const stor_scan_spec_t *spec, mem_arena_
 
 uint64_t stor_scan_rows_touched(const stor_scan_t *sc) { return sc->touched; }
 uint32_t stor_scan_ranges(const stor_scan_t *sc) { return sc->nranges; }
+uint64_t stor_scan_rows_in_ranges(const stor_scan_t *sc) { return sc->rows_in_ranges; }
 
 /* chunk_codes - the codes of sort position pos for the current chunk,
  * decoded once per chunk. */

@@ -295,6 +295,17 @@ int numeric_in(const char *p, size_t len, mem_arena_t *a, const type_numeric_t *
     return finish(a, &v, out, err);
 }
 
+/* digits4 - a base-10000 digit (0..9999) as four decimal characters: the
+ * text of every numeric value goes through here, where snprintf's format
+ * parsing per group was a visible part of a query returning many rows */
+static inline void digits4(char *g, int dig)
+{
+    g[0] = (char)('0' + dig / 1000);
+    g[1] = (char)('0' + dig / 100 % 10);
+    g[2] = (char)('0' + dig / 10 % 10);
+    g[3] = (char)('0' + dig % 10);
+}
+
 void numeric_out(const type_numeric_t *n, buf_t *out)
 {
     if (n->sign == NUMERIC_NAN) {
@@ -317,10 +328,14 @@ void numeric_out(const type_numeric_t *n, buf_t *out)
     } else {
         for (int d = 0; d <= n->weight; d++) {
             int dig = d < n->ndigits ? n->digits[d] : 0;
-            if (d == 0)
-                buf_printf(out, "%d", dig);
-            else
-                buf_printf(out, "%04d", dig);
+            char g[4];
+            digits4(g, dig);
+            if (d == 0) {
+                int lead = dig >= 1000 ? 0 : dig >= 100 ? 1 : dig >= 10 ? 2 : 3; /* "%d": no leading zeros */
+                buf_append(out, g + lead, (size_t)(4 - lead));
+            } else {
+                buf_append(out, g, 4);
+            }
         }
     }
     if (n->dscale > 0) {
@@ -328,8 +343,8 @@ void numeric_out(const type_numeric_t *n, buf_t *out)
         int left = n->dscale;
         for (int d = n->weight + 1; left > 0; d++) {
             int dig = (d >= 0 && d < n->ndigits) ? n->digits[d] : 0;
-            char tmp[12];
-            snprintf(tmp, sizeof tmp, "%04d", dig);
+            char tmp[4];
+            digits4(tmp, dig);
             int take = left < DEC_DIGITS ? left : DEC_DIGITS;
             buf_append(out, tmp, (size_t)take);
             left -= take;
