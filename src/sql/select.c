@@ -1089,7 +1089,7 @@ static int plan_rangevar(sql_analyze_t *an, sql_scope_t *scope, const PgQuery__R
     p->est_rows = rel->est_rows > 0 ? rel->est_rows : 1000;
     p->cheap = rel->cheap;
     if (!rel->cheap)
-        an->cheap = false;
+        an->costly_scans++;
     sql_rte_t *r = rte_new(an, alias ? alias : rel->name, rel->ncols);
     r->schema = alias ? NULL : rel->schema;
     r->table_oid = rel->oid;
@@ -2503,7 +2503,7 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
     }
 
     /* FROM: plan items, then WHERE, pushing conjuncts down and into join keys */
-    int nitems = (int)s->n_from_clause;
+    int nitems = (int)s->n_from_clause, costly0 = an->costly_scans;
     from_item_t *items = mem_alloc0(an->a, sizeof(from_item_t) * (size_t)(nitems + 1));
     for (int i = 0; i < nitems; i++) {
         items[i].offset = scope->width;
@@ -2511,6 +2511,7 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
             return -1;
         items[i].width = scope->width - items[i].offset;
     }
+    int from_costly = an->costly_scans - costly0; /* dropped if a cube answers the block */
     exec_expr_t *where = NULL;
     if (s->where_clause) {
         sql_escope_t es = { scope, q, "WHERE", false, false, false };
@@ -2857,6 +2858,7 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
                     if (!(tl.t[i].expr = rewrite_agg(&ac, tl.t[i].expr)))
                         return -1;
                 plan = cube_scan;
+                an->costly_scans -= from_costly;
                 distinct = false; /* the groups are distinct */
             }
         }
@@ -2907,6 +2909,8 @@ static int plan_select(sql_analyze_t *an, sql_scope_t *parent, const PgQuery__Se
         if (sql__cube_route_agg && sql__cube_route_agg(an, ap, &cube_scan) < 0)
             return -1;
         plan = cube_scan ? cube_scan : ap;
+        if (cube_scan)
+            an->costly_scans -= from_costly;
         for (int i = 0; i < tl.n; i++) {
             tl.t[i].expr = rewrite_agg(&ac, tl.t[i].expr);
             if (!tl.t[i].expr)

@@ -555,7 +555,7 @@ int sql__prepare_query(sql_ctx_t *ctx, mem_arena_t *a, const char *sql, int offs
         }
         s->param_types[i] = t;
     }
-    s->cheap = an.cheap && plan_cheap(s->plan);
+    s->cheap = an.cheap && an.costly_scans == 0 && plan_cheap(s->plan);
     /* kylin.server.mode=job: the node builds, a query node answers. The
      * catalog, settings and constants still work (clients introspect on
      * connect); data does not. */

@@ -140,6 +140,9 @@ typedef struct sql_analyze {
     type_oid_t *param_types;
     exec_expr_t **param_nodes;
     bool cheap;
+    /* scans of relations that are not cheap (file tables), left out of cheap
+     * because a query block answered from a cube drops its FROM's scans */
+    int costly_scans;
     bool uses_catalog;        /* looked up a relation: the plan depends on the catalog */
     int nsubplans;
     /* Anonymous record types seen by this statement: the typmod of a record
