@@ -857,6 +857,42 @@ static void copy_meas(cube_build_t *b, const cube_batch_t *bt, uint64_t r0)
 
 #define POP_ROWS ((uint64_t)1 << 18)
 
+/* The buffered arrays' pages of one chunk of rows, to be faulted in. */
+typedef struct ahead {
+    int n;
+    uint64_t from, to;
+    struct {
+        char *p;
+        size_t w;
+    } *col;
+} ahead_t;
+
+/* ahead_of - when rows [r0, b->rows) entered a new chunk, the next chunk
+ * of every buffered array (under the lock: a group's dissolving may change
+ * which arrays there are); n 0 otherwise. Its reader faults them in after
+ * the lock, a range at a time, so the other readers' interning under the
+ * lock neither traps per page nor waits on a fault. */
+static ahead_t ahead_of(const cube_build_t *b, uint64_t r0)
+{
+    ahead_t h = {0};
+    uint64_t k = b->rows / POP_ROWS;
+    h.from = (k + 1) * POP_ROWS;
+    h.to = h.from + POP_ROWS < b->cap_rows ? h.from + POP_ROWS : b->cap_rows;
+    if (k == r0 / POP_ROWS || h.from >= h.to)
+        return h;
+    h.col = mem_malloc(sizeof *h.col * (size_t)(b->ndims + b->ngrps + b->nmeasures + 1));
+    for (int d = 0; d < b->ndims; d++)
+        if (!b->dims[d].grp && b->dims[d].rows)
+            h.col[h.n].p = (char *)b->dims[d].rows, h.col[h.n++].w = 4;
+    for (int g = 0; g < b->ngrps; g++)
+        if (b->grps[g].refs)
+            h.col[h.n].p = (char *)b->grps[g].refs, h.col[h.n++].w = 4;
+    for (int m = 0; m < b->nmeasures; m++)
+        if (!b->meas[m].star && b->meas[m].vals)
+            h.col[h.n].p = (char *)b->meas[m].vals, h.col[h.n++].w = 8;
+    return h;
+}
+
 int cube_build_add_batch(cube_build_t *b, const cube_batch_t *bt, err_t *err)
 {
     if (b->finished)
@@ -866,34 +902,13 @@ int cube_build_add_batch(cube_build_t *b, const cube_batch_t *bt, err_t *err)
     int rc = check_meas(b, bt, err);
     if (rc == 0)
         rc = add_batch_locked(b, bt, err);
-    /* the arrays' pages one chunk ahead of the rows, by the reader whose
-     * batch enters a new chunk: faulted a range at a time, and not by the
-     * readers' interning under the lock (trap per page) */
-    struct ahead {
-        char *p;
-        size_t w;
-    } *ahead = NULL;
-    int na = 0;
-    uint64_t from = 0, to = 0;
+    ahead_t h = {0};
     if (rc == 0) {
-        /* the rows are this batch's; no growth moves them until copied */
+        /* the rows are this batch's (a failed batch reserves none: ids may
+         * leak, rows do not); no growth moves them until they are copied */
         b->rows = r0 + bt->n;
         pthread_rwlock_rdlock(&b->grow_rw);
-        uint64_t k = b->rows / POP_ROWS;
-        from = (k + 1) * POP_ROWS;
-        to = from + POP_ROWS < b->cap_rows ? from + POP_ROWS : b->cap_rows;
-        if (k > r0 / POP_ROWS && from < to) {
-            ahead = mem_malloc(sizeof *ahead * (size_t)(b->ndims + b->ngrps + b->nmeasures + 1));
-            for (int d = 0; d < b->ndims; d++)
-                if (!b->dims[d].grp && b->dims[d].rows)
-                    ahead[na++] = (struct ahead){(char *)b->dims[d].rows, 4};
-            for (int g = 0; g < b->ngrps; g++)
-                if (b->grps[g].refs)
-                    ahead[na++] = (struct ahead){(char *)b->grps[g].refs, 4};
-            for (int m = 0; m < b->nmeasures; m++)
-                if (!b->meas[m].star && b->meas[m].vals)
-                    ahead[na++] = (struct ahead){(char *)b->meas[m].vals, 8};
-        }
+        h = ahead_of(b, r0);
     }
     bool rep = rc == 0 && b->rows >= b->next_report;
     if (rep)
@@ -902,9 +917,9 @@ int cube_build_add_batch(cube_build_t *b, const cube_batch_t *bt, err_t *err)
         report(b, "read");
     pthread_mutex_unlock(&b->lock);
     if (rc == 0) {
-        for (int i = 0; i < na; i++)
-            mem_populate(ahead[i].p + from * ahead[i].w, (to - from) * ahead[i].w);
-        mem_free(ahead);
+        for (int i = 0; i < h.n; i++)
+            mem_populate(h.col[i].p + h.from * h.col[i].w, (h.to - h.from) * h.col[i].w);
+        mem_free(h.col);
         copy_meas(b, bt, r0);
         pthread_rwlock_unlock(&b->grow_rw);
     }
