@@ -105,5 +105,9 @@ int catalog_filescan_open_part(mem_arena_t *a, const char *relname, const catalo
 /* catalog_filescan_set_min_part - the smallest part split makes (tests cut
  * small files; 0 means 1 byte). Process-wide; set before scans start. */
 void catalog_filescan_set_min_part(uint64_t bytes);
+/* catalog_filescan_set_index - whether the fast path may index a record's
+ * delimiters first (on by default); off, it walks every record byte by
+ * byte. Tests compare the two. Process-wide; set before scans start. */
+void catalog_filescan_set_index(bool on);
 
 #endif

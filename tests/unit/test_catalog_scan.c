@@ -213,6 +213,89 @@ static void test_types_fast_and_slow_agree(void)
                 "7|8|9|2000-02-29|99999999999999999.5|12345678901234567890.12345|0.0025|f\n");
 }
 
+/* One random field: the shapes the fast paths take and the ones they must
+ * give to the slow path (quotes, '\r', UTF-8, bytes past a value, long). */
+static unsigned next_rand(unsigned *seed)
+{
+    return (*seed = *seed * 1103515245u + 12345u) >> 8;
+}
+
+static void random_field(buf_t *b, unsigned *seed)
+{
+    static const char *tok[] = { "", "0", "-", "-5", "7", "12345678", "-12345678", "123456789", "99999",
+                                 "32767", "-32768", "32768", "2147483648", "9223372036854775807",
+                                 "9223372036854775808", "007", "+3", "1.5", "-0.25", "1e3", "abc", "a b",
+                                 "\xc3\xa9", "\xff", "\"q\"", "a\"b", "x\ry", "\\N", "2000-01-01", "2000-02-30",
+                                 "12a", " 1", "1 ", "NaN", "123456789012.125" };
+    unsigned r = next_rand(seed);
+    if (r % 23 == 0) {
+        for (int i = 0; i < 300 + (int)(r % 400); i++)
+            buf_putc(b, (char)('a' + i % 26)); /* past FS_INDEX_MAX: the walk */
+        return;
+    }
+    buf_puts(b, tok[r % (sizeof tok / sizeof *tok)]);
+}
+
+static void test_index_matches_walk(void)
+{
+    /* Random records, one file each, scanned with and without the
+     * record index: the same rows, or the same error. */
+    exec_relcol_t cols[] = { C("a", TYPE_INT4, -1), C("b", TYPE_TEXT, -1), C("c", TYPE_INT2, -1),
+                             C("d", TYPE_INT8, -1), C("e", TYPE_VARCHAR, 5 + 4), C("f", TYPE_DATE, -1),
+                             C("g", TYPE_NUMERIC, -1), C("h", TYPE_FLOAT8, -1), C("i", TYPE_INT4, -1) };
+    const int n = (int)(sizeof cols / sizeof *cols);
+    bool needed[9];
+    /* values each column takes, NULL (empty) among them */
+    static const char *good[9][6] = {
+        { "0", "-5", "12345678", "-12345678", "123456789", "" }, { "abc", "a b", "", "x1", "q", "Zz" },
+        { "7", "-32768", "32767", "007", "", "1" }, { "9223372036854775807", "-1", "42", "", "0", "1234" },
+        { "abcde", "", "x", "ab", "12", "a" }, { "2000-01-01", "1997-09-10", "", "2024-02-29", "0001-01-01", "2000-12-31" },
+        { "1.5", "-0.25", "0", "123456789012.125", "", "7" }, { "1.5", "-0.25", "1e3", "", "0", "2" },
+        { "1", "22", "-333", "", "4444", "55555" } };
+    unsigned seed = 42;
+    int differ = 0, indexed_rows = 0;
+    for (int t = 0; t < 3000; t++) {
+        buf_t rec = BUF_INIT;
+        unsigned r = next_rand(&seed);
+        int nf = n + (r % 17 == 0 ? (r & 64 ? 1 : -1) : 0);
+        for (int k = 0; k < 2; k++) { /* two records: a line number past the first */
+            int junk = next_rand(&seed) % 3 == 0 ? (int)(next_rand(&seed) % (unsigned)nf) : -1;
+            for (int c = 0; c < nf; c++) {
+                if (c)
+                    buf_putc(&rec, '|');
+                if (c == junk || c >= n)
+                    random_field(&rec, &seed);
+                else
+                    buf_puts(&rec, good[c][next_rand(&seed) % 6]);
+            }
+            buf_puts(&rec, next_rand(&seed) % 13 == 0 ? "\r\n" : "\n");
+        }
+        for (int c = 0; c < n; c++)
+            needed[c] = next_rand(&seed) % 4 != 0;
+        const char *p = write_file("r.tbl", buf_cstr(&rec), rec.len);
+        catalog_copy_opts_t o = csv_opts(p, '|', 0);
+        buf_t out[2] = { BUF_INIT, BUF_INIT };
+        err_t e[2];
+        int rc[2];
+        for (int v = 0; v < 2; v++) {
+            catalog_filescan_set_index(v == 0);
+            rc[v] = scan_text(&o, n, cols, needed, &out[v], &e[v]);
+        }
+        catalog_filescan_set_index(true);
+        bool same = rc[0] == rc[1] && strcmp(buf_cstr(&out[0]), buf_cstr(&out[1])) == 0 &&
+                    (rc[0] == 0 || (strcmp(e[0].sqlstate, e[1].sqlstate) == 0 && strcmp(e[0].message, e[1].message) == 0 &&
+                                    strcmp(e[0].detail, e[1].detail) == 0));
+        if (!same && differ++ < 3)
+            printf("# record %d differs: %s\n", t, buf_cstr(&rec));
+        indexed_rows += rc[0] == 0;
+        buf_free(&rec);
+        buf_free(&out[0]);
+        buf_free(&out[1]);
+    }
+    ASSERT(differ == 0);
+    ASSERT(indexed_rows > 100); /* the random records are not all errors */
+}
+
 static void test_numeric_typmod(void)
 {
     static const char data[] = "1.5\n-2\n0.005\n1234567890123.12\n0\n";
@@ -627,6 +710,7 @@ int main(void)
         { "text format escapes and \\N", test_text_format },
         { "SSB .tbl trailing delimiter, UTF-8 varchar", test_ssb_trailing_delimiter },
         { "fast and general paths agree on every type", test_types_fast_and_slow_agree },
+        { "indexed and walked records agree (random records)", test_index_matches_walk },
         { "numeric(p,s) rounding and overflow", test_numeric_typmod },
         { "fast numerics equal numeric_in", test_numeric_fast_matches_numeric_in },
         { "bad rows: SQLSTATE, message, file/line/column", test_errors },
