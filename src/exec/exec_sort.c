@@ -6,7 +6,7 @@
  *
  * Both materialize their input in the budgeted query arena: rows are copied
  * with their evaluated sort keys appended, then sorted with a stable merge
- * sort (glibc qsort_r), so equal keys keep input order.
+ * sort (sort_rows), so equal keys keep input order.
  */
 #include "exec_int.h"
 
@@ -17,14 +17,53 @@
 #include "types/numeric.h"
 #include "types/value.h"
 
+#define SORT_KIND_KEYS 16
+
 typedef struct sortctx {
     int nkeys;
     int base;               /* keys start at this column of a stored row */
     const exec_sortkey_t *keys;
     const type_oid_t *types;
+    /* per key (the first SORT_KIND_KEYS; sort_kinds): how cmp_keys compares
+     * it inline; 0 (KEY_OTHER) calls value_cmp */
+    uint8_t kind[SORT_KIND_KEYS];
 } sortctx_t;
 
-static int cmp_keys(const sortctx_t *sc, const value_t *a, const value_t *b)
+enum { KEY_OTHER = 0, KEY_INT, KEY_TEXT };
+
+/* sort_kinds - fills sc->kind from sc->types */
+static void sort_kinds(sortctx_t *sc)
+{
+    for (int k = 0; k < SORT_KIND_KEYS; k++) {
+        type_oid_t t = k < sc->nkeys ? sc->types[k] : TYPE_UNKNOWN;
+        sc->kind[k] = t == TYPE_INT2 || t == TYPE_INT4 || t == TYPE_INT8 || t == TYPE_DATE || t == TYPE_TIMESTAMP ||
+                              t == TYPE_TIMESTAMPTZ
+                          ? KEY_INT
+                      : t == TYPE_TEXT || t == TYPE_VARCHAR ? KEY_TEXT
+                                                            : KEY_OTHER;
+    }
+}
+
+/* key_cmp - value_cmp of two non-null values of key k, the common types
+ * inline: a sort makes n log n of these */
+static inline int key_cmp(const sortctx_t *sc, int k, const value_t *x, const value_t *y)
+{
+    switch (k < SORT_KIND_KEYS ? sc->kind[k] : KEY_OTHER) {
+    case KEY_INT:
+        return (x->u.i > y->u.i) - (x->u.i < y->u.i);
+    case KEY_TEXT: {
+        uint32_t n = x->u.s.len < y->u.s.len ? x->u.s.len : y->u.s.len;
+        int c = n ? memcmp(x->u.s.p, y->u.s.p, n) : 0;
+        if (c)
+            return c < 0 ? -1 : 1;
+        return (x->u.s.len > y->u.s.len) - (x->u.s.len < y->u.s.len);
+    }
+    default:
+        return value_cmp(sc->types[k], x, y);
+    }
+}
+
+static inline int cmp_keys(const sortctx_t *sc, const value_t *a, const value_t *b)
 {
     for (int k = 0; k < sc->nkeys; k++) {
         const value_t *x = &a[sc->base + k], *y = &b[sc->base + k];
@@ -36,16 +75,53 @@ static int cmp_keys(const sortctx_t *sc, const value_t *a, const value_t *b)
             c = x->isnull ? (sc->keys[k].nulls_first ? -1 : 1) : (sc->keys[k].nulls_first ? 1 : -1);
             return c;
         }
-        c = value_cmp(sc->types[k], x, y);
+        c = key_cmp(sc, k, x, y);
         if (c)
             return sc->keys[k].desc ? -c : c;
     }
     return 0;
 }
 
-static int qcmp(const void *a, const void *b, void *arg)
+/* sort_rows - a stable sort of rows[0..n) by sc: insertion sort of short
+ * runs, then bottom-up merges through a scratch array (glibc's qsort_r
+ * called the comparator through two function pointers per comparison) */
+#define SORT_RUN 16
+static void sort_rows(value_t **rows, size_t n, const sortctx_t *sc)
 {
-    return cmp_keys(arg, *(value_t *const *)a, *(value_t *const *)b);
+    if (n < 2)
+        return;
+    for (size_t lo = 0; lo < n; lo += SORT_RUN) {
+        size_t hi = n - lo < SORT_RUN ? n : lo + SORT_RUN;
+        for (size_t i = lo + 1; i < hi; i++) {
+            value_t *v = rows[i];
+            size_t j = i;
+            for (; j > lo && cmp_keys(sc, rows[j - 1], v) > 0; j--)
+                rows[j] = rows[j - 1];
+            rows[j] = v;
+        }
+    }
+    if (n <= SORT_RUN)
+        return;
+    value_t **tmp = mem_malloc(n * sizeof *tmp), **a = rows, **b = tmp;
+    for (size_t w = SORT_RUN; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = n - lo < w ? n : lo + w, hi = n - lo < 2 * w ? n : lo + 2 * w, i = lo, j = mid, o = lo;
+            if (mid < hi && cmp_keys(sc, a[mid - 1], a[mid]) > 0) {
+                /* equal keys take the left run's row first: stable */
+                while (i < mid && j < hi)
+                    b[o++] = cmp_keys(sc, a[j], a[i]) < 0 ? a[j++] : a[i++];
+            }
+            memcpy(b + o, a + i, (mid - i) * sizeof *a);
+            o += mid - i;
+            memcpy(b + o, a + j, (hi - j) * sizeof *a);
+        }
+        value_t **t = a;
+        a = b;
+        b = t;
+    }
+    if (a != rows)
+        memcpy(rows, a, n * sizeof *rows);
+    mem_free(tmp);
 }
 
 /* materialize - all child rows with nkeys evaluated key values appended.
@@ -59,8 +135,6 @@ static int materialize(op_t *o, int nkeys, exec_expr_t *const *keyexprs, exec_ro
 {
     return materialize_topn(o, nkeys, keyexprs, rs, 0, NULL);
 }
-
-static int qcmp(const void *a, const void *b, void *arg);
 
 static int materialize_topn(op_t *o, int nkeys, exec_expr_t *const *keyexprs, exec_rows_t *rs, int64_t topn,
                             sortctx_t *sc)
@@ -127,7 +201,7 @@ static int materialize_topn(op_t *o, int nkeys, exec_expr_t *const *keyexprs, ex
         }
         if (cut && topn > 1024 && rs->n >= cut) {
             /* keep the best topn; the dropped rows' memory is reclaimed with the run */
-            qsort_r(rs->rows, rs->n, sizeof(value_t *), qcmp, sc);
+            sort_rows(rs->rows, rs->n, sc);
             rs->n = (size_t)topn;
             worst = topn > 0 ? rs->rows[topn - 1] : NULL;
         }
@@ -157,10 +231,10 @@ static int sort_next(op_t *o, exec_batch_t **out)
         st->sc.base = o->left->plan->ncols;
         st->sc.keys = p->u.sort.keys;
         st->sc.types = kt;
+        sort_kinds(&st->sc);
         if (materialize_topn(o, p->u.sort.nkeys, ke, &st->rows, p->u.sort.limit, &st->sc) < 0)
             return -1;
-        if (st->rows.n > 1)
-            qsort_r(st->rows.rows, st->rows.n, sizeof(value_t *), qcmp, &st->sc);
+        sort_rows(st->rows.rows, st->rows.n, &st->sc);
     }
     exec__emit_rows(o, &st->rows, &st->pos);
     *out = o->out.nrows ? &o->out : NULL;
@@ -668,11 +742,14 @@ static int window_next(op_t *o, exec_batch_t **out)
             return -1;
         st->npart = np;
         st->norder = no;
-        st->all_sc = (sortctx_t){ np + no, nc, keys, kt };
-        st->part_sc = (sortctx_t){ np, nc, keys, kt };
-        st->order_sc = (sortctx_t){ no, nc + np, keys + np, kt + np };
-        if (st->rows.n > 1 && np + no > 0)
-            qsort_r(st->rows.rows, st->rows.n, sizeof(value_t *), qcmp, &st->all_sc);
+        st->all_sc = (sortctx_t){ .nkeys = np + no, .base = nc, .keys = keys, .types = kt };
+        st->part_sc = (sortctx_t){ .nkeys = np, .base = nc, .keys = keys, .types = kt };
+        st->order_sc = (sortctx_t){ .nkeys = no, .base = nc + np, .keys = keys + np, .types = kt + np };
+        sort_kinds(&st->all_sc);
+        sort_kinds(&st->part_sc);
+        sort_kinds(&st->order_sc);
+        if (np + no > 0)
+            sort_rows(st->rows.rows, st->rows.n, &st->all_sc);
         st->results = mem_alloc(o->arena, sizeof(value_t *) * (size_t)(p->u.window.nfuncs + 1));
         for (int f = 0; f < p->u.window.nfuncs; f++) {
             st->results[f] = exec__alloc(o, sizeof(value_t) * (st->rows.n + 1));
