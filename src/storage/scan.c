@@ -556,10 +556,45 @@ static void hash_grow(stor_scan_t *sc, rollup_t *ru)
     ru->cap = ncap;
 }
 
-static int cmp_u64pair(const void *a, const void *b)
+/* sort_pairs - (key, value) pairs ascending by key (keys distinct):
+ * insertion-sorted runs, then bottom-up merges through tmp, the compare
+ * inline (qsort called a comparator per comparison: a twentieth of an SSB
+ * query that groups 800 rows) */
+#define PAIR_RUN 16
+static void sort_pairs(uint64_t *a, uint64_t *tmp, uint64_t n)
 {
-    const uint64_t *x = a, *y = b;
-    return x[0] < y[0] ? -1 : x[0] > y[0];
+    for (uint64_t lo = 0; lo < n; lo += PAIR_RUN) {
+        uint64_t hi = n - lo < PAIR_RUN ? n : lo + PAIR_RUN;
+        for (uint64_t i = lo + 1; i < hi; i++) {
+            uint64_t k = a[2 * i], v = a[2 * i + 1], j = i;
+            for (; j > lo && a[2 * (j - 1)] > k; j--) {
+                a[2 * j] = a[2 * (j - 1)];
+                a[2 * j + 1] = a[2 * (j - 1) + 1];
+            }
+            a[2 * j] = k;
+            a[2 * j + 1] = v;
+        }
+    }
+    uint64_t *src = a, *dst = tmp;
+    for (uint64_t w = PAIR_RUN; w < n; w *= 2) {
+        for (uint64_t lo = 0; lo < n; lo += 2 * w) {
+            uint64_t mid = n - lo < w ? n : lo + w, hi = n - lo < 2 * w ? n : lo + 2 * w, i = lo, j = mid, o = lo;
+            while (i < mid && j < hi) {
+                uint64_t s = src[2 * j] < src[2 * i] ? j++ : i++;
+                dst[2 * o] = src[2 * s];
+                dst[2 * o + 1] = src[2 * s + 1];
+                o++;
+            }
+            memcpy(dst + 2 * o, src + 2 * i, (mid - i) * 16);
+            o += mid - i;
+            memcpy(dst + 2 * o, src + 2 * j, (hi - j) * 16);
+        }
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * 16);
 }
 
 static int aggregate(stor_scan_t *sc, err_t *err)
@@ -680,7 +715,7 @@ static int aggregate(stor_scan_t *sc, err_t *err)
             order[2 * g] = ru.keys[g];
             order[2 * g + 1] = g;
         }
-        qsort(order, ng, 16, cmp_u64pair);
+        sort_pairs(order, mem_alloc(sc->a, ng * 16 + 16), ng);
     }
     sc->ngroups = ng;
     sc->gcodes = MEM_NEW_N(sc->a, uint32_t *, sc->ngroup + 1);
