@@ -254,7 +254,7 @@ static void test_index_matches_walk(void)
         { "1", "22", "-333", "", "4444", "55555" } };
     unsigned seed = 42;
     int differ = 0, indexed_rows = 0;
-    for (int t = 0; t < 3000; t++) {
+    for (int t = 0; t < 500; t++) {
         buf_t rec = BUF_INIT;
         unsigned r = next_rand(&seed);
         int nf = n + (r % 17 == 0 ? (r & 64 ? 1 : -1) : 0);
@@ -293,7 +293,7 @@ static void test_index_matches_walk(void)
         buf_free(&out[1]);
     }
     ASSERT(differ == 0);
-    ASSERT(indexed_rows > 100); /* the random records are not all errors */
+    ASSERT(indexed_rows > 50); /* the random records are not all errors */
 }
 
 static void test_numeric_typmod(void)
