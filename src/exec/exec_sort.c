@@ -83,10 +83,11 @@ static inline int cmp_keys(const sortctx_t *sc, const value_t *a, const value_t 
 }
 
 /* sort_rows - a stable sort of rows[0..n) by sc: insertion sort of short
- * runs, then bottom-up merges through a scratch array (glibc's qsort_r
- * called the comparator through two function pointers per comparison) */
+ * runs, then bottom-up merges through tmp (n entries; sort_tmp), so glibc's
+ * qsort_r no longer calls the comparator through two function pointers per
+ * comparison */
 #define SORT_RUN 16
-static void sort_rows(value_t **rows, size_t n, const sortctx_t *sc)
+static void sort_rows(value_t **rows, size_t n, const sortctx_t *sc, value_t **tmp)
 {
     if (n < 2)
         return;
@@ -102,7 +103,7 @@ static void sort_rows(value_t **rows, size_t n, const sortctx_t *sc)
     }
     if (n <= SORT_RUN)
         return;
-    value_t **tmp = mem_malloc(n * sizeof *tmp), **a = rows, **b = tmp;
+    value_t **a = rows, **b = tmp;
     for (size_t w = SORT_RUN; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = n - lo < w ? n : lo + w, hi = n - lo < 2 * w ? n : lo + 2 * w, i = lo, j = mid, o = lo;
@@ -121,7 +122,17 @@ static void sort_rows(value_t **rows, size_t n, const sortctx_t *sc)
     }
     if (a != rows)
         memcpy(rows, a, n * sizeof *rows);
-    mem_free(tmp);
+}
+
+/* sort_tmp - sort_rows's scratch for n rows from the query's budget (NULL
+ * with 53200 set when over it; not needed for a short input) */
+static int sort_tmp(op_t *o, size_t n, value_t ***tmp)
+{
+    *tmp = NULL;
+    if (n <= SORT_RUN)
+        return 0;
+    *tmp = exec__alloc(o, n * sizeof **tmp);
+    return *tmp ? 0 : -1;
 }
 
 /* materialize - all child rows with nkeys evaluated key values appended.
@@ -148,6 +159,8 @@ static int materialize_topn(op_t *o, int nkeys, exec_expr_t *const *keyexprs, ex
     for (int k = 0; k < nkeys; k++)
         rs->types[nc + k] = keyexprs[k]->type;
     value_t **kv = mem_alloc(o->arena, sizeof(value_t *) * (size_t)(nkeys + 1));
+    value_t **tmp = NULL; /* the cuts' sort scratch, reused */
+    size_t ntmp = 0;
     value_t *row = mem_alloc(o->arena, sizeof(value_t) * (size_t)(rs->ncols + 1));
     for (;;) {
         exec_batch_t *in;
@@ -201,7 +214,12 @@ static int materialize_topn(op_t *o, int nkeys, exec_expr_t *const *keyexprs, ex
         }
         if (cut && topn > 1024 && rs->n >= cut) {
             /* keep the best topn; the dropped rows' memory is reclaimed with the run */
-            sort_rows(rs->rows, rs->n, sc);
+            if (rs->n > ntmp) {
+                if (sort_tmp(o, rs->n, &tmp) < 0)
+                    return -1;
+                ntmp = rs->n;
+            }
+            sort_rows(rs->rows, rs->n, sc, tmp);
             rs->n = (size_t)topn;
             worst = topn > 0 ? rs->rows[topn - 1] : NULL;
         }
@@ -234,7 +252,10 @@ static int sort_next(op_t *o, exec_batch_t **out)
         sort_kinds(&st->sc);
         if (materialize_topn(o, p->u.sort.nkeys, ke, &st->rows, p->u.sort.limit, &st->sc) < 0)
             return -1;
-        sort_rows(st->rows.rows, st->rows.n, &st->sc);
+        value_t **tmp;
+        if (sort_tmp(o, st->rows.n, &tmp) < 0)
+            return -1;
+        sort_rows(st->rows.rows, st->rows.n, &st->sc, tmp);
     }
     exec__emit_rows(o, &st->rows, &st->pos);
     *out = o->out.nrows ? &o->out : NULL;
@@ -748,8 +769,12 @@ static int window_next(op_t *o, exec_batch_t **out)
         sort_kinds(&st->all_sc);
         sort_kinds(&st->part_sc);
         sort_kinds(&st->order_sc);
-        if (np + no > 0)
-            sort_rows(st->rows.rows, st->rows.n, &st->all_sc);
+        if (np + no > 0) {
+            value_t **tmp;
+            if (sort_tmp(o, st->rows.n, &tmp) < 0)
+                return -1;
+            sort_rows(st->rows.rows, st->rows.n, &st->all_sc, tmp);
+        }
         st->results = mem_alloc(o->arena, sizeof(value_t *) * (size_t)(p->u.window.nfuncs + 1));
         for (int f = 0; f < p->u.window.nfuncs; f++) {
             st->results[f] = exec__alloc(o, sizeof(value_t) * (st->rows.n + 1));
