@@ -581,6 +581,13 @@ void type_out_text(type_oid_t t, int32_t typmod, const value_t *v, int extra_flo
         return;
     case TYPE_VOID:
         return;
+    case TYPE_TEXT:
+    case TYPE_VARCHAR:
+    case TYPE_BPCHAR:
+    case TYPE_NAME:
+        /* the common strings without the type lookup below (per value) */
+        buf_append(out, v->u.s.p, v->u.s.len);
+        return;
     default:
         ti = type_lookup(t);
         if (ti && ti->elem && ti->category == 'A') {

@@ -166,6 +166,10 @@ void value_copy(mem_arena_t *a, type_oid_t t, value_t *dst, const value_t *src)
     *dst = *src;
     if (src->isnull || !value_is_varlen(t))
         return;
+    if (t == TYPE_TEXT || t == TYPE_VARCHAR) { /* the common case, without the type lookup below */
+        dst->u.s.p = src->u.s.len ? mem_amemdup(a, src->u.s.p, src->u.s.len) : "";
+        return;
+    }
     if (t == TYPE_NUMERIC) {
         const type_numeric_t *n = src->u.num;
         dst->u.num = mem_amemdup(a, n, sizeof *n + sizeof(int16_t) * (size_t)(n->ndigits > 0 ? n->ndigits : 0));
