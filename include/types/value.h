@@ -11,7 +11,20 @@
 #ifndef TYPES_VALUE_H
 #define TYPES_VALUE_H
 
+#include <string.h>
+
 #include "types/types.h"
+
+/* value_bytes_cmp - -1, 0, 1: bytewise, then the shorter first (text in
+ * COLLATE "C") */
+static inline int value_bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return (an > bn) - (an < bn);
+}
 
 /* value_cmp - <0, 0, >0 for two non-NULL values of type t. */
 int value_cmp(type_oid_t t, const value_t *a, const value_t *b);

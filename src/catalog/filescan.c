@@ -64,6 +64,7 @@
 
 #define FS_BUFSIZE ((size_t)4 << 20)
 #define FS_PAD 64 /* zeroed bytes after the data (+16 for an appended newline) */
+#define FS_INDEX_MAX 512 /* longest record (and most columns) fast_row indexes */
 
 static bool index_rows = true; /* catalog_filescan_set_index: tests compare both fast paths */
 
@@ -303,7 +304,7 @@ static int open_at(mem_arena_t *a, const char *relname, const catalog_copy_opts_
         plan_column(&col[c], &cols[c], !needed || needed[c]);
         s->indexed |= col[c].kind == FK_SKIP || col[c].kind == FK_TEXT;
     }
-    s->indexed &= index_rows;
+    s->indexed &= index_rows && ncols <= FS_INDEX_MAX;
     s->buf = buf;
     s->cap = FS_BUFSIZE;
     s->pos = s->lim = s->end = buf;
@@ -511,23 +512,36 @@ static inline const unsigned char *scan_plain(const uint8_t *cls, const unsigned
  * that is not a digit is found with per-byte masks and the digits before
  * it are combined in three multiply steps, where the loop took a
  * dependent multiply-add per digit (SSB's integers have 1 to 8). */
-static inline uint64_t swar_digits(const unsigned char **qp)
+#define SWAR_ZEROS 0x3030303030303030ULL
+
+/* swar_nondigits - a byte of w is nonzero here when w's byte is not a
+ * digit: a digit's high nibble is 3 before and after adding 6 (a carry out
+ * of a byte comes only from one that is not a digit, and moves only to
+ * later bytes) */
+static inline uint64_t swar_nondigits(uint64_t w)
 {
-    const uint64_t Z = 0x3030303030303030ULL, HI = 0xF0F0F0F0F0F0F0F0ULL;
-    uint64_t w;
-    memcpy(&w, *qp, 8);
-    /* a byte is a digit when its high nibble is 3 before and after adding 6
-     * (a carry out of a byte comes only from one that is not a digit, and
-     * moves only to later bytes) */
-    uint64_t m = ((w & HI) ^ Z) | (((w + 0x0606060606060606ULL) & HI) ^ Z);
-    int nd = m ? __builtin_ctzll(m) >> 3 : 8;
+    const uint64_t HI = 0xF0F0F0F0F0F0F0F0ULL;
+    return ((w & HI) ^ SWAR_ZEROS) | (((w + 0x0606060606060606ULL) & HI) ^ SWAR_ZEROS);
+}
+
+/* swar_value - the value of the first nd (1..8) digits of w */
+static inline uint64_t swar_value(uint64_t w, int nd)
+{
     /* the digits to the top bytes, zeros (leading zeros) below them */
-    uint64_t v = (w - Z) << (8 * (8 - nd));
+    uint64_t v = (w - SWAR_ZEROS) << (8 * (8 - nd));
     v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFULL;
     v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFULL;
-    v = (v * 10000 + (v >> 32)) & 0xFFFFFFFFULL;
+    return (v * 10000 + (v >> 32)) & 0xFFFFFFFFULL;
+}
+
+static inline uint64_t swar_digits(const unsigned char **qp)
+{
+    uint64_t w;
+    memcpy(&w, *qp, 8);
+    uint64_t m = swar_nondigits(w);
+    int nd = m ? __builtin_ctzll(m) >> 3 : 8;
     *qp += nd;
-    return v;
+    return swar_value(w, nd);
 }
 
 /* fast_field - converts the field at p for column fc into *v; returns the
@@ -728,7 +742,6 @@ static bool fast_row_walk(catalog_filescan_t *s, exec_batch_t *out, int row, mem
  * FS_INDEX_MAX (the walk then takes it). The blocks read stop at the one
  * holding the '\n', which the parsed region always has, and end at most 15
  * bytes past it: inside the buffer's padding. */
-#define FS_INDEX_MAX 512
 static inline int row_index(const catalog_filescan_t *s, const unsigned char *p, uint16_t *dpos)
 {
     const __m128i vd = _mm_set1_epi8((char)s->o.delim), vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r'),
@@ -769,7 +782,7 @@ static bool fast_row(catalog_filescan_t *s, exec_batch_t *out, int row, mem_aren
 {
     const unsigned char *p = (const unsigned char *)s->pos;
     uint16_t dpos[FS_INDEX_MAX];
-    if (!s->indexed || s->ncols > FS_INDEX_MAX)
+    if (!s->indexed)
         return fast_row_walk(s, out, row, scratch);
     int nl = row_index(s, p, dpos);
     if (nl < 0)
@@ -797,19 +810,14 @@ static bool fast_row(catalog_filescan_t *s, exec_batch_t *out, int row, mem_aren
         }
         if (fc->kind >= FK_INT2 && fc->kind <= FK_INT8 && en - st - (p[st] == '-') - 1u < 8u) {
             /* 1 to 8 digits of known length: swar_digits without its search
-             * for the end, the bytes past the field shifted out */
-            const uint64_t Z = 0x3030303030303030ULL, HI = 0xF0F0F0F0F0F0F0F0ULL;
+             * for the end (the bytes past the field are shifted out) */
             bool neg = p[st] == '-';
-            unsigned nd = en - st - neg, drop = 8 * (8 - nd);
+            int nd = (int)(en - st) - neg;
             uint64_t w;
             memcpy(&w, p + st + neg, 8);
-            uint64_t bad = ((w & HI) ^ Z) | (((w + 0x0606060606060606ULL) & HI) ^ Z);
-            if ((bad << drop) != 0)
+            if ((swar_nondigits(w) << (8 * (8 - nd))) != 0)
                 return false;
-            uint64_t x = (w - Z) << drop;
-            x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FFULL;
-            x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFFULL;
-            x = (x * 10000 + (x >> 32)) & 0xFFFFFFFFULL;
+            uint64_t x = swar_value(w, nd);
             if (x > fc->imax + neg)
                 return false;
             v->u.i = neg ? (int64_t)(0 - x) : (int64_t)x;

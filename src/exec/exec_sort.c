@@ -51,13 +51,8 @@ static inline int key_cmp(const sortctx_t *sc, int k, const value_t *x, const va
     switch (k < SORT_KIND_KEYS ? sc->kind[k] : KEY_OTHER) {
     case KEY_INT:
         return (x->u.i > y->u.i) - (x->u.i < y->u.i);
-    case KEY_TEXT: {
-        uint32_t n = x->u.s.len < y->u.s.len ? x->u.s.len : y->u.s.len;
-        int c = n ? memcmp(x->u.s.p, y->u.s.p, n) : 0;
-        if (c)
-            return c < 0 ? -1 : 1;
-        return (x->u.s.len > y->u.s.len) - (x->u.s.len < y->u.s.len);
-    }
+    case KEY_TEXT:
+        return value_bytes_cmp(x->u.s.p, x->u.s.len, y->u.s.p, y->u.s.len);
     default:
         return value_cmp(sc->types[k], x, y);
     }

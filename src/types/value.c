@@ -22,15 +22,6 @@ static size_t bpchar_len(const char *p, size_t n)
     return n;
 }
 
-static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-    size_t n = an < bn ? an : bn;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c)
-        return c < 0 ? -1 : 1;
-    return (an > bn) - (an < bn);
-}
-
 static int float_cmp(double a, double b)
 {
     if (isnan(a))
@@ -55,14 +46,14 @@ int value_cmp(type_oid_t t, const value_t *a, const value_t *b)
         return (a->u.i > b->u.i) - (a->u.i < b->u.i);
     case TYPE_TEXT:
     case TYPE_VARCHAR:
-        return bytes_cmp(a->u.s.p, a->u.s.len, b->u.s.p, b->u.s.len);
+        return value_bytes_cmp(a->u.s.p, a->u.s.len, b->u.s.p, b->u.s.len);
     case TYPE_FLOAT4:
     case TYPE_FLOAT8:
         return float_cmp(a->u.f, b->u.f);
     case TYPE_NUMERIC:
         return numeric_cmp(a->u.num, b->u.num);
     case TYPE_BPCHAR:
-        return bytes_cmp(a->u.s.p, bpchar_len(a->u.s.p, a->u.s.len), b->u.s.p, bpchar_len(b->u.s.p, b->u.s.len));
+        return value_bytes_cmp(a->u.s.p, bpchar_len(a->u.s.p, a->u.s.len), b->u.s.p, bpchar_len(b->u.s.p, b->u.s.len));
     case TYPE_INTERVAL: {
         __int128 x = dt_interval_key(&a->u.iv), y = dt_interval_key(&b->u.iv);
         return (x > y) - (x < y);
@@ -90,7 +81,7 @@ int value_cmp(type_oid_t t, const value_t *a, const value_t *b)
             }
             return (x->n > y->n) - (x->n < y->n);
         }
-        return bytes_cmp(a->u.s.p, a->u.s.len, b->u.s.p, b->u.s.len);
+        return value_bytes_cmp(a->u.s.p, a->u.s.len, b->u.s.p, b->u.s.len);
     }
     if (t == TYPE_OID || (t >= TYPE_REGPROC && t <= TYPE_REGPROC) || t == TYPE_REGCLASS || t == TYPE_REGTYPE ||
         t == TYPE_XID) {
