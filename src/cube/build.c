@@ -3681,11 +3681,6 @@ static inline bool base_same(const basectx_t *x, const uint64_t *p, const uint64
     return x->ib ? (p[0] ^ q[0]) >> x->ib == 0 : same_key(p, q, x->W);
 }
 
-/* base_row - the bucket-local row of sorted element e */
-static inline uint64_t base_row(const basectx_t *x, const uint64_t *e)
-{
-    return x->ib ? e[0] & ((1ULL << x->ib) - 1) : e[x->W];
-}
 
 /* key words of rows [i0, i1) into out (W words per row) */
 static void base_keys(const basectx_t *x, uint64_t i0, uint64_t i1, uint64_t *out)
@@ -3941,6 +3936,9 @@ static void base_emit_bucket(cube_build_t *b, basectx_t *x, int bk, uint64_t *tm
 #undef EMIT_CODES
     }
     mem_free(pid);
+    /* an element's bucket-local row: its word's low ib bits, or its own word */
+    int ri = x->ib ? 0 : x->W;
+    uint64_t rmask = x->ib ? (1ULL << x->ib) - 1 : ~0ULL;
     for (int q = 0; q < nm; q++) {
         const uint64_t *in = x->meas[q];
         uint64_t *out = in ? tmp + (uint64_t)q * ng : c->meas[q] + g0;
@@ -3956,7 +3954,7 @@ static void base_emit_bucket(cube_build_t *b, basectx_t *x, int bk, uint64_t *tm
             for (uint64_t g = 0; g < ng; g++) {
                 uint64_t acc = 0;
                 for (uint64_t r = gs[g]; r < gs[g + 1]; r++)
-                    acc = add_i64(acc, in[base_row(x, a + r * E)]);
+                    acc = add_i64(acc, in[a[r * E + ri] & rmask]);
                 out[g] = acc;
             }
             continue;
@@ -3965,7 +3963,7 @@ static void base_emit_bucket(cube_build_t *b, basectx_t *x, int bk, uint64_t *tm
         for (uint64_t g = 0; g < ng; g++) {
             uint64_t acc = init;
             for (uint64_t r = gs[g]; r < gs[g + 1]; r++)
-                acc = merge(mk, ag, acc, in[base_row(x, a + r * E)]);
+                acc = merge(mk, ag, acc, in[a[r * E + ri] & rmask]);
             out[g] = acc;
         }
     }
