@@ -28,10 +28,6 @@
 void *mem_malloc(size_t n);
 void *mem_calloc(size_t n, size_t size);
 void *mem_realloc(void *p, size_t n);
-/* mem_release - gives the whole pages inside [p, p + n) back to the system
- * (they read as zeros afterwards): for a big array whose prefix is no
- * longer needed while the rest still is. A no-op where it cannot. */
-void mem_release(void *p, size_t n);
 /* mem_populate - faults in the whole pages inside [p, p + n) for writing,
  * a range at a time instead of a trap per page. A no-op where it cannot. */
 void mem_populate(void *p, size_t n);

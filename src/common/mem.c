@@ -183,11 +183,6 @@ static void advise_pages(void *p, size_t n, int advice)
         (void)madvise((void *)a, e - a, advice);
 }
 
-void mem_release(void *p, size_t n)
-{
-    advise_pages(p, n, MADV_DONTNEED);
-}
-
 void mem_populate(void *p, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE

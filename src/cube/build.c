@@ -156,6 +156,7 @@ struct cube_build {
     char **info;
     int ninfo;
     bool finished;
+    bool big_cache;          /* holds mem_big_cache_on (steps 2 and 3 of cube_build_finish) */
     int *kids_all;           /* storage behind every cuboid's kids */
     bool det[CUBE_MAX_DIMS][CUBE_MAX_DIMS]; /* det[c][p]: dimension c determines p (verified) */
     bool trace;              /* log every cuboid (kiln.log.level debug) */
@@ -3609,17 +3610,8 @@ static void run_lattice(cube_build_t *b)
     push_kids(&lt, 0);
     lt.stack[lt.top++] = -1; /* popped first: one worker writes the base while the others compute from it */
     b->cubs[0].kids_left++;
-    /* Each cuboid allocates and frees arrays of up to the parent's rows:
-     * keep freed big ones for the next cuboid (common/mem.c), up to a sixth
-     * of RAM and at most 4 GiB. This took SF 10's lattice from 61 to 45
-     * CPU-seconds: the kernel no longer faults and clears those pages anew.
-     * Peak RSS did not move: the blocks kept are reused, not added. */
-    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-    uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)1 << 32;
-    mem_big_cache_on((size_t)(ram / 6 < ((uint64_t)4 << 30) ? ram / 6 : ((uint64_t)4 << 30)));
     base_kid_sketches(b);
     run_threads(b->threads, lattice_worker, &lt);
-    mem_big_cache_off();
     mem_free(lt.stack);
     pthread_mutex_destroy(&lt.mu);
     pthread_cond_destroy(&lt.cv);
@@ -3662,7 +3654,6 @@ typedef struct basectx {
      * NULL for a dimension keyed by its code. */
     uint32_t *dstart[CUBE_MAX_DIMS], *dcode[CUBE_MAX_DIMS];
     int dlk[CUBE_MAX_DIMS];           /* its lookup group */
-    bool release;         /* the source is the buffered rows: the scatter gives their pages back as it goes */
     atomic_int next;
 } basectx_t;
 
@@ -3765,24 +3756,6 @@ static void base_hist(cube_build_t *b, basectx_t *x, int t)
     }
 }
 
-/* release_rows - gives back the pages of rows [from, to) of every buffered
- * column: the scatter has copied them into the buckets, and the pages the
- * buckets fault in next can come from these instead of from the page cache
- * (which the kernel would otherwise reclaim on the faulting thread). */
-static void release_rows(const basectx_t *x, int nm, uint64_t from, uint64_t to)
-{
-    for (int k = 0; k < x->K; k++) {
-        int w = x->s->width[x->pos[k]];
-        if (x->s->codes[x->pos[k]])
-            mem_release((char *)x->s->codes[x->pos[k]] + from * (uint64_t)w, (to - from) * (uint64_t)w);
-    }
-    for (int l = 0; l < x->nlk; l++)
-        mem_release((void *)(x->lk_ref[l] + from), (to - from) * 4);
-    for (int m = 0; m < nm; m++)
-        if (x->s->meas[m])
-            mem_release((void *)(x->s->meas[m] + from), (to - from) * 8);
-}
-
 /* scatter_rows - rows [i, i + cnt) (keys kw, W words each) to their
  * buckets' next positions. Inlined with W a constant, so a key's words are
  * moved as words: a memcpy of W * 8 bytes was a libc call per row. */
@@ -3816,16 +3789,10 @@ static void base_populate(cube_build_t *b, basectx_t *x, int t)
 static void base_scatter(cube_build_t *b, basectx_t *x, int t)
 {
     uint64_t lo = x->n * (uint64_t)t / (uint64_t)x->T, hi = x->n * (uint64_t)(t + 1) / (uint64_t)x->T;
-    uint64_t *off = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4], released = lo;
+    uint64_t *off = x->hist + (uint64_t)t * x->nb, kw[CHUNK * 4];
     int W = x->W, nm = b->nmeasures;
     uint64_t step = CHUNK * 4 / (uint64_t)W;
-    /* pages go back a bucket's worth of rows at a time (1M by default) */
-    uint64_t every = b->opts.bucket_rows ? b->opts.bucket_rows : (1ULL << 20);
     for (uint64_t i = lo; i < hi; i += step) {
-        if (x->release && i - released >= every) {
-            release_rows(x, nm, released, i);
-            released = i;
-        }
         uint64_t e = hi - i < step ? hi : i + step;
         base_keys(x, i, e, kw);
         if (x->E == 1)
@@ -4186,14 +4153,13 @@ static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     for (int m = 0; m < nm; m++)
         if (s->meas[m])
             x.meas[m] = mem_malloc(x.n * 8 + 8);
-    x.release = raw;
     base_par(b, &x, base_populate);
     base_par(b, &x, base_scatter);
     if (raw && b->trace)
         log_debug("cube build: base: scatter at %.3f s (process CPU %.3f s)", now_sec() - b->t0, proc_cpu_sec());
     mem_free(x.hist);
     if (raw)
-        free_rows(b); /* the buffered rows are all in the buckets now */
+        free_rows(b); /* the buffered rows are all in the buckets now: their blocks go to the cache, for the output */
     x.tmp = mem_calloc((size_t)x.T + 1, sizeof *x.tmp);
     for (int t = 0; t < x.T; t++)
         x.tmp[t] = mem_malloc(maxb * (uint64_t)(x.E > nm ? x.E : nm) * 8 + 8);
@@ -4373,6 +4339,19 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
 
     /* 2. base cuboid from the buffered rows */
     report(b, "base cuboid");
+    /* From here to the end of the lattice, freed big arrays are kept for
+     * the next big request (common/mem.c), up to a sixth of RAM and at most
+     * 4 GiB: the buffered rows' columns become the base cuboid's, and each
+     * cuboid's arrays the next one's. The kernel no longer faults in and
+     * clears those pages anew, which on a VM also costs a host fault where
+     * the host has taken back the guest's freed memory: SF 10's lattice went
+     * from 61 to 45 CPU-seconds; keeping the rows' pages through the scatter
+     * (rather than giving them back as it went) took another 1-3 s from the
+     * build, for about 0.7 GB more peak memory. */
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)1 << 32;
+    mem_big_cache_on((size_t)(ram / 6 < ((uint64_t)4 << 30) ? ram / 6 : ((uint64_t)4 << 30)));
+    b->big_cache = true;
     {
         src_t s;
         s.sorted = false;
@@ -4427,6 +4406,8 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
         log_debug("cube build: base cuboid %llu rows at %.3f s (process CPU %.3f s)", (unsigned long long)b->cubs[0].nrows, now_sec() - b->t0, proc_cpu_sec());
     plan_tree(b);
     run_lattice(b);
+    mem_big_cache_off();
+    b->big_cache = false;
     if (atomic_load(&b->failed)) {
         *err = b->werr;
         goto fail;
@@ -4452,6 +4433,9 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
     report(b, "done");
     return 0;
 fail:
+    if (b->big_cache)
+        mem_big_cache_off();
+    b->big_cache = false;
     stor_writer_abort(b->writer);
     b->writer = NULL;
     return -1;
