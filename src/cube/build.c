@@ -3178,7 +3178,8 @@ static void hll_masked(hll_t *h, const uint64_t *kw, int W, const uint64_t *mask
     }
 }
 
-static double hll_estimate(hll_t *h)
+/* hll_peek - the estimate of h's registers so far */
+static double hll_peek(const hll_t *h)
 {
     double sum = 0;
     int zeros = 0;
@@ -3186,11 +3187,18 @@ static double hll_estimate(hll_t *h)
         sum += ldexp(1.0, -h->reg[i]);
         zeros += h->reg[i] == 0;
     }
-    mem_free(h->reg);
-    h->reg = NULL;
     double e = 0.7213 / (1 + 1.079 / HLL_M) * HLL_M * (double)HLL_M / sum;
     if (e <= 2.5 * HLL_M && zeros > 0)
         e = HLL_M * log((double)HLL_M / zeros);
+    return e;
+}
+
+/* hll_estimate - the estimate, the registers freed */
+static double hll_estimate(hll_t *h)
+{
+    double e = hll_peek(h);
+    mem_free(h->reg);
+    h->reg = NULL;
     return e;
 }
 
@@ -3215,15 +3223,46 @@ static bool wants_sketch(const cube_build_t *b, const bcub_t *p, const bcub_t *c
     return p->nrows >= big && c->est > HASH_MAX_GROUPS && order_len(b, p, c) == 0;
 }
 
+/* sketch_enough - the estimate of c's rows over p from which no reader of
+ * the sketch can decide otherwise (0: none, the whole pass is needed). Its
+ * readers: compute_task skips a vcand c when estimate x skip_ratio reaches
+ * the rows of p's nearest stored ancestor (final once p is computed);
+ * compute_from hashes c when the estimate is at most HASH_MAX_GROUPS and
+ * half p's rows. A sketch over a prefix of p's rows counts a subset of the
+ * combinations, so once its estimate is past the bound by more than the
+ * sketch's error (1 %; the margin is 10 %), the whole pass would decide the
+ * same. */
+static double sketch_enough(const cube_build_t *b, const bcub_t *p, const bcub_t *c)
+{
+    const double margin = 1.1;
+    if (c->vcand) {
+        const bcub_t *st = p;
+        while (!st->stored && st->parent >= 0)
+            st = &b->cubs[st->parent];
+        return st->stored && b->opts.skip_ratio >= 1 ? margin * (double)st->nrows / b->opts.skip_ratio : 0;
+    }
+    double h = (double)p->nrows / 2 < (double)HASH_MAX_GROUPS ? (double)p->nrows / 2 : (double)HASH_MAX_GROUPS;
+    return margin * h;
+}
+
 /* hll_many - the sketches of n cuboids over p's rows in one pass: a chunk
- * of p's columns is read from memory once for all of them and stays in
- * cache while each sketch hashes its own combination. Each cuboid's
- * estimate into its hll field. */
+ * of p's codes is packed once and stays in cache while each sketch hashes
+ * its own combination. Each cuboid's estimate into its hll field. The pass
+ * stops early for a sketch whose estimate over the rows so far already
+ * decides its readers (sketch_enough), checked every sixteenth of p: most
+ * sketches over a base cuboid are of cuboids that turn out nearly as big,
+ * and a third to a half of the rows shows it. Its estimate is then scaled
+ * to all of p's rows. */
 static void hll_many(const cube_build_t *b, const bcub_t *p, bcub_t *const *c, int n)
 {
     hll_t *h = mem_calloc((size_t)n + 1, sizeof *h);
-    for (int i = 0; i < n; i++)
+    double *enough = mem_calloc((size_t)n + 1, sizeof *enough);
+    int *act = mem_malloc(((size_t)n + 1) * sizeof *act), na = 0;
+    for (int i = 0; i < n; i++) {
         hll_init(b, p, c[i], &h[i]);
+        enough[i] = sketch_enough(b, p, c[i]);
+        act[na++] = i;
+    }
     /* p's codes packed into HLL_WORDS words once per chunk (no code across
      * a word); each sketch masks its dimensions' bits out of them and hashes
      * the masked words, instead of packing its own codes again */
@@ -3238,8 +3277,10 @@ static void hll_many(const cube_build_t *b, const bcub_t *p, bcub_t *const *c, i
         shift_of[q] = fill;
         fill += bits;
     }
-    if (n >= 2 && W <= HLL_WORDS) {
-        uint64_t (*mask)[HLL_WORDS] = mem_calloc((size_t)n, sizeof *mask);
+    bool masked = n >= 2 && W <= HLL_WORDS;
+    uint64_t (*mask)[HLL_WORDS] = NULL, *kw = NULL;
+    if (masked) {
+        mask = mem_calloc((size_t)n, sizeof *mask);
         for (int i = 0; i < n; i++)
             for (int k = 0; k < h[i].nd; k++) {
                 int q = h[i].pos[k];
@@ -3247,29 +3288,47 @@ static void hll_many(const cube_build_t *b, const bcub_t *p, bcub_t *const *c, i
                 uint64_t m = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
                 mask[i][word_of[q]] |= m << shift_of[q];
             }
-        uint64_t *kw = mem_malloc((size_t)W * CHUNK * sizeof *kw);
-        for (uint64_t base = 0; base < p->nrows; base += CHUNK) {
-            uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
+        kw = mem_malloc((size_t)W * CHUNK * sizeof *kw);
+    }
+    uint64_t every = (p->nrows / 16 + CHUNK - 1) / CHUNK * CHUNK, next = every;
+    for (uint64_t base = 0; base < p->nrows && na > 0; base += CHUNK) {
+        uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
+        if (masked) {
             memset(kw, 0, (size_t)W * CHUNK * sizeof *kw);
             for (int q = 0; q < p->ndims; q++)
                 or_codes(kw + (size_t)word_of[q] * CHUNK, p->codes[q], p->width[q], base, cn, shift_of[q]);
-            for (int i = 0; i < n; i++)
-                hll_masked(&h[i], kw, W, mask[i], cn);
+            for (int a = 0; a < na; a++)
+                hll_masked(&h[act[a]], kw, W, mask[act[a]], cn);
+        } else {
+            for (int a = 0; a < na; a++)
+                hll_chunk(p, &h[act[a]], base, cn);
         }
-        mem_free(kw);
-        mem_free(mask);
-    } else {
-        for (uint64_t base = 0; base < p->nrows; base += CHUNK) {
-            uint64_t cn = p->nrows - base < CHUNK ? p->nrows - base : CHUNK;
-            for (int i = 0; i < n; i++)
-                hll_chunk(p, &h[i], base, cn);
+        if (base + cn >= next && base + cn < p->nrows) {
+            next += every;
+            double seen = (double)(base + cn);
+            for (int a = 0; a < na; a++) {
+                int i = act[a];
+                double e = enough[i] > 0 ? hll_peek(&h[i]) : 0;
+                if (e > 0 && e >= enough[i]) {
+                    double all = e * (double)p->nrows / seen;
+                    c[i]->hll = all < (double)p->nrows ? all : (double)p->nrows;
+                    mem_free(h[i].reg);
+                    h[i].reg = NULL;
+                    act[a--] = act[--na];
+                }
+            }
         }
     }
+    mem_free(kw);
+    mem_free(mask);
+    for (int a = 0; a < na; a++)
+        c[act[a]]->hll = hll_estimate(&h[act[a]]);
     for (int i = 0; i < n; i++) {
-        c[i]->hll = hll_estimate(&h[i]);
         c[i]->hll_done = true;
         c[i]->hll_of = (int)(p - b->cubs);
     }
+    mem_free(act);
+    mem_free(enough);
     mem_free(h);
 }
 
