@@ -2284,6 +2284,42 @@ static void mark_codes(uint32_t *rk, const void *col, int w, uint64_t n, uint32_
 #undef MARK_LOOP
 }
 
+/* mark_parents - rk[code - klo] = the parent's digit + 1 for the codes of
+ * rows [0, n) of a column, the parent's digit being its code's offset from
+ * plo, or that offset's rank (prk non-NULL: prk[offset], already + 1).
+ * Typed loops per pair of widths, not code_at's switch per row and column:
+ * the switches were a tenth of dense_run. */
+static void mark_parents(uint32_t *rk, const void *kc, int kw, uint32_t klo, const void *pc, int pw, uint32_t plo,
+                         const uint32_t *prk, uint64_t n)
+{
+#define PAR_LOOP(TK, TP)                                                                                               \
+    do {                                                                                                               \
+        const TK *xk = (const TK *)kc;                                                                                 \
+        const TP *xp = (const TP *)pc;                                                                                 \
+        if (prk)                                                                                                       \
+            for (uint64_t i = 0; i < n; i++)                                                                           \
+                rk[xk[i] - klo] = prk[xp[i] - plo];                                                                    \
+        else                                                                                                           \
+            for (uint64_t i = 0; i < n; i++)                                                                           \
+                rk[xk[i] - klo] = xp[i] - plo + 1;                                                                     \
+    } while (0)
+#define PAR_BY_PARENT(TK)                                                                                              \
+    do {                                                                                                               \
+        switch (pw) {                                                                                                  \
+        case 1: PAR_LOOP(TK, uint8_t); break;                                                                          \
+        case 2: PAR_LOOP(TK, uint16_t); break;                                                                         \
+        default: PAR_LOOP(TK, uint32_t); break;                                                                        \
+        }                                                                                                              \
+    } while (0)
+    switch (kw) {
+    case 1: PAR_BY_PARENT(uint8_t); break;
+    case 2: PAR_BY_PARENT(uint16_t); break;
+    default: PAR_BY_PARENT(uint32_t); break;
+    }
+#undef PAR_BY_PARENT
+#undef PAR_LOOP
+}
+
 /* cell_digit - cl[i] = cl[i] * size + the digit of row r0 + i's code: its
  * offset from lo, or its rank (rk non-NULL) */
 static void cell_digit(uint32_t *cl, const void *col, int w, uint64_t r0, uint64_t n, uint32_t size, uint32_t lo,
@@ -2372,10 +2408,7 @@ static bool dense_run(cube_build_t *b, druns_t *d, bcub_t *c, int L, const void 
             const void *pc = col[j];
             int pw = w[j];
             const uint32_t *prk = mode[j] == DR_RANK ? d->rank + (size_t)j * d->cap_rank : NULL;
-            for (uint64_t i = 0; i < n; i++) {
-                uint32_t pv = code_at(pc, pw, i) - lo[j];
-                rk[code_at(kc, kw, i) - lo[k]] = (prk ? prk[pv] - 1 : pv) + 1;
-            }
+            mark_parents(rk, kc, kw, lo[k], pc, pw, lo[j], prk, n);
             memset(d->cnt, 0, size[j] * sizeof *d->cnt);
             uint32_t most = 0;
             for (uint64_t x = 0; x < range; x++)
