@@ -125,7 +125,8 @@ typedef struct bcub {
     int parent;                  /* in the build's spanning tree; -1: the base */
     int *kids, nkids;            /* cuboids computed from this one */
     int kids_left;               /* not yet computed (under the lattice lock) */
-    double est, subtree;         /* estimated rows; of the whole subtree */
+    double est, subtree;         /* estimated rows; work of its subtree's longest chain (plan_tree) */
+    double cost;                 /* plan_tree: its parent's estimated rows, weighted by the path */
     bool vcand;                  /* may be too close to its stored ancestor to be worth computing */
     bool hll_done;               /* hll holds its sketch over the rows of cubs[hll_of] (hll_many) */
     int hll_of;
@@ -3620,6 +3621,7 @@ static void plan_tree(cube_build_t *b)
             }
         }
         c->parent = best;
+        c->cost = best_cost;
     }
     mem_free(slot);
     b->cubs[0].parent = -1;
@@ -3629,10 +3631,19 @@ static void plan_tree(cube_build_t *b)
         bcub_t *c = &b->cubs[i];
         c->vcand = c->est * b->opts.skip_ratio >= 0.9 * b->cubs[c->parent].est;
     }
-    for (int i = 0; i < nc; i++)
-        b->cubs[i].subtree = b->cubs[i].est;
-    for (int i = nc - 1; i > 0; i--)
-        b->cubs[b->cubs[i].parent].subtree += b->cubs[i].subtree;
+    /* a subtree's longest chain of work: a cuboid's own is its rows to
+     * write and its parent's weighted rows to compute it from. Chains
+     * longest first (list scheduling by critical path), so a costly cuboid
+     * with little under it (a hash over the base cuboid) starts early
+     * rather than last on one worker while the others idle. */
+    double *below = mem_calloc((size_t)nc + 1, sizeof *below);
+    for (int i = nc - 1; i >= 0; i--) {
+        bool own = i > 0 && !b->cubs[i].vcand; /* a candidate is mostly not computed */
+        b->cubs[i].subtree = (own ? b->cubs[i].est + b->cubs[i].cost : 0) + below[i];
+        if (i > 0 && b->cubs[i].subtree > below[b->cubs[i].parent])
+            below[b->cubs[i].parent] = b->cubs[i].subtree;
+    }
+    mem_free(below);
     int *all = mem_malloc(((size_t)nc + 1) * sizeof *all);
     int *cnt = mem_calloc((size_t)nc + 1, sizeof *cnt);
     for (int i = 1; i < nc; i++)
