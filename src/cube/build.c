@@ -3426,33 +3426,41 @@ static void kid_sketches(cube_build_t *b, bcub_t *c)
         hll_many(b, c, want, n);
 }
 
+/* not_worth - whether vcand c is left out: a cuboid with about as many
+ * rows as its nearest stored ancestor would not be stored (compute_task):
+ * when a sketch over its parent says so, it is not computed either (virt),
+ * and its children are computed from its parent. Most of a lattice's time
+ * went to such cuboids near the top, where the dimensions are nearly unique
+ * per row. */
+static bool not_worth(cube_build_t *b, bcub_t *c)
+{
+    if (!c->vcand)
+        return false;
+    double t0 = thread_cpu_sec();
+    const bcub_t *p = &b->cubs[c->parent], *st = p;
+    while (!st->stored && st->parent >= 0)
+        st = &b->cubs[st->parent];
+    double h = !st->stored ? 0 : sketch_of(b, p, c);
+    if (!st->stored || h * b->opts.skip_ratio < (double)st->nrows)
+        return false;
+    c->nrows = (uint64_t)h < st->nrows ? (uint64_t)h : st->nrows;
+    c->virt = true;
+    c->stored = false;
+    if (b->trace)
+        log_debug("cube build: cuboid %llx (%d dims) not computed: about %.0f rows, %llx has %llu (%.1f ms CPU)",
+                  (unsigned long long)c->id, c->ndims, h, (unsigned long long)st->id, (unsigned long long)st->nrows,
+                  (thread_cpu_sec() - t0) * 1e3);
+    cuboid_done(b, c);
+    return true;
+}
+
 static void compute_task(cube_build_t *b, scratch_t *sc, int i)
 {
     bcub_t *c = &b->cubs[i];
     const bcub_t *p = &b->cubs[c->parent];
     double t0 = thread_cpu_sec();
-    /* A cuboid with about as many rows as its nearest stored ancestor would
-     * not be stored (see below): when a sketch over the parent says so, it
-     * is not computed either, and its children are computed from the
-     * parent. Most of a lattice's time goes to such cuboids near the top,
-     * where the dimensions are nearly unique per row. */
-    if (c->vcand) {
-        const bcub_t *st = p;
-        while (!st->stored && st->parent >= 0)
-            st = &b->cubs[st->parent];
-        double h = !st->stored ? 0 : sketch_of(b, p, c);
-        if (st->stored && h * b->opts.skip_ratio >= (double)st->nrows) {
-            c->nrows = (uint64_t)h < st->nrows ? (uint64_t)h : st->nrows;
-            c->virt = true;
-            c->stored = false;
-            if (b->trace)
-                log_debug("cube build: cuboid %llx (%d dims) not computed: about %.0f rows, %llx has %llu (%.1f ms CPU)",
-                          (unsigned long long)c->id, c->ndims, h, (unsigned long long)st->id,
-                          (unsigned long long)st->nrows, (thread_cpu_sec() - t0) * 1e3);
-            cuboid_done(b, c);
-            return;
-        }
-    }
+    if (not_worth(b, c))
+        return;
     const char *how = compute_from(b, sc, p, c);
     check_overflow(b);
     if (b->trace)
@@ -3723,6 +3731,28 @@ static void base_kid_sketches(cube_build_t *b)
     mem_free(x.c);
 }
 
+/* base_kids_settled - the children of node (the base, or a child left out
+ * under it) into kids, each left out by its sketch over the base replaced
+ * by its own children, which are the base's then (one task fewer each). */
+static void base_kids_settled(cube_build_t *b, int node, int *kids, int *nk, int *pending)
+{
+    const bcub_t *c = &b->cubs[node];
+    for (int k = 0; k < c->nkids; k++) {
+        int i = c->kids[k];
+        bcub_t *x = &b->cubs[i];
+        x->parent = 0;
+        if (not_worth(b, x)) {
+            x->freed = true;
+            (*pending)--;
+            base_kids_settled(b, i, kids, nk, pending);
+        } else {
+            if (x->vcand) /* it will be computed: its own work counts now (plan_tree) */
+                x->subtree += x->est + x->cost;
+            kids[(*nk)++] = i;
+        }
+    }
+}
+
 /* run_lattice - every cuboid below the computed base. */
 static void run_lattice(cube_build_t *b)
 {
@@ -3731,12 +3761,26 @@ static void run_lattice(cube_build_t *b)
     pthread_cond_init(&lt.cv, NULL);
     lt.stack = mem_malloc(((size_t)b->ncubs + 1) * sizeof *lt.stack);
     lt.pending = b->ncubs; /* every cuboid but the base, and the base's write */
+    base_kid_sketches(b);
+    /* The base's children its sketches leave out are settled before any
+     * worker starts, their children becoming the base's: every child the
+     * base really has is then ordered with the others (push_kids), where
+     * those under a child left out used to wait for it on the stack and a
+     * long one could end the lattice alone. */
+    int *kids = mem_malloc(((size_t)b->ncubs + 1) * sizeof *kids), nk = 0;
+    base_kids_settled(b, 0, kids, &nk, &lt.pending);
+    qsort_r(kids, (size_t)nk, sizeof *kids, cmp_subtree_desc, b);
+    b->cubs[0].kids = kids;
+    b->cubs[0].nkids = nk;
+    b->cubs[0].kids_left = nk;
     push_kids(&lt, 0);
     lt.stack[lt.top++] = -1; /* popped first: one worker writes the base while the others compute from it */
     b->cubs[0].kids_left++;
-    base_kid_sketches(b);
     run_threads(b->threads, lattice_worker, &lt);
     mem_free(lt.stack);
+    mem_free(kids);
+    b->cubs[0].kids = NULL;
+    b->cubs[0].nkids = 0;
     pthread_mutex_destroy(&lt.mu);
     pthread_cond_destroy(&lt.cv);
 }
