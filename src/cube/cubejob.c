@@ -557,6 +557,8 @@ static const value_t *val_of(job_t *j, const fact_ctx_t *f, cube_mv_ref_t r, int
     return lr < 0 ? &null_v : &j->srcs[r.table].vals[r.col][lr];
 }
 
+#define JOIN_AHEAD 16
+
 /* join - the rows of lookup t for the n fact rows of the batch (lookups are
  * in model order: a snowflake child's parent is done before it). */
 static void join(job_t *j, fact_ctx_t *f, int t, int n)
@@ -569,8 +571,16 @@ static void join(job_t *j, fact_ctx_t *f, int t, int n)
         for (int r = 0; r < n; r++)
             rows[r] = pr[r] < 0 ? -1 : s->from_parent[pr[r]];
     } else if (s->dense) {
+        /* the array of a big lookup (SSB's part: 3 MB at SF 10) is past
+         * L2: each row's slot is fetched JOIN_AHEAD rows before it is read,
+         * where a load per row waited on L3 (three fifths of this loop) */
         const value_t *k = f->in->cols[j->srcs[0].relcol[tt->fk[0]]];
         for (int r = 0; r < n; r++) {
+            if (r + JOIN_AHEAD < n) {
+                uint64_t ahead = (uint64_t)k[r + JOIN_AHEAD].u.i - (uint64_t)s->kmin;
+                if (ahead < s->krange)
+                    __builtin_prefetch(&s->dense[ahead]);
+            }
             uint64_t off = (uint64_t)k[r].u.i - (uint64_t)s->kmin;
             rows[r] = k[r].isnull || off >= s->krange ? -1 : s->dense[off];
         }
