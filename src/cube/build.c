@@ -1313,6 +1313,20 @@ static void sum_groups(stor_kind_t mk, stor_agg_t ag, uint64_t *out, const uint6
         out[gid[x]] = merge(mk, ag, out[gid[x]], in[rows ? rows[x] : perm ? perm[x] : x]);
 }
 
+/* BY_NM - LOOP(NM) with NM the constant 1-4 where nm is one of those (the
+ * common cases), so a loop over the measures inside it unrolls; LOOP(nm)
+ * otherwise. */
+#define BY_NM(nm, LOOP)                                                                                                \
+    do {                                                                                                               \
+        switch (nm) {                                                                                                  \
+        case 1: LOOP(1); break;                                                                                        \
+        case 2: LOOP(2); break;                                                                                        \
+        case 3: LOOP(3); break;                                                                                        \
+        case 4: LOOP(4); break;                                                                                        \
+        default: LOOP(nm); break;                                                                                      \
+        }                                                                                                              \
+    } while (0)
+
 /* sum_block - every measure over the groups of one block (rows[x] the
  * source row of position x, or x when rows is NULL; gid[x] its group):
  * where all are integer sums
@@ -1361,14 +1375,7 @@ static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off,
             gp = g;                                                                                                    \
         }                                                                                                              \
     } while (0)
-    /* NM a constant in the common cases, so the measure loop unrolls */
-    switch (nm) {
-    case 1: SUM_BLOCK_LOOP(1); break;
-    case 2: SUM_BLOCK_LOOP(2); break;
-    case 3: SUM_BLOCK_LOOP(3); break;
-    case 4: SUM_BLOCK_LOOP(4); break;
-    default: SUM_BLOCK_LOOP(nm); break;
-    }
+    BY_NM(nm, SUM_BLOCK_LOOP);
 #undef SUM_BLOCK_LOOP
     (void)ng;
     if (ovf)
@@ -2512,21 +2519,9 @@ static bool dense_run(cube_build_t *b, druns_t *d, bcub_t *c, int L, const void 
         }                                                                                                              \
     } while (0)
         if (nsame * 4 < n) {
-            switch (nm) {
-            case 1: DR_PLAIN_LOOP(1); break;
-            case 2: DR_PLAIN_LOOP(2); break;
-            case 3: DR_PLAIN_LOOP(3); break;
-            case 4: DR_PLAIN_LOOP(4); break;
-            default: DR_PLAIN_LOOP(nm); break;
-            }
+            BY_NM(nm, DR_PLAIN_LOOP);
         } else {
-            switch (nm) {
-            case 1: DR_SUM_LOOP(1); break;
-            case 2: DR_SUM_LOOP(2); break;
-            case 3: DR_SUM_LOOP(3); break;
-            case 4: DR_SUM_LOOP(4); break;
-            default: DR_SUM_LOOP(nm); break;
-            }
+            BY_NM(nm, DR_SUM_LOOP);
         }
 #undef DR_PLAIN_LOOP
 #undef DR_SUM_LOOP
