@@ -1313,6 +1313,17 @@ static void sum_groups(stor_kind_t mk, stor_agg_t ag, uint64_t *out, const uint6
         out[gid[x]] = merge(mk, ag, out[gid[x]], in[rows ? rows[x] : perm ? perm[x] : x]);
 }
 
+/* BY_WIDTH - LOOP(T) with T the C type of a code column of width w (1, 2
+ * or 4 bytes): a typed loop per width, not a switch per value. */
+#define BY_WIDTH(w, LOOP)                                                                                              \
+    do {                                                                                                               \
+        switch (w) {                                                                                                   \
+        case 1: LOOP(uint8_t); break;                                                                                  \
+        case 2: LOOP(uint16_t); break;                                                                                 \
+        default: LOOP(uint32_t); break;                                                                                \
+        }                                                                                                              \
+    } while (0)
+
 /* BY_NM - LOOP(NM) with NM the constant 1-4 where nm is one of those (the
  * common cases), so a loop over the measures inside it unrolls; LOOP(nm)
  * otherwise. */
@@ -2284,11 +2295,7 @@ static void mark_codes(uint32_t *rk, const void *col, int w, uint64_t n, uint32_
         for (uint64_t i = 0; i < n; i++)                                                                               \
             rk[x[i] - lo] = 1;                                                                                         \
     } while (0)
-    switch (w) {
-    case 1: MARK_LOOP(uint8_t); break;
-    case 2: MARK_LOOP(uint16_t); break;
-    default: MARK_LOOP(uint32_t); break;
-    }
+    BY_WIDTH(w, MARK_LOOP);
 #undef MARK_LOOP
 }
 
@@ -2311,20 +2318,18 @@ static void mark_parents(uint32_t *rk, const void *kc, int kw, uint32_t klo, con
             for (uint64_t i = 0; i < n; i++)                                                                           \
                 rk[xk[i] - klo] = xp[i] - plo + 1;                                                                     \
     } while (0)
-#define PAR_BY_PARENT(TK)                                                                                              \
-    do {                                                                                                               \
-        switch (pw) {                                                                                                  \
-        case 1: PAR_LOOP(TK, uint8_t); break;                                                                          \
-        case 2: PAR_LOOP(TK, uint16_t); break;                                                                         \
-        default: PAR_LOOP(TK, uint32_t); break;                                                                        \
-        }                                                                                                              \
-    } while (0)
-    switch (kw) {
-    case 1: PAR_BY_PARENT(uint8_t); break;
-    case 2: PAR_BY_PARENT(uint16_t); break;
-    default: PAR_BY_PARENT(uint32_t); break;
-    }
-#undef PAR_BY_PARENT
+#define PAR_K8(TP) PAR_LOOP(uint8_t, TP)
+#define PAR_K16(TP) PAR_LOOP(uint16_t, TP)
+#define PAR_K32(TP) PAR_LOOP(uint32_t, TP)
+    if (kw == 1)
+        BY_WIDTH(pw, PAR_K8);
+    else if (kw == 2)
+        BY_WIDTH(pw, PAR_K16);
+    else
+        BY_WIDTH(pw, PAR_K32);
+#undef PAR_K8
+#undef PAR_K16
+#undef PAR_K32
 #undef PAR_LOOP
 }
 
@@ -2343,11 +2348,7 @@ static void cell_digit(uint32_t *cl, const void *col, int w, uint64_t r0, uint64
             for (uint64_t i = 0; i < n; i++)                                                                           \
                 cl[i] = cl[i] * size + (x[i] - lo);                                                                    \
     } while (0)
-    switch (w) {
-    case 1: CELL_LOOP(uint8_t); break;
-    case 2: CELL_LOOP(uint16_t); break;
-    default: CELL_LOOP(uint32_t); break;
-    }
+    BY_WIDTH(w, CELL_LOOP);
 #undef CELL_LOOP
 }
 
@@ -4083,11 +4084,7 @@ static void base_emit_bucket(cube_build_t *b, basectx_t *x, int bk, uint64_t *tm
             for (uint64_t g = 0; g < ng; g++)                                                                          \
                 o[g] = (T)(((hi | a[(uint64_t)gs[g] * E + wd] >> rs) >> sh) & mask);                                   \
     } while (0)
-        switch (c->width[k]) {
-        case 1: EMIT_CODES(uint8_t); break;
-        case 2: EMIT_CODES(uint16_t); break;
-        default: EMIT_CODES(uint32_t); break;
-        }
+        BY_WIDTH(c->width[k], EMIT_CODES);
 #undef EMIT_CODES
     }
     mem_free(pid);
