@@ -38,6 +38,9 @@ void mem_populate(void *p, size_t n);
  * over and over (a cube build); the last off frees what is kept. */
 void mem_big_cache_on(size_t limit);
 void mem_big_cache_off(void);
+/* mem_big_cache_trim - frees kept blocks, smallest first, until at most
+ * limit bytes are kept: for a phase that needs fewer than the one before. */
+void mem_big_cache_trim(size_t limit);
 char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t n);
 void mem_free(void *p);

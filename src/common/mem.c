@@ -137,6 +137,23 @@ void mem_big_cache_off(void)
     pthread_mutex_unlock(&big_lock);
 }
 
+void mem_big_cache_trim(size_t limit)
+{
+    /* the smallest go first, as in mem_free: the big ones serve more requests */
+    pthread_mutex_lock(&big_lock);
+    while (big_total > limit && big_n > 0) {
+        int s = 0;
+        for (int i = 1; i < big_n; i++)
+            if (big_cache[i].size < big_cache[s].size)
+                s = i;
+        void *q;
+        size_t qz;
+        big_take(s, &q, &qz);
+        free(q);
+    }
+    pthread_mutex_unlock(&big_lock);
+}
+
 void *mem_malloc(size_t n)
 {
     void *p = big_get(n);

@@ -158,6 +158,7 @@ struct cube_build {
     int ninfo;
     bool finished;
     bool big_cache;          /* holds mem_big_cache_on (steps 2 and 3 of cube_build_finish) */
+    size_t big_limit;        /* its byte limit */
     int *kids_all;           /* storage behind every cuboid's kids */
     bool det[CUBE_MAX_DIMS][CUBE_MAX_DIMS]; /* det[c][p]: dimension c determines p (verified) */
     bool trace;              /* log every cuboid (kiln.log.level debug) */
@@ -727,9 +728,9 @@ static int add_batch_locked(cube_build_t *b, const cube_batch_t *bt, err_t *err)
         while (ncap < b->rows + n)
             ncap *= 2;
         /* The buffered rows and what the build makes of them: the base
-         * cuboid and the lattice after it peak at about 2.25 times the
-         * rows' bytes (SSB SF 10: 2.9 GB of rows, 6.5 GB peak with the
-         * rows' freed pages kept for reuse), so 2.4 times must fit.
+         * cuboid and the lattice after it peak at 2-2.25 times the rows'
+         * bytes (SSB SF 10: 2.9 GB of rows, 5.8-6.5 GB peak: the rows'
+         * freed pages are kept for reuse), so 2.4 times must fit.
          * Refuse before the kernel's OOM killer takes the whole server. */
         uint64_t per = 4 * (uint64_t)b->ngrps, lim = b->opts.memory_limit;
         for (int d = 0; d < b->ndims; d++)
@@ -3782,6 +3783,11 @@ static void run_lattice(cube_build_t *b)
     pthread_cond_init(&lt.cv, NULL);
     lt.stack = mem_malloc(((size_t)b->ncubs + 1) * sizeof *lt.stack);
     lt.pending = b->ncubs; /* every cuboid but the base, and the base's write */
+    /* the buffered rows' blocks the base cuboid did not take back: all but
+     * a quarter of the cache's limit go back to the kernel, which the
+     * lattice's churn fits in; kept, they only raised the peak (SF 10:
+     * 6.1-6.5 -> 5.8 GiB, the same build time) */
+    mem_big_cache_trim(b->big_limit / 4);
     base_kid_sketches(b);
     /* The base's children its sketches leave out are settled before any
      * worker starts, their children becoming the base's: every child the
@@ -4535,7 +4541,8 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
      * build, for about 0.7 GB more peak memory. */
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)1 << 32;
-    mem_big_cache_on((size_t)(ram / 6 < ((uint64_t)4 << 30) ? ram / 6 : ((uint64_t)4 << 30)));
+    b->big_limit = (size_t)(ram / 6 < ((uint64_t)4 << 30) ? ram / 6 : ((uint64_t)4 << 30));
+    mem_big_cache_on(b->big_limit);
     b->big_cache = true;
     {
         src_t s;
