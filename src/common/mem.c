@@ -86,6 +86,17 @@ static void big_take(int i, void **p, size_t *size)
     big_cache[i] = big_cache[--big_n];
 }
 
+/* big_smallest - the index of the smallest cached block (big_n > 0, under
+ * big_lock): the first to go, since the big ones serve more requests */
+static int big_smallest(void)
+{
+    int s = 0;
+    for (int i = 1; i < big_n; i++)
+        if (big_cache[i].size < big_cache[s].size)
+            s = i;
+    return s;
+}
+
 /* big_get - a cached block for n bytes, or NULL. */
 static void *big_get(size_t n)
 {
@@ -139,16 +150,11 @@ void mem_big_cache_off(void)
 
 void mem_big_cache_trim(size_t limit)
 {
-    /* the smallest go first, as in mem_free: the big ones serve more requests */
     pthread_mutex_lock(&big_lock);
     while (big_total > limit && big_n > 0) {
-        int s = 0;
-        for (int i = 1; i < big_n; i++)
-            if (big_cache[i].size < big_cache[s].size)
-                s = i;
         void *q;
         size_t qz;
-        big_take(s, &q, &qz);
+        big_take(big_smallest(), &q, &qz);
         free(q);
     }
     pthread_mutex_unlock(&big_lock);
@@ -234,10 +240,7 @@ void mem_free(void *p)
             pthread_mutex_lock(&big_lock);
             /* room for p: drop smaller cached blocks first, keep the big ones */
             while (big_users && big_total + z > big_limit && big_n > 0) {
-                int s = 0;
-                for (int i = 1; i < big_n; i++)
-                    if (big_cache[i].size < big_cache[s].size)
-                        s = i;
+                int s = big_smallest();
                 if (big_cache[s].size >= z)
                     break;
                 void *q;

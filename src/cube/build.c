@@ -157,6 +157,7 @@ struct cube_build {
     char **info;
     int ninfo;
     bool finished;
+    bool int_sums;           /* every measure an integer sum or count, at most 8: the fused summing loops */
     bool big_cache;          /* holds mem_big_cache_on (steps 2 and 3 of cube_build_finish) */
     size_t big_limit;        /* its byte limit */
     int *kids_all;           /* storage behind every cuboid's kids */
@@ -235,6 +236,10 @@ cube_build_t *cube_build_new(const cube_def_t *def, const cube_build_opts_t *opt
         b->meas[m].agg = (stor_agg_t)s->agg;
         b->meas[m].star = s->agg == CUBE_AGG_COUNT && !s->expr;
     }
+    b->int_sums = b->nmeasures <= 8;
+    for (int m = 0; m < b->nmeasures; m++)
+        b->int_sums &= b->meas[m].kind == STOR_KIND_INT &&
+                       (b->meas[m].agg == STOR_AGG_SUM || b->meas[m].agg == STOR_AGG_COUNT);
     pthread_mutex_init(&b->lock, NULL);
     pthread_rwlock_init(&b->grow_rw, NULL);
     b->t0 = now_sec();
@@ -1348,10 +1353,9 @@ static void sum_block(const cube_build_t *b, uint64_t *const *out, uint64_t off,
                       const uint64_t *rows, const uint32_t *gid, uint64_t n, uint64_t ng)
 {
     int nm = b->nmeasures;
-    bool fused = nm <= 8;
+    bool fused = b->int_sums;
     for (int m = 0; m < nm && fused; m++)
-        fused = b->meas[m].kind == STOR_KIND_INT && (b->meas[m].agg == STOR_AGG_SUM || b->meas[m].agg == STOR_AGG_COUNT) &&
-                in[m];
+        fused = in[m] != NULL;
     if (!fused) {
         for (int m = 0; m < nm; m++)
             sum_groups(b->meas[m].kind, b->meas[m].agg, out[m] + off, in[m], rows, NULL, gid, n, ng);
@@ -2366,9 +2370,6 @@ static bool dense_run(cube_build_t *b, druns_t *d, bcub_t *c, int L, const void 
     int K = c->ndims, R = K - L, nm = b->nmeasures;
     if (R <= 0)
         return false;
-    bool fused = true;
-    for (int m = 0; m < nm; m++)
-        fused &= b->meas[m].kind == STOR_KIND_INT && (b->meas[m].agg == STOR_AGG_SUM || b->meas[m].agg == STOR_AGG_COUNT);
     uint64_t cells = 1, lim = 4 * n + 16;
     if (lim > DR_MAX_CELLS)
         lim = DR_MAX_CELLS;
@@ -2478,7 +2479,7 @@ static bool dense_run(cube_build_t *b, druns_t *d, bcub_t *c, int L, const void 
         d->seen[cl[i]] = 1;
     /* a cell's measures side by side (acc[cell * nm + m]) */
     uint64_t *acc = d->acc;
-    if (fused && nm <= 8) {
+    if (b->int_sums) {
         memset(acc, 0, cells * (size_t)nm * sizeof *acc);
         const uint64_t *v[8];
         for (int m = 0; m < nm; m++)
@@ -2810,9 +2811,7 @@ static bool compute_hash(cube_build_t *b, const src_t *s, const int *pos, bcub_t
     uint64_t keys[CHUNK];
     uint32_t gids[CHUNK];
     uint64_t hs[CHUNK];
-    bool ok = true, fused = nm <= 8;
-    for (int m = 0; m < nm; m++)
-        fused &= b->meas[m].kind == STOR_KIND_INT && (b->meas[m].agg == STOR_AGG_SUM || b->meas[m].agg == STOR_AGG_COUNT);
+    bool ok = true;
     for (uint64_t base = 0; base < n && ok; base += CHUNK) {
         uint64_t cn = n - base < CHUNK ? n - base : CHUNK;
         memset(keys, 0, cn * 8);
@@ -2863,7 +2862,7 @@ static bool compute_hash(cube_build_t *b, const src_t *s, const int *pos, bcub_t
             }
             gids[i] = tab[h].gid - 1;
         }
-        if (ok && fused) {
+        if (ok && b->int_sums) {
             /* a group's sums side by side, added in one visit: a visit
              * per measure fetched the group's line from L3 again for each
              * (the accumulators outgrow L2), two fifths of the time */
@@ -3867,7 +3866,6 @@ static inline bool base_same(const basectx_t *x, const uint64_t *p, const uint64
     return x->ib ? (p[0] ^ q[0]) >> x->ib == 0 : same_key(p, q, x->W);
 }
 
-
 /* key words of rows [i0, i1) into out (W words per row) */
 static void base_keys(const basectx_t *x, uint64_t i0, uint64_t i1, uint64_t *out)
 {
@@ -3963,7 +3961,7 @@ static inline __attribute__((always_inline)) void scatter_rows(basectx_t *x, con
             x->keys[p] = (kw[r] & ((1ULL << x->dsh) - 1)) << x->ib;
         else
             for (int w = 0; w < W; w++)
-            x->keys[p * (uint64_t)E + (uint64_t)w] = kw[r * (uint64_t)W + (uint64_t)w];
+                x->keys[p * (uint64_t)E + (uint64_t)w] = kw[r * (uint64_t)W + (uint64_t)w];
         for (int m = 0; m < nm; m++)
             if (x->meas[m])
                 x->meas[m][p] = x->s->meas[m][i + r];
@@ -4168,9 +4166,6 @@ static void base_par(cube_build_t *b, basectx_t *x, void (*fn)(cube_build_t *, b
     run_threads(x->T, basepar_worker, &p);
 }
 
-/* compute_base - false (nothing done) when the leading digit does not
- * spread the rows (one bucket would hold most of them): the caller sorts
- * them whole. */
 /* base_ranks - the key bits of lookup group l's dimensions. Each is keyed
  * by its code's rank among the codes it takes under the same values of
  * the lookup's earlier dimensions (in key order), not by the code: rows
@@ -4237,6 +4232,9 @@ static void base_free_keys(basectx_t *x)
     }
 }
 
+/* compute_base - false (nothing done) when the leading digit does not
+ * spread the rows (one bucket would hold most of them): the caller sorts
+ * them whole. */
 static bool compute_base(cube_build_t *b, const src_t *s, const int *pos, bcub_t *c, int T, bool raw)
 {
     basectx_t x = {.s = s, .c = c, .K = c->ndims, .n = s->n, .T = T};
@@ -4537,8 +4535,9 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
      * clears those pages anew, which on a VM also costs a host fault where
      * the host has taken back the guest's freed memory: SF 10's lattice went
      * from 61 to 45 CPU-seconds; keeping the rows' pages through the scatter
-     * (rather than giving them back as it went) took another 1-3 s from the
-     * build, for about 0.7 GB more peak memory. */
+     * (rather than giving them back as it went) took another 0.5-1.5 s
+     * from the build. What the base does not take of them is trimmed when
+     * the lattice starts (run_lattice). */
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)1 << 32;
     b->big_limit = (size_t)(ram / 6 < ((uint64_t)4 << 30) ? ram / 6 : ((uint64_t)4 << 30));
