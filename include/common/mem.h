@@ -31,16 +31,15 @@ void *mem_realloc(void *p, size_t n);
 /* mem_populate - faults in the whole pages inside [p, p + n) for writing,
  * a range at a time instead of a trap per page. A no-op where it cannot. */
 void mem_populate(void *p, size_t n);
-/* mem_big_cache_on - until the matching mem_big_cache_off, freed blocks of
- * 8 MB and more are kept (up to limit bytes in all) and reused by the next
- * big mem_malloc/mem_calloc, instead of going back to the kernel to be
- * faulted and cleared again. For a phase that allocates and frees big arrays
- * over and over (a cube build); the last off frees what is kept. */
+/* mem_big_cache_on - until the matching mem_big_cache_off, blocks of 8 MB
+ * and more are mapped by mem.c and their pages, when freed or cut off by a
+ * shrinking realloc, are kept (up to limit bytes in all) for the next big
+ * mem_malloc/mem_calloc/mem_realloc, instead of going back to the kernel to
+ * be faulted and cleared again. For a phase that allocates and frees big
+ * arrays over and over (a cube build); the last off unmaps what is kept.
+ * Blocks still live then stay valid and are unmapped when freed. */
 void mem_big_cache_on(size_t limit);
 void mem_big_cache_off(void);
-/* mem_big_cache_trim - frees kept blocks, smallest first, until at most
- * limit bytes are kept: for a phase that needs fewer than the one before. */
-void mem_big_cache_trim(size_t limit);
 char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t n);
 void mem_free(void *p);

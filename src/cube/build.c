@@ -158,7 +158,7 @@ struct cube_build {
     int ninfo;
     bool finished;
     bool int_sums;           /* every measure an integer sum or count, at most 8: the fused summing loops */
-    bool big_cache;          /* holds mem_big_cache_on (steps 2 and 3 of cube_build_finish) */
+    bool big_cache;          /* holds mem_big_cache_on (from cube_build_new to the lattice's end) */
     size_t big_limit;        /* its byte limit */
     int *kids_all;           /* storage behind every cuboid's kids */
     bool det[CUBE_MAX_DIMS][CUBE_MAX_DIMS]; /* det[c][p]: dimension c determines p (verified) */
@@ -242,6 +242,23 @@ cube_build_t *cube_build_new(const cube_def_t *def, const cube_build_opts_t *opt
                        (b->meas[m].agg == STOR_AGG_SUM || b->meas[m].agg == STOR_AGG_COUNT);
     pthread_mutex_init(&b->lock, NULL);
     pthread_rwlock_init(&b->grow_rw, NULL);
+    /* From here to the end of the lattice, big arrays keep their
+     * pages for the next big request (common/mem.c), up to a sixth of RAM
+     * and at most 4 GiB: the buffered rows' columns become the base
+     * cuboid's, and each cuboid's arrays the next one's. The kernel no
+     * longer faults in and clears those pages anew, which on a VM also
+     * costs a host fault where the host has taken back the guest's freed
+     * memory: SF 10's lattice went from 61 to 45 CPU-seconds; keeping the
+     * rows' pages through the scatter (rather than giving them back as it
+     * went) took another 0.5-1.5 s from the build. Since the pages, not
+     * whole blocks, are kept and moved where they are needed, a block of
+     * any size reuses them (SF 10: 2.3 -> 1.5 M page faults, peak RSS
+     * 5.8 -> 5.4 GiB). On from the start: the rows' columns are big too. */
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)1 << 32;
+    b->big_limit = (size_t)(ram / 6 < ((uint64_t)4 << 30) ? ram / 6 : ((uint64_t)4 << 30));
+    mem_big_cache_on(b->big_limit);
+    b->big_cache = true;
     b->t0 = now_sec();
     return b;
 }
@@ -280,6 +297,8 @@ void cube_build_free(cube_build_t *b)
 {
     if (!b)
         return;
+    if (b->big_cache)
+        mem_big_cache_off();
     free_rows(b);
     for (int d = 0; d < b->ndims; d++) {
         bdim_t *bd = &b->dims[d];
@@ -3782,11 +3801,6 @@ static void run_lattice(cube_build_t *b)
     pthread_cond_init(&lt.cv, NULL);
     lt.stack = mem_malloc(((size_t)b->ncubs + 1) * sizeof *lt.stack);
     lt.pending = b->ncubs; /* every cuboid but the base, and the base's write */
-    /* the buffered rows' blocks the base cuboid did not take back: all but
-     * a quarter of the cache's limit go back to the kernel, which the
-     * lattice's churn fits in; kept, they only raised the peak (SF 10:
-     * 6.1-6.5 -> 5.8 GiB, the same build time) */
-    mem_big_cache_trim(b->big_limit / 4);
     base_kid_sketches(b);
     /* The base's children its sketches leave out are settled before any
      * worker starts, their children becoming the base's: every child the
@@ -4528,21 +4542,6 @@ int cube_build_finish(cube_build_t *b, const char *dir, err_t *err)
 
     /* 2. base cuboid from the buffered rows */
     report(b, "base cuboid");
-    /* From here to the end of the lattice, freed big arrays are kept for
-     * the next big request (common/mem.c), up to a sixth of RAM and at most
-     * 4 GiB: the buffered rows' columns become the base cuboid's, and each
-     * cuboid's arrays the next one's. The kernel no longer faults in and
-     * clears those pages anew, which on a VM also costs a host fault where
-     * the host has taken back the guest's freed memory: SF 10's lattice went
-     * from 61 to 45 CPU-seconds; keeping the rows' pages through the scatter
-     * (rather than giving them back as it went) took another 0.5-1.5 s
-     * from the build. What the base does not take of them is trimmed when
-     * the lattice starts (run_lattice). */
-    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-    uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)1 << 32;
-    b->big_limit = (size_t)(ram / 6 < ((uint64_t)4 << 30) ? ram / 6 : ((uint64_t)4 << 30));
-    mem_big_cache_on(b->big_limit);
-    b->big_cache = true;
     {
         src_t s;
         s.sorted = false;

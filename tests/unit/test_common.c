@@ -1,6 +1,7 @@
 /*
  * test_common.c - unit tests of src/common: arenas, budgets, buffers, options.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,9 +69,19 @@ static void test_fault_injection(void)
     mem_arena_free(a);
 }
 
-/* The big-block cache: a freed big block is handed back to the next big
- * request that fits, zeroed for calloc; a smaller cached one is grown; off
- * frees what is kept (valgrind sees no leak). */
+/* The big-block pool: a freed big block's pages come back, cut or moved,
+ * in the next big request (its old bytes show it: new pages read zero),
+ * zeroed for calloc; realloc keeps the bytes it moves; a heap block grown
+ * big joins; off unmaps what is kept (valgrind sees no leak), and a block
+ * live then is unmapped when freed. */
+static bool all_bytes(const char *p, size_t n, char a, char b)
+{
+    for (size_t i = 0; i < n; i += 4096)
+        if (p[i] != a && p[i] != b)
+            return false;
+    return p[n - 1] == a || p[n - 1] == b;
+}
+
 static void test_big_cache(void)
 {
     size_t mb = (size_t)1 << 20;
@@ -82,27 +93,54 @@ static void test_big_cache(void)
     char *a = mem_malloc(16 * mb);
     memset(a, 0x5a, 16 * mb);
     mem_free(a);
-    char *b = mem_malloc(12 * mb); /* fits: the same block comes back */
+    char *b = mem_malloc(12 * mb); /* cut from the pooled 16 MB */
     ASSERT(b == a);
-    ASSERT(b[12 * mb - 1] == 0x5a);
-    mem_free(b);
-    char *c = mem_calloc(10, mb); /* calloc clears the reused block */
+    ASSERT(all_bytes(b, 12 * mb, 0x5a, 0x5a));
+    mem_free(b);                   /* joins the 4 MB left after it */
+    char *c = mem_calloc(10, mb);  /* calloc clears the reused pages */
     ASSERT(c == a);
-    for (size_t i = 0; i < 10 * mb; i += 4096)
-        ASSERT(c[i] == 0);
+    ASSERT(all_bytes(c, 10 * mb, 0, 0));
     mem_free(c);
-    char *d = mem_malloc(2 * mb); /* small requests never take a big block */
+    char *d = mem_malloc(2 * mb);  /* small requests never take pooled pages */
+    ASSERT(d != a);
     mem_free(d);
-    char *e = mem_malloc(40 * mb); /* grown from the cached 16 MB block */
+    /* grown past the pool: the 16 MB kept are moved in front, new pages after */
+    char *e = mem_malloc(40 * mb);
+    ASSERT(all_bytes(e, 16 * mb, 0x5a, 0));
+    ASSERT(all_bytes(e + 16 * mb, 24 * mb, 0, 0));
     memset(e, 1, 40 * mb);
-    char *f = mem_malloc(9 * mb); /* the cache is empty now: a fresh block */
-    ASSERT(f != e);
-    mem_free(f);
-    mem_free(e);                   /* 40 + 9 MB kept within the 64 MB limit */
-    char *g = mem_malloc(100 * mb); /* over the limit: fresh, then freed */
+    /* a shrink leaves the tail in the pool; the next request takes it */
+    char *f = mem_realloc(e, 30 * mb);
+    ASSERT(f == e);
+    char *g = mem_malloc(9 * mb);
+    ASSERT(g == e + 30 * mb && all_bytes(g, 9 * mb, 1, 1));
+    memset(g, 2, 9 * mb);
     mem_free(g);
+    /* realloc grows into the pooled range after it, in place */
+    f = mem_realloc(f, 38 * mb);
+    ASSERT(f == e && all_bytes(f, 30 * mb, 1, 1) && all_bytes(f + 30 * mb, 8 * mb, 2, 2));
+    /* ... and moves when nothing is free after it: the bytes go along */
+    char *h = mem_malloc(8 * mb);
+    memset(h, 3, 8 * mb);
+    f = mem_realloc(f, 60 * mb);
+    ASSERT(all_bytes(f, 30 * mb, 1, 1) && all_bytes(f + 30 * mb, 8 * mb, 2, 2));
+    memset(f + 38 * mb, 4, 22 * mb);
+    /* a heap block grown big moves into the pool with its bytes */
+    char *k = mem_malloc(mb);
+    memset(k, 5, mb);
+    k = mem_realloc(k, 20 * mb);
+    ASSERT(all_bytes(k, mb, 5, 5));
+    memset(k, 6, 20 * mb);
+    mem_free(k);
+    mem_free(h);
+    mem_free(f); /* past the 64 MB limit: the rest is unmapped */
+    char *m = mem_malloc(64 * mb); /* all 64 MB kept come back, moved together */
+    for (size_t i = 0; i < 64 * mb; i += 4096)
+        ASSERT(m[i] != 0);
     mem_big_cache_off();
     mem_big_cache_off(); /* unbalanced off is harmless */
+    m[0] = 7; /* still valid after off; unmapped when freed */
+    mem_free(m);
 }
 
 static void test_buf(void)
