@@ -48,6 +48,37 @@ static void test_arena_cleanup(void)
     ASSERT_EQ(cleanup_count, 2);
 }
 
+/* An arena freed on a thread of its own: the cleanups (its children's
+ * too) have run when the call returns, and it has left its parent. */
+static void bump(void *arg)
+{
+    ++*(int *)arg;
+}
+
+static void test_arena_free_async(void)
+{
+    int n = 0;
+    mem_arena_t *root = mem_arena_new(NULL, "root", 0);
+    mem_arena_t *big = mem_arena_new(root, "big", 0);
+    mem_arena_t *kid = mem_arena_new(big, "kid", 0);
+    mem_arena_on_free(big, bump, &n);
+    mem_arena_on_free(kid, bump, &n);
+    for (int i = 0; i < 80; i++)
+        memset(mem_alloc(i % 2 ? big : kid, (size_t)1 << 20), i, (size_t)1 << 20);
+    size_t before = mem_arena_used(root);
+    ASSERT(before >= (size_t)80 << 20);
+    mem_arena_free_async(big);
+    ASSERT_EQ(n, 2);
+    ASSERT(mem_arena_used(root) < ((size_t)1 << 20));
+    char *p = mem_alloc(root, 100); /* the parent lives on */
+    p[99] = 1;
+    mem_arena_t *small = mem_arena_new(root, "small", 0);
+    mem_arena_on_free(small, bump, &n);
+    mem_arena_free_async(small); /* small: freed inline */
+    ASSERT_EQ(n, 3);
+    mem_arena_free(root);
+}
+
 static void test_arena_budget(void)
 {
     mem_arena_t *q = mem_arena_new(NULL, "query", 1 << 20);
@@ -257,6 +288,7 @@ int main(void)
         { "arena budget", test_arena_budget },
         { "fault injection", test_fault_injection },
         { "big block cache", test_big_cache },
+        { "arena freed on a thread", test_arena_free_async },
         { "buf", test_buf },
         { "cfg defaults and SET", test_cfg_defaults_and_set },
         { "cfg file", test_cfg_file },
