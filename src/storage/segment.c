@@ -182,21 +182,6 @@ static int start_writeback(int fd)
     return fsync(fd);
 }
 
-/* fsync_file - fsyncs the regular file at path. */
-static int fsync_file(const char *path, err_t *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return io_error(err, "open file", path);
-    if (fsync(fd) < 0) {
-        io_error(err, "fsync file", path);
-        close(fd);
-        return -1;
-    }
-    close(fd);
-    return 0;
-}
-
 static int fsync_path(const char *path, err_t *err)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY);
@@ -252,9 +237,98 @@ struct stor_writer {
     char *info;     /* "key value\n" lines */
     size_t info_len;
     int failed;
+    /* The syncer: a thread that fsyncs and closes each cuboid file once it
+     * is written (put_cuboid queues its fd), so the commit does not wait
+     * for one fsync per file at the end (SF 10: 199 files, 0.25 s), while
+     * the workers compute the next cuboids. Under lock. */
+    struct {
+        pthread_t th;
+        bool started, stop;
+        pthread_cond_t cv;
+        int *fd;
+        uint64_t *id;
+        size_t n, cap;
+        int err;        /* the first failed fsync's errno, 0 none */
+        uint64_t err_id;
+    } sync;
 };
 
 static atomic_uint writer_seq;
+
+static void *syncer_main(void *arg)
+{
+    stor_writer_t *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        if (w->sync.n == 0) {
+            if (w->sync.stop)
+                break;
+            pthread_cond_wait(&w->sync.cv, &w->lock);
+            continue;
+        }
+        int fd = w->sync.fd[--w->sync.n];
+        uint64_t id = w->sync.id[w->sync.n];
+        bool skip = w->sync.err != 0 || w->failed;
+        pthread_mutex_unlock(&w->lock);
+        int e = 0;
+        if (!skip && fsync(fd) < 0)
+            e = errno;
+        close(fd);
+        pthread_mutex_lock(&w->lock);
+        if (e && !w->sync.err) {
+            w->sync.err = e;
+            w->sync.err_id = id;
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* sync_later - hands fd (of cuboid id, written) to the syncer, which
+ * fsyncs and closes it; false (fd untouched) when no syncer runs. */
+static bool sync_later(stor_writer_t *w, int fd, uint64_t id)
+{
+    pthread_mutex_lock(&w->lock);
+    if (!w->sync.started && !w->sync.stop) {
+        pthread_cond_init(&w->sync.cv, NULL);
+        w->sync.started = pthread_create(&w->sync.th, NULL, syncer_main, w) == 0;
+        if (!w->sync.started) {
+            pthread_cond_destroy(&w->sync.cv);
+            w->sync.stop = true; /* do not try again: fsync at the commit */
+        }
+    }
+    bool queued = w->sync.started;
+    if (queued) {
+        if (w->sync.n == w->sync.cap) {
+            w->sync.cap = w->sync.cap ? 2 * w->sync.cap : 64;
+            w->sync.fd = mem_realloc(w->sync.fd, w->sync.cap * sizeof *w->sync.fd);
+            w->sync.id = mem_realloc(w->sync.id, w->sync.cap * sizeof *w->sync.id);
+        }
+        w->sync.fd[w->sync.n] = fd;
+        w->sync.id[w->sync.n++] = id;
+        pthread_cond_signal(&w->sync.cv);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return queued;
+}
+
+/* sync_finish - waits for the syncer to fsync and close every file queued;
+ * its first failure's errno, 0 when none. */
+static int sync_finish(stor_writer_t *w, uint64_t *err_id)
+{
+    pthread_mutex_lock(&w->lock);
+    bool started = w->sync.started;
+    w->sync.stop = true;
+    pthread_cond_signal(&w->sync.cv);
+    pthread_mutex_unlock(&w->lock);
+    if (started) {
+        pthread_join(w->sync.th, NULL);
+        pthread_cond_destroy(&w->sync.cv);
+        w->sync.started = false;
+    }
+    *err_id = w->sync.err_id;
+    return w->sync.err;
+}
 
 const char *stor_writer_tmp_dir(const stor_writer_t *w) { return w->tmp; }
 
@@ -764,14 +838,18 @@ int stor_writer_put_cuboid(stor_writer_t *w, uint64_t cuboid, uint64_t nrows,
     put32(hdr + 56, STOR_BLOCK_SHIFT);
     put32(hdr + 60, header_checksum(hdr, hdr_len));
     /* Durable before the segment is published, not now: writeback starts
-     * here and stor_writer_finish fsyncs every file, so a build does not
-     * wait for the disk after each cuboid (the disk writes while the next
-     * ones compute). */
+     * here and the syncer fsyncs the file (stor_writer_commit waits for
+     * it), so a build does not wait for the disk after each cuboid (the
+     * disk writes while the next ones compute). */
     if (write_all(fd, hdr, hdr_len, 0) < 0 || ftruncate(fd, (off_t)pos) < 0 || start_writeback(fd) < 0)
         goto io_fail;
-    if (close(fd) < 0) {
-        io_error(err, "close file", path);
-        goto out;
+    if (!sync_later(w, fd, cuboid)) {
+        if (fsync(fd) < 0)
+            goto io_fail;
+        if (close(fd) < 0) {
+            io_error(err, "close file", path);
+            goto out;
+        }
     }
     rc = 0;
     goto out;
@@ -805,6 +883,10 @@ static int cmp_wcuboid(const void *a, const void *b)
 
 static void writer_free(stor_writer_t *w)
 {
+    uint64_t id;
+    (void)sync_finish(w, &id);
+    mem_free(w->sync.fd);
+    mem_free(w->sync.id);
     pthread_mutex_destroy(&w->lock);
     mem_free(w->cuboids);
     mem_free(w->info);
@@ -815,6 +897,11 @@ void stor_writer_abort(stor_writer_t *w)
 {
     if (!w)
         return;
+    pthread_mutex_lock(&w->lock);
+    w->failed = 1; /* the syncer closes what is queued without fsyncs */
+    pthread_mutex_unlock(&w->lock);
+    uint64_t id;
+    (void)sync_finish(w, &id);
     rm_tree(w->tmp);
     writer_free(w);
 }
@@ -860,11 +947,14 @@ int stor_writer_commit(stor_writer_t *w, err_t *err)
     uint64_t lens[1] = {b.len};
     int rc = write_file(path, (const unsigned char *)"", 0, 1, cols, &off, lens, b.len, err);
     buf_free(&b);
-    /* the cuboid files' writeback was only started (put_cuboid) */
-    for (size_t i = 0; i < w->ncuboids && rc == 0; i++) {
+    /* every cuboid file fsynced (the syncer) before the directory */
+    uint64_t bad;
+    int se = sync_finish(w, &bad);
+    if (rc == 0 && se) {
         char cp[PATH_MAX];
-        snprintf(cp, sizeof cp, "%s/c%016" PRIx64 ".kcub", w->tmp, w->cuboids[i].id);
-        rc = fsync_file(cp, err);
+        snprintf(cp, sizeof cp, "%s/c%016" PRIx64 ".kcub", w->tmp, bad);
+        errno = se;
+        rc = io_error(err, "fsync file", cp);
     }
     if (rc < 0 || fsync_path(w->tmp, err) < 0)
         goto fail;
