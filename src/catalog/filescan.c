@@ -1219,6 +1219,7 @@ typedef struct survey {
     uint64_t nl[2];   /* newlines in state 0 / 1 */
     int64_t first[2]; /* offset of the first newline in state 0 / 1, -1 none */
     int q;            /* csv: parity of the quotes in the range */
+    int stop;         /* >= 0: done at the first newline in this state (the last range) */
     bool unsafe;      /* the range cannot be cut exactly: one reader */
     int errno_;       /* a failed read: the survey is dropped, one reader */
 } survey_t;
@@ -1267,7 +1268,8 @@ static inline int block64(const uint8_t *p, fs_v16 vn, fs_v16 va, fs_v16 vb, boo
 }
 
 /* survey_range - fills sv for [sv->lo, sv->hi) of fd (pread: the ranges share
- * one descriptor). */
+ * one descriptor); with sv->stop >= 0 only up to the first newline in that
+ * state (then nl and q are partial). */
 static void survey_range(int fd, const catalog_copy_opts_t *o, survey_t *sv, char *buf)
 {
     const bool csv = o->csv;
@@ -1325,6 +1327,8 @@ static void survey_range(int fd, const catalog_copy_opts_t *o, survey_t *sv, cha
                 if (!special) {
                     if (k && sv->first[st] < 0)
                         sv->first[st] = (int64_t)(off + (size_t)((const uint8_t *)memchr(p + i, '\n', 64) - p));
+                    if (sv->stop >= 0 && sv->first[sv->stop] >= 0)
+                        return;
                     sv->nl[st] += (uint64_t)k;
                     prev = p[i + 63];
                     i += 64;
@@ -1362,7 +1366,7 @@ static void survey_range(int fd, const catalog_copy_opts_t *o, survey_t *sv, cha
                 }
                 prev = c;
             }
-            if (sv->unsafe)
+            if (sv->unsafe || (sv->stop >= 0 && sv->first[sv->stop] >= 0))
                 return;
         }
         off += n;
@@ -1417,23 +1421,37 @@ int catalog_filescan_split(const catalog_copy_opts_t *o, int want, mem_arena_t *
     for (int i = 0; i < n; i++) {
         sv[i].lo = size * (uint64_t)i / (uint64_t)n;
         sv[i].hi = size * (uint64_t)(i + 1) / (uint64_t)n;
+        sv[i].stop = -1;
     }
-    split_job_t sj = { o, sv, n, 0 };
+    /* All ranges but the last are surveyed whole, in parallel. The last
+     * needs only its first record end, once the parity at its start is
+     * known: two parts (two cores) took half of the file's reading (SF 10:
+     * 0.33 of 0.65 CPU-s, beside the lookups' load). */
+    split_job_t sj = { o, sv, n - 1, 0 };
     pthread_t th[64];
     int started = 0;
-    for (int i = 1; i < n; i++)
+    for (int i = 1; i < n - 1; i++)
         if (pthread_create(&th[started], NULL, split_worker, &sj) == 0)
             started++;
     split_worker(&sj);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
-    for (int i = 0; i < n; i++)
+    int g = 0;
+    for (int i = 0; i < n - 1; i++) {
         if (sv[i].unsafe || sv[i].errno_)
             return 0; /* one reader: it reports a read error itself */
+        g ^= sv[i].q;
+    }
+    sv[n - 1].stop = g;
+    split_job_t last = { o, sv + n - 1, 1, 0 };
+    split_worker(&last);
+    if (sv[n - 1].unsafe || sv[n - 1].errno_)
+        return 0;
     /* Cut after the first record end of each range: g is the quote parity
      * at the range's start, ends the record ends before it. */
-    int g = 0, np = 1;
+    int np = 1;
     uint64_t ends = 0;
+    g = 0;
     for (int i = 1; i < n; i++) {
         ends += sv[i - 1].nl[g];
         g ^= sv[i - 1].q;

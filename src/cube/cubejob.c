@@ -1215,6 +1215,8 @@ int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cu
     split_start(&j);
     if (report(&j, "lookups", 0, 0) < 0)
         goto out;
+    double lt0 = now_sec();
+    size_t lrows = 0;
     for (int t = 1; t < mv->ntables; t++) {
         if (load_lookup(&j, t) < 0)
             goto out;
@@ -1222,7 +1224,10 @@ int cube_refresh(meta_store_t *s, const char *schema, const char *name, const cu
             snowflake(&j, t);
         else
             int_index(&j, t);
+        lrows += j.srcs[t].nrows;
     }
+    log_debug("cube refresh: %s: %d lookups loaded: %zu rows in %.3f s", mv->name, mv->ntables - 1, lrows,
+              now_sec() - lt0);
     cube_build_opts_t bo = { .threads = o.threads, .progress = build_progress, .progress_arg = &j,
                              .memory_limit = o.memory_limit, .skip_ratio = o.skip_ratio };
     j.b = cube_build_new(mv->def, &bo);

@@ -625,7 +625,10 @@ static void test_split_text_escapes(void)
     catalog_copy_opts_t o = text_opts(write_file("esc.txt", buf_cstr(&f), f.len));
     ASSERT(expect_split_same(&o, 2, cols) >= 12);
 
-    /* an end-of-data line: after it nothing is read, so no cut is made */
+    /* an end-of-data line: after it nothing is read, so no cut is made
+     * before it; in the last range it is the last part's, whose reader
+     * stops there (the survey reads that range only to its first cut) */
+    size_t mark = f.len;
     buf_puts(&f, "\\.\n1\tafter the end\n");
     for (int i = 0; i < 100; i++)
         buf_printf(&f, "%d\tmore\n", i);
@@ -637,7 +640,10 @@ static void test_split_text_escapes(void)
     memset(&e, 0, sizeof e);
     ASSERT(catalog_filescan_split(&o, 8, a, &pp, &n, &e) == 0);
     ASSERT_EQ(n, 1);
-    ASSERT(expect_split_same(&o, 2, cols) == 1);
+    ASSERT(catalog_filescan_split(&o, 2, a, &pp, &n, &e) == 0);
+    ASSERT_EQ(n, 2);
+    ASSERT(pp[1].start <= mark); /* the marker is in the last part */
+    ASSERT(expect_split_same(&o, 2, cols) >= 2);
 
     /* csv with an escape other than the quote: parity says nothing */
     catalog_copy_opts_t c = csv_opts(write_file("bs.csv", "1,\"a\\\"\n\"\n2,b\n", strlen("1,\"a\\\"\n\"\n2,b\n")), ',', 0);
