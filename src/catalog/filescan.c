@@ -32,8 +32,9 @@
  *
  * Parts (catalog_filescan_split / _open_part): one file read by several
  * threads, each a byte range that starts and ends at a record boundary. The
- * boundaries come from one pass over the file (survey, in parallel over
- * equal byte ranges) that counts newlines and looks for the bytes that can
+ * boundaries come from one pass over all but the last of equal byte ranges
+ * (survey, in parallel; the last is read only to its first record end) that
+ * counts newlines and looks for the bytes that can
  * make a newline data: csv quotes (quote parity; both parities are counted
  * per range since a range does not know its entry parity until the ranges
  * before it are summed), text backslashes (the escape state at a range start
