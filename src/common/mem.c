@@ -121,6 +121,20 @@ static void *big_unmap_main(void *arg)
     return NULL;
 }
 
+/* start_detached - fn(arg) on a detached thread; false when none starts */
+static bool start_detached(void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t at;
+    pthread_t th;
+    bool started = false;
+    if (pthread_attr_init(&at) == 0) {
+        started = pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) == 0 &&
+                  pthread_create(&th, &at, fn, arg) == 0;
+        pthread_attr_destroy(&at);
+    }
+    return started;
+}
+
 /* big_unmap - unmaps the n ranges at r, on a thread of its own when big */
 static void big_unmap(const struct big_range *r, int n)
 {
@@ -131,15 +145,7 @@ static void big_unmap(const struct big_range *r, int n)
     if (j) {
         j->n = n;
         memcpy(j->r, r, (size_t)n * sizeof *r);
-        pthread_attr_t at;
-        pthread_t th;
-        bool started = false;
-        if (pthread_attr_init(&at) == 0) {
-            started = pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) == 0 &&
-                      pthread_create(&th, &at, big_unmap_main, j) == 0;
-            pthread_attr_destroy(&at);
-        }
-        if (started)
+        if (start_detached(big_unmap_main, j))
             return;
         free(j);
     }
@@ -571,6 +577,17 @@ void mem_arena_reset(mem_arena_t *a)
     free_blocks(a, 1);
 }
 
+/* arena_unlink - takes a out of its parent's list of children */
+static void arena_unlink(mem_arena_t *a)
+{
+    if (a->prev_sibling)
+        a->prev_sibling->next_sibling = a->next_sibling;
+    else
+        a->parent->first_child = a->next_sibling;
+    if (a->next_sibling)
+        a->next_sibling->prev_sibling = a->prev_sibling;
+}
+
 void mem_arena_free(mem_arena_t *a)
 {
     if (!a)
@@ -578,14 +595,8 @@ void mem_arena_free(mem_arena_t *a)
     run_cleanups(a);
     free_children(a);
     free_blocks(a, 0);
-    if (a->parent) {
-        if (a->prev_sibling)
-            a->prev_sibling->next_sibling = a->next_sibling;
-        else
-            a->parent->first_child = a->next_sibling;
-        if (a->next_sibling)
-            a->next_sibling->prev_sibling = a->prev_sibling;
-    }
+    if (a->parent)
+        arena_unlink(a);
     free(a);
 }
 
@@ -614,26 +625,13 @@ void mem_arena_free_async(mem_arena_t *a)
      * its parent, so the thread touches nothing but its own blocks */
     run_cleanups_tree(a);
     if (a->parent) {
-        if (a->prev_sibling)
-            a->prev_sibling->next_sibling = a->next_sibling;
-        else
-            a->parent->first_child = a->next_sibling;
-        if (a->next_sibling)
-            a->next_sibling->prev_sibling = a->prev_sibling;
         for (mem_arena_t *p = a->parent; p; p = p->parent)
             p->total -= a->total;
+        arena_unlink(a);
         a->parent = NULL;
         a->prev_sibling = a->next_sibling = NULL;
     }
-    pthread_attr_t at;
-    pthread_t th;
-    bool started = false;
-    if (pthread_attr_init(&at) == 0) {
-        started = pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) == 0 &&
-                  pthread_create(&th, &at, arena_free_main, a) == 0;
-        pthread_attr_destroy(&at);
-    }
-    if (!started)
+    if (!start_detached(arena_free_main, a))
         mem_arena_free(a);
 }
 

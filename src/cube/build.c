@@ -1399,24 +1399,20 @@ static void sum_groups(stor_kind_t mk, stor_agg_t ag, uint64_t *out, const uint6
 
 /* BY_NM_SUMS - LOOP(NM, FIT) for the measure count nm, FIT 1 where the
  * sums fit (SUM_ADD) */
+#define NM_SWITCH(nm, LOOP, FIT)                                                                                       \
+    switch (nm) {                                                                                                      \
+    case 1: LOOP(1, FIT); break;                                                                                       \
+    case 2: LOOP(2, FIT); break;                                                                                       \
+    case 3: LOOP(3, FIT); break;                                                                                       \
+    case 4: LOOP(4, FIT); break;                                                                                       \
+    default: LOOP(nm, FIT); break;                                                                                     \
+    }
 #define BY_NM_SUMS(nm, fit, LOOP)                                                                                      \
     do {                                                                                                               \
         if (fit) {                                                                                                     \
-            switch (nm) {                                                                                              \
-            case 1: LOOP(1, 1); break;                                                                                 \
-            case 2: LOOP(2, 1); break;                                                                                 \
-            case 3: LOOP(3, 1); break;                                                                                 \
-            case 4: LOOP(4, 1); break;                                                                                 \
-            default: LOOP(nm, 1); break;                                                                               \
-            }                                                                                                          \
+            NM_SWITCH(nm, LOOP, 1)                                                                                     \
         } else {                                                                                                       \
-            switch (nm) {                                                                                              \
-            case 1: LOOP(1, 0); break;                                                                                 \
-            case 2: LOOP(2, 0); break;                                                                                 \
-            case 3: LOOP(3, 0); break;                                                                                 \
-            case 4: LOOP(4, 0); break;                                                                                 \
-            default: LOOP(nm, 0); break;                                                                               \
-            }                                                                                                          \
+            NM_SWITCH(nm, LOOP, 0)                                                                                     \
         }                                                                                                              \
     } while (0)
 
