@@ -85,6 +85,10 @@ void mem_arena_on_free(mem_arena_t *a, mem_cleanup_fn fn, void *arg);
 /* Fault injection for unit tests: make the Nth wrapper allocation from now
  * report failure through mem_alloc_try (0 disables). */
 void mem_fail_after(long n);
+/* mem_big_fail_move_after - test hook: the nth move of a 2 MB unit of
+ * pooled pages from now is refused, as the kernel may (its mapping limit);
+ * the pool gives those pages back, or copies a live block's. 0 turns it off. */
+void mem_big_fail_move_after(long n);
 
 #define MEM_NEW(a, T) ((T *)mem_alloc0((a), sizeof(T)))
 #define MEM_NEW_N(a, T, n) ((T *)mem_alloc0((a), sizeof(T) * (size_t)(n)))

@@ -181,14 +181,27 @@ static char *big_map(size_t n)
 }
 
 /* big_move - moves the pages of [src, src + n) to dst (both BIG_UNIT
- * aligned, n a multiple), replacing what was mapped there; src is unmapped */
-static void big_move(char *src, size_t n, char *dst)
+ * aligned, n a multiple), replacing what was mapped there; returns the
+ * bytes moved from the front, n unless the kernel refused a unit (its
+ * mapping limit): the rest is still at src */
+static long move_fail_countdown; /* mem_big_fail_move_after; under big_lock */
+
+static size_t big_move(char *src, size_t n, char *dst)
 {
-    if (mremap(src, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != MAP_FAILED)
-        return;
-    for (size_t o = 0; o < n; o += BIG_UNIT)
-        if (mremap(src + o, BIG_UNIT, BIG_UNIT, MREMAP_MAYMOVE | MREMAP_FIXED, dst + o) == MAP_FAILED)
-            oom(n);
+    if (!move_fail_countdown && mremap(src, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != MAP_FAILED)
+        return n;
+    size_t o = 0;
+    while (o < n && !(move_fail_countdown > 0 && --move_fail_countdown == 0) &&
+           mremap(src + o, BIG_UNIT, BIG_UNIT, MREMAP_MAYMOVE | MREMAP_FIXED, dst + o) != MAP_FAILED)
+        o += BIG_UNIT;
+    return o;
+}
+
+void mem_big_fail_move_after(long n)
+{
+    pthread_mutex_lock(&big_lock);
+    move_fail_countdown = n;
+    pthread_mutex_unlock(&big_lock);
 }
 
 static void big_drop_range(int i)
@@ -267,10 +280,17 @@ static size_t big_fill(char *p, size_t n)
         size_t take = big_pool[l].size < n - o ? big_pool[l].size : n - o;
         big_pool[l].size -= take;
         big_total -= take;
-        big_move(big_pool[l].p + big_pool[l].size, take, p + o);
+        char *src = big_pool[l].p + big_pool[l].size;
+        size_t moved = big_move(src, take, p + o);
         if (!big_pool[l].size)
             big_drop_range(l);
-        o += take;
+        o += moved;
+        if (moved < take) {
+            /* refused: what did not move is given back, the rest of p
+             * stays new pages */
+            munmap(src + moved, take - moved);
+            break;
+        }
     }
     return o;
 }
@@ -367,7 +387,11 @@ static void *big_realloc(long i, size_t n)
             return p;
         }
     char *q = big_map(size);
-    big_move(p, z, q);
+    size_t moved = big_move(p, z, q);
+    if (moved < z) { /* refused: the rest is copied */
+        memcpy(q + moved, p + moved, z - moved);
+        munmap(p + moved, z - moved);
+    }
     big_fill(q + z, size - z);
     big_blk[i].p = q;
     big_blk[i].size = size;

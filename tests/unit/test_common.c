@@ -172,6 +172,24 @@ static void test_big_cache(void)
     mem_big_cache_off(); /* unbalanced off is harmless */
     m[0] = 7; /* still valid after off; unmapped when freed */
     mem_free(m);
+
+    /* a move the kernel refuses: the block is filled as far as it got,
+     * the rest new pages; a live block that cannot move is copied */
+    mem_big_cache_on(64 * mb);
+    char *x = mem_malloc(16 * mb), *y = mem_malloc(16 * mb);
+    memset(x, 8, 16 * mb);
+    mem_free(x);
+    mem_big_fail_move_after(3); /* units 1 and 2 move, the third is refused */
+    char *z = mem_malloc(24 * mb);
+    ASSERT(all_bytes(z, 4 * mb, 8, 8) && all_bytes(z + 4 * mb, 20 * mb, 0, 0));
+    memset(y, 9, 16 * mb);
+    mem_big_fail_move_after(2); /* y moves its first unit, then is copied */
+    y = mem_realloc(y, 40 * mb);
+    ASSERT(all_bytes(y, 16 * mb, 9, 9));
+    mem_big_fail_move_after(0);
+    mem_free(z);
+    mem_free(y);
+    mem_big_cache_off();
 }
 
 static void test_buf(void)
