@@ -180,12 +180,12 @@ static char *big_map(size_t n)
     return (char *)a;
 }
 
+static long move_fail_countdown; /* mem_big_fail_move_after; under big_lock */
+
 /* big_move - moves the pages of [src, src + n) to dst (both BIG_UNIT
  * aligned, n a multiple), replacing what was mapped there; returns the
  * bytes moved from the front, n unless the kernel refused a unit (its
  * mapping limit): the rest is still at src */
-static long move_fail_countdown; /* mem_big_fail_move_after; under big_lock */
-
 static size_t big_move(char *src, size_t n, char *dst)
 {
     if (!move_fail_countdown && mremap(src, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != MAP_FAILED)
@@ -209,6 +209,19 @@ static void big_drop_range(int i)
     big_total -= big_pool[i].size;
     memmove(&big_pool[i], &big_pool[i + 1], (size_t)(big_n - i - 1) * sizeof *big_pool);
     big_n--;
+}
+
+/* big_cut_front - the first n bytes of pooled range r (which holds them),
+ * taken out of the pool in place */
+static char *big_cut_front(int r, size_t n)
+{
+    char *p = big_pool[r].p;
+    big_pool[r].p += n;
+    big_pool[r].size -= n;
+    big_total -= n;
+    if (!big_pool[r].size)
+        big_drop_range(r);
+    return p;
 }
 
 static int big_smallest(void)
@@ -305,14 +318,8 @@ static char *big_take(size_t n, size_t *reused)
         if (big_pool[i].size >= n && (fit < 0 || big_pool[i].size < big_pool[fit].size))
             fit = i;
     if (fit >= 0) {
-        char *p = big_pool[fit].p;
-        big_pool[fit].p += n;
-        big_pool[fit].size -= n;
-        big_total -= n;
-        if (!big_pool[fit].size)
-            big_drop_range(fit);
         *reused = n;
-        return p;
+        return big_cut_front(fit, n);
     }
     char *p = big_map(n);
     *reused = big_fill(p, n);
@@ -378,11 +385,7 @@ static void *big_realloc(long i, size_t n)
     /* grow in place into a pooled range that starts where p ends */
     for (int r = 0; r < big_n; r++)
         if (big_pool[r].p == p + z && big_pool[r].size >= size - z) {
-            big_pool[r].p += size - z;
-            big_pool[r].size -= size - z;
-            big_total -= size - z;
-            if (!big_pool[r].size)
-                big_drop_range(r);
+            big_cut_front(r, size - z);
             big_blk[i].size = size;
             return p;
         }

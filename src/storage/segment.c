@@ -245,8 +245,7 @@ struct stor_writer {
         pthread_t th;
         bool started, stop;
         pthread_cond_t cv;
-        int *fd;
-        uint64_t *id;
+        struct { int fd; uint64_t id; } *q; /* the files to fsync: fd, cuboid */
         size_t n, cap;
         int err;        /* the first failed fsync's errno, 0 none */
         uint64_t err_id;
@@ -266,8 +265,8 @@ static void *syncer_main(void *arg)
             pthread_cond_wait(&w->sync.cv, &w->lock);
             continue;
         }
-        int fd = w->sync.fd[--w->sync.n];
-        uint64_t id = w->sync.id[w->sync.n];
+        int fd = w->sync.q[--w->sync.n].fd;
+        uint64_t id = w->sync.q[w->sync.n].id;
         bool skip = w->sync.err != 0 || w->failed;
         pthread_mutex_unlock(&w->lock);
         int e = 0;
@@ -301,11 +300,10 @@ static bool sync_later(stor_writer_t *w, int fd, uint64_t id)
     if (queued) {
         if (w->sync.n == w->sync.cap) {
             w->sync.cap = w->sync.cap ? 2 * w->sync.cap : 64;
-            w->sync.fd = mem_realloc(w->sync.fd, w->sync.cap * sizeof *w->sync.fd);
-            w->sync.id = mem_realloc(w->sync.id, w->sync.cap * sizeof *w->sync.id);
+            w->sync.q = mem_realloc(w->sync.q, w->sync.cap * sizeof *w->sync.q);
         }
-        w->sync.fd[w->sync.n] = fd;
-        w->sync.id[w->sync.n++] = id;
+        w->sync.q[w->sync.n].fd = fd;
+        w->sync.q[w->sync.n++].id = id;
         pthread_cond_signal(&w->sync.cv);
     }
     pthread_mutex_unlock(&w->lock);
@@ -319,7 +317,8 @@ static int sync_finish(stor_writer_t *w, uint64_t *err_id)
     pthread_mutex_lock(&w->lock);
     bool started = w->sync.started;
     w->sync.stop = true;
-    pthread_cond_signal(&w->sync.cv);
+    if (started) /* the condition exists only while the syncer does */
+        pthread_cond_signal(&w->sync.cv);
     pthread_mutex_unlock(&w->lock);
     if (started) {
         pthread_join(w->sync.th, NULL);
@@ -885,8 +884,7 @@ static void writer_free(stor_writer_t *w)
 {
     uint64_t id;
     (void)sync_finish(w, &id);
-    mem_free(w->sync.fd);
-    mem_free(w->sync.id);
+    mem_free(w->sync.q);
     pthread_mutex_destroy(&w->lock);
     mem_free(w->cuboids);
     mem_free(w->info);
